@@ -1,0 +1,65 @@
+//! The command line: global flags and the command enum (clap derive). Doc comments here are
+//! the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::output::OutputFormat;
+
+/// Administer Apache Iceberg tables on local disk and S3.
+///
+/// Tables are named by location (anything with a '/', e.g. ./wh/db/events or
+/// s3://bucket/wh/db/events) or by identifier (db.events) in the selected catalog. With no
+/// configuration the catalog is a directory warehouse at ./warehouse.
+#[derive(Debug, Parser)]
+#[command(name = "floe", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Catalog to use (a name under `catalog:` in the config file).
+    #[arg(long, global = true, env = "FLOE_CATALOG", value_name = "NAME")]
+    pub catalog: Option<String>,
+
+    /// Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'o', long, global = true, env = "FLOE_OUTPUT", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+
+    /// No status messages or progress.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// No progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    /// More detail in errors.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Create(commands::create::CreateArgs),
+    Ingest(commands::ingest::IngestArgs),
+    Describe(commands::describe::DescribeArgs),
+    Snapshots(commands::snapshots::SnapshotsArgs),
+    Snapshot(commands::snapshot::SnapshotArgs),
+    Files(commands::files::FilesArgs),
+    List(commands::list::ListArgs),
+    Namespaces(commands::namespaces::NamespacesArgs),
+    Completions(commands::completions::CompletionsArgs),
+}

@@ -1,0 +1,67 @@
+//! Subcommands: one file each. Each turns its clap args into an `ops` call and prints the
+//! report it gets back.
+
+pub mod completions;
+pub mod create;
+pub mod describe;
+pub mod files;
+pub mod ingest;
+pub mod list;
+pub mod namespaces;
+pub mod snapshot;
+pub mod snapshots;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::Config;
+use crate::error::FloeError;
+use crate::output::Printer;
+use crate::table::{Session, TableRef};
+
+/// What every command gets: the global flags and the printer.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub printer: Printer,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs) -> Self {
+        let printer = Printer::new(global.output, global.quiet, global.no_progress);
+        Context { global, printer }
+    }
+
+    /// Load the configuration and select the catalog.
+    pub fn session(&self) -> Result<Session> {
+        let config = Config::load(self.global.config.as_deref())?;
+        Session::new(&config, self.global.catalog.as_deref())
+    }
+}
+
+/// Parse a table argument.
+pub fn table_ref(text: &str) -> Result<TableRef> {
+    TableRef::parse(text)
+}
+
+/// `K=V` → (K, V).
+pub fn key_value(text: &str) -> Result<(String, String)> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(FloeError::usage(format!("'{text}' is not KEY=VALUE")).into()),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Create(args) => create::run(args, &ctx).await,
+        Command::Ingest(args) => ingest::run(args, &ctx).await,
+        Command::Describe(args) => describe::run(args, &ctx).await,
+        Command::Snapshots(args) => snapshots::run(args, &ctx).await,
+        Command::Snapshot(args) => snapshot::run(args, &ctx).await,
+        Command::Files(args) => files::run(args, &ctx).await,
+        Command::List(args) => list::run(args, &ctx).await,
+        Command::Namespaces(args) => namespaces::run(args, &ctx).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}

@@ -1,0 +1,65 @@
+//! The `floe` binary: parse, run on a tokio runtime, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use floe::cli::Cli;
+use floe::error::{hint_of, kind_of, ErrorKind, FloeError};
+use floe::output::{ClosedPipe, OutputFormat};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let json = cli.global.output == OutputFormat::Json;
+    let verbose = cli.global.verbose;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = floe::commands::run(cli) => result,
+            _ = tokio::signal::ctrl_c() => Err(FloeError::new(ErrorKind::Interrupted, "interrupted").into()),
+        }
+    });
+    // Don't wait for stray background work (an abandoned upload) on the way out.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<ClosedPipe>().is_some() => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, json, verbose);
+            ExitCode::from(kind_of(&e).exit_code() as u8)
+        }
+    }
+}
+
+fn report(err: &anyhow::Error, json: bool, verbose: bool) {
+    let kind = kind_of(err);
+    let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+    eprintln!("error: {err}");
+    for cause in &causes {
+        // iceberg errors repeat their source in their message; skip exact repeats.
+        if !err.to_string().contains(cause.as_str()) || verbose {
+            eprintln!("caused by: {cause}");
+        }
+    }
+    if let Some(hint) = hint_of(err) {
+        eprintln!("hint: {hint}");
+    }
+    if json {
+        let doc = serde_json::json!({
+            "error": {"kind": kind.as_str(), "message": err.to_string(), "causes": causes, "hint": hint_of(err)}
+        });
+        eprintln!("{doc}");
+    }
+}

@@ -1,0 +1,108 @@
+//! `create`: a new table from a schema file or a sample data file, with partitioning, sort
+//! order and properties.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use iceberg::spec::Schema;
+use iceberg::TableCreation;
+use serde::Serialize;
+
+use crate::error::{kind_of, ErrorKind, FloeError};
+use crate::input::{self, FormatChoice};
+use crate::ops::describe::{describe_table, TableDescription};
+use crate::table::{Session, TableRef};
+use crate::tabledef::{expr, schema_file};
+
+/// Where the schema comes from.
+#[derive(Debug, Clone)]
+pub enum SchemaSource {
+    /// A YAML/JSON schema file.
+    File(PathBuf),
+    /// Inferred from a data file (Parquet, CSV with header, NDJSON).
+    Like(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    pub table: TableRef,
+    pub schema: SchemaSource,
+    pub partition_by: Vec<String>,
+    pub sort_by: Vec<String>,
+    pub properties: Vec<(String, String)>,
+    pub if_not_exists: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateReport {
+    /// False when the table existed and `--if-not-exists` accepted it.
+    pub created: bool,
+    #[serde(flatten)]
+    pub table: TableDescription,
+}
+
+async fn resolve_schema(source: &SchemaSource, session: &Session) -> Result<Schema> {
+    match source {
+        SchemaSource::File(path) => schema_file::load(path),
+        SchemaSource::Like(location) => {
+            let files = input::expand(std::slice::from_ref(location), FormatChoice::Auto, session.stores()).await?;
+            let first = files.first().expect("expand returns at least one file");
+            input::infer::infer_schema(first, session.stores()).await
+        }
+    }
+}
+
+pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateReport> {
+    let target = session.target(&options.table)?;
+    // Validate everything before touching storage.
+    let schema = Arc::new(resolve_schema(&options.schema, session).await?);
+    let spec = expr::partition_spec(&schema, &options.partition_by)?;
+    let sort = expr::sort_order(&schema, &options.sort_by)?;
+    let mut properties: HashMap<String, String> = HashMap::new();
+    for (k, v) in &options.properties {
+        properties.insert(k.clone(), v.clone());
+    }
+    if let Some(v) = properties.get("format-version") {
+        if v != "2" && v != "1" {
+            return Err(FloeError::usage(format!("format-version {v} is not supported for new tables (use 1 or 2)")).into());
+        }
+    }
+    let format_version = match properties.remove("format-version").as_deref() {
+        Some("1") => iceberg::spec::FormatVersion::V1,
+        _ => iceberg::spec::FormatVersion::V2,
+    };
+    let location = target.catalog.default_location(&target.ident)?;
+    let creation = TableCreation::builder()
+        .name(target.ident.name().to_string())
+        .location(location)
+        .schema(Arc::unwrap_or_clone(schema))
+        .partition_spec(spec.into_unbound())
+        .sort_order(sort)
+        .properties(properties)
+        .format_version(format_version)
+        .build();
+    match target.catalog.create_table(target.ident.namespace(), creation).await {
+        Ok(table) => Ok(CreateReport { created: true, table: describe_for(&table, &target.display) }),
+        Err(e) => {
+            let err = anyhow::Error::new(e);
+            if options.if_not_exists && kind_of(&err) == ErrorKind::AlreadyExists {
+                let table = target.load().await?;
+                return Ok(CreateReport { created: false, table: describe_for(&table, &target.display) });
+            }
+            if kind_of(&err) == ErrorKind::AlreadyExists {
+                return Err(FloeError::new(ErrorKind::AlreadyExists, format!("table {} already exists", target.display))
+                    .with_hint("use --if-not-exists to accept an existing table")
+                    .into());
+            }
+            Err(err)
+        }
+    }
+}
+
+fn describe_for(table: &iceberg::table::Table, display: &str) -> TableDescription {
+    let mut description = describe_table(table);
+    description.table = display.to_string();
+    description
+}

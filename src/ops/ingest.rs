@@ -1,0 +1,244 @@
+//! `ingest`: files (paths, globs, `s3://`) into ONE atomic snapshot, conformed to the table
+//! schema, partitioned and sized per table properties, streamed with bounded memory.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Field, Schema as ArrowSchema};
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::error::FloeError;
+use crate::input::conform::{all_nullable, Conformer};
+use crate::input::{self, read, Format, FormatChoice, InputFile};
+use crate::ops::{NoProgress, Progress};
+use crate::table::snapshot_commit::{commit_snapshot, SnapshotKind, SnapshotRequest};
+use crate::table::write::TableDataWriter;
+use crate::table::{Session, TableRef};
+
+/// Batches in flight between the reader and the writer: enough to overlap decoding with
+/// encoding on two cores, few enough to keep memory flat.
+const CHANNEL_BATCHES: usize = 4;
+
+/// Summary key carrying floe's commit id, so a landed commit can be recognised.
+pub const COMMIT_ID_PROPERTY: &str = "floe.commit-id";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestMode {
+    /// Add the rows to the table.
+    Append,
+    /// Replace the table's rows with the input.
+    Overwrite,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub table: TableRef,
+    pub inputs: Vec<String>,
+    pub format: FormatChoice,
+    pub mode: IngestMode,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    pub table: String,
+    pub mode: IngestMode,
+    /// The new snapshot; `null` when the input held no rows and nothing was committed.
+    pub snapshot_id: Option<i64>,
+    pub sequence_number: Option<i64>,
+    pub input_files: usize,
+    pub input_bytes: u64,
+    pub files_added: usize,
+    pub records_added: u64,
+    pub bytes_added: u64,
+    pub elapsed_ms: u64,
+    pub commit_attempts: u32,
+    pub commit_id: String,
+}
+
+/// Plan how to read one input: the schema its decoder produces and how to conform it.
+async fn plan_input(file: &InputFile, target: &Arc<ArrowSchema>, session: &Session) -> Result<(Arc<ArrowSchema>, Conformer)> {
+    let stores = session.stores();
+    match file.format {
+        Format::Parquet => {
+            let schema = Arc::new(read::file_schema(file, stores).await?);
+            let conformer = Conformer::new(target.clone(), &schema, file)?;
+            Ok((schema, conformer))
+        }
+        Format::Csv => {
+            let header = read::csv_header(file, stores).await?;
+            let schema = read::string_schema(&header);
+            let conformer = Conformer::new(target.clone(), &schema, file)?;
+            Ok((schema, conformer))
+        }
+        Format::Json => {
+            // Names come from the start of the file; values are decoded straight into the
+            // table's types.
+            let head = read::file_schema(file, stores).await?;
+            let fields: Vec<Field> = head
+                .fields()
+                .iter()
+                .map(|f| {
+                    let matched = target
+                        .fields()
+                        .iter()
+                        .find(|t| t.name() == f.name())
+                        .or_else(|| target.fields().iter().find(|t| t.name().eq_ignore_ascii_case(f.name())));
+                    match matched {
+                        Some(t) => t.as_ref().clone().with_name(f.name()).with_nullable(true),
+                        None => f.as_ref().clone(),
+                    }
+                })
+                .collect();
+            let schema = all_nullable(&ArrowSchema::new(fields));
+            let conformer = Conformer::new(target.clone(), &schema, file)?;
+            Ok((schema, conformer))
+        }
+    }
+}
+
+pub async fn ingest(session: &Session, options: IngestOptions) -> Result<IngestReport> {
+    ingest_with_progress(session, options, Arc::new(NoProgress)).await
+}
+
+pub async fn ingest_with_progress(
+    session: &Session,
+    options: IngestOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<IngestReport> {
+    let started = Instant::now();
+    let target = session.target(&options.table)?;
+    let table = target.load().await?;
+    let files = input::expand(&options.inputs, options.format, session.stores()).await?;
+    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(table.metadata().current_schema())?);
+
+    // Plan every input before writing anything: a bad header fails fast and writes nothing.
+    let mut plans = Vec::with_capacity(files.len());
+    for file in &files {
+        plans.push(plan_input(file, &arrow_schema, session).await?);
+    }
+
+    let commit_id = uuid::Uuid::new_v4().to_string();
+    let input_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
+    progress.start("ingesting", input_bytes);
+    let mut writer = TableDataWriter::new(&table, &commit_id)?;
+    let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
+    progress.finish();
+    let data_files = match written {
+        Ok(()) => writer.finish().await,
+        Err(e) => Err(e),
+    };
+    let data_files = match data_files {
+        Ok(files) => files,
+        Err(e) => {
+            session.stores().delete_all(&writer.written_locations()).await;
+            return Err(e);
+        }
+    };
+
+    let records_added: u64 = data_files.iter().map(|f| f.record_count()).sum();
+    let bytes_added: u64 = data_files.iter().map(|f| f.file_size_in_bytes()).sum();
+    let files_added = data_files.len();
+    let mut report = IngestReport {
+        table: target.display.clone(),
+        mode: options.mode,
+        snapshot_id: None,
+        sequence_number: None,
+        input_files: files.len(),
+        input_bytes,
+        files_added,
+        records_added,
+        bytes_added,
+        elapsed_ms: 0,
+        commit_attempts: 0,
+        commit_id: commit_id.clone(),
+    };
+    if data_files.is_empty() && options.mode == IngestMode::Append {
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
+    let locations: Vec<String> = data_files.iter().map(|f| f.file_path().to_string()).collect();
+    let request = SnapshotRequest {
+        kind: match options.mode {
+            IngestMode::Append => SnapshotKind::Append,
+            IngestMode::Overwrite => SnapshotKind::OverwriteAll,
+        },
+        added: data_files,
+        spec_id: writer.spec_id(),
+        summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
+    };
+    match commit_snapshot(&target, request).await {
+        Ok(committed) => {
+            report.snapshot_id = Some(committed.snapshot_id);
+            report.sequence_number = Some(committed.sequence_number);
+            report.commit_attempts = committed.attempts;
+        }
+        Err(e) => {
+            if !crate::table::commit::is_state_unknown(&e) {
+                session.stores().delete_all(&locations).await;
+            }
+            return Err(e);
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Read every input and feed the writer; reading runs on its own task so decoding and
+/// encoding overlap.
+async fn write_all(
+    writer: &mut TableDataWriter,
+    files: &[InputFile],
+    plans: Vec<(Arc<ArrowSchema>, Conformer)>,
+    session: &Session,
+    progress: Arc<dyn Progress>,
+) -> Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(CHANNEL_BATCHES);
+    let files = files.to_vec();
+    let stores = session.stores().clone();
+    let reader = tokio::spawn(async move {
+        for (file, (read_schema, conformer)) in files.iter().zip(plans) {
+            let stream = read::stream(file, &stores, read_schema, progress.clone()).await;
+            let mut stream = match stream {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            while let Some(raw) = stream.next().await {
+                let batch = raw.and_then(|raw| conformer.apply(raw));
+                let failed = batch.is_err();
+                if tx.send(batch).await.is_err() || failed {
+                    return;
+                }
+            }
+        }
+    });
+    let mut outcome = Ok(());
+    while let Some(batch) = rx.recv().await {
+        match batch {
+            Ok(batch) => {
+                if let Err(e) = writer.write(batch).await {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    drop(rx);
+    if let Err(join) = reader.await {
+        if outcome.is_ok() {
+            outcome = Err(FloeError::invalid(format!("input reader failed: {join}")).into());
+        }
+    }
+    outcome
+}

@@ -1,0 +1,22 @@
+//! Operations: one file each, plan then execute, returning a serializable report. No printing,
+//! no clap; long work reports through [`Progress`].
+
+pub mod create;
+pub mod describe;
+pub mod files;
+pub mod ingest;
+pub mod listing;
+pub mod snapshots;
+
+/// Progress of long work (bytes processed). The default does nothing.
+pub trait Progress: Send + Sync {
+    fn start(&self, _label: &str, _total_bytes: u64) {}
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
+}
+
+/// The silent reporter.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

@@ -1,0 +1,40 @@
+//! A terminal progress bar (indicatif) behind the `ops::Progress` reporter.
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Bytes-read progress on stderr.
+#[derive(Debug, Clone)]
+pub struct BarProgress {
+    bar: ProgressBar,
+}
+
+impl BarProgress {
+    pub fn new() -> Self {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        BarProgress { bar }
+    }
+}
+
+impl Default for BarProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::ops::Progress for BarProgress {
+    fn start(&self, label: &str, total_bytes: u64) {
+        self.bar.set_message(label.to_string());
+        self.bar.set_length(total_bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,175 @@
+//! Table names (location or identifier), floe's catalog trait with the raw commit path, and
+//! building the configured catalog.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use async_trait::async_trait;
+use iceberg::table::Table;
+use iceberg::{NamespaceIdent, TableIdent, TableRequirement, TableUpdate};
+
+use super::directory::DirectoryCatalog;
+use super::storage::{normalize_location, Stores};
+use crate::config::CatalogConfig;
+use crate::error::FloeError;
+
+/// How the user named a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableRef {
+    /// A location URI or path (anything with a `/`).
+    Location(String),
+    /// `namespace.table` in the selected catalog.
+    Ident(TableIdent),
+}
+
+impl TableRef {
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        if text.contains('/') || text.contains("://") || text.starts_with('.') {
+            return Ok(TableRef::Location(normalize_location(text)?));
+        }
+        Ok(TableRef::Ident(parse_ident(text)?))
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableRef::Location(l) => f.write_str(l),
+            TableRef::Ident(i) => write!(f, "{}", display_ident(i)),
+        }
+    }
+}
+
+/// `a.b.events` → namespace `a.b`, table `events`.
+pub fn parse_ident(text: &str) -> Result<TableIdent> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let valid = |p: &str| {
+        !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    };
+    if parts.len() < 2 || !parts.iter().all(|p| valid(p)) {
+        return Err(FloeError::usage(format!(
+            "'{text}' is not a table name: use namespace.table (letters, digits, '_' or '-'), or a path containing '/'"
+        ))
+        .into());
+    }
+    let (name, ns) = parts.split_last().expect("two or more parts");
+    Ok(TableIdent::new(
+        NamespaceIdent::from_strs(ns.iter().copied()).context("invalid namespace")?,
+        name.to_string(),
+    ))
+}
+
+pub fn parse_namespace(text: &str) -> Result<NamespaceIdent> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.iter().any(|p| p.is_empty() || p.contains('/')) {
+        return Err(FloeError::usage(format!("'{text}' is not a namespace name")).into());
+    }
+    Ok(NamespaceIdent::from_strs(parts)?)
+}
+
+pub fn display_ident(ident: &TableIdent) -> String {
+    format!("{}.{}", ident.namespace().clone().inner().join("."), ident.name())
+}
+
+/// A catalog floe can commit through: iceberg's `Catalog` (so iceberg transactions and
+/// scans work on it) plus the raw commit every floe operation uses.
+#[async_trait]
+pub trait FloeCatalog: iceberg::Catalog {
+    /// Check `requirements` against the current metadata, apply `updates`, and make the result
+    /// the table's current metadata atomically. Races with other writers are retried inside
+    /// while the requirements still hold; a requirement that fails is a commit conflict.
+    async fn commit(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> Result<Table>;
+
+    /// Load with errors that name the table and hint at the fix.
+    async fn open(&self, ident: &TableIdent) -> Result<Table>;
+
+    /// The location a new table with this identifier gets.
+    fn default_location(&self, ident: &TableIdent) -> Result<String>;
+
+    /// The stores behind this catalog's file IO.
+    fn stores(&self) -> &Stores;
+
+    /// A short description for reports (`directory /path/wh`).
+    fn describe(&self) -> String;
+}
+
+/// The catalog and identifier that address one table.
+#[derive(Clone)]
+pub struct TableTarget {
+    pub catalog: Arc<dyn FloeCatalog>,
+    pub ident: TableIdent,
+    /// How the user named it, for messages.
+    pub display: String,
+}
+
+impl TableTarget {
+    pub async fn load(&self) -> Result<Table> {
+        self.catalog.open(&self.ident).await
+    }
+}
+
+/// Build the catalog from configuration.
+pub fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Result<Arc<dyn FloeCatalog>> {
+    match config.catalog_type() {
+        "directory" | "hadoop" => {
+            let warehouse = config.get("warehouse").unwrap_or("./warehouse");
+            Ok(Arc::new(DirectoryCatalog::new(Some(normalize_location(warehouse)?), stores)))
+        }
+        other => Err(FloeError::config(format!(
+            "catalog '{name}' has type '{other}', which this floe build does not support (supported: directory)"
+        ))
+        .into()),
+    }
+}
+
+/// Resolve a table reference: a location gets its own directory catalog (the table's metadata
+/// is found under it); an identifier goes to the configured catalog.
+pub fn target_for(
+    table: &TableRef,
+    catalog: impl FnOnce() -> Result<Arc<dyn FloeCatalog>>,
+    stores: Stores,
+) -> Result<TableTarget> {
+    match table {
+        TableRef::Location(location) => {
+            let (catalog, ident) = DirectoryCatalog::for_location(location, stores)?;
+            Ok(TableTarget { catalog: Arc::new(catalog), ident, display: location.clone() })
+        }
+        TableRef::Ident(ident) => Ok(TableTarget {
+            catalog: catalog()?,
+            ident: ident.clone(),
+            display: display_ident(ident),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_table_refs() {
+        match TableRef::parse("db.events").unwrap() {
+            TableRef::Ident(i) => {
+                assert_eq!(i.name(), "events");
+                assert_eq!(i.namespace().clone().inner(), vec!["db".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match TableRef::parse("a.b.events").unwrap() {
+            TableRef::Ident(i) => assert_eq!(i.namespace().clone().inner(), vec!["a", "b"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            TableRef::parse("s3a://bucket/wh/db/t").unwrap(),
+            TableRef::Location("s3://bucket/wh/db/t".into())
+        );
+        assert!(TableRef::parse("events").is_err());
+        assert!(TableRef::parse("db..t").is_err());
+    }
+}

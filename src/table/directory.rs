@@ -1,0 +1,524 @@
+//! The directory catalog (the embedded default): tables at `<warehouse>/<ns>/<table>` with
+//! `metadata/v<N>.metadata.json` made to appear by put-if-absent, and `version-hint.text`.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bytes::Bytes;
+use iceberg::spec::{TableMetadata, TableMetadataBuilder};
+use iceberg::table::Table;
+use iceberg::{
+    Catalog, Error as IcebergError, ErrorKind as IcebergKind, Namespace, NamespaceIdent, TableCommit,
+    TableCreation, TableIdent, TableRequirement, TableUpdate,
+};
+
+use super::catalog::{display_ident, FloeCatalog};
+use super::commit::{conflict, state_unknown, RetryPolicy};
+use super::file_io::file_io;
+use super::storage::{join, PutIfAbsent, Stores};
+use crate::error::{ErrorKind, FloeError};
+
+const HINT_FILE: &str = "version-hint.text";
+
+/// Directory catalog: a warehouse root, or a single table pinned by its location.
+#[derive(Debug, Clone)]
+pub struct DirectoryCatalog {
+    warehouse: Option<String>,
+    pinned: Option<(TableIdent, String)>,
+    stores: Stores,
+}
+
+/// One loaded version of a table's metadata.
+struct Current {
+    version: i64,
+    location: String,
+    metadata: TableMetadata,
+}
+
+fn metadata_dir(table_location: &str) -> String {
+    join(table_location, "metadata")
+}
+
+fn version_file(table_location: &str, version: i64) -> String {
+    join(&metadata_dir(table_location), &format!("v{version}.metadata.json"))
+}
+
+/// `v12.metadata.json` → 12.
+fn parse_version(name: &str) -> Option<i64> {
+    name.strip_prefix('v')?.strip_suffix(".metadata.json")?.parse().ok()
+}
+
+fn iceberg_err(e: anyhow::Error) -> IcebergError {
+    let kind = match crate::error::kind_of(&e) {
+        ErrorKind::NotFound => IcebergKind::TableNotFound,
+        ErrorKind::AlreadyExists => IcebergKind::TableAlreadyExists,
+        ErrorKind::CommitConflict => IcebergKind::CatalogCommitConflicts,
+        ErrorKind::InvalidInput => IcebergKind::DataInvalid,
+        _ => IcebergKind::Unexpected,
+    };
+    let retryable = kind == IcebergKind::CatalogCommitConflicts;
+    IcebergError::new(kind, format!("{e:#}")).with_retryable(retryable)
+}
+
+impl DirectoryCatalog {
+    pub fn new(warehouse: Option<String>, stores: Stores) -> Self {
+        DirectoryCatalog { warehouse, pinned: None, stores }
+    }
+
+    /// A catalog addressing exactly the table at `location`; its identifier is
+    /// `<parent dir>.<dir>`, for display only.
+    pub fn for_location(location: &str, stores: Stores) -> Result<(Self, TableIdent)> {
+        let trimmed = location.trim_end_matches('/');
+        let mut parts = trimmed.rsplit('/');
+        let name = parts.next().filter(|s| !s.is_empty()).unwrap_or("table").to_string();
+        let parent = parts.next().filter(|s| !s.is_empty() && !s.ends_with(':')).unwrap_or("default");
+        let ident = TableIdent::new(NamespaceIdent::new(parent.to_string()), name);
+        let catalog = DirectoryCatalog {
+            warehouse: None,
+            pinned: Some((ident.clone(), trimmed.to_string())),
+            stores,
+        };
+        Ok((catalog, ident))
+    }
+
+    pub fn warehouse(&self) -> Option<&str> {
+        self.warehouse.as_deref()
+    }
+
+    fn namespace_location(&self, ns: &NamespaceIdent) -> Result<String> {
+        let warehouse = self.warehouse.as_deref().ok_or_else(|| {
+            FloeError::usage("this table was named by location; namespaces need a catalog warehouse")
+        })?;
+        Ok(ns.iter().fold(warehouse.to_string(), |acc, part| join(&acc, part)))
+    }
+
+    fn table_location(&self, ident: &TableIdent) -> Result<String> {
+        if let Some((pinned, location)) = &self.pinned {
+            if pinned == ident {
+                return Ok(location.clone());
+            }
+        }
+        Ok(join(&self.namespace_location(ident.namespace())?, ident.name()))
+    }
+
+    /// The newest metadata version: from the hint, then probing upward (the hint is written
+    /// after the commit, so it may lag); listing when the hint is missing or wrong.
+    async fn find_version(&self, table_location: &str) -> Result<Option<i64>> {
+        let hint_location = join(&metadata_dir(table_location), HINT_FILE);
+        let hinted = match self.stores.read_optional(&hint_location).await? {
+            Some(bytes) => String::from_utf8_lossy(&bytes).trim().parse::<i64>().ok(),
+            None => None,
+        };
+        let mut version = match hinted {
+            Some(v) if self.stores.exists(&version_file(table_location, v)).await? => v,
+            _ => match self.list_versions(table_location).await?.into_iter().max() {
+                Some(v) => v,
+                None => return Ok(None),
+            },
+        };
+        while self.stores.exists(&version_file(table_location, version + 1)).await? {
+            version += 1;
+        }
+        Ok(Some(version))
+    }
+
+    async fn list_versions(&self, table_location: &str) -> Result<Vec<i64>> {
+        let (_, files) = self.stores.list_dir(&metadata_dir(table_location)).await?;
+        Ok(files.iter().filter_map(|n| parse_version(n)).collect())
+    }
+
+    async fn read_metadata(&self, location: &str) -> Result<TableMetadata> {
+        let bytes = self.stores.read(location).await?;
+        serde_json::from_slice::<TableMetadata>(&bytes).map_err(|e| {
+            FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}"))
+                .with_hint("the file is corrupt or truncated; restore it, or roll back by deleting it if it is the newest version and nothing references it")
+                .into()
+        })
+    }
+
+    async fn current(&self, ident: &TableIdent) -> Result<Current> {
+        let table_location = self.table_location(ident)?;
+        let version = self.find_version(&table_location).await?.ok_or_else(|| {
+            FloeError::not_found(format!(
+                "table {} does not exist (no metadata under {})",
+                self.display(ident),
+                metadata_dir(&table_location)
+            ))
+            .with_hint("create it with `floe create`")
+        })?;
+        let location = version_file(&table_location, version);
+        let metadata = self.read_metadata(&location).await?;
+        Ok(Current { version, location, metadata })
+    }
+
+    fn display(&self, ident: &TableIdent) -> String {
+        match &self.pinned {
+            Some((pinned, location)) if pinned == ident => location.clone(),
+            _ => display_ident(ident),
+        }
+    }
+
+    fn table_from(&self, ident: &TableIdent, current: Current) -> Result<Table> {
+        Ok(Table::builder()
+            .metadata(current.metadata)
+            .metadata_location(current.location)
+            .identifier(ident.clone())
+            .file_io(file_io(&self.stores))
+            .build()?)
+    }
+
+    async fn write_hint(&self, table_location: &str, version: i64) {
+        // The hint only speeds up readers; they probe upward past a stale one.
+        let hint = join(&metadata_dir(table_location), HINT_FILE);
+        let _ = self.stores.put(&hint, Bytes::from(version.to_string())).await;
+    }
+
+    /// Create a table from `creation`; fails if any metadata version exists there already.
+    async fn create(&self, ident: &TableIdent, creation: TableCreation) -> Result<Table> {
+        let table_location = self.table_location(ident)?;
+        if self.find_version(&table_location).await?.is_some() {
+            return Err(FloeError::new(
+                ErrorKind::AlreadyExists,
+                format!("table {} already exists at {table_location}", self.display(ident)),
+            )
+            .with_hint("use --if-not-exists to accept an existing table")
+            .into());
+        }
+        let mut creation = creation;
+        creation.location = Some(table_location.clone());
+        let metadata = TableMetadataBuilder::from_table_creation(creation)?.build()?.metadata;
+        let bytes = Bytes::from(serde_json::to_vec_pretty(&metadata)?);
+        let location = version_file(&table_location, 1);
+        match self.stores.put_if_absent(&location, bytes).await? {
+            PutIfAbsent::Created => {}
+            PutIfAbsent::AlreadyExists => {
+                return Err(FloeError::new(
+                    ErrorKind::AlreadyExists,
+                    format!("table {} was created concurrently", self.display(ident)),
+                )
+                .into())
+            }
+        }
+        self.write_hint(&table_location, 1).await;
+        self.table_from(ident, Current { version: 1, location, metadata })
+    }
+
+    /// Apply updates to `current`, with the metadata log trimmed per
+    /// `write.metadata.previous-versions-max`; returns new metadata and expired log files.
+    fn apply(current: &Current, updates: &[TableUpdate]) -> Result<(TableMetadata, Vec<String>)> {
+        let mut builder = current.metadata.clone().into_builder(Some(current.location.clone()));
+        for update in updates {
+            builder = update.clone().apply(builder)?;
+        }
+        let built = builder.build()?;
+        let expired = built.expired_metadata_logs.into_iter().map(|l| l.metadata_file).collect();
+        Ok((built.metadata, expired))
+    }
+
+    async fn raw_commit(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> Result<Table> {
+        let table_location = self.table_location(ident)?;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        // Bytes already sent for a base version: re-sent unchanged after an unknown outcome, so
+        // a write that landed late is recognised as ours by content.
+        let mut sent: Option<(i64, Bytes)> = None;
+        loop {
+            let current = self.current(ident).await?;
+            for requirement in &requirements {
+                requirement.check(Some(&current.metadata)).map_err(|e| {
+                    conflict(format!("commit to {} rejected: {}", self.display(ident), e.message()))
+                })?;
+            }
+            let policy = RetryPolicy::from_properties(current.metadata.properties());
+            let (bytes, expired) = match &sent {
+                Some((base, bytes)) if *base == current.version => (bytes.clone(), vec![]),
+                _ => {
+                    let (metadata, expired) = Self::apply(&current, &updates)?;
+                    (Bytes::from(serde_json::to_vec_pretty(&metadata)?), expired)
+                }
+            };
+            let next = current.version + 1;
+            let location = version_file(&table_location, next);
+            sent = Some((current.version, bytes.clone()));
+            let outcome = self.stores.put_if_absent(&location, bytes.clone()).await;
+            let landed = match outcome {
+                Ok(PutIfAbsent::Created) => true,
+                Ok(PutIfAbsent::AlreadyExists) => self.is_ours(&location, &bytes).await?,
+                Err(err) => match self.stores.read_optional(&location).await {
+                    Ok(Some(found)) if found == bytes => true,
+                    Ok(Some(_)) => false,
+                    Ok(None) => {
+                        // Nothing landed yet: retry the same bytes at the same version.
+                        attempt += 1;
+                        if !policy.may_retry(attempt, started) {
+                            return Err(err.context(format!(
+                                "cannot write {location}; gave up after {attempt} attempts"
+                            )));
+                        }
+                        tokio::time::sleep(policy.backoff(attempt)).await;
+                        continue;
+                    }
+                    Err(read_err) => {
+                        return Err(state_unknown(format!(
+                            "the commit to {} may or may not have landed: writing {location} failed ({err:#}) and reading it back failed ({read_err:#})",
+                            self.display(ident)
+                        )))
+                    }
+                },
+            };
+            if landed {
+                self.write_hint(&table_location, next).await;
+                let metadata: TableMetadata = serde_json::from_slice(&bytes)?;
+                if metadata
+                    .properties()
+                    .get("write.metadata.delete-after-commit.enabled")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                {
+                    let _ = self.stores.delete_all(&expired).await;
+                }
+                return self.table_from(ident, Current { version: next, location, metadata });
+            }
+            // Lost the race for v<next>: reload, re-check, re-apply.
+            attempt += 1;
+            if !policy.may_retry(attempt, started) {
+                return Err(conflict(format!(
+                    "commit to {} lost to concurrent writers {attempt} times",
+                    self.display(ident)
+                )));
+            }
+            tokio::time::sleep(policy.backoff(attempt)).await;
+        }
+    }
+
+    /// After put-if-absent said "exists": is what is there the write we sent (an earlier try
+    /// that landed), or another writer's?
+    async fn is_ours(&self, location: &str, bytes: &Bytes) -> Result<bool> {
+        match self.stores.read_optional(location).await {
+            Ok(Some(found)) => Ok(&found == bytes),
+            Ok(None) => Err(state_unknown(format!("{location} was reported to exist but cannot be read"))),
+            Err(e) => Err(state_unknown(format!("cannot read back {location} to learn the commit outcome: {e:#}"))),
+        }
+    }
+
+    async fn is_table_dir(&self, location: &str) -> Result<bool> {
+        let dir = metadata_dir(location);
+        if self.stores.exists(&join(&dir, HINT_FILE)).await? {
+            return Ok(true);
+        }
+        Ok(!self.list_versions(location).await?.is_empty())
+    }
+}
+
+#[async_trait]
+impl FloeCatalog for DirectoryCatalog {
+    async fn commit(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> Result<Table> {
+        self.raw_commit(ident, requirements, updates).await
+    }
+
+    async fn open(&self, ident: &TableIdent) -> Result<Table> {
+        let current = self.current(ident).await?;
+        self.table_from(ident, current)
+    }
+
+    fn default_location(&self, ident: &TableIdent) -> Result<String> {
+        self.table_location(ident)
+    }
+
+    fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    fn describe(&self) -> String {
+        match (&self.warehouse, &self.pinned) {
+            (Some(w), _) => format!("directory {w}"),
+            (None, Some((_, l))) => format!("directory table {l}"),
+            (None, None) => "directory".to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl Catalog for DirectoryCatalog {
+    async fn list_namespaces(
+        &self,
+        parent: Option<&NamespaceIdent>,
+    ) -> iceberg::Result<Vec<NamespaceIdent>> {
+        let base = match parent {
+            Some(p) => self.namespace_location(p).map_err(iceberg_err)?,
+            None => self
+                .warehouse
+                .clone()
+                .ok_or_else(|| IcebergError::new(IcebergKind::FeatureUnsupported, "no warehouse"))?,
+        };
+        let (dirs, _) = self.stores.list_dir(&base).await.map_err(iceberg_err)?;
+        let mut out = vec![];
+        for dir in dirs {
+            if dir.starts_with('.') || self.is_table_dir(&join(&base, &dir)).await.map_err(iceberg_err)? {
+                continue;
+            }
+            let mut parts = parent.map(|p| p.clone().inner()).unwrap_or_default();
+            parts.push(dir);
+            out.push(NamespaceIdent::from_vec(parts)?);
+        }
+        out.sort_by_key(|n| n.to_url_string());
+        Ok(out)
+    }
+
+    async fn create_namespace(
+        &self,
+        namespace: &NamespaceIdent,
+        properties: HashMap<String, String>,
+    ) -> iceberg::Result<Namespace> {
+        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
+        if super::storage::is_local(&location) {
+            std::fs::create_dir_all(&location).map_err(|e| {
+                IcebergError::new(IcebergKind::Unexpected, format!("cannot create {location}: {e}"))
+            })?;
+        }
+        Ok(Namespace::with_properties(namespace.clone(), properties))
+    }
+
+    async fn get_namespace(&self, namespace: &NamespaceIdent) -> iceberg::Result<Namespace> {
+        if self.namespace_exists(namespace).await? {
+            Ok(Namespace::new(namespace.clone()))
+        } else {
+            Err(IcebergError::new(
+                IcebergKind::NamespaceNotFound,
+                format!("namespace {} does not exist", namespace.join(".")),
+            ))
+        }
+    }
+
+    async fn namespace_exists(&self, namespace: &NamespaceIdent) -> iceberg::Result<bool> {
+        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
+        let (dirs, files) = self.stores.list_dir(&location).await.map_err(iceberg_err)?;
+        Ok(!dirs.is_empty() || !files.is_empty() || (super::storage::is_local(&location) && std::path::Path::new(&location).is_dir()))
+    }
+
+    async fn update_namespace(
+        &self,
+        _namespace: &NamespaceIdent,
+        _properties: HashMap<String, String>,
+    ) -> iceberg::Result<()> {
+        Err(IcebergError::new(
+            IcebergKind::FeatureUnsupported,
+            "the directory catalog keeps no namespace properties",
+        ))
+    }
+
+    async fn drop_namespace(&self, namespace: &NamespaceIdent) -> iceberg::Result<()> {
+        if !self.list_tables(namespace).await?.is_empty() {
+            return Err(IcebergError::new(
+                IcebergKind::PreconditionFailed,
+                format!("namespace {} is not empty", namespace.join(".")),
+            ));
+        }
+        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
+        if super::storage::is_local(&location) {
+            let _ = std::fs::remove_dir(&location);
+        }
+        Ok(())
+    }
+
+    async fn list_tables(&self, namespace: &NamespaceIdent) -> iceberg::Result<Vec<TableIdent>> {
+        let base = self.namespace_location(namespace).map_err(iceberg_err)?;
+        let (dirs, _) = self.stores.list_dir(&base).await.map_err(iceberg_err)?;
+        let mut out = vec![];
+        for dir in dirs {
+            if self.is_table_dir(&join(&base, &dir)).await.map_err(iceberg_err)? {
+                out.push(TableIdent::new(namespace.clone(), dir));
+            }
+        }
+        out.sort_by(|a, b| a.name().cmp(b.name()));
+        Ok(out)
+    }
+
+    async fn create_table(
+        &self,
+        namespace: &NamespaceIdent,
+        creation: TableCreation,
+    ) -> iceberg::Result<Table> {
+        let ident = TableIdent::new(namespace.clone(), creation.name.clone());
+        self.create(&ident, creation).await.map_err(iceberg_err)
+    }
+
+    async fn load_table(&self, table: &TableIdent) -> iceberg::Result<Table> {
+        self.open(table).await.map_err(iceberg_err)
+    }
+
+    async fn drop_table(&self, table: &TableIdent) -> iceberg::Result<()> {
+        // A directory table is its metadata; dropping removes the metadata files and keeps data.
+        let location = self.table_location(table).map_err(iceberg_err)?;
+        self.current(table).await.map_err(iceberg_err)?;
+        let listed = self.stores.list(&metadata_dir(&location)).await.map_err(iceberg_err)?;
+        for object in listed {
+            self.stores.delete(&object.location).await.map_err(iceberg_err)?;
+        }
+        Ok(())
+    }
+
+    async fn purge_table(&self, table: &TableIdent) -> iceberg::Result<()> {
+        let location = self.table_location(table).map_err(iceberg_err)?;
+        self.current(table).await.map_err(iceberg_err)?;
+        let listed = self.stores.list(&location).await.map_err(iceberg_err)?;
+        for object in listed {
+            self.stores.delete(&object.location).await.map_err(iceberg_err)?;
+        }
+        Ok(())
+    }
+
+    async fn table_exists(&self, table: &TableIdent) -> iceberg::Result<bool> {
+        let location = self.table_location(table).map_err(iceberg_err)?;
+        Ok(self.find_version(&location).await.map_err(iceberg_err)?.is_some())
+    }
+
+    async fn rename_table(&self, _src: &TableIdent, _dest: &TableIdent) -> iceberg::Result<()> {
+        Err(IcebergError::new(
+            IcebergKind::FeatureUnsupported,
+            "the directory catalog cannot rename tables: a table's files live under its name",
+        ))
+    }
+
+    async fn register_table(
+        &self,
+        _table: &TableIdent,
+        _metadata_location: String,
+    ) -> iceberg::Result<Table> {
+        Err(IcebergError::new(
+            IcebergKind::FeatureUnsupported,
+            "the directory catalog finds tables by their directory; register needs a sql catalog",
+        ))
+    }
+
+    async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
+        let ident = commit.identifier().clone();
+        let requirements = commit.take_requirements();
+        let updates = commit.take_updates();
+        self.raw_commit(&ident, requirements, updates).await.map_err(iceberg_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_version_file_names() {
+        assert_eq!(parse_version("v12.metadata.json"), Some(12));
+        assert_eq!(parse_version("v1.metadata.json"), Some(1));
+        assert_eq!(parse_version("00001-abc.metadata.json"), None);
+        assert_eq!(parse_version("version-hint.text"), None);
+    }
+}

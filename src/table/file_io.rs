@@ -1,0 +1,196 @@
+//! iceberg's `Storage`/`StorageFactory` implemented on floe's object_store stack, so every
+//! iceberg read and write (manifests, data files, scans) goes through the same stores.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use iceberg::io::{
+    FileIO, FileIOBuilder, FileMetadata, FileRead, FileWrite, InputFile, OutputFile, Storage,
+    StorageConfig, StorageFactory,
+};
+use iceberg::{Error, ErrorKind};
+use object_store::buffered::BufWriter;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tokio::io::AsyncWriteExt;
+
+use super::storage::Stores;
+
+/// The iceberg `Storage` view of [`Stores`].
+#[derive(Debug, Clone)]
+pub struct ObjectStorage {
+    stores: Stores,
+}
+
+// iceberg wants storages to be serializable (to ship them between processes); only the
+// properties travel, a fault-injection wrapper never does.
+impl Serialize for ObjectStorage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.stores.props().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectStorage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let props = HashMap::<String, String>::deserialize(d)?;
+        Ok(ObjectStorage { stores: Stores::new(props) })
+    }
+}
+
+/// Builds [`ObjectStorage`] for iceberg's `FileIO`.
+#[derive(Debug, Clone)]
+pub struct ObjectStorageFactory {
+    stores: Stores,
+}
+
+impl Serialize for ObjectStorageFactory {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.stores.props().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectStorageFactory {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let props = HashMap::<String, String>::deserialize(d)?;
+        Ok(ObjectStorageFactory { stores: Stores::new(props) })
+    }
+}
+
+#[typetag::serde(name = "floe-object-store")]
+impl StorageFactory for ObjectStorageFactory {
+    fn build(&self, _config: &StorageConfig) -> iceberg::Result<Arc<dyn Storage>> {
+        Ok(Arc::new(ObjectStorage { stores: self.stores.clone() }))
+    }
+}
+
+/// A `FileIO` whose every operation goes through `stores`.
+pub fn file_io(stores: &Stores) -> FileIO {
+    FileIOBuilder::new(Arc::new(ObjectStorageFactory { stores: stores.clone() }))
+        .with_props(stores.props().clone())
+        .build()
+}
+
+fn to_iceberg(e: anyhow::Error) -> Error {
+    let kind = match e.downcast_ref::<crate::error::FloeError>() {
+        Some(f) if f.kind == crate::error::ErrorKind::NotFound => ErrorKind::DataInvalid,
+        _ => ErrorKind::Unexpected,
+    };
+    Error::new(kind, format!("{e:#}"))
+}
+
+fn os_error(e: object_store::Error, path: &str) -> Error {
+    Error::new(ErrorKind::Unexpected, format!("storage error on {path}: {e}"))
+}
+
+impl ObjectStorage {
+    fn resolve(&self, path: &str) -> iceberg::Result<(Arc<dyn ObjectStore>, Path)> {
+        self.stores.resolve(path).map_err(to_iceberg)
+    }
+}
+
+#[async_trait]
+#[typetag::serde(name = "floe-object-store")]
+impl Storage for ObjectStorage {
+    async fn exists(&self, path: &str) -> iceberg::Result<bool> {
+        self.stores.exists(path).await.map_err(to_iceberg)
+    }
+
+    async fn metadata(&self, path: &str) -> iceberg::Result<FileMetadata> {
+        Ok(FileMetadata { size: self.stores.size(path).await.map_err(to_iceberg)? })
+    }
+
+    async fn read(&self, path: &str) -> iceberg::Result<Bytes> {
+        self.stores.read(path).await.map_err(to_iceberg)
+    }
+
+    async fn reader(&self, path: &str) -> iceberg::Result<Box<dyn FileRead>> {
+        let (store, location) = self.resolve(path)?;
+        Ok(Box::new(ObjectRead { store, location, display: path.to_string() }))
+    }
+
+    async fn write(&self, path: &str, bs: Bytes) -> iceberg::Result<()> {
+        self.stores.put(path, bs).await.map_err(to_iceberg)
+    }
+
+    async fn writer(&self, path: &str) -> iceberg::Result<Box<dyn FileWrite>> {
+        let (store, location) = self.resolve(path)?;
+        Ok(Box::new(ObjectWrite {
+            inner: Some(BufWriter::new(store, location)),
+            display: path.to_string(),
+        }))
+    }
+
+    async fn delete(&self, path: &str) -> iceberg::Result<()> {
+        self.stores.delete(path).await.map_err(to_iceberg)
+    }
+
+    async fn delete_prefix(&self, path: &str) -> iceberg::Result<()> {
+        let listed = self.stores.list(path).await.map_err(to_iceberg)?;
+        for object in listed {
+            self.stores.delete(&object.location).await.map_err(to_iceberg)?;
+        }
+        Ok(())
+    }
+
+    async fn delete_stream(&self, mut paths: BoxStream<'static, String>) -> iceberg::Result<()> {
+        while let Some(path) = paths.next().await {
+            self.stores.delete(&path).await.map_err(to_iceberg)?;
+        }
+        Ok(())
+    }
+
+    fn new_input(&self, path: &str) -> iceberg::Result<InputFile> {
+        Ok(InputFile::new(Arc::new(self.clone()), path.to_string()))
+    }
+
+    fn new_output(&self, path: &str) -> iceberg::Result<OutputFile> {
+        Ok(OutputFile::new(Arc::new(self.clone()), path.to_string()))
+    }
+}
+
+struct ObjectRead {
+    store: Arc<dyn ObjectStore>,
+    location: Path,
+    display: String,
+}
+
+#[async_trait]
+impl FileRead for ObjectRead {
+    async fn read(&self, range: Range<u64>) -> iceberg::Result<Bytes> {
+        self.store
+            .get_range(&self.location, range)
+            .await
+            .map_err(|e| os_error(e, &self.display))
+    }
+}
+
+/// Streams to the store: multipart upload on S3, a staged file renamed into place locally.
+struct ObjectWrite {
+    inner: Option<BufWriter>,
+    display: String,
+}
+
+#[async_trait]
+impl FileWrite for ObjectWrite {
+    async fn write(&mut self, bs: Bytes) -> iceberg::Result<()> {
+        let writer = self.inner.as_mut().ok_or_else(|| {
+            Error::new(ErrorKind::Unexpected, format!("write after close on {}", self.display))
+        })?;
+        writer.put(bs).await.map_err(|e| os_error(e, &self.display))
+    }
+
+    async fn close(&mut self) -> iceberg::Result<()> {
+        let mut writer = self.inner.take().ok_or_else(|| {
+            Error::new(ErrorKind::Unexpected, format!("{} closed twice", self.display))
+        })?;
+        writer.shutdown().await.map_err(|e| {
+            Error::new(ErrorKind::Unexpected, format!("cannot finish writing {}: {e}", self.display))
+        })
+    }
+}

@@ -1,0 +1,15 @@
+//! The table-access layer: the only place that builds storage, talks to catalogs, and
+//! opens, creates or commits tables.
+
+pub mod catalog;
+pub mod commit;
+pub mod directory;
+pub mod file_io;
+pub mod session;
+pub mod snapshot_commit;
+pub mod storage;
+pub mod write;
+
+pub use catalog::{display_ident, parse_ident, parse_namespace, FloeCatalog, TableRef, TableTarget};
+pub use storage::Stores;
+pub use session::Session;

@@ -1,0 +1,57 @@
+//! A session: the configuration and selected catalog, turned into stores, catalogs and table
+//! targets on demand.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::catalog::{build_catalog, target_for, FloeCatalog, TableRef, TableTarget};
+use super::storage::{StoreWrapper, Stores};
+use crate::config::{CatalogConfig, Config};
+
+/// Everything an operation needs to reach tables.
+#[derive(Clone)]
+pub struct Session {
+    catalog_name: String,
+    catalog_config: CatalogConfig,
+    stores: Stores,
+}
+
+impl Session {
+    /// Select a catalog (or the default) from the configuration.
+    pub fn new(config: &Config, catalog: Option<&str>) -> Result<Self> {
+        let (catalog_name, catalog_config) = config.catalog(catalog)?;
+        let props = catalog_config.props().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Ok(Session { catalog_name, catalog_config, stores: Stores::new(props) })
+    }
+
+    /// A session on the embedded default (a directory warehouse), for tests and tools.
+    pub fn embedded(warehouse: &str) -> Self {
+        let mut config = CatalogConfig::default();
+        config.set("type", "directory");
+        config.set("warehouse", warehouse);
+        Session { catalog_name: "default".into(), catalog_config: config, stores: Stores::new(Default::default()) }
+    }
+
+    /// Route every storage call through `wrapper` (fault injection in tests).
+    pub fn with_store_wrapper(mut self, wrapper: StoreWrapper) -> Self {
+        self.stores = self.stores.with_wrapper(wrapper);
+        self
+    }
+
+    pub fn catalog_name(&self) -> &str {
+        &self.catalog_name
+    }
+
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    pub fn catalog(&self) -> Result<Arc<dyn FloeCatalog>> {
+        build_catalog(&self.catalog_name, &self.catalog_config, self.stores.clone())
+    }
+
+    pub fn target(&self, table: &TableRef) -> Result<TableTarget> {
+        target_for(table, || self.catalog(), self.stores.clone())
+    }
+}

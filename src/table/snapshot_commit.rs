@@ -1,0 +1,287 @@
+//! floe's snapshot producer: writes manifests and the manifest list for an append or a
+//! whole-table overwrite, and commits them through the raw commit path, rebuilding on conflict.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use iceberg::spec::{
+    DataContentType, DataFile, FormatVersion, ManifestContentType, ManifestFile,
+    ManifestListWriter, ManifestWriter, ManifestWriterBuilder, Operation,
+    Snapshot, SnapshotReference, SnapshotRetention, SnapshotSummaryCollector, Summary,
+    TableMetadata, MAIN_BRANCH,
+};
+use iceberg::table::Table;
+use iceberg::{TableRequirement, TableUpdate};
+
+use super::catalog::TableTarget;
+use super::commit::{is_conflict, is_state_unknown, RetryPolicy};
+use crate::error::FloeError;
+
+/// What a new snapshot does to the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotKind {
+    /// Add files; keep everything.
+    Append,
+    /// Replace the table's whole content with the added files.
+    OverwriteAll,
+}
+
+/// A snapshot to commit.
+#[derive(Debug, Clone)]
+pub struct SnapshotRequest {
+    pub kind: SnapshotKind,
+    pub added: Vec<DataFile>,
+    /// The partition spec the added files were written for.
+    pub spec_id: i32,
+    /// Extra snapshot summary properties (floe puts its commit id here).
+    pub summary: HashMap<String, String>,
+}
+
+/// The landed snapshot.
+#[derive(Debug, Clone)]
+pub struct CommittedSnapshot {
+    pub snapshot_id: i64,
+    pub sequence_number: i64,
+    pub table: Table,
+    pub attempts: u32,
+}
+
+/// Files one attempt wrote, deleted again if that attempt does not land.
+struct Attempt {
+    requirements: Vec<TableRequirement>,
+    updates: Vec<TableUpdate>,
+    snapshot_id: i64,
+    sequence_number: i64,
+    written: Vec<String>,
+}
+
+/// Commit a snapshot, retrying per `commit.retry.*` when concurrent writers win the race.
+pub async fn commit_snapshot(target: &TableTarget, request: SnapshotRequest) -> Result<CommittedSnapshot> {
+    let started = Instant::now();
+    let mut attempts = 0u32;
+    loop {
+        let table = target.load().await?;
+        let policy = RetryPolicy::from_properties(table.metadata().properties());
+        attempts += 1;
+        let attempt = prepare(&table, &request, attempts).await?;
+        let outcome = target
+            .catalog
+            .commit(&target.ident, attempt.requirements.clone(), attempt.updates.clone())
+            .await;
+        match outcome {
+            Ok(table) => {
+                return Ok(CommittedSnapshot {
+                    snapshot_id: attempt.snapshot_id,
+                    sequence_number: attempt.sequence_number,
+                    table,
+                    attempts,
+                })
+            }
+            Err(err) if is_state_unknown(&err) => return Err(err),
+            Err(err) => {
+                let stores = target.catalog.stores();
+                stores.delete_all(&attempt.written).await;
+                if is_conflict(&err) && policy.may_retry(attempts, started) {
+                    tokio::time::sleep(policy.backoff(attempts)).await;
+                    continue;
+                }
+                return Err(err);
+            }
+        }
+    }
+}
+
+fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
+    loop {
+        let (hi, lo) = uuid::Uuid::new_v4().as_u64_pair();
+        let id = ((hi ^ lo) & (i64::MAX as u64)) as i64;
+        if id != 0 && metadata.snapshot_by_id(id).is_none() {
+            return id;
+        }
+    }
+}
+
+fn new_manifest_writer(
+    table: &Table,
+    path: &str,
+    snapshot_id: i64,
+    spec_id: i32,
+    content: ManifestContentType,
+) -> Result<ManifestWriter> {
+    let metadata = table.metadata();
+    let spec = metadata
+        .partition_spec_by_id(spec_id)
+        .with_context(|| format!("partition spec {spec_id} is missing from the table metadata"))?;
+    let builder = ManifestWriterBuilder::new(
+        table.file_io().new_output(path)?,
+        Some(snapshot_id),
+        metadata.current_schema().clone(),
+        spec.as_ref().clone(),
+    );
+    Ok(match (metadata.format_version(), content) {
+        (FormatVersion::V1, _) => builder.build_v1(),
+        (_, ManifestContentType::Data) => builder.build_v2_data(),
+        (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
+    })
+}
+
+async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> Result<Attempt> {
+    let metadata = table.metadata();
+    if metadata.format_version() == FormatVersion::V3 {
+        return Err(FloeError::invalid(
+            "writing to format-version 3 tables is not supported yet (row lineage)",
+        )
+        .into());
+    }
+    let location = metadata.location().trim_end_matches('/').to_string();
+    let snapshot_id = new_snapshot_id(metadata);
+    let sequence_number = metadata.last_sequence_number() + 1;
+    let parent = metadata.current_snapshot().cloned();
+    let commit_uuid = uuid::Uuid::new_v4();
+    let schema = metadata.current_schema().clone();
+    let default_spec = metadata.default_partition_spec().clone();
+    let mut written: Vec<String> = vec![];
+    let mut manifests: Vec<ManifestFile> = vec![];
+    let mut summary = SnapshotSummaryCollector::default();
+    let mut counter = 0;
+    let mut next_path = |written: &mut Vec<String>| {
+        let path = format!("{location}/metadata/{commit_uuid}-m{counter}.avro");
+        counter += 1;
+        written.push(path.clone());
+        path
+    };
+
+    // Files this snapshot adds, one manifest per content type.
+    for content in [DataContentType::Data, DataContentType::PositionDeletes] {
+        let files: Vec<&DataFile> = request
+            .added
+            .iter()
+            .filter(|f| (f.content_type() == DataContentType::Data) == (content == DataContentType::Data))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        if request.spec_id != default_spec.spec_id() {
+            return Err(super::commit::conflict(format!(
+                "the table's partition spec changed to {} while files were written for spec {}",
+                default_spec.spec_id(),
+                request.spec_id
+            )));
+        }
+        let kind = if content == DataContentType::Data { ManifestContentType::Data } else { ManifestContentType::Deletes };
+        let path = next_path(&mut written);
+        let mut writer = new_manifest_writer(table, &path, snapshot_id, default_spec.spec_id(), kind)?;
+        for f in files {
+            summary.add_file(f, schema.clone(), default_spec.clone());
+            // A negative sequence number leaves it to be inherited from the manifest list.
+            writer.add_file((*f).clone(), -1)?;
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+
+    // What the parent snapshot had: kept as is (append) or marked deleted (overwrite).
+    if let Some(parent) = &parent {
+        let list = table.manifest_list_reader(&parent).load().await?;
+        for manifest in list.entries() {
+            match request.kind {
+                SnapshotKind::Append => manifests.push(manifest.clone()),
+                SnapshotKind::OverwriteAll => {
+                    let loaded = manifest.load_manifest(table.file_io()).await?;
+                    let live: Vec<_> = loaded.entries().iter().filter(|e| e.is_alive()).cloned().collect();
+                    if live.is_empty() {
+                        continue;
+                    }
+                    let spec = metadata
+                        .partition_spec_by_id(manifest.partition_spec_id)
+                        .context("manifest references a missing partition spec")?
+                        .clone();
+                    let path = next_path(&mut written);
+                    let mut writer = new_manifest_writer(
+                        table,
+                        &path,
+                        snapshot_id,
+                        manifest.partition_spec_id,
+                        manifest.content,
+                    )?;
+                    for entry in live {
+                        summary.remove_file(entry.data_file(), schema.clone(), spec.clone());
+                        let seq = entry.sequence_number().unwrap_or(0);
+                        writer.add_delete_file(entry.data_file().clone(), seq, entry.file_sequence_number)?;
+                    }
+                    manifests.push(writer.write_manifest_file().await?);
+                }
+            }
+        }
+    }
+
+    let operation = match request.kind {
+        SnapshotKind::Append => Operation::Append,
+        SnapshotKind::OverwriteAll => Operation::Overwrite,
+    };
+    let mut properties = request.summary.clone();
+    properties.extend(summary.build());
+    add_totals(&mut properties, parent.as_ref().map(|p| p.summary()));
+
+    let list_path = format!("{location}/metadata/snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro");
+    written.push(list_path.clone());
+    let parent_id = parent.as_ref().map(|p| p.snapshot_id());
+    let out = table.file_io().new_output(&list_path)?;
+    let mut list_writer = match metadata.format_version() {
+        FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
+        _ => ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number),
+    };
+    list_writer.add_manifests(manifests.into_iter())?;
+    list_writer.close().await?;
+
+    let snapshot = Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(parent_id)
+        .with_sequence_number(sequence_number)
+        .with_timestamp_ms(chrono::Utc::now().timestamp_millis().max(metadata.last_updated_ms()))
+        .with_manifest_list(list_path)
+        .with_summary(Summary { operation, additional_properties: properties })
+        .with_schema_id(metadata.current_schema_id())
+        .build();
+
+    let requirements = vec![
+        TableRequirement::UuidMatch { uuid: metadata.uuid() },
+        TableRequirement::RefSnapshotIdMatch { r#ref: MAIN_BRANCH.to_string(), snapshot_id: parent_id },
+    ];
+    let updates = vec![
+        TableUpdate::AddSnapshot { snapshot },
+        TableUpdate::SetSnapshotRef {
+            ref_name: MAIN_BRANCH.to_string(),
+            reference: SnapshotReference::new(
+                snapshot_id,
+                SnapshotRetention::Branch {
+                    min_snapshots_to_keep: None,
+                    max_snapshot_age_ms: None,
+                    max_ref_age_ms: None,
+                },
+            ),
+        },
+    ];
+    Ok(Attempt { requirements, updates, snapshot_id, sequence_number, written })
+}
+
+/// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it
+/// removed (Iceberg's rule; missing parent totals count as zero).
+fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
+    let get = |map: &HashMap<String, String>, key: &str| {
+        map.get(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)
+    };
+    let rules = [
+        ("total-data-files", "added-data-files", "deleted-data-files"),
+        ("total-delete-files", "added-delete-files", "removed-delete-files"),
+        ("total-records", "added-records", "deleted-records"),
+        ("total-files-size", "added-files-size", "removed-files-size"),
+        ("total-position-deletes", "added-position-deletes", "removed-position-deletes"),
+        ("total-equality-deletes", "added-equality-deletes", "removed-equality-deletes"),
+    ];
+    for (total, added, removed) in rules {
+        let before = parent.map(|p| get(&p.additional_properties, total)).unwrap_or(0);
+        let value = before + get(props, added) - get(props, removed);
+        props.insert(total.to_string(), value.max(0).to_string());
+    }
+}

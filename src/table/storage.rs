@@ -1,0 +1,475 @@
+//! The one storage stack: URIs (local paths, `file://`, `s3://`/`s3a://`, `memory://`) resolved to
+//! `object_store` stores, plus the durable put-if-absent that commits rely on.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    RetryConfig,
+};
+
+/// Wraps every store this layer builds; tests use it to inject faults.
+pub type StoreWrapper = Arc<dyn Fn(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> + Send + Sync>;
+
+/// Outcome of a put-if-absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutIfAbsent {
+    Created,
+    AlreadyExists,
+}
+
+/// One listed object.
+#[derive(Debug, Clone)]
+pub struct ListedObject {
+    pub location: String,
+    pub size_bytes: u64,
+    pub last_modified_ms: i64,
+}
+
+/// Where a URI lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scheme {
+    Local,
+    S3 { bucket: String },
+    Memory,
+}
+
+/// Builds and caches object stores for URIs, configured from PyIceberg-style properties
+/// (`s3.endpoint`, `s3.access-key-id`, ...). Cheap to clone.
+#[derive(Clone)]
+pub struct Stores {
+    props: Arc<HashMap<String, String>>,
+    cache: Arc<Mutex<HashMap<String, Arc<dyn ObjectStore>>>>,
+    wrapper: Option<StoreWrapper>,
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores").field("props", &redacted(&self.props)).finish()
+    }
+}
+
+fn redacted(props: &HashMap<String, String>) -> HashMap<String, String> {
+    props
+        .iter()
+        .map(|(k, v)| {
+            let secret = k.contains("secret") || k.contains("token") || k.contains("password");
+            (k.clone(), if secret { "***".to_string() } else { v.clone() })
+        })
+        .collect()
+}
+
+/// The process-wide in-memory store behind `memory://` (tests and dry experiments).
+fn memory_store() -> Arc<dyn ObjectStore> {
+    static MEMORY: OnceLock<Arc<InMemory>> = OnceLock::new();
+    MEMORY.get_or_init(|| Arc::new(InMemory::new())).clone()
+}
+
+/// Canonical form of a location: absolute local paths without scheme, `s3a://` as `s3://`,
+/// no trailing slash.
+pub fn normalize_location(location: &str) -> Result<String> {
+    let trimmed = location.trim();
+    if trimmed.is_empty() {
+        bail!("empty location");
+    }
+    if let Some(rest) = trimmed.strip_prefix("s3a://") {
+        return Ok(format!("s3://{}", rest.trim_end_matches('/')));
+    }
+    if trimmed.starts_with("s3://") || trimmed.starts_with("memory://") {
+        return Ok(trimmed.trim_end_matches('/').to_string());
+    }
+    if let Some(scheme_end) = trimmed.find("://") {
+        let scheme = &trimmed[..scheme_end];
+        if scheme != "file" {
+            bail!("unsupported storage scheme '{scheme}://' in '{trimmed}' (supported: local paths, file://, s3://, s3a://, memory://)");
+        }
+    }
+    let path = local_path(trimmed);
+    let absolute = std::path::absolute(&path)
+        .with_context(|| format!("cannot make '{trimmed}' an absolute path"))?;
+    let mut text = absolute.to_string_lossy().to_string();
+    while text.len() > 1 && text.ends_with('/') {
+        text.pop();
+    }
+    // Drop `.` components so the same table never has two spellings.
+    let cleaned: PathBuf = PathBuf::from(&text).components().collect();
+    Ok(cleaned.to_string_lossy().to_string())
+}
+
+fn local_path(location: &str) -> PathBuf {
+    if let Some(rest) = location.strip_prefix("file://") {
+        PathBuf::from(if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") })
+    } else if let Some(rest) = location.strip_prefix("file:") {
+        PathBuf::from(if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") })
+    } else {
+        PathBuf::from(location)
+    }
+}
+
+/// Join a child name onto a location.
+pub fn join(base: &str, child: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), child.trim_start_matches('/'))
+}
+
+/// Whether a location is on the local file system.
+pub fn is_local(location: &str) -> bool {
+    !(location.starts_with("s3://") || location.starts_with("s3a://") || location.starts_with("memory://"))
+}
+
+fn split(location: &str) -> Result<(Scheme, String)> {
+    if let Some(rest) = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://")) {
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            bail!("S3 location '{location}' has no bucket");
+        }
+        return Ok((Scheme::S3 { bucket: bucket.to_string() }, key.to_string()));
+    }
+    if let Some(rest) = location.strip_prefix("memory://") {
+        return Ok((Scheme::Memory, rest.trim_start_matches('/').to_string()));
+    }
+    let path = local_path(location);
+    let absolute = std::path::absolute(&path)
+        .with_context(|| format!("cannot make '{location}' an absolute path"))?;
+    Ok((Scheme::Local, absolute.to_string_lossy().trim_start_matches('/').to_string()))
+}
+
+impl Stores {
+    pub fn new(props: HashMap<String, String>) -> Self {
+        Stores { props: Arc::new(props), cache: Arc::default(), wrapper: None }
+    }
+
+    /// Wrap every store built from now on (fault injection in tests).
+    pub fn with_wrapper(mut self, wrapper: StoreWrapper) -> Self {
+        self.wrapper = Some(wrapper);
+        self.cache = Arc::default();
+        self
+    }
+
+    pub fn props(&self) -> &HashMap<String, String> {
+        &self.props
+    }
+
+    /// The store and object path for a location.
+    pub fn resolve(&self, location: &str) -> Result<(Arc<dyn ObjectStore>, Path)> {
+        let (scheme, key) = split(location)?;
+        let cache_key = match &scheme {
+            Scheme::Local => "file".to_string(),
+            Scheme::Memory => "memory".to_string(),
+            Scheme::S3 { bucket } => format!("s3://{bucket}"),
+        };
+        let store = {
+            let mut cache = self.cache.lock().expect("store cache lock");
+            match cache.get(&cache_key) {
+                Some(store) => store.clone(),
+                None => {
+                    let built = self.build(&scheme)?;
+                    let store = match &self.wrapper {
+                        Some(wrap) => wrap(built),
+                        None => built,
+                    };
+                    cache.insert(cache_key, store.clone());
+                    store
+                }
+            }
+        };
+        let path = Path::parse(&key).unwrap_or_else(|_| Path::from(key.as_str()));
+        Ok((store, path))
+    }
+
+    fn build(&self, scheme: &Scheme) -> Result<Arc<dyn ObjectStore>> {
+        match scheme {
+            Scheme::Local => Ok(Arc::new(LocalFileSystem::new())),
+            Scheme::Memory => Ok(memory_store()),
+            Scheme::S3 { bucket } => self.build_s3(bucket),
+        }
+    }
+
+    fn prop(&self, key: &str) -> Option<&str> {
+        self.props.get(key).map(|s| s.as_str()).filter(|s| !s.is_empty())
+    }
+
+    fn build_s3(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
+        // Start from AWS_* environment variables, then let catalog properties win.
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        let endpoint = self
+            .prop("s3.endpoint")
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+        if let Some(endpoint) = &endpoint {
+            builder = builder.with_endpoint(endpoint.clone());
+            if endpoint.starts_with("http://") {
+                builder = builder.with_allow_http(true);
+            }
+        }
+        if let Some(v) = self.prop("s3.access-key-id") {
+            builder = builder.with_access_key_id(v);
+        }
+        if let Some(v) = self.prop("s3.secret-access-key") {
+            builder = builder.with_secret_access_key(v);
+        }
+        if let Some(v) = self.prop("s3.session-token") {
+            builder = builder.with_token(v);
+        }
+        let region = self
+            .prop("s3.region")
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        builder = builder.with_region(region);
+        let path_style = match self.prop("s3.path-style-access") {
+            Some(v) => matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+            // A custom endpoint (MinIO, moto, Ceph) almost always wants path-style requests.
+            None => endpoint.is_some(),
+        };
+        builder = builder.with_virtual_hosted_style_request(!path_style);
+        // Bounded timeouts: an unreachable endpoint or a hung connection must fail, not hang.
+        let connect_timeout = self.duration_prop("s3.connect-timeout", 5);
+        let request_timeout = self.duration_prop("s3.request-timeout", 60);
+        let mut client = ClientOptions::new()
+            .with_connect_timeout(connect_timeout)
+            .with_timeout(request_timeout);
+        if endpoint.as_deref().is_some_and(|e| e.starts_with("http://")) {
+            client = client.with_allow_http(true);
+        }
+        builder = builder.with_client_options(client).with_retry(RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(30),
+        });
+        let store = builder
+            .build()
+            .with_context(|| format!("cannot configure S3 access to bucket '{bucket}'"))?;
+        Ok(Arc::new(store))
+    }
+
+    fn duration_prop(&self, key: &str, default_secs: u64) -> Duration {
+        self.prop(key)
+            .and_then(|v| v.trim_end_matches('s').parse::<f64>().ok())
+            .map(Duration::from_secs_f64)
+            .unwrap_or(Duration::from_secs(default_secs))
+    }
+
+    pub async fn read(&self, location: &str) -> Result<Bytes> {
+        let (store, path) = self.resolve(location)?;
+        let got = store.get(&path).await.map_err(|e| storage_error(e, location, "read"))?;
+        got.bytes().await.map_err(|e| storage_error(e, location, "read"))
+    }
+
+    /// Read, with `None` for a missing object.
+    pub async fn read_optional(&self, location: &str) -> Result<Option<Bytes>> {
+        let (store, path) = self.resolve(location)?;
+        match store.get(&path).await {
+            Ok(got) => Ok(Some(got.bytes().await.map_err(|e| storage_error(e, location, "read"))?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(storage_error(e, location, "read")),
+        }
+    }
+
+    pub async fn exists(&self, location: &str) -> Result<bool> {
+        let (store, path) = self.resolve(location)?;
+        match store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(storage_error(e, location, "check")),
+        }
+    }
+
+    pub async fn size(&self, location: &str) -> Result<u64> {
+        let (store, path) = self.resolve(location)?;
+        let meta = store.head(&path).await.map_err(|e| storage_error(e, location, "stat"))?;
+        Ok(meta.size)
+    }
+
+    /// Plain overwrite.
+    pub async fn put(&self, location: &str, bytes: Bytes) -> Result<()> {
+        let (store, path) = self.resolve(location)?;
+        store
+            .put(&path, PutPayload::from(bytes))
+            .await
+            .map_err(|e| storage_error(e, location, "write"))?;
+        Ok(())
+    }
+
+    /// Make `location` appear with exactly `bytes`, only if nothing is there yet.
+    ///
+    /// Local files: write a temp file, fsync it, hard-link it into place (EEXIST means someone
+    /// else won) and fsync the directory, so a crash never leaves a torn file under the final
+    /// name. Object stores: a conditional PUT (`If-None-Match: *` on S3).
+    pub async fn put_if_absent(&self, location: &str, bytes: Bytes) -> Result<PutIfAbsent> {
+        let (scheme, _) = split(location)?;
+        if scheme == Scheme::Local && self.wrapper.is_none() {
+            let target = local_path(location);
+            return tokio::task::spawn_blocking(move || durable_create(&target, &bytes))
+                .await
+                .map_err(|e| anyhow!("put-if-absent task failed: {e}"))?
+                .with_context(|| format!("cannot write {location}"));
+        }
+        let (store, path) = self.resolve(location)?;
+        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+        match store.put_opts(&path, PutPayload::from(bytes), opts).await {
+            Ok(_) => Ok(PutIfAbsent::Created),
+            Err(object_store::Error::AlreadyExists { .. })
+            | Err(object_store::Error::Precondition { .. }) => Ok(PutIfAbsent::AlreadyExists),
+            Err(e) => Err(storage_error(e, location, "write")),
+        }
+    }
+
+    /// Delete one object; a missing object is not an error.
+    pub async fn delete(&self, location: &str) -> Result<()> {
+        let (store, path) = self.resolve(location)?;
+        match store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(storage_error(e, location, "delete")),
+        }
+    }
+
+    /// Delete many objects, best effort; returns how many could not be deleted.
+    pub async fn delete_all(&self, locations: &[String]) -> usize {
+        let mut failed = 0;
+        for location in locations {
+            if self.delete(location).await.is_err() {
+                failed += 1;
+            }
+        }
+        failed
+    }
+
+    /// All objects under a location prefix (recursive). A missing directory lists as empty.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ListedObject>> {
+        let (store, path) = self.resolve(prefix)?;
+        let (scheme, _) = split(prefix)?;
+        if scheme == Scheme::Local && !local_path(prefix).exists() {
+            return Ok(vec![]);
+        }
+        let base = prefix.trim_end_matches('/').to_string();
+        let key_prefix = path.to_string();
+        let listed: Vec<_> = store
+            .list(Some(&path))
+            .map_err(|e| storage_error(e, prefix, "list"))
+            .try_collect()
+            .await?;
+        Ok(listed
+            .into_iter()
+            .map(|meta| {
+                let key = meta.location.to_string();
+                let rel = key.strip_prefix(&key_prefix).unwrap_or(&key).trim_start_matches('/');
+                ListedObject {
+                    location: join(&base, rel),
+                    size_bytes: meta.size,
+                    last_modified_ms: meta.last_modified.timestamp_millis(),
+                }
+            })
+            .collect())
+    }
+
+    /// Names directly below a location (one level, like `ls`): (directories, files).
+    pub async fn list_dir(&self, prefix: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let (scheme, _) = split(prefix)?;
+        if scheme == Scheme::Local && !local_path(prefix).exists() {
+            return Ok((vec![], vec![]));
+        }
+        let (store, path) = self.resolve(prefix)?;
+        let listed = store
+            .list_with_delimiter(Some(&path))
+            .await
+            .map_err(|e| storage_error(e, prefix, "list"))?;
+        let dirs = listed
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect();
+        let files = listed
+            .objects
+            .iter()
+            .filter_map(|o| o.location.filename().map(str::to_string))
+            .collect();
+        Ok((dirs, files))
+    }
+
+    /// Stream object bytes for large inputs.
+    pub async fn open_stream(
+        &self,
+        location: &str,
+    ) -> Result<futures::stream::BoxStream<'static, Result<Bytes>>> {
+        let (store, path) = self.resolve(location)?;
+        let got = store.get(&path).await.map_err(|e| storage_error(e, location, "read"))?;
+        let loc = location.to_string();
+        Ok(got
+            .into_stream()
+            .map(move |r| r.map_err(|e| storage_error(e, &loc, "read")))
+            .boxed())
+    }
+}
+
+fn durable_create(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<PutIfAbsent> {
+    use std::io::Write;
+    let dir = target.parent().unwrap_or(std::path::Path::new("/"));
+    std::fs::create_dir_all(dir)?;
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
+    let outcome = (|| {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        match std::fs::hard_link(&temp, target) {
+            Ok(()) => {
+                std::fs::File::open(dir)?.sync_all()?;
+                Ok(PutIfAbsent::Created)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(PutIfAbsent::AlreadyExists),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = std::fs::remove_file(&temp);
+    outcome
+}
+
+/// Turn an object_store error into a message that names the location and what we tried.
+pub fn storage_error(e: object_store::Error, location: &str, action: &str) -> anyhow::Error {
+    match e {
+        object_store::Error::NotFound { .. } => {
+            anyhow::Error::new(crate::error::FloeError::not_found(format!("{location} does not exist")))
+        }
+        other => anyhow::Error::new(other).context(format!("cannot {action} {location}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_locations() {
+        assert_eq!(normalize_location("s3a://b/wh/t/").unwrap(), "s3://b/wh/t");
+        assert_eq!(normalize_location("file:///tmp/x/").unwrap(), "/tmp/x");
+        assert_eq!(normalize_location("/tmp/./x").unwrap(), "/tmp/x");
+        assert!(normalize_location("gs://b/x").is_err());
+    }
+
+    #[tokio::test]
+    async fn local_put_if_absent_refuses_second_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("m/v1.metadata.json");
+        let stores = Stores::new(HashMap::new());
+        let loc = target.to_string_lossy().to_string();
+        assert_eq!(stores.put_if_absent(&loc, Bytes::from_static(b"a")).await.unwrap(), PutIfAbsent::Created);
+        assert_eq!(stores.put_if_absent(&loc, Bytes::from_static(b"b")).await.unwrap(), PutIfAbsent::AlreadyExists);
+        assert_eq!(stores.read(&loc).await.unwrap(), Bytes::from_static(b"a"));
+        // No temp files are left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1);
+    }
+}
