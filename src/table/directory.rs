@@ -166,6 +166,7 @@ impl DirectoryCatalog {
             .metadata_location(current.location)
             .identifier(ident.clone())
             .file_io(file_io(&self.stores))
+            .runtime(iceberg::Runtime::try_current()?)
             .build()?)
     }
 
