@@ -1,0 +1,119 @@
+//! The core suite against a local directory warehouse.
+
+mod common;
+mod core;
+
+use crate::core::*;
+
+fn place() -> (tempfile::TempDir, Place) {
+    let dir = tempfile::tempdir().unwrap();
+    let place = Place {
+        floe: common::Floe::new(dir.path()),
+        warehouse: dir.path().join("wh").to_string_lossy().to_string(),
+        work: work_dir(dir.path()),
+        s3_endpoint: None,
+    };
+    (dir, place)
+}
+
+#[test]
+fn create_from_schema_file_local() {
+    let (_d, p) = place();
+    create_from_schema_file(&p);
+}
+
+#[test]
+fn ingest_formats_and_inspect_local() {
+    let (_d, p) = place();
+    ingest_formats_and_inspect(&p);
+}
+
+#[test]
+fn ingest_glob_one_snapshot_local() {
+    let (_d, p) = place();
+    ingest_glob_one_snapshot(&p);
+}
+
+#[test]
+fn files_roll_at_on_disk_target_local() {
+    let (_d, p) = place();
+    files_roll_at_on_disk_target(&p);
+}
+
+#[test]
+fn csv_and_table_output_local() {
+    let (_d, p) = place();
+    csv_and_table_output(&p);
+}
+
+#[test]
+fn pyiceberg_reads_floe_tables_local() {
+    let (_d, p) = place();
+    pyiceberg_reads_floe_tables(&p);
+}
+
+#[test]
+fn concurrent_writers_local() {
+    let (_d, p) = place();
+    concurrent_writers(&p);
+}
+
+/// The directory layout other engines read: v<N>.metadata.json and version-hint.text.
+#[test]
+fn directory_layout_and_identifiers() {
+    let (dir, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 5)]);
+    // No config at all: identifiers resolve under ./warehouse.
+    p.floe.json(&["create", "db.events", "--like", input.to_str().unwrap()]);
+    p.floe.json(&["ingest", "db.events", input.to_str().unwrap()]);
+    let meta = dir.path().join("warehouse/db/events/metadata");
+    assert!(meta.join("v1.metadata.json").is_file());
+    assert!(meta.join("v2.metadata.json").is_file());
+    assert_eq!(std::fs::read_to_string(meta.join("version-hint.text")).unwrap().trim(), "2");
+    // A stale hint is probed past.
+    std::fs::write(meta.join("version-hint.text"), "1").unwrap();
+    let described = p.floe.json(&["describe", "db.events"]);
+    assert!(described["metadata_location"].as_str().unwrap().ends_with("v2.metadata.json"));
+    assert_eq!(described["table"], "db.events");
+    // A missing hint falls back to listing.
+    std::fs::remove_file(meta.join("version-hint.text")).unwrap();
+    assert_eq!(p.floe.json(&["describe", "db.events"])["totals"]["records"], 5);
+    // The same table by location.
+    let by_location = p.floe.json(&["describe", "./warehouse/db/events"]);
+    assert_eq!(by_location["table_uuid"], described["table_uuid"]);
+
+    p.floe.json(&["create", "db.other", "--like", input.to_str().unwrap()]);
+    p.floe.json(&["create", "sales.eu.orders", "--like", input.to_str().unwrap()]);
+    let tables = p.floe.json(&["list"]);
+    let names: Vec<&str> = tables["tables"].as_array().unwrap().iter().map(|t| t["identifier"].as_str().unwrap()).collect();
+    assert_eq!(names, ["db.events", "db.other", "sales.eu.orders"]);
+    let in_db = p.floe.json(&["list", "db"]);
+    assert_eq!(in_db["tables"].as_array().unwrap().len(), 2);
+    let namespaces = p.floe.json(&["namespaces"]);
+    assert_eq!(namespaces["namespaces"], serde_json::json!(["db", "sales", "sales.eu"]));
+}
+
+/// `write.metadata.previous-versions-max` trims the log; with delete-after-commit the old
+/// files go too.
+#[test]
+fn metadata_versions_are_trimmed_when_asked() {
+    let (_d, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 5)]);
+    let table = p.table("trimmed");
+    p.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--property", "write.metadata.previous-versions-max=2", "--property", "write.metadata.delete-after-commit.enabled=true"]);
+    for _ in 0..4 {
+        p.floe.json(&["ingest", &table, input.to_str().unwrap()]);
+    }
+    let meta = std::path::Path::new(&table).join("metadata");
+    let mut versions: Vec<String> = std::fs::read_dir(&meta).unwrap().filter_map(|e| {
+        let n = e.unwrap().file_name().to_string_lossy().to_string();
+        n.ends_with(".metadata.json").then_some(n)
+    }).collect();
+    versions.sort();
+    assert_eq!(versions, ["v3.metadata.json", "v4.metadata.json", "v5.metadata.json"]);
+    let current: serde_json::Value = serde_json::from_slice(&std::fs::read(meta.join("v5.metadata.json")).unwrap()).unwrap();
+    assert_eq!(current["metadata-log"].as_array().unwrap().len(), 2);
+    assert_eq!(p.floe.json(&["describe", &table])["totals"]["records"], 20);
+}

@@ -1,0 +1,94 @@
+//! The core suite against S3 on the test's S3-compatible server (started by scripts/test).
+
+mod common;
+mod core;
+
+use crate::core::*;
+
+fn place(name: &str) -> Option<(tempfile::TempDir, Place)> {
+    let s3 = common::s3()?;
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = s3.prefix(name);
+    let config = s3.config(dir.path(), &warehouse);
+    let floe = common::Floe::new(dir.path()).with_env("FLOE_CONFIG", config.to_str().unwrap());
+    let work = work_dir(dir.path());
+    Some((dir, Place { floe, warehouse, work, s3_endpoint: Some(s3.endpoint.clone()) }))
+}
+
+#[test]
+fn create_from_schema_file_s3() {
+    let Some((_d, p)) = place("create") else { return };
+    create_from_schema_file(&p);
+}
+
+#[test]
+fn ingest_formats_and_inspect_s3() {
+    let Some((_d, p)) = place("formats") else { return };
+    ingest_formats_and_inspect(&p);
+}
+
+#[test]
+fn ingest_glob_one_snapshot_s3() {
+    let Some((_d, p)) = place("glob") else { return };
+    ingest_glob_one_snapshot(&p);
+}
+
+#[test]
+fn files_roll_at_on_disk_target_s3() {
+    let Some((_d, p)) = place("sized") else { return };
+    files_roll_at_on_disk_target(&p);
+}
+
+#[test]
+fn pyiceberg_reads_floe_tables_s3() {
+    let Some((_d, p)) = place("interop") else { return };
+    pyiceberg_reads_floe_tables(&p);
+}
+
+#[test]
+fn concurrent_writers_s3() {
+    let Some((_d, p)) = place("contended") else { return };
+    concurrent_writers(&p);
+}
+
+/// Inputs on S3 (a glob over s3:// URIs) are read through the same stores.
+#[test]
+fn ingest_from_s3_inputs() {
+    let Some(s3) = common::s3() else { return };
+    let Some((_d, p)) = place("inputs") else { return };
+    let props = std::collections::HashMap::from([
+        ("s3.endpoint".to_string(), s3.endpoint.clone()),
+        ("s3.access-key-id".to_string(), "testing".to_string()),
+        ("s3.secret-access-key".to_string(), "testing".to_string()),
+        ("s3.region".to_string(), "us-east-1".to_string()),
+    ]);
+    let stores = floe::table::Stores::new(props);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let input_prefix = format!("{}/inputs", p.warehouse);
+    for i in 0..3 {
+        let local = p.work.join(format!("in-{i}.parquet"));
+        common::write_parquet(&local, &[common::events_batch(i * 10, 10)]);
+        let bytes = bytes::Bytes::from(std::fs::read(&local).unwrap());
+        runtime.block_on(stores.put(&format!("{input_prefix}/in-{i}.parquet"), bytes)).unwrap();
+    }
+    runtime.block_on(stores.put(&format!("{input_prefix}/more.csv"), bytes::Bytes::from(common::events_csv(30, 5)))).unwrap();
+    let table = p.table("from_s3");
+    p.floe.json(&["create", &table, "--like", &format!("{input_prefix}/in-0.parquet")]);
+    let report = p.floe.json(&["ingest", &table, &format!("{input_prefix}/in-*.parquet"), &format!("{input_prefix}/more.csv")]);
+    assert_eq!(report["input_files"], 4);
+    assert_eq!(report["records_added"], 35);
+}
+
+/// An unreachable endpoint fails quickly with a clear message, not a hang.
+#[test]
+fn unreachable_endpoint_fails_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("floe.yaml");
+    std::fs::write(&config, "catalog:\n  default:\n    warehouse: s3://nowhere/wh\n    s3.endpoint: http://127.0.0.1:9\n    s3.access-key-id: x\n    s3.secret-access-key: y\n").unwrap();
+    let floe = common::Floe::new(dir.path()).with_env("FLOE_CONFIG", config.to_str().unwrap());
+    let started = std::time::Instant::now();
+    let run = floe.run(&["describe", "db.events"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("127.0.0.1:9") || run.stderr.contains("connect"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+}
