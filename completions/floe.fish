@@ -1,0 +1,159 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_floe_global_optspecs
+    string join \n catalog= config= o/output= q/quiet no-progress v/verbose h/help V/version
+end
+
+function __fish_floe_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_floe_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_floe_using_subcommand
+    set -l cmd (__fish_floe_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c floe -n "__fish_floe_needs_command" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_needs_command" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_needs_command" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_needs_command" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_needs_command" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_needs_command" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_needs_command" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_needs_command" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_needs_command" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
+complete -c floe -n "__fish_floe_needs_command" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_needs_command" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_needs_command" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_needs_command" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_needs_command" -f -a "namespaces" -d 'List namespaces (nested ones included)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand create" -l schema -d 'Schema file (YAML or JSON)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand create" -l like -d 'Infer the schema from a data file (Parquet, CSV with header, NDJSON)' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l partition-by -d 'Partition field: identity(c) or c, bucket(N, c), truncate(W, c), year(c), month(c), day(c), hour(c). Repeat for several' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l sort-by -d 'Sort field: EXPR [asc|desc] [nulls first|last]. Repeat for several' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l property -d 'Table property KEY=VALUE (e.g. write.target-file-size-bytes=268435456). Repeatable' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand create" -l if-not-exists -d 'Succeed without change when the table already exists'
+complete -c floe -n "__fish_floe_using_subcommand create" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand create" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand create" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand create" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l format -d 'Input format; auto goes by file extension' -r -f -a "auto\t''
+parquet\t''
+csv\t''
+json\t''"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l mode -d 'append adds rows; overwrite replaces the table\'s rows' -r -f -a "append\t'Add the rows to the table'
+overwrite\t'Replace the table\'s rows with the input'"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand ingest" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand describe" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand describe" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand describe" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand describe" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand describe" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand files" -l snapshot -d 'Snapshot to list instead of the current one' -r
+complete -c floe -n "__fish_floe_using_subcommand files" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand files" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand files" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand files" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand files" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand files" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand files" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand files" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand list" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand list" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand list" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand list" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand completions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand completions" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand completions" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "namespaces" -d 'List namespaces (nested ones included)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

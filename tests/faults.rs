@@ -1,0 +1,256 @@
+//! Commit behaviour under storage faults, injected by a wrapper around the object store that
+//! fails the metadata put before or after it lands, or hides the outcome.
+
+mod common;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use object_store::path::Path;
+use object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+};
+
+use floe::error::{kind_of, ErrorKind};
+use floe::input::FormatChoice;
+use floe::ops::ingest::{ingest, IngestMode, IngestOptions};
+use floe::table::{Session, Stores, TableRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    /// The metadata put fails without writing anything.
+    FailBeforePut,
+    /// The metadata put lands, then the call reports an error (a timeout after the write).
+    FailAfterPut,
+    /// The metadata put lands, then a retry of it is refused as already existing.
+    LandThenAlreadyExists,
+    /// Every metadata put fails without writing.
+    AlwaysFail,
+    /// The metadata put fails and reading it back fails too: the outcome is unknown.
+    FailAndHideOutcome,
+}
+
+#[derive(Debug)]
+struct FaultState {
+    fault: Fault,
+    remaining: u32,
+    injected: u32,
+    hidden: Option<Path>,
+}
+
+#[derive(Debug)]
+struct Faulty {
+    inner: Arc<dyn ObjectStore>,
+    state: Arc<Mutex<FaultState>>,
+}
+
+impl fmt::Display for Faulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Faulty({})", self.inner)
+    }
+}
+
+fn injected(msg: &str) -> object_store::Error {
+    object_store::Error::Generic { store: "faulty", source: msg.to_string().into() }
+}
+
+fn is_version_file(location: &Path) -> bool {
+    location.filename().is_some_and(|n| n.starts_with('v') && n.ends_with(".metadata.json"))
+}
+
+#[async_trait]
+impl ObjectStore for Faulty {
+    async fn put_opts(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
+        let fault = {
+            let mut s = self.state.lock().unwrap();
+            if is_version_file(location) && s.remaining > 0 && s.fault != Fault::None {
+                if s.fault != Fault::AlwaysFail {
+                    s.remaining -= 1;
+                }
+                s.injected += 1;
+                s.fault
+            } else {
+                Fault::None
+            }
+        };
+        match fault {
+            Fault::None => self.inner.put_opts(location, payload, opts).await,
+            Fault::FailBeforePut | Fault::AlwaysFail => Err(injected("connection reset before the request was sent")),
+            Fault::FailAfterPut => {
+                self.inner.put_opts(location, payload, opts).await?;
+                Err(injected("timed out waiting for the response"))
+            }
+            Fault::LandThenAlreadyExists => {
+                self.inner.put_opts(location, payload, opts).await?;
+                Err(object_store::Error::AlreadyExists { path: location.to_string(), source: "retried request found the object".into() })
+            }
+            Fault::FailAndHideOutcome => {
+                self.state.lock().unwrap().hidden = Some(location.clone());
+                Err(injected("timed out"))
+            }
+        }
+    }
+
+    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
+        if self.state.lock().unwrap().hidden.as_ref() == Some(location) {
+            return Err(injected("read timed out"));
+        }
+        self.inner.get_opts(location, options).await
+    }
+
+    fn delete_stream(&self, locations: BoxStream<'static, object_store::Result<Path>>) -> BoxStream<'static, object_store::Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        self.inner.list(prefix)
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> object_store::Result<()> {
+        self.inner.copy_opts(from, to, options).await
+    }
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    session: Session,
+    plain: Session,
+    state: Arc<Mutex<FaultState>>,
+    table: TableRef,
+    location: String,
+    input: String,
+}
+
+impl Harness {
+    /// A memory:// table holding one 50-row snapshot, and a session whose stores inject faults.
+    async fn new(name: &str) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        common::write_parquet(&input, &[common::events_batch(0, 50)]);
+        let warehouse = format!("memory://faults-{name}-{}", uuid::Uuid::new_v4().simple());
+        let location = format!("{warehouse}/db/t");
+        let state = Arc::new(Mutex::new(FaultState { fault: Fault::None, remaining: 0, injected: 0, hidden: None }));
+        let wrapper_state = state.clone();
+        let session = Session::embedded(&warehouse).with_store_wrapper(Arc::new(move |inner| {
+            Arc::new(Faulty { inner, state: wrapper_state.clone() }) as Arc<dyn ObjectStore>
+        }));
+        let plain = Session::embedded(&warehouse);
+        let table = TableRef::parse(&location).unwrap();
+        let input = input.to_string_lossy().to_string();
+        floe::ops::create::create(&plain, floe::ops::create::CreateOptions {
+            table: table.clone(),
+            schema: floe::ops::create::SchemaSource::Like(input.clone()),
+            partition_by: vec!["region".into()],
+            sort_by: vec![],
+            properties: vec![("commit.retry.min-wait-ms".into(), "1".into())],
+            if_not_exists: false,
+        })
+        .await
+        .unwrap();
+        let h = Harness { _dir: dir, session, plain, state, table, location, input };
+        h.ingest_plain().await;
+        h
+    }
+
+    fn arm(&self, fault: Fault, times: u32) {
+        let mut s = self.state.lock().unwrap();
+        s.fault = fault;
+        s.remaining = times;
+        s.injected = 0;
+        s.hidden = None;
+    }
+
+    fn disarm(&self) -> u32 {
+        let mut s = self.state.lock().unwrap();
+        s.fault = Fault::None;
+        s.hidden = None;
+        s.injected
+    }
+
+    fn options(&self) -> IngestOptions {
+        IngestOptions { table: self.table.clone(), inputs: vec![self.input.clone()], format: FormatChoice::Auto, mode: IngestMode::Append }
+    }
+
+    async fn ingest_plain(&self) {
+        ingest(&self.plain, self.options()).await.unwrap();
+    }
+
+    /// (snapshot count, total records, metadata versions, data files, manifest files)
+    async fn state(&self) -> (usize, u64, Vec<String>, Vec<String>, Vec<String>) {
+        let d = floe::ops::describe::describe(&self.plain, &self.table).await.unwrap();
+        let stores: &Stores = self.plain.stores();
+        let mut meta: Vec<String> = stores.list(&format!("{}/metadata", self.location)).await.unwrap().into_iter().map(|o| o.location).collect();
+        meta.sort();
+        let versions = meta.iter().filter(|m| m.ends_with(".metadata.json")).cloned().collect();
+        let manifests = meta.iter().filter(|m| m.ends_with(".avro")).cloned().collect();
+        let mut data: Vec<String> = stores.list(&format!("{}/data", self.location)).await.unwrap().into_iter().map(|o| o.location).collect();
+        data.sort();
+        (d.snapshot_count, d.totals.records, versions, data, manifests)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_before_the_metadata_put_retries_cleanly() {
+    let h = Harness::new("before").await;
+    h.arm(Fault::FailBeforePut, 2);
+    let report = ingest(&h.session, h.options()).await.unwrap();
+    assert_eq!(h.disarm(), 2, "both faults were hit");
+    assert_eq!(report.records_added, 50);
+    let (snapshots, records, versions, _, _) = h.state().await;
+    assert_eq!((snapshots, records), (2, 100));
+    assert_eq!(versions.len(), 3, "exactly one new metadata version: {versions:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_after_the_put_landed_is_our_commit_not_a_conflict() {
+    for fault in [Fault::FailAfterPut, Fault::LandThenAlreadyExists] {
+        let h = Harness::new("after").await;
+        h.arm(fault, 1);
+        let report = ingest(&h.session, h.options()).await.unwrap_or_else(|e| panic!("{fault:?}: {e:#}"));
+        assert_eq!(h.disarm(), 1);
+        assert_eq!(report.commit_attempts, 1, "{fault:?}: recognised as landed, not retried");
+        let (snapshots, records, versions, _, _) = h.state().await;
+        assert_eq!((snapshots, records), (2, 100), "{fault:?}: one commit, no duplicate");
+        assert_eq!(versions.len(), 3, "{fault:?}: {versions:?}");
+        let current = floe::ops::describe::describe(&h.plain, &h.table).await.unwrap();
+        assert_eq!(current.current_snapshot.unwrap().snapshot_id, report.snapshot_id.unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn definite_failure_commits_nothing_and_removes_its_files() {
+    let h = Harness::new("definite").await;
+    let before = h.state().await;
+    h.arm(Fault::AlwaysFail, u32::MAX);
+    let err = ingest(&h.session, h.options()).await.unwrap_err();
+    assert!(h.disarm() >= 5, "the commit retried per commit.retry.num-retries");
+    assert!(format!("{err:#}").contains("connection reset"), "{err:#}");
+    assert_ne!(kind_of(&err), ErrorKind::CommitStateUnknown);
+    let after = h.state().await;
+    assert_eq!(after, before, "no new snapshot, data files, manifests or metadata");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_outcome_keeps_files_and_says_so() {
+    let h = Harness::new("unknown").await;
+    let before = h.state().await;
+    h.arm(Fault::FailAndHideOutcome, 1);
+    let err = ingest(&h.session, h.options()).await.unwrap_err();
+    h.disarm();
+    assert_eq!(kind_of(&err), ErrorKind::CommitStateUnknown, "{err:#}");
+    let after = h.state().await;
+    assert_eq!((after.0, after.1), (before.0, before.1), "nothing landed");
+    assert!(after.3.len() > before.3.len(), "data files are kept when the outcome is unknown");
+}
