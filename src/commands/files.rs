@@ -17,15 +17,15 @@ pub struct FilesArgs {
     pub snapshot: Option<i64>,
 }
 
-fn partition_text(p: &std::collections::BTreeMap<String, Option<String>>) -> String {
-    p.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("null"))).collect::<Vec<_>>().join(", ")
+fn partition_text(p: &std::collections::BTreeMap<String, String>) -> String {
+    p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
 }
 
 impl Report for FilesReport {
     fn blocks(&self) -> Vec<Block> {
         let mut t = Tabular::new(&["file", "content", "partition", "records", "size"]);
         for f in &self.files {
-            t.row(vec![f.file_path.clone(), f.content.clone(), partition_text(&f.partition), f.record_count.to_string(), format_size(f.file_size_bytes)]);
+            t.row(vec![f.file_path.clone(), f.content.clone(), partition_text(&f.partition_display), f.record_count.to_string(), format_size(f.file_size_bytes)]);
         }
         vec![
             Block::Title(format!(
@@ -48,7 +48,7 @@ impl Report for FilesReport {
                 f.content.clone(),
                 f.file_format.clone(),
                 f.partition_spec_id.to_string(),
-                partition_text(&f.partition),
+                partition_text(&f.partition_display),
                 f.record_count.to_string(),
                 f.file_size_bytes.to_string(),
             ]);

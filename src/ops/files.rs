@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use iceberg::spec::{DataContentType, Literal, PrimitiveLiteral};
+use iceberg::spec::{DataContentType, Literal, PrimitiveLiteral, Transform};
 use serde::Serialize;
 
 use crate::error::FloeError;
@@ -15,8 +15,11 @@ pub struct FileEntry {
     pub content: String,
     pub file_format: String,
     pub partition_spec_id: i32,
-    /// Partition values by partition field name (strings in Iceberg's human form).
-    pub partition: BTreeMap<String, Option<String>>,
+    /// Partition values by partition field name, as Iceberg stores them (a `day` value is a
+    /// date, `month`/`year`/`hour` are counts since 1970, as in Iceberg's `files` table).
+    pub partition: BTreeMap<String, serde_json::Value>,
+    /// The same values in Iceberg's human form (`2024-03`, `2024-03-01-10`), as in paths.
+    pub partition_display: BTreeMap<String, String>,
     pub record_count: u64,
     pub file_size_bytes: u64,
     pub sequence_number: Option<i64>,
@@ -32,16 +35,40 @@ pub struct FilesReport {
     pub total_size_bytes: u64,
 }
 
-fn literal_text(value: &Literal) -> String {
-    match value {
-        Literal::Primitive(p) => match p {
-            PrimitiveLiteral::String(s) => s.clone(),
-            PrimitiveLiteral::Int(i) => i.to_string(),
-            PrimitiveLiteral::Long(l) => l.to_string(),
-            PrimitiveLiteral::Boolean(b) => b.to_string(),
-            other => format!("{other:?}"),
+/// A partition value as JSON: numbers stay numbers, a `day` value is an ISO date.
+fn partition_json(transform: &Transform, value: Option<&Literal>) -> serde_json::Value {
+    let Some(Literal::Primitive(p)) = value else { return serde_json::Value::Null };
+    match (transform, p) {
+        (Transform::Day, PrimitiveLiteral::Int(days)) => serde_json::json!(day_text(*days)),
+        (_, PrimitiveLiteral::Int(i)) => serde_json::json!(i),
+        (_, PrimitiveLiteral::Long(l)) => serde_json::json!(l),
+        (_, PrimitiveLiteral::Boolean(b)) => serde_json::json!(b),
+        (_, PrimitiveLiteral::String(s)) => serde_json::json!(s),
+        (_, PrimitiveLiteral::Float(f)) => serde_json::json!(f.0),
+        (_, PrimitiveLiteral::Double(f)) => serde_json::json!(f.0),
+        (_, other) => serde_json::json!(format!("{other:?}")),
+    }
+}
+
+fn day_text(days: i32) -> String {
+    chrono::DateTime::from_timestamp(days as i64 * 86_400, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| days.to_string())
+}
+
+/// Iceberg's human form of a partition value.
+fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
+    match (transform, value.as_i64()) {
+        (Transform::Year, Some(y)) => format!("{}", 1970 + y),
+        (Transform::Month, Some(m)) => format!("{:04}-{:02}", 1970 + m.div_euclid(12), m.rem_euclid(12) + 1),
+        (Transform::Hour, Some(h)) => chrono::DateTime::from_timestamp(h * 3600, 0)
+            .map(|t| t.format("%Y-%m-%d-%H").to_string())
+            .unwrap_or_else(|| h.to_string()),
+        _ => match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "null".to_string(),
+            other => other.to_string(),
         },
-        other => format!("{other:?}"),
     }
 }
 
@@ -65,9 +92,12 @@ pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>
             for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
                 let mut partition = BTreeMap::new();
+                let mut partition_display = BTreeMap::new();
                 if let Some(spec) = spec {
                     for (field, value) in spec.fields().iter().zip(file.partition().fields()) {
-                        partition.insert(field.name.clone(), value.as_ref().map(literal_text));
+                        let json = partition_json(&field.transform, value.as_ref());
+                        partition_display.insert(field.name.clone(), partition_human(&field.transform, &json));
+                        partition.insert(field.name.clone(), json);
                     }
                 }
                 entries.push(FileEntry {
@@ -80,6 +110,7 @@ pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>
                     file_format: file.file_format().to_string(),
                     partition_spec_id: manifest_file.partition_spec_id,
                     partition,
+                    partition_display,
                     record_count: file.record_count(),
                     file_size_bytes: file.file_size_in_bytes(),
                     sequence_number: entry.sequence_number(),

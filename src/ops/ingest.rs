@@ -16,7 +16,7 @@ use crate::input::conform::{all_nullable, Conformer};
 use crate::input::{self, read, Format, FormatChoice, InputFile};
 use crate::ops::{NoProgress, Progress};
 use crate::table::snapshot_commit::{commit_snapshot, SnapshotKind, SnapshotRequest};
-use crate::table::write::TableDataWriter;
+use crate::table::write::{TableDataWriter, WriteSettings};
 use crate::table::{Session, TableRef};
 
 /// Batches in flight between the reader and the writer: enough to overlap decoding with
@@ -125,7 +125,7 @@ pub async fn ingest_with_progress(
     let commit_id = uuid::Uuid::new_v4().to_string();
     let input_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     progress.start("ingesting", input_bytes);
-    let mut writer = TableDataWriter::new(&table, &commit_id)?;
+    let mut writer = TableDataWriter::new(&table, &commit_id, writer_tasks(&table, input_bytes)?)?;
     let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
     progress.finish();
     let data_files = match written {
@@ -186,6 +186,18 @@ pub async fn ingest_with_progress(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// How many writer tasks to run: one per core for partitioned tables (partitions never share
+/// files across tasks); for unpartitioned ones no more than the input can fill with
+/// full-size files, so small ingests still make one file.
+fn writer_tasks(table: &iceberg::table::Table, input_bytes: u64) -> Result<usize> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if !table.metadata().default_partition_spec().is_unpartitioned() {
+        return Ok(cores);
+    }
+    let target = WriteSettings::from_table(table)?.target_file_size_bytes.max(1);
+    Ok(cores.min(input_bytes.div_ceil(target) as usize).max(1))
 }
 
 /// Read every input and feed the writer; reading runs on its own task so decoding and

@@ -8,6 +8,8 @@ pub mod file_io;
 pub mod session;
 pub mod snapshot_commit;
 pub mod storage;
+pub mod file_sizing;
+pub mod partition_split;
 pub mod write;
 
 pub use catalog::{display_ident, parse_ident, parse_namespace, FloeCatalog, TableRef, TableTarget};

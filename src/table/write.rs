@@ -1,44 +1,44 @@
 //! Writing Arrow batches into a table's data files: iceberg's Parquet writer stack (field ids,
 //! column stats), partitioned by the table's spec, rolled at the target size in ON-DISK bytes.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use arrow::array::RecordBatch;
-use async_trait::async_trait;
-use bytes::Bytes;
-use futures::stream::BoxStream;
-use iceberg::arrow::RecordBatchPartitionSplitter;
-use iceberg::io::{FileMetadata, FileRead, FileWrite, InputFile, OutputFile, Storage};
-use iceberg::spec::{DataFile, DataFileFormat, TableProperties};
+use iceberg::spec::{DataFile, DataFileFormat, PartitionKey, TableProperties};
 use iceberg::table::Table;
 use iceberg::writer::base_writer::data_file_writer::DataFileWriterBuilder;
 use iceberg::writer::file_writer::location_generator::{
     DefaultFileNameGenerator, DefaultLocationGenerator,
 };
 use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
-use iceberg::writer::file_writer::{FileWriter, FileWriterBuilder, ParquetWriter, ParquetWriterBuilder};
+use iceberg::writer::file_writer::ParquetWriterBuilder;
 use iceberg::writer::partitioning::fanout_writer::FanoutWriter;
 use iceberg::writer::partitioning::unpartitioned_writer::UnpartitionedWriter;
 use iceberg::writer::partitioning::PartitioningWriter;
-use iceberg::writer::CurrentFileStatus;
-
-type DefaultOutput = Vec<DataFile>;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::file_sizing::OnDiskSized;
+use super::partition_split::PartitionSplitter;
 
 const MIB: u64 = 1024 * 1024;
 
-/// Compression ratio assumed before a file has flushed its first row group.
-const INITIAL_COMPRESSION_RATIO: f64 = 0.5;
+/// Sub-batches queued per writer task: one input batch splits into a slice per partition, so
+/// a deep queue keeps one slow task from stalling the others.
+const WORKER_QUEUE: usize = 64;
 
 /// Writer settings taken from table properties.
 #[derive(Debug, Clone)]
 pub struct WriteSettings {
     pub target_file_size_bytes: u64,
     pub row_group_bytes: u64,
+    pub page_bytes: usize,
+    pub page_rows: usize,
+    pub dictionary_bytes: usize,
     pub compression: Compression,
 }
 
@@ -61,7 +61,7 @@ impl WriteSettings {
         // of a file still estimated from uncompressed buffers stays small.
         let row_group = num("write.parquet.row-group-size-bytes")?
             .unwrap_or(128 * MIB)
-            .min((target / 8).max(MIB))
+            .min((target / 8).max(64 * 1024))
             .max(64 * 1024);
         let codec = props
             .get("write.parquet.compression-codec")
@@ -81,26 +81,40 @@ impl WriteSettings {
                 .into())
             }
         };
-        Ok(WriteSettings { target_file_size_bytes: target, row_group_bytes: row_group, compression })
+        // Pages and dictionaries are smaller than Iceberg's defaults (1 MiB pages, 20000 rows,
+        // 2 MiB dictionaries): a partitioned ingest keeps a writer per column per open partition,
+        // and these buffers are most of its memory. Dictionaries that outgrow 64 KiB fall back
+        // to plain encoding, which zstd compresses as well and which is much cheaper to build.
+        let page_bytes = num("write.parquet.page-size-bytes")?.unwrap_or(64 * 1024).clamp(4 * 1024, 64 * MIB) as usize;
+        let page_rows = num("write.parquet.page-row-limit")?.unwrap_or(8192).clamp(64, 1 << 24) as usize;
+        let dictionary_bytes = num("write.parquet.dict-size-bytes")?.unwrap_or(64 * 1024).clamp(4 * 1024, 64 * MIB) as usize;
+        Ok(WriteSettings { target_file_size_bytes: target, row_group_bytes: row_group, page_bytes, page_rows, dictionary_bytes, compression })
     }
 }
 
 type Inner = DataFileWriterBuilder<OnDiskSized, DefaultLocationGenerator, DefaultFileNameGenerator>;
 
-enum Partitioning {
-    Unpartitioned(UnpartitionedWriter<Inner>),
-    Partitioned(FanoutWriter<Inner>, RecordBatchPartitionSplitter),
+/// One writer task: owns the open files of the partitions routed to it.
+struct Worker {
+    queue: mpsc::Sender<(Option<PartitionKey>, RecordBatch)>,
+    task: JoinHandle<Result<Vec<DataFile>>>,
 }
 
 /// Streams batches (already in the table's Arrow schema, with field ids) into data files.
+///
+/// Work is spread over `parallelism` writer tasks: partitions are routed by a hash of their
+/// key, so each partition's files stay with one task and sizing is unaffected; unpartitioned
+/// batches go round-robin.
 pub struct TableDataWriter {
-    partitioning: Option<Partitioning>,
+    splitter: Option<PartitionSplitter>,
+    workers: Vec<Worker>,
+    next_worker: usize,
     written: Arc<Mutex<Vec<String>>>,
     spec_id: i32,
 }
 
 impl TableDataWriter {
-    pub fn new(table: &Table, file_prefix: &str) -> Result<Self> {
+    pub fn new(table: &Table, file_prefix: &str, parallelism: usize) -> Result<Self> {
         let metadata = table.metadata();
         let settings = WriteSettings::from_table(table)?;
         let schema = metadata.current_schema().clone();
@@ -108,6 +122,9 @@ impl TableDataWriter {
             .set_compression(settings.compression)
             .set_max_row_group_row_count(None)
             .set_max_row_group_bytes(Some(settings.row_group_bytes as usize))
+            .set_data_page_size_limit(settings.page_bytes)
+            .set_data_page_row_count_limit(settings.page_rows)
+            .set_dictionary_page_size_limit(settings.dictionary_bytes)
             .build();
         let written = Arc::new(Mutex::new(vec![]));
         let parquet = OnDiskSized {
@@ -115,6 +132,7 @@ impl TableDataWriter {
             row_group_bytes: settings.row_group_bytes,
             written: written.clone(),
         };
+        // One file-name generator shared by all tasks keeps names unique.
         let rolling = RollingFileWriterBuilder::new(
             parquet,
             settings.target_file_size_bytes as usize,
@@ -122,40 +140,71 @@ impl TableDataWriter {
             DefaultLocationGenerator::new(metadata)?,
             DefaultFileNameGenerator::new(file_prefix.to_string(), None, DataFileFormat::Parquet),
         );
-        let builder = DataFileWriterBuilder::new(rolling);
         let spec = metadata.default_partition_spec().clone();
         let spec_id = spec.spec_id();
-        let partitioning = if spec.is_unpartitioned() {
-            Partitioning::Unpartitioned(UnpartitionedWriter::new(builder))
-        } else {
-            let splitter = RecordBatchPartitionSplitter::try_new_with_computed_values(schema, spec)?;
-            Partitioning::Partitioned(FanoutWriter::new(builder), splitter)
-        };
-        Ok(TableDataWriter { partitioning: Some(partitioning), written, spec_id })
+        let partitioned = !spec.is_unpartitioned();
+        let workers = (0..parallelism.max(1))
+            .map(|_| spawn_worker(DataFileWriterBuilder::new(rolling.clone()), partitioned))
+            .collect();
+        let splitter = if partitioned { Some(PartitionSplitter::new(schema, spec)?) } else { None };
+        Ok(TableDataWriter { splitter, workers, next_worker: 0, written, spec_id })
     }
 
     pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        match self.partitioning.as_mut().context("writer already closed")? {
-            Partitioning::Unpartitioned(w) => w.write(batch).await?,
-            Partitioning::Partitioned(w, splitter) => {
+        match &self.splitter {
+            None => {
+                let i = self.next_worker % self.workers.len();
+                self.next_worker += 1;
+                self.send(i, None, batch).await
+            }
+            Some(splitter) => {
                 for (key, part) in splitter.split(&batch)? {
-                    w.write(key, part).await?;
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    key.data().hash(&mut hasher);
+                    let i = (hasher.finish() % self.workers.len() as u64) as usize;
+                    self.send(i, Some(key), part).await?;
                 }
+                Ok(())
             }
         }
-        Ok(())
+    }
+
+    async fn send(&mut self, worker: usize, key: Option<PartitionKey>, batch: RecordBatch) -> Result<()> {
+        if self.workers[worker].queue.send((key, batch)).await.is_ok() {
+            return Ok(());
+        }
+        // The task stopped early: it failed; surface its error.
+        let failed = self.workers.remove(worker);
+        match failed.task.await {
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(_)) => Err(anyhow::anyhow!("a data writer stopped unexpectedly")),
+            Err(e) => Err(anyhow::anyhow!("a data writer failed: {e}")),
+        }
     }
 
     /// Close all open files and return their data-file entries.
     pub async fn finish(&mut self) -> Result<Vec<DataFile>> {
-        let files: DefaultOutput = match self.partitioning.take().context("writer already closed")? {
-            Partitioning::Unpartitioned(w) => w.close().await?,
-            Partitioning::Partitioned(w, _) => w.close().await?,
-        };
-        Ok(files)
+        let mut files = vec![];
+        let mut first_error = None;
+        for worker in self.workers.drain(..) {
+            drop(worker.queue);
+            match worker.task.await {
+                Ok(Ok(mut f)) => files.append(&mut f),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(anyhow::anyhow!("a data writer failed: {e}"));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(files),
+        }
     }
 
     /// The partition spec the files are written for.
@@ -169,151 +218,22 @@ impl TableDataWriter {
     }
 }
 
-/// iceberg's Parquet writer, but reporting its size as on-disk bytes: the flushed part is
-/// counted exactly at the sink, the buffered row group is scaled by the compression ratio the
-/// flushed row groups showed. iceberg's own count takes buffers at their uncompressed size,
-/// which rolls files several times smaller than the target.
-#[derive(Clone)]
-struct OnDiskSized {
-    inner: ParquetWriterBuilder,
-    row_group_bytes: u64,
-    written: Arc<Mutex<Vec<String>>>,
-}
-
-impl FileWriterBuilder for OnDiskSized {
-    type R = OnDiskSizedWriter;
-
-    async fn build(&self, output_file: OutputFile) -> iceberg::Result<Self::R> {
-        let location = output_file.location().to_string();
-        self.written.lock().expect("written lock").push(location.clone());
-        let flushed = Arc::new(AtomicU64::new(0));
-        let counting = Arc::new(CountingStorage { inner: output_file, flushed: flushed.clone() });
-        let output = OutputFile::new(counting, location);
-        Ok(OnDiskSizedWriter {
-            inner: self.inner.build(output).await?,
-            flushed,
-            row_group_bytes: self.row_group_bytes,
-            ratio: INITIAL_COMPRESSION_RATIO,
-        })
-    }
-}
-
-struct OnDiskSizedWriter {
-    inner: ParquetWriter,
-    flushed: Arc<AtomicU64>,
-    row_group_bytes: u64,
-    ratio: f64,
-}
-
-impl FileWriter for OnDiskSizedWriter {
-    async fn write(&mut self, batch: &RecordBatch) -> iceberg::Result<()> {
-        let before = self.flushed.load(Ordering::Relaxed);
-        self.inner.write(batch).await?;
-        let after = self.flushed.load(Ordering::Relaxed);
-        if after > before {
-            // A row group was flushed: it held about `row_group_bytes` of buffered data.
-            let sample = (after - before) as f64 / self.row_group_bytes as f64;
-            self.ratio = sample.clamp(0.01, 1.5);
+fn spawn_worker(builder: Inner, partitioned: bool) -> Worker {
+    let (queue, mut rx) = mpsc::channel::<(Option<PartitionKey>, RecordBatch)>(WORKER_QUEUE);
+    let task = tokio::spawn(async move {
+        if partitioned {
+            let mut writer = FanoutWriter::new(builder);
+            while let Some((key, batch)) = rx.recv().await {
+                writer.write(key.context("partition key missing")?, batch).await?;
+            }
+            Ok(writer.close().await?)
+        } else {
+            let mut writer = UnpartitionedWriter::new(builder);
+            while let Some((_, batch)) = rx.recv().await {
+                writer.write(batch).await?;
+            }
+            Ok(writer.close().await?)
         }
-        Ok(())
-    }
-
-    async fn close(self) -> iceberg::Result<Vec<iceberg::spec::DataFileBuilder>> {
-        self.inner.close().await
-    }
-}
-
-impl CurrentFileStatus for OnDiskSizedWriter {
-    fn current_file_path(&self) -> String {
-        self.inner.current_file_path()
-    }
-
-    fn current_row_num(&self) -> usize {
-        self.inner.current_row_num()
-    }
-
-    fn current_written_size(&self) -> usize {
-        let total = self.inner.current_written_size() as u64;
-        let flushed = self.flushed.load(Ordering::Relaxed);
-        let buffered = total.saturating_sub(flushed);
-        (flushed as f64 + buffered as f64 * self.ratio) as usize
-    }
-}
-
-/// A one-file storage that counts the bytes handed to the real writer.
-#[derive(Debug)]
-struct CountingStorage {
-    inner: OutputFile,
-    flushed: Arc<AtomicU64>,
-}
-
-impl Serialize for CountingStorage {
-    fn serialize<S: serde::Serializer>(&self, _s: S) -> std::result::Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("a counting writer cannot be serialized"))
-    }
-}
-
-impl<'de> Deserialize<'de> for CountingStorage {
-    fn deserialize<D: serde::Deserializer<'de>>(_d: D) -> std::result::Result<Self, D::Error> {
-        Err(serde::de::Error::custom("a counting writer cannot be deserialized"))
-    }
-}
-
-fn single_file_only() -> iceberg::Error {
-    iceberg::Error::new(iceberg::ErrorKind::Unexpected, "counting storage serves one output file")
-}
-
-#[async_trait]
-#[typetag::serde(name = "floe-counting")]
-impl Storage for CountingStorage {
-    async fn exists(&self, _path: &str) -> iceberg::Result<bool> {
-        self.inner.exists().await
-    }
-    async fn metadata(&self, _path: &str) -> iceberg::Result<FileMetadata> {
-        Err(single_file_only())
-    }
-    async fn read(&self, _path: &str) -> iceberg::Result<Bytes> {
-        Err(single_file_only())
-    }
-    async fn reader(&self, _path: &str) -> iceberg::Result<Box<dyn FileRead>> {
-        Err(single_file_only())
-    }
-    async fn write(&self, _path: &str, bs: Bytes) -> iceberg::Result<()> {
-        self.flushed.fetch_add(bs.len() as u64, Ordering::Relaxed);
-        self.inner.write(bs).await
-    }
-    async fn writer(&self, _path: &str) -> iceberg::Result<Box<dyn FileWrite>> {
-        Ok(Box::new(CountingWrite { inner: self.inner.writer().await?, flushed: self.flushed.clone() }))
-    }
-    async fn delete(&self, _path: &str) -> iceberg::Result<()> {
-        self.inner.delete().await
-    }
-    async fn delete_prefix(&self, _path: &str) -> iceberg::Result<()> {
-        Err(single_file_only())
-    }
-    async fn delete_stream(&self, _paths: BoxStream<'static, String>) -> iceberg::Result<()> {
-        Err(single_file_only())
-    }
-    fn new_input(&self, _path: &str) -> iceberg::Result<InputFile> {
-        Err(single_file_only())
-    }
-    fn new_output(&self, _path: &str) -> iceberg::Result<OutputFile> {
-        Err(single_file_only())
-    }
-}
-
-struct CountingWrite {
-    inner: Box<dyn FileWrite>,
-    flushed: Arc<AtomicU64>,
-}
-
-#[async_trait]
-impl FileWrite for CountingWrite {
-    async fn write(&mut self, bs: Bytes) -> iceberg::Result<()> {
-        self.flushed.fetch_add(bs.len() as u64, Ordering::Relaxed);
-        self.inner.write(bs).await
-    }
-    async fn close(&mut self) -> iceberg::Result<()> {
-        self.inner.close().await
-    }
+    });
+    Worker { queue, task }
 }

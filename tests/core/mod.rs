@@ -190,10 +190,14 @@ pub fn files_roll_at_on_disk_target(place: &Place) {
     let mut sizes: Vec<u64> = files["files"].as_array().unwrap().iter().map(|f| f["file_size_bytes"].as_u64().unwrap()).collect();
     sizes.sort();
     assert!(sizes.len() >= 4, "expected several files, got {sizes:?}");
-    // All but the smallest (the remainder) land near the target: not several times smaller.
-    for size in &sizes[1..] {
-        assert!(*size as f64 >= target as f64 * 0.75, "file of {size} bytes is far below the {target}-byte target: {sizes:?}");
-        assert!(*size as f64 <= target as f64 * 1.5, "file of {size} bytes overshoots the {target}-byte target: {sizes:?}");
+    assert_eq!(sizes.iter().sum::<u64>(), report["bytes_added"].as_u64().unwrap());
+    // Files land near the target, not several times smaller; only the last file of each
+    // writer task (one per core) may be a short remainder.
+    let tasks = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let short = sizes.iter().filter(|s| (**s as f64) < target as f64 * 0.75).count();
+    assert!(short <= tasks, "{short} files far below the {target}-byte target: {sizes:?}");
+    for size in &sizes {
+        assert!(*size as f64 <= target as f64 * 1.35, "file of {size} bytes overshoots the {target}-byte target: {sizes:?}");
     }
 }
 
@@ -291,9 +295,11 @@ pub fn pyiceberg_reads_floe_tables(place: &Place) {
     their_files.sort();
     assert_eq!(our_files, their_files);
     let months: std::collections::BTreeSet<i64> = read["files"].as_array().unwrap().iter().map(|f| f["partition"]["ts_month"].as_i64().unwrap()).collect();
-    let ours_months: std::collections::BTreeSet<i64> = ours["files"].as_array().unwrap().iter().map(|f| f["partition"]["ts_month"].as_str().unwrap().parse().unwrap()).collect();
+    let ours_months: std::collections::BTreeSet<i64> = ours["files"].as_array().unwrap().iter().map(|f| f["partition"]["ts_month"].as_i64().unwrap()).collect();
     assert_eq!(months, ours_months);
     assert_eq!(months.into_iter().collect::<Vec<_>>(), vec![648, 649, 650, 651], "Jan..Apr 2024 as months since 1970");
+    let shown: std::collections::BTreeSet<&str> = ours["files"].as_array().unwrap().iter().map(|f| f["partition_display"]["ts_month"].as_str().unwrap()).collect();
+    assert_eq!(shown.into_iter().collect::<Vec<_>>(), ["2024-01", "2024-02", "2024-03", "2024-04"]);
 }
 
 /// Four floe processes, ten ingests each, into one table at once: 40 snapshots, no lost rows.
