@@ -47,10 +47,13 @@ fn report(err: &anyhow::Error, json: bool, verbose: bool) {
     let kind = kind_of(err);
     let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
     eprintln!("error: {err}");
+    // Storage and iceberg errors repeat their sources inside their own message; print each
+    // cause only when it adds something.
+    let mut shown = vec![err.to_string()];
     for cause in &causes {
-        // iceberg errors repeat their source in their message; skip exact repeats.
-        if !err.to_string().contains(cause.as_str()) || verbose {
+        if verbose || !shown.iter().any(|s| s.contains(cause.as_str())) {
             eprintln!("caused by: {cause}");
+            shown.push(cause.clone());
         }
     }
     if let Some(hint) = hint_of(err) {

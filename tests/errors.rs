@@ -224,3 +224,26 @@ fn help_and_version_succeed() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("floe "));
 }
+
+#[test]
+fn interrupt_exits_130_and_commits_nothing() {
+    let f = fixture();
+    std::fs::write(f.work.join("big.csv"), events_csv(0, 1_500_000)).unwrap();
+    let mut child = f
+        .floe
+        .command(&["ingest", &f.table, "big.csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("error: interrupted"), "{stderr}");
+    let described = f.floe.json(&["describe", &f.table]);
+    assert_eq!(described["snapshot_count"], 1);
+    assert_eq!(described["totals"]["records"], 10);
+}

@@ -32,6 +32,8 @@ enum Fault {
     AlwaysFail,
     /// The metadata put fails and reading it back fails too: the outcome is unknown.
     FailAndHideOutcome,
+    /// Just before every metadata put, another writer commits first.
+    ConcurrentWinner,
 }
 
 #[derive(Debug)]
@@ -42,10 +44,17 @@ struct FaultState {
     hidden: Option<Path>,
 }
 
-#[derive(Debug)]
 struct Faulty {
     inner: Arc<dyn ObjectStore>,
     state: Arc<Mutex<FaultState>>,
+    /// Commits a competing snapshot through unwrapped stores.
+    competitor: Option<Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>>,
+}
+
+impl fmt::Debug for Faulty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Faulty").field("state", &self.state).finish()
+    }
 }
 
 impl fmt::Display for Faulty {
@@ -91,6 +100,11 @@ impl ObjectStore for Faulty {
             Fault::FailAndHideOutcome => {
                 self.state.lock().unwrap().hidden = Some(location.clone());
                 Err(injected("timed out"))
+            }
+            Fault::ConcurrentWinner => {
+                let compete = self.competitor.clone().expect("competitor configured");
+                compete().await;
+                self.inner.put_opts(location, payload, opts).await
             }
         }
     }
@@ -143,18 +157,31 @@ impl Harness {
         let location = format!("{warehouse}/db/t");
         let state = Arc::new(Mutex::new(FaultState { fault: Fault::None, remaining: 0, injected: 0, hidden: None }));
         let wrapper_state = state.clone();
-        let session = Session::embedded(&warehouse).with_store_wrapper(Arc::new(move |inner| {
-            Arc::new(Faulty { inner, state: wrapper_state.clone() }) as Arc<dyn ObjectStore>
-        }));
         let plain = Session::embedded(&warehouse);
         let table = TableRef::parse(&location).unwrap();
         let input = input.to_string_lossy().to_string();
+        let competitor: Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync> = {
+            let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
+            Arc::new(move || {
+                let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
+                Box::pin(async move {
+                    let options = IngestOptions { table, inputs: vec![input], format: FormatChoice::Auto, mode: IngestMode::Append };
+                    ingest(&plain, options).await.expect("competing ingest");
+                })
+            })
+        };
+        let session = Session::embedded(&warehouse).with_store_wrapper(Arc::new(move |inner| {
+            Arc::new(Faulty { inner, state: wrapper_state.clone(), competitor: Some(competitor.clone()) }) as Arc<dyn ObjectStore>
+        }));
         floe::ops::create::create(&plain, floe::ops::create::CreateOptions {
             table: table.clone(),
             schema: floe::ops::create::SchemaSource::Like(input.clone()),
             partition_by: vec!["region".into()],
             sort_by: vec![],
-            properties: vec![("commit.retry.min-wait-ms".into(), "1".into())],
+            properties: vec![
+                ("commit.retry.min-wait-ms".into(), "1".into()),
+                ("commit.retry.num-retries".into(), "2".into()),
+            ],
             if_not_exists: false,
         })
         .await
@@ -235,7 +262,7 @@ async fn definite_failure_commits_nothing_and_removes_its_files() {
     let before = h.state().await;
     h.arm(Fault::AlwaysFail, u32::MAX);
     let err = ingest(&h.session, h.options()).await.unwrap_err();
-    assert!(h.disarm() >= 5, "the commit retried per commit.retry.num-retries");
+    assert_eq!(h.disarm(), 3, "one try plus commit.retry.num-retries=2");
     assert!(format!("{err:#}").contains("connection reset"), "{err:#}");
     assert_ne!(kind_of(&err), ErrorKind::CommitStateUnknown);
     let after = h.state().await;
@@ -253,4 +280,20 @@ async fn unknown_outcome_keeps_files_and_says_so() {
     let after = h.state().await;
     assert_eq!((after.0, after.1), (before.0, before.1), "nothing landed");
     assert!(after.3.len() > before.3.len(), "data files are kept when the outcome is unknown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn losing_every_race_is_a_conflict_and_cleans_up() {
+    let h = Harness::new("conflict").await;
+    let (_, _, _, data_before, _) = h.state().await;
+    h.arm(Fault::ConcurrentWinner, u32::MAX);
+    let err = ingest(&h.session, h.options()).await.unwrap_err();
+    let lost = h.disarm();
+    assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{err:#}");
+    assert_eq!(kind_of(&err).exit_code(), 3);
+    assert_eq!(lost, 3, "one try plus commit.retry.num-retries=2");
+    let (snapshots, records, _, data_after, _) = h.state().await;
+    // The three competitors landed; nothing of ours did, and our data files are gone.
+    assert_eq!((snapshots, records), (4, 200));
+    assert_eq!(data_after.len(), data_before.len() + 3 * 3, "only the competitors' files (3 regions each) were added");
 }

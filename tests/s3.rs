@@ -92,3 +92,35 @@ fn unreachable_endpoint_fails_fast() {
     assert!(run.stderr.contains("127.0.0.1:9") || run.stderr.contains("connect"), "{}", run.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
 }
+
+/// Bad credentials: a clear "access denied" configuration error (exit 2), quickly. Uses a
+/// second S3 server that enforces authentication.
+#[test]
+fn bad_credentials_are_a_clear_config_error() {
+    let Some(python) = common::python() else { return };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new(&python)
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "auth-enforcing S3 server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("floe.yaml");
+    std::fs::write(&config, format!("catalog:\n  default:\n    warehouse: s3://locked/wh\n    s3.endpoint: http://127.0.0.1:{port}\n    s3.access-key-id: AKIANOTAKEY\n    s3.secret-access-key: wrong\n")).unwrap();
+    let floe = common::Floe::new(dir.path()).with_env("FLOE_CONFIG", config.to_str().unwrap());
+    let started = std::time::Instant::now();
+    let run = floe.run(&["describe", "db.events"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("was denied (InvalidAccessKeyId)"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: check the credentials"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -140,7 +140,11 @@ impl DirectoryCatalog {
 
     async fn current(&self, ident: &TableIdent) -> Result<Current> {
         let table_location = self.table_location(ident)?;
-        let version = self.find_version(&table_location).await?.ok_or_else(|| {
+        let found = self
+            .find_version(&table_location)
+            .await
+            .map_err(|e| e.context(format!("cannot load table {}", self.display(ident))))?;
+        let version = found.ok_or_else(|| {
             FloeError::not_found(format!(
                 "table {} does not exist (no metadata under {})",
                 self.display(ident),

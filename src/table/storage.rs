@@ -439,12 +439,27 @@ fn durable_create(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<Put
 
 /// Turn an object_store error into a message that names the location and what we tried.
 pub fn storage_error(e: object_store::Error, location: &str, action: &str) -> anyhow::Error {
+    use crate::error::FloeError;
     match e {
-        object_store::Error::NotFound { .. } => {
-            anyhow::Error::new(crate::error::FloeError::not_found(format!("{location} does not exist")))
+        object_store::Error::NotFound { .. } => anyhow::Error::new(FloeError::not_found(format!("{location} does not exist"))),
+        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+            let text = e.to_string();
+            let code = aws_error_code(&text).map(|c| format!(" ({c})")).unwrap_or_default();
+            anyhow::Error::new(
+                FloeError::config(format!("access to {location} was denied{code}"))
+                    .with_hint("check the credentials: s3.access-key-id and s3.secret-access-key in the catalog config, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"),
+            )
+            .context(format!("cannot {action} {location}"))
         }
         other => anyhow::Error::new(other).context(format!("cannot {action} {location}")),
     }
+}
+
+/// The `<Code>` of an S3 error response inside an error message.
+fn aws_error_code(text: &str) -> Option<&str> {
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = text[start..].find("</Code>")? + start;
+    Some(&text[start..end])
 }
 
 #[cfg(test)]
