@@ -229,7 +229,7 @@ fn help_and_version_succeed() {
 fn interrupt_exits_130_and_commits_nothing() {
     let f = fixture();
     std::fs::write(f.work.join("big.csv"), events_csv(0, 1_500_000)).unwrap();
-    let mut child = f
+    let child = f
         .floe
         .command(&["ingest", &f.table, "big.csv"])
         .stdout(std::process::Stdio::piped())

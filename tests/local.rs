@@ -117,3 +117,26 @@ fn metadata_versions_are_trimmed_when_asked() {
     assert_eq!(current["metadata-log"].as_array().unwrap().len(), 2);
     assert_eq!(p.floe.json(&["describe", &table])["totals"]["records"], 20);
 }
+
+/// `--like` infers from CSV and NDJSON too; zoned text timestamps become timestamptz.
+#[test]
+fn create_like_infers_from_text_files() {
+    let (_d, p) = place();
+    let csv = p.work.join("sample.csv");
+    std::fs::write(&csv, common::events_csv(0, 50)).unwrap();
+    let json = p.work.join("sample.ndjson");
+    std::fs::write(&json, common::events_json(0, 50)).unwrap();
+    let naive = p.work.join("naive.csv");
+    std::fs::write(&naive, "id,at\n1,2024-03-01T10:00:00\n2,2024-03-02T11:30:00\n").unwrap();
+    for (input, name) in [(&csv, "from_csv"), (&json, "from_json")] {
+        let created = p.floe.json(&["create", &p.table(name), "--like", input.to_str().unwrap(), "--partition-by", "day(ts)"]);
+        let types: Vec<(&str, &str)> = created["schema"]["fields"].as_array().unwrap().iter()
+            .map(|f| (f["name"].as_str().unwrap(), f["type"].as_str().unwrap()))
+            .collect();
+        assert_eq!(types, [("id", "long"), ("region", "string"), ("ts", "timestamptz"), ("amount", "double"), ("qty", "long")], "{name}");
+        let report = p.floe.json(&["ingest", &p.table(name), input.to_str().unwrap()]);
+        assert_eq!(report["records_added"], 50);
+    }
+    let created = p.floe.json(&["create", &p.table("naive"), "--like", naive.to_str().unwrap()]);
+    assert_eq!(created["schema"]["fields"][1]["type"], "timestamp");
+}

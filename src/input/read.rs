@@ -114,9 +114,9 @@ pub async fn file_schema(file: &InputFile, stores: &Stores) -> Result<ArrowSchem
         }
         Format::Json => {
             let head = head_bytes(file, stores).await?;
-            let (schema, _) = arrow::json::reader::infer_json_schema(Cursor::new(head), Some(1000))
+            let (schema, _) = arrow::json::reader::infer_json_schema(Cursor::new(head.clone()), Some(1000))
                 .map_err(|e| FloeError::invalid(format!("{}: not newline-delimited JSON: {e}", file.location)))?;
-            Ok(schema)
+            Ok(in_key_order(schema, &head))
         }
     }
 }
@@ -282,4 +282,65 @@ pub fn string_schema(names: &[String]) -> SchemaRef {
     Arc::new(ArrowSchema::new(
         names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>(),
     ))
+}
+
+/// Up to `max_rows` text values per column from the start of a CSV or NDJSON file (for
+/// inference decisions the type inferrer cannot make, such as whether timestamps carry a zone).
+pub async fn text_samples(
+    file: &InputFile,
+    stores: &Stores,
+    columns: &[String],
+    max_rows: usize,
+) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let head = head_bytes(file, stores).await?;
+    let mut out: std::collections::HashMap<String, Vec<String>> =
+        columns.iter().map(|c| (c.clone(), vec![])).collect();
+    match file.format {
+        Format::Parquet => {}
+        Format::Csv => {
+            let header = csv_header(file, stores).await?;
+            let reader = arrow::csv::reader::ReaderBuilder::new(string_schema(&header))
+                .with_format(csv_format(file))
+                .with_batch_size(max_rows)
+                .build(Cursor::new(head))?;
+            if let Some(batch) = reader.into_iter().next() {
+                let batch = batch?;
+                for column in columns {
+                    if let Some(array) = batch.column_by_name(column) {
+                        let strings = arrow::array::AsArray::as_string::<i32>(array.as_ref());
+                        out.get_mut(column).expect("column").extend(strings.iter().flatten().map(str::to_string));
+                    }
+                }
+            }
+        }
+        Format::Json => {
+            for line in head.split(|b| *b == b'\n').take(max_rows) {
+                let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
+                for column in columns {
+                    if let Some(serde_json::Value::String(v)) = obj.get(column) {
+                        out.get_mut(column).expect("column").push(v.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// arrow's JSON inference sorts fields by name; put them back in the order keys first appear.
+fn in_key_order(schema: ArrowSchema, head: &[u8]) -> ArrowSchema {
+    let mut order: Vec<String> = vec![];
+    for line in head.split(|b| *b == b'\n').take(1000) {
+        if let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(line) {
+            for key in obj.keys() {
+                if !order.contains(key) {
+                    order.push(key.clone());
+                }
+            }
+        }
+    }
+    let position = |name: &str| order.iter().position(|k| k == name).unwrap_or(usize::MAX);
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.sort_by_key(|f| position(f.name()));
+    ArrowSchema::new_with_metadata(fields, schema.metadata().clone())
 }

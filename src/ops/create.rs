@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use iceberg::spec::Schema;
-use iceberg::TableCreation;
 use serde::Serialize;
 
 use crate::error::{kind_of, ErrorKind, FloeError};
 use crate::input::{self, FormatChoice};
 use crate::ops::describe::{describe_table, TableDescription};
+use crate::table::catalog::TableDefinition;
 use crate::table::{Session, TableRef};
 use crate::tabledef::{expr, schema_file};
 
@@ -73,31 +73,20 @@ pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateR
         Some("1") => iceberg::spec::FormatVersion::V1,
         _ => iceberg::spec::FormatVersion::V2,
     };
-    let location = target.catalog.default_location(&target.ident)?;
-    let creation = TableCreation::builder()
-        .name(target.ident.name().to_string())
-        .location(location)
-        .schema(Arc::unwrap_or_clone(schema))
-        .partition_spec(spec.into_unbound())
-        .sort_order(sort)
-        .properties(properties)
-        .format_version(format_version)
-        .build();
-    match target.catalog.create_table(target.ident.namespace(), creation).await {
+    let definition = TableDefinition {
+        schema: Arc::unwrap_or_clone(schema),
+        partition_spec: spec,
+        sort_order: sort,
+        properties,
+        format_version,
+    };
+    match target.create(definition).await {
         Ok(table) => Ok(CreateReport { created: true, table: describe_for(&table, &target.display) }),
-        Err(e) => {
-            let err = anyhow::Error::new(e);
-            if options.if_not_exists && kind_of(&err) == ErrorKind::AlreadyExists {
-                let table = target.load().await?;
-                return Ok(CreateReport { created: false, table: describe_for(&table, &target.display) });
-            }
-            if kind_of(&err) == ErrorKind::AlreadyExists {
-                return Err(FloeError::new(ErrorKind::AlreadyExists, format!("table {} already exists", target.display))
-                    .with_hint("use --if-not-exists to accept an existing table")
-                    .into());
-            }
-            Err(err)
+        Err(err) if options.if_not_exists && kind_of(&err) == ErrorKind::AlreadyExists => {
+            let table = target.load().await?;
+            Ok(CreateReport { created: false, table: describe_for(&table, &target.display) })
         }
+        Err(err) => Err(err),
     }
 }
 

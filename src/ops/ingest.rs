@@ -125,7 +125,7 @@ pub async fn ingest_with_progress(
     let commit_id = uuid::Uuid::new_v4().to_string();
     let input_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     progress.start("ingesting", input_bytes);
-    let mut writer = TableDataWriter::new(&table, &commit_id, writer_tasks(&table, input_bytes)?)?;
+    let mut writer = TableDataWriter::new(&table, target.catalog.stores(), &commit_id, writer_tasks(&table, input_bytes)?)?;
     let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
     progress.finish();
     let data_files = match written {
@@ -135,7 +135,7 @@ pub async fn ingest_with_progress(
     let data_files = match data_files {
         Ok(files) => files,
         Err(e) => {
-            session.stores().delete_all(&writer.written_locations()).await;
+            writer.abort().await;
             return Err(e);
         }
     };
@@ -161,7 +161,6 @@ pub async fn ingest_with_progress(
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
-    let locations: Vec<String> = data_files.iter().map(|f| f.file_path().to_string()).collect();
     let request = SnapshotRequest {
         kind: match options.mode {
             IngestMode::Append => SnapshotKind::Append,
@@ -171,19 +170,10 @@ pub async fn ingest_with_progress(
         spec_id: writer.spec_id(),
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
     };
-    match commit_snapshot(&target, request).await {
-        Ok(committed) => {
-            report.snapshot_id = Some(committed.snapshot_id);
-            report.sequence_number = Some(committed.sequence_number);
-            report.commit_attempts = committed.attempts;
-        }
-        Err(e) => {
-            if !crate::table::commit::is_state_unknown(&e) {
-                session.stores().delete_all(&locations).await;
-            }
-            return Err(e);
-        }
-    }
+    let committed = commit_snapshot(&target, request).await?;
+    report.snapshot_id = Some(committed.snapshot_id);
+    report.sequence_number = Some(committed.sequence_number);
+    report.commit_attempts = committed.attempts;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use iceberg::table::Table;
-use iceberg::{NamespaceIdent, TableIdent, TableRequirement, TableUpdate};
+use std::collections::HashMap;
+
+use iceberg::spec::{FormatVersion, PartitionSpec, Schema, SortOrder};
+use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, TableUpdate};
 
 use super::directory::DirectoryCatalog;
 use super::storage::{normalize_location, Stores};
@@ -112,6 +115,45 @@ impl TableTarget {
     pub async fn load(&self) -> Result<Table> {
         self.catalog.open(&self.ident).await
     }
+
+    /// Create the table at the catalog's default location for it. An existing table is an
+    /// `AlreadyExists` error.
+    pub async fn create(&self, definition: TableDefinition) -> Result<Table> {
+        let creation = TableCreation::builder()
+            .name(self.ident.name().to_string())
+            .location(self.catalog.default_location(&self.ident)?)
+            .schema(definition.schema)
+            .partition_spec(definition.partition_spec.into_unbound())
+            .sort_order(definition.sort_order)
+            .properties(definition.properties)
+            .format_version(definition.format_version)
+            .build();
+        match self.catalog.create_table(self.ident.namespace(), creation).await {
+            Ok(table) => Ok(table),
+            Err(e) => {
+                let err = anyhow::Error::new(e);
+                if crate::error::kind_of(&err) == crate::error::ErrorKind::AlreadyExists {
+                    return Err(FloeError::new(
+                        crate::error::ErrorKind::AlreadyExists,
+                        format!("table {} already exists", self.display),
+                    )
+                    .with_hint("use --if-not-exists to accept an existing table")
+                    .into());
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Everything a new table is made of.
+#[derive(Debug, Clone)]
+pub struct TableDefinition {
+    pub schema: Schema,
+    pub partition_spec: PartitionSpec,
+    pub sort_order: SortOrder,
+    pub properties: HashMap<String, String>,
+    pub format_version: FormatVersion,
 }
 
 /// Build the catalog from configuration.

@@ -47,24 +47,46 @@ pub struct CommittedSnapshot {
     pub attempts: u32,
 }
 
-/// Files one attempt wrote, deleted again if that attempt does not land.
+/// One attempt's commit: what it requires of the table and the updates it makes.
 struct Attempt {
     requirements: Vec<TableRequirement>,
     updates: Vec<TableUpdate>,
     snapshot_id: i64,
     sequence_number: i64,
-    written: Vec<String>,
 }
 
 /// Commit a snapshot, retrying per `commit.retry.*` when concurrent writers win the race.
+///
+/// When the commit definitely fails, every file written for it is deleted: the manifests of
+/// each attempt and the request's added data files. When its outcome is unknown, nothing is.
 pub async fn commit_snapshot(target: &TableTarget, request: SnapshotRequest) -> Result<CommittedSnapshot> {
+    let outcome = commit_attempts(target, &request).await;
+    if let Err(err) = &outcome {
+        if !is_state_unknown(err) {
+            let added: Vec<String> = request.added.iter().map(|f| f.file_path().to_string()).collect();
+            target.catalog.stores().delete_all(&added).await;
+        }
+    }
+    outcome
+}
+
+async fn commit_attempts(target: &TableTarget, request: &SnapshotRequest) -> Result<CommittedSnapshot> {
     let started = Instant::now();
+    let stores = target.catalog.stores();
     let mut attempts = 0u32;
     loop {
         let table = target.load().await?;
         let policy = RetryPolicy::from_properties(table.metadata().properties());
         attempts += 1;
-        let attempt = prepare(&table, &request, attempts).await?;
+        let mut written = vec![];
+        let prepared = prepare(&table, request, attempts, &mut written).await;
+        let attempt = match prepared {
+            Ok(attempt) => attempt,
+            Err(err) => {
+                stores.delete_all(&written).await;
+                return Err(err);
+            }
+        };
         let outcome = target
             .catalog
             .commit(&target.ident, attempt.requirements.clone(), attempt.updates.clone())
@@ -80,8 +102,7 @@ pub async fn commit_snapshot(target: &TableTarget, request: SnapshotRequest) -> 
             }
             Err(err) if is_state_unknown(&err) => return Err(err),
             Err(err) => {
-                let stores = target.catalog.stores();
-                stores.delete_all(&attempt.written).await;
+                stores.delete_all(&written).await;
                 if is_conflict(&err) && policy.may_retry(attempts, started) {
                     tokio::time::sleep(policy.backoff(attempts)).await;
                     continue;
@@ -126,7 +147,9 @@ fn new_manifest_writer(
     })
 }
 
-async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> Result<Attempt> {
+/// Write an attempt's manifests and manifest list (recording each file in `written`, so the
+/// caller can delete them if the attempt does not land) and build its commit.
+async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, written: &mut Vec<String>) -> Result<Attempt> {
     let metadata = table.metadata();
     if metadata.format_version() == FormatVersion::V3 {
         return Err(FloeError::invalid(
@@ -141,7 +164,6 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> R
     let commit_uuid = uuid::Uuid::new_v4();
     let schema = metadata.current_schema().clone();
     let default_spec = metadata.default_partition_spec().clone();
-    let mut written: Vec<String> = vec![];
     let mut manifests: Vec<ManifestFile> = vec![];
     let mut summary = SnapshotSummaryCollector::default();
     let mut counter = 0;
@@ -170,7 +192,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> R
             )));
         }
         let kind = if content == DataContentType::Data { ManifestContentType::Data } else { ManifestContentType::Deletes };
-        let path = next_path(&mut written);
+        let path = next_path(written);
         let mut writer = new_manifest_writer(table, &path, snapshot_id, default_spec.spec_id(), kind)?;
         for f in files {
             summary.add_file(f, schema.clone(), default_spec.clone());
@@ -196,7 +218,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> R
                         .partition_spec_by_id(manifest.partition_spec_id)
                         .context("manifest references a missing partition spec")?
                         .clone();
-                    let path = next_path(&mut written);
+                    let path = next_path(written);
                     let mut writer = new_manifest_writer(
                         table,
                         &path,
@@ -262,7 +284,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32) -> R
             ),
         },
     ];
-    Ok(Attempt { requirements, updates, snapshot_id, sequence_number, written })
+    Ok(Attempt { requirements, updates, snapshot_id, sequence_number })
 }
 
 /// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use super::file_sizing::OnDiskSized;
 use super::partition_split::PartitionSplitter;
+use super::storage::Stores;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -111,10 +112,11 @@ pub struct TableDataWriter {
     next_worker: usize,
     written: Arc<Mutex<Vec<String>>>,
     spec_id: i32,
+    stores: Stores,
 }
 
 impl TableDataWriter {
-    pub fn new(table: &Table, file_prefix: &str, parallelism: usize) -> Result<Self> {
+    pub fn new(table: &Table, stores: &Stores, file_prefix: &str, parallelism: usize) -> Result<Self> {
         let metadata = table.metadata();
         let settings = WriteSettings::from_table(table)?;
         let schema = metadata.current_schema().clone();
@@ -147,7 +149,7 @@ impl TableDataWriter {
             .map(|_| spawn_worker(DataFileWriterBuilder::new(rolling.clone()), partitioned))
             .collect();
         let splitter = if partitioned { Some(PartitionSplitter::new(schema, spec)?) } else { None };
-        Ok(TableDataWriter { splitter, workers, next_worker: 0, written, spec_id })
+        Ok(TableDataWriter { splitter, workers, next_worker: 0, written, spec_id, stores: stores.clone() })
     }
 
     pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
@@ -212,9 +214,15 @@ impl TableDataWriter {
         self.spec_id
     }
 
-    /// Every file location this writer created, closed or not (for cleanup on failure).
-    pub fn written_locations(&self) -> Vec<String> {
-        self.written.lock().expect("written lock").clone()
+    /// Give up: stop the writer tasks and delete every file they started.
+    pub async fn abort(&mut self) {
+        for worker in self.workers.drain(..) {
+            drop(worker.queue);
+            worker.task.abort();
+            let _ = worker.task.await;
+        }
+        let started = self.written.lock().expect("written lock").clone();
+        self.stores.delete_all(&started).await;
     }
 }
 
