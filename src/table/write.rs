@@ -214,11 +214,13 @@ impl TableDataWriter {
         self.spec_id
     }
 
-    /// Give up: stop the writer tasks and delete every file they started.
+    /// Give up: let the writer tasks wind down, then delete every file they started.
+    ///
+    /// The tasks are awaited rather than cancelled: a cancelled task can leave a write in
+    /// flight (a blocking local write, an upload) that lands after the delete.
     pub async fn abort(&mut self) {
         for worker in self.workers.drain(..) {
             drop(worker.queue);
-            worker.task.abort();
             let _ = worker.task.await;
         }
         let started = self.written.lock().expect("written lock").clone();
