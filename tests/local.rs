@@ -140,3 +140,59 @@ fn create_like_infers_from_text_files() {
     let created = p.floe.json(&["create", &p.table("naive"), "--like", naive.to_str().unwrap()]);
     assert_eq!(created["schema"]["fields"][1]["type"], "timestamp");
 }
+
+/// Nested types (struct, list, map) from a schema file, ingested from NDJSON and from a
+/// pyarrow-written Parquet file, read back by PyIceberg with the exact values.
+#[test]
+fn nested_types_round_trip() {
+    let Some(python) = common::python() else { return };
+    let (_d, p) = place();
+    let schema = p.work.join("nested.yaml");
+    std::fs::write(&schema, "fields:\n  - {name: id, type: long, required: true}\n  - name: tags\n    type: {type: list, element: string}\n  - name: attrs\n    type: {type: map, key: string, value: long}\n  - name: address\n    type:\n      type: struct\n      fields:\n        - {name: city, type: string}\n        - {name: zip, type: int}\n").unwrap();
+    let json = p.work.join("nested.ndjson");
+    std::fs::write(&json, concat!(
+        "{\"id\": 1, \"tags\": [\"a\", \"b\"], \"attrs\": {\"x\": 1}, \"address\": {\"city\": \"Oslo\", \"zip\": 150}}\n",
+        "{\"id\": 2, \"tags\": [], \"attrs\": {}, \"address\": {\"city\": \"Lima\", \"zip\": null}}\n",
+        "{\"id\": 3, \"tags\": null, \"attrs\": null, \"address\": null}\n",
+    )).unwrap();
+    let parquet = p.work.join("nested.parquet");
+    let made = std::process::Command::new(&python).arg("-c").arg(format!(
+        "import pyarrow as pa, pyarrow.parquet as pq\n\
+         t = pa.table({{'id': pa.array([10], pa.int64()), 'tags': pa.array([['q', 'r']]),\n\
+         'attrs': pa.array([[('k', 5)]], pa.map_(pa.string(), pa.int64())),\n\
+         'address': pa.array([{{'city': 'Rome', 'zip': 1}}])}})\n\
+         pq.write_table(t, '{}')\n", parquet.display())).status().unwrap();
+    assert!(made.success());
+    let table = p.table("nested");
+    p.floe.json(&["create", &table, "--schema", schema.to_str().unwrap()]);
+    p.floe.json(&["ingest", &table, json.to_str().unwrap(), parquet.to_str().unwrap()]);
+    let metadata = p.floe.json(&["describe", &table])["metadata_location"].as_str().unwrap().to_string();
+    let read = common::pyiceberg_read(&python, &metadata, None);
+    assert_eq!(read["row_count"], 4);
+    let mut rows: Vec<serde_json::Value> = read["rows"].as_array().unwrap().clone();
+    rows.sort_by_key(|r| r["id"].as_i64().unwrap());
+    assert_eq!(rows[0], serde_json::json!({"id": 1, "tags": ["a", "b"], "attrs": [["x", 1]], "address": {"city": "Oslo", "zip": 150}}));
+    assert_eq!(rows[1], serde_json::json!({"id": 2, "tags": [], "attrs": [], "address": {"city": "Lima", "zip": null}}));
+    assert_eq!(rows[2], serde_json::json!({"id": 3, "tags": null, "attrs": null, "address": null}));
+    assert_eq!(rows[3], serde_json::json!({"id": 10, "tags": ["q", "r"], "attrs": [["k", 5]], "address": {"city": "Rome", "zip": 1}}));
+}
+
+/// With no floe config, `~/.pyiceberg.yaml` is used; FLOE_CATALOG__ variables override it.
+#[test]
+fn config_search_and_env_overrides() {
+    let (dir, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 3)]);
+    std::fs::write(dir.path().join(".pyiceberg.yaml"), "catalog:\n  default:\n    type: directory\n    warehouse: ./from-pyiceberg\n").unwrap();
+    p.floe.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    assert!(dir.path().join("from-pyiceberg/db/t/metadata/v1.metadata.json").is_file());
+    let overridden = p.floe.clone().with_env("FLOE_CATALOG__DEFAULT__WAREHOUSE", "./from-env");
+    overridden.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    assert!(dir.path().join("from-env/db/t/metadata/v1.metadata.json").is_file());
+    // ./floe.yaml wins over ~/.pyiceberg.yaml.
+    std::fs::write(dir.path().join("floe.yaml"), "catalog:\n  default:\n    warehouse: ./from-floe\n").unwrap();
+    p.floe.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    assert!(dir.path().join("from-floe/db/t/metadata/v1.metadata.json").is_file());
+    let listed = p.floe.json(&["list"]);
+    assert_eq!(listed["tables"][0]["identifier"], "db.t");
+}
