@@ -1,6 +1,6 @@
 //! A terminal progress bar (indicatif) behind the `ops::Progress` reporter.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Bytes-read progress on stderr.
 #[derive(Debug, Clone)]
@@ -10,7 +10,8 @@ pub struct BarProgress {
 
 impl BarProgress {
     pub fn new() -> Self {
-        let bar = ProgressBar::new(0);
+        // Hidden until the work's size is known, so no empty bar flashes first.
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
                 .expect("valid template")
@@ -30,6 +31,7 @@ impl crate::ops::Progress for BarProgress {
     fn start(&self, label: &str, total_bytes: u64) {
         self.bar.set_message(label.to_string());
         self.bar.set_length(total_bytes);
+        self.bar.set_draw_target(ProgressDrawTarget::stderr());
     }
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
