@@ -147,14 +147,14 @@ pub async fn stream(
                 .with_format(csv_format(file))
                 .with_batch_size(BATCH_ROWS)
                 .build_decoder();
-            text_stream(file, stores, TextDecoder::Csv(decoder), progress).await
+            text_stream(file, stores, TextDecoder::Csv(Box::new(decoder)), progress).await
         }
         Format::Json => {
             let decoder = arrow::json::ReaderBuilder::new(read_schema)
                 .with_batch_size(BATCH_ROWS)
                 .with_strict_mode(true)
                 .build_decoder()?;
-            text_stream(file, stores, TextDecoder::Json(decoder), progress).await
+            text_stream(file, stores, TextDecoder::Json(Box::new(decoder)), progress).await
         }
     }
 }
@@ -190,8 +190,8 @@ async fn parquet_stream(
 }
 
 enum TextDecoder {
-    Csv(arrow::csv::reader::Decoder),
-    Json(arrow::json::reader::Decoder),
+    Csv(Box<arrow::csv::reader::Decoder>),
+    Json(Box<arrow::json::reader::Decoder>),
 }
 
 impl TextDecoder {

@@ -306,7 +306,7 @@ impl DirectoryCatalog {
     /// that landed), or another writer's?
     async fn is_ours(&self, location: &str, bytes: &Bytes) -> Result<bool> {
         match self.stores.read_optional(location).await {
-            Ok(Some(found)) => Ok(&found == bytes),
+            Ok(Some(found)) => Ok(found == *bytes),
             Ok(None) => Err(state_unknown(format!("{location} was reported to exist but cannot be read"))),
             Err(e) => Err(state_unknown(format!("cannot read back {location} to learn the commit outcome: {e:#}"))),
         }

@@ -204,7 +204,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
 
     // What the parent snapshot had: kept as is (append) or marked deleted (overwrite).
     if let Some(parent) = &parent {
-        let list = table.manifest_list_reader(&parent).load().await?;
+        let list = table.manifest_list_reader(parent).load().await?;
         for manifest in list.entries() {
             match request.kind {
                 SnapshotKind::Append => manifests.push(manifest.clone()),
