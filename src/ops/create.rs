@@ -55,7 +55,7 @@ async fn resolve_schema(source: &SchemaSource, session: &Session) -> Result<Sche
 }
 
 pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateReport> {
-    let target = session.target(&options.table)?;
+    let target = session.target(&options.table).await?;
     // Validate everything before touching storage.
     let schema = Arc::new(resolve_schema(&options.schema, session).await?);
     let spec = expr::partition_spec(&schema, &options.partition_by)?;

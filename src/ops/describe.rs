@@ -207,7 +207,7 @@ pub fn describe_table(table: &Table) -> TableDescription {
 }
 
 pub async fn describe(session: &Session, table: &TableRef) -> Result<TableDescription> {
-    let target = session.target(table)?;
+    let target = session.target(table).await?;
     let loaded = target.load().await?;
     let mut description = describe_table(&loaded);
     description.table = target.display.clone();

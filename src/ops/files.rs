@@ -73,7 +73,7 @@ fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
 }
 
 pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>) -> Result<FilesReport> {
-    let target = session.target(table)?;
+    let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
     let snapshot = match snapshot_id {

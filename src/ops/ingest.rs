@@ -111,7 +111,7 @@ pub async fn ingest_with_progress(
     progress: Arc<dyn Progress>,
 ) -> Result<IngestReport> {
     let started = Instant::now();
-    let target = session.target(&options.table)?;
+    let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let files = input::expand(&options.inputs, options.format, session.stores()).await?;
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(table.metadata().current_schema())?);

@@ -36,7 +36,7 @@ async fn all_namespaces(catalog: &dyn crate::table::FloeCatalog, parent: Option<
 }
 
 pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<TablesReport> {
-    let catalog = session.catalog()?;
+    let catalog = session.catalog().await?;
     let namespaces = match namespace {
         Some(ns) => {
             let ns = crate::table::parse_namespace(ns)?;
@@ -64,7 +64,7 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
 }
 
 pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
-    let catalog = session.catalog()?;
+    let catalog = session.catalog().await?;
     let mut namespaces: Vec<String> = all_namespaces(catalog.as_ref(), None).await?.iter().map(|n| n.join(".")).collect();
     namespaces.sort();
     Ok(NamespacesReport { catalog: session.catalog_name().to_string(), namespaces })

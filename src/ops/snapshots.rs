@@ -22,7 +22,7 @@ pub struct SnapshotListEntry {
 }
 
 pub async fn list(session: &Session, table: &TableRef) -> Result<SnapshotsReport> {
-    let target = session.target(table)?;
+    let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
     let current = metadata.current_snapshot_id();
@@ -64,7 +64,7 @@ pub struct SnapshotDetail {
 }
 
 pub async fn detail(session: &Session, table: &TableRef, snapshot_id: i64) -> Result<SnapshotDetail> {
-    let target = session.target(table)?;
+    let target = session.target(table).await?;
     let loaded = target.load().await?;
     let snapshot = loaded.metadata().snapshot_by_id(snapshot_id).ok_or_else(|| {
         FloeError::not_found(format!("table {} has no snapshot {snapshot_id}", target.display))

@@ -12,6 +12,7 @@ use iceberg::spec::{FormatVersion, PartitionSpec, Schema, SortOrder};
 use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, TableUpdate};
 
 use super::directory::DirectoryCatalog;
+use super::sql::SqlCatalog;
 use super::storage::{normalize_location, Stores};
 use crate::config::CatalogConfig;
 use crate::error::FloeError;
@@ -157,14 +158,21 @@ pub struct TableDefinition {
 }
 
 /// Build the catalog from configuration.
-pub fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Result<Arc<dyn FloeCatalog>> {
+pub async fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Result<Arc<dyn FloeCatalog>> {
     match config.catalog_type() {
         "directory" | "hadoop" => {
             let warehouse = config.get("warehouse").unwrap_or("./warehouse");
             Ok(Arc::new(DirectoryCatalog::new(Some(normalize_location(warehouse)?), stores)))
         }
+        "sql" => {
+            let uri = config.get("uri").ok_or_else(|| {
+                FloeError::config(format!("catalog '{name}' is of type sql but has no `uri` (sqlite:///path.db or postgresql://…)"))
+            })?;
+            let warehouse = config.get("warehouse").map(normalize_location).transpose()?;
+            Ok(Arc::new(SqlCatalog::connect(name, uri, warehouse, stores).await?))
+        }
         other => Err(FloeError::config(format!(
-            "catalog '{name}' has type '{other}', which this floe build does not support (supported: directory)"
+            "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql)"
         ))
         .into()),
     }
@@ -172,18 +180,17 @@ pub fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Resu
 
 /// Resolve a table reference: a location gets its own directory catalog (the table's metadata
 /// is found under it); an identifier goes to the configured catalog.
-pub fn target_for(
-    table: &TableRef,
-    catalog: impl FnOnce() -> Result<Arc<dyn FloeCatalog>>,
-    stores: Stores,
-) -> Result<TableTarget> {
+pub async fn target_for<F>(table: &TableRef, catalog: F, stores: Stores) -> Result<TableTarget>
+where
+    F: std::future::Future<Output = Result<Arc<dyn FloeCatalog>>>,
+{
     match table {
         TableRef::Location(location) => {
             let (catalog, ident) = DirectoryCatalog::for_location(location, stores)?;
             Ok(TableTarget { catalog: Arc::new(catalog), ident, display: location.clone() })
         }
         TableRef::Ident(ident) => Ok(TableTarget {
-            catalog: catalog()?,
+            catalog: catalog.await?,
             ident: ident.clone(),
             display: display_ident(ident),
         }),

@@ -4,7 +4,27 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use iceberg::spec::TableMetadata;
+use iceberg::TableUpdate;
+
 use crate::error::{ErrorKind, FloeError};
+
+/// Apply updates to the metadata at `location`: the new metadata (its metadata log extended
+/// and trimmed per `write.metadata.previous-versions-max`) and the metadata files the trim
+/// dropped from the log.
+pub fn apply_updates(
+    current: &TableMetadata,
+    location: &str,
+    updates: &[TableUpdate],
+) -> anyhow::Result<(TableMetadata, Vec<String>)> {
+    let mut builder = current.clone().into_builder(Some(location.to_string()));
+    for update in updates {
+        builder = update.clone().apply(builder)?;
+    }
+    let built = builder.build()?;
+    let expired = built.expired_metadata_logs.into_iter().map(|l| l.metadata_file).collect();
+    Ok((built.metadata, expired))
+}
 
 /// How hard a commit tries against concurrent writers; read from table properties with
 /// Iceberg's defaults (4 retries, 100 ms .. 60 s backoff, 30 min in all).

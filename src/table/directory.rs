@@ -15,7 +15,7 @@ use iceberg::{
 };
 
 use super::catalog::{display_ident, FloeCatalog};
-use super::commit::{conflict, state_unknown, RetryPolicy};
+use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
 use super::file_io::file_io;
 use super::storage::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
@@ -210,18 +210,6 @@ impl DirectoryCatalog {
         self.table_from(ident, Current { version: 1, location, metadata })
     }
 
-    /// Apply updates to `current`, with the metadata log trimmed per
-    /// `write.metadata.previous-versions-max`; returns new metadata and expired log files.
-    fn apply(current: &Current, updates: &[TableUpdate]) -> Result<(TableMetadata, Vec<String>)> {
-        let mut builder = current.metadata.clone().into_builder(Some(current.location.clone()));
-        for update in updates {
-            builder = update.clone().apply(builder)?;
-        }
-        let built = builder.build()?;
-        let expired = built.expired_metadata_logs.into_iter().map(|l| l.metadata_file).collect();
-        Ok((built.metadata, expired))
-    }
-
     async fn raw_commit(
         &self,
         ident: &TableIdent,
@@ -245,7 +233,7 @@ impl DirectoryCatalog {
             let (bytes, expired) = match &sent {
                 Some((base, bytes)) if *base == current.version => (bytes.clone(), vec![]),
                 _ => {
-                    let (metadata, expired) = Self::apply(&current, &updates)?;
+                    let (metadata, expired) = apply_updates(&current.metadata, &current.location, &updates)?;
                     (Bytes::from(serde_json::to_vec_pretty(&metadata)?), expired)
                 }
             };

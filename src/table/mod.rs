@@ -7,6 +7,7 @@ pub mod directory;
 pub mod file_io;
 pub mod session;
 pub mod snapshot_commit;
+pub mod sql;
 pub mod storage;
 pub mod file_sizing;
 pub mod partition_split;

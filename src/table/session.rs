@@ -47,11 +47,11 @@ impl Session {
         &self.stores
     }
 
-    pub fn catalog(&self) -> Result<Arc<dyn FloeCatalog>> {
-        build_catalog(&self.catalog_name, &self.catalog_config, self.stores.clone())
+    pub async fn catalog(&self) -> Result<Arc<dyn FloeCatalog>> {
+        build_catalog(&self.catalog_name, &self.catalog_config, self.stores.clone()).await
     }
 
-    pub fn target(&self, table: &TableRef) -> Result<TableTarget> {
-        target_for(table, || self.catalog(), self.stores.clone())
+    pub async fn target(&self, table: &TableRef) -> Result<TableTarget> {
+        target_for(table, self.catalog(), self.stores.clone()).await
     }
 }
