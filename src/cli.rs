@@ -61,5 +61,8 @@ pub enum Command {
     Files(commands::files::FilesArgs),
     List(commands::list::ListArgs),
     Namespaces(commands::namespaces::NamespacesArgs),
+    Drop(commands::drop::DropArgs),
+    Rename(commands::rename::RenameArgs),
+    Register(commands::register::RegisterArgs),
     Completions(commands::completions::CompletionsArgs),
 }

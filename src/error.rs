@@ -130,6 +130,15 @@ pub fn kind_of(err: &anyhow::Error) -> ErrorKind {
     ErrorKind::Failed
 }
 
+/// How one link of an error chain reads to a user: iceberg's errors print as
+/// `Kind => message` with their sources repeated; only the message is wanted.
+pub fn message_of(cause: &(dyn std::error::Error + 'static)) -> String {
+    match cause.downcast_ref::<iceberg::Error>() {
+        Some(e) => e.message().to_string(),
+        None => cause.to_string(),
+    }
+}
+
 /// The first hint in an error chain.
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain()

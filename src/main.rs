@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use floe::cli::Cli;
-use floe::error::{hint_of, kind_of, ErrorKind, FloeError};
+use floe::error::{hint_of, kind_of, message_of, ErrorKind, FloeError};
 use floe::output::{ClosedPipe, OutputFormat};
 
 fn main() -> ExitCode {
@@ -45,11 +45,12 @@ fn main() -> ExitCode {
 
 fn report(err: &anyhow::Error, json: bool, verbose: bool) {
     let kind = kind_of(err);
-    let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
-    eprintln!("error: {err}");
+    let message = message_of(err.as_ref());
+    let causes: Vec<String> = err.chain().skip(1).map(message_of).collect();
+    eprintln!("error: {message}");
     // Storage and iceberg errors repeat their sources inside their own message; print each
     // cause only when it adds something.
-    let mut shown = vec![err.to_string()];
+    let mut shown = vec![message.clone()];
     for cause in &causes {
         if verbose || !shown.iter().any(|s| s.contains(cause.as_str())) {
             eprintln!("caused by: {cause}");
@@ -61,7 +62,7 @@ fn report(err: &anyhow::Error, json: bool, verbose: bool) {
     }
     if json {
         let doc = serde_json::json!({
-            "error": {"kind": kind.as_str(), "message": err.to_string(), "causes": causes, "hint": hint_of(err)}
+            "error": {"kind": kind.as_str(), "message": message, "causes": causes, "hint": hint_of(err)}
         });
         eprintln!("{doc}");
     }

@@ -4,10 +4,13 @@
 pub mod completions;
 pub mod create;
 pub mod describe;
+pub mod drop;
 pub mod files;
 pub mod ingest;
 pub mod list;
 pub mod namespaces;
+pub mod register;
+pub mod rename;
 pub mod snapshot;
 pub mod snapshots;
 
@@ -62,6 +65,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Files(args) => files::run(args, &ctx).await,
         Command::List(args) => list::run(args, &ctx).await,
         Command::Namespaces(args) => namespaces::run(args, &ctx).await,
+        Command::Drop(args) => drop::run(args, &ctx).await,
+        Command::Rename(args) => rename::run(args, &ctx).await,
+        Command::Register(args) => register::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

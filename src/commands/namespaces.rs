@@ -1,35 +1,70 @@
-//! `floe namespaces`: namespaces in the catalog.
+//! `floe namespaces`: list namespaces; create and drop them.
+
+use std::collections::HashMap;
 
 use anyhow::Result;
+use serde::Serialize;
 
-use super::Context;
+use super::{key_value, Context};
 use crate::ops::listing::{namespaces, NamespacesReport};
+use crate::ops::manage::{create_namespace, drop_namespace, NamespaceChange};
 use crate::output::{Block, Report, Tabular};
 
-/// List namespaces (nested ones included).
+/// List namespaces (nested ones included); create or drop them first when asked.
 #[derive(Debug, clap::Args)]
-pub struct NamespacesArgs {}
+pub struct NamespacesArgs {
+    /// Create a namespace (e.g. db or a.b). Repeatable.
+    #[arg(long = "create", value_name = "NS")]
+    pub create: Vec<String>,
 
-impl Report for NamespacesReport {
+    /// Drop an empty namespace. Repeatable.
+    #[arg(long = "drop", value_name = "NS")]
+    pub drop: Vec<String>,
+
+    /// Property KEY=VALUE for the namespaces created. Repeatable.
+    #[arg(long = "property", value_name = "K=V", requires = "create")]
+    pub property: Vec<String>,
+}
+
+/// The listing, plus what this command changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespacesOutcome {
+    #[serde(flatten)]
+    pub listing: NamespacesReport,
+    pub changes: Vec<NamespaceChange>,
+}
+
+impl Report for NamespacesOutcome {
     fn blocks(&self) -> Vec<Block> {
+        let mut blocks: Vec<Block> = self.changes.iter().map(|c| Block::Line(format!("{} namespace {}", c.action, c.namespace))).collect();
         let mut t = Tabular::new(&["namespace"]);
-        for n in &self.namespaces {
+        for n in &self.listing.namespaces {
             t.row(vec![n.clone()]);
         }
-        vec![Block::Title(format!("Namespaces in catalog {} ({})", self.catalog, self.namespaces.len())), Block::Table(t)]
+        blocks.push(Block::Title(format!("Namespaces in catalog {} ({})", self.listing.catalog, self.listing.namespaces.len())));
+        blocks.push(Block::Table(t));
+        blocks
     }
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["namespace"]);
-        for n in &self.namespaces {
+        for n in &self.listing.namespaces {
             t.row(vec![n.clone()]);
         }
         t
     }
 }
 
-pub async fn run(_args: NamespacesArgs, ctx: &Context) -> Result<()> {
+pub async fn run(args: NamespacesArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
-    let report = namespaces(&session).await?;
-    ctx.printer.print(&report)
+    let properties: HashMap<String, String> = args.property.iter().map(|p| key_value(p)).collect::<Result<_>>()?;
+    let mut changes = vec![];
+    for ns in &args.create {
+        changes.push(create_namespace(&session, ns, properties.clone()).await?);
+    }
+    for ns in &args.drop {
+        changes.push(drop_namespace(&session, ns).await?);
+    }
+    let listing = namespaces(&session).await?;
+    ctx.printer.print(&NamespacesOutcome { listing, changes })
 }

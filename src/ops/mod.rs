@@ -6,6 +6,7 @@ pub mod describe;
 pub mod files;
 pub mod ingest;
 pub mod listing;
+pub mod manage;
 pub mod snapshots;
 
 /// Progress of long work (bytes processed). The default does nothing.

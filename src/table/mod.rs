@@ -6,6 +6,7 @@ pub mod commit;
 pub mod directory;
 pub mod file_io;
 pub mod session;
+pub mod reachable;
 pub mod snapshot_commit;
 pub mod sql;
 pub mod storage;
