@@ -41,7 +41,10 @@ complete -c floe -n "__fish_floe_needs_command" -f -a "snapshots" -d 'List snaps
 complete -c floe -n "__fish_floe_needs_command" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
 complete -c floe -n "__fish_floe_needs_command" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
 complete -c floe -n "__fish_floe_needs_command" -f -a "list" -d 'List tables in a namespace, or in every namespace'
-complete -c floe -n "__fish_floe_needs_command" -f -a "namespaces" -d 'List namespaces (nested ones included)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
+complete -c floe -n "__fish_floe_needs_command" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
 complete -c floe -n "__fish_floe_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c floe -n "__fish_floe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand create" -l schema -d 'Schema file (YAML or JSON)' -r -F
@@ -127,6 +130,9 @@ complete -c floe -n "__fish_floe_using_subcommand list" -l no-progress -d 'No pr
 complete -c floe -n "__fish_floe_using_subcommand list" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand list" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand list" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l create -d 'Create a namespace (e.g. db or a.b). Repeatable' -r
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l drop -d 'Drop an empty namespace. Repeatable' -r
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l property -d 'Property KEY=VALUE for the namespaces created. Repeatable' -r
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -137,6 +143,37 @@ complete -c floe -n "__fish_floe_using_subcommand namespaces" -l no-progress -d 
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand drop" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand drop" -l purge -d 'Also delete the table\'s data and metadata files'
+complete -c floe -n "__fish_floe_using_subcommand drop" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand drop" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand drop" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand drop" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand drop" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand rename" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand rename" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand rename" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand rename" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand rename" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand rename" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand rename" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand rename" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand register" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand register" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand register" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand register" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand register" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand register" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand register" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand register" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand completions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand completions" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -147,13 +184,16 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d
 complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "namespaces" -d 'List namespaces (nested ones included)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "completions" -d 'Print shell completions'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

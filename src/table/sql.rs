@@ -16,7 +16,7 @@ use iceberg::{
     TableCreation, TableIdent, TableRequirement, TableUpdate,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, Connection, Row};
 
 use super::catalog::{display_ident, FloeCatalog};
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
@@ -113,6 +113,25 @@ impl SqlCatalog {
         let url = sqlx_uri(uri)?;
         let is_sqlite = url.starts_with("sqlite:");
         let describe = redact(uri);
+        let unusable = |e: &dyn std::fmt::Display| -> anyhow::Error {
+            FloeError::config(format!("cannot open the SQL catalog '{name}' at {describe}: {e}"))
+                .with_hint("check the catalog's `uri` (and that the database server is running)")
+                .into()
+        };
+        // One direct connection first: a pool only reports "timed out" when the server is
+        // unreachable, a connection says why.
+        let probe = tokio::time::timeout(Duration::from_secs(15), sqlx::AnyConnection::connect(&url)).await;
+        match probe {
+            Ok(Ok(mut conn)) => {
+                // Also proves a sqlite file really is a database.
+                if is_sqlite {
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut conn).await.map_err(|e| unusable(&e))?;
+                }
+                let _ = conn.close().await;
+            }
+            Ok(Err(e)) => return Err(unusable(&e)),
+            Err(_) => return Err(unusable(&"no answer within 15 s")),
+        }
         // sqlite: WAL lets readers work while a writer commits; the busy timeout makes
         // concurrent writers wait their turn instead of failing.
         let pool = AnyPoolOptions::new()
@@ -129,10 +148,7 @@ impl SqlCatalog {
             })
             .connect(&url)
             .await
-            .map_err(|e| {
-                FloeError::config(format!("cannot open the SQL catalog '{name}' at {describe}: {e}"))
-                    .with_hint("check the catalog's `uri` (and that the database server is running)")
-            })?;
+            .map_err(|e| unusable(&e))?;
         let mut catalog = SqlCatalog { name: name.to_string(), pool, warehouse, stores, typed: true, describe };
         catalog.ensure_schema().await?;
         Ok(catalog)
@@ -158,12 +174,21 @@ impl SqlCatalog {
                 PRIMARY KEY (catalog_name, namespace, property_key))"
         );
         for statement in [create_tables, create_props] {
-            sqlx::query(&statement).execute(&self.pool).await.map_err(|e| {
-                anyhow::Error::new(FloeError::config(format!(
-                    "the SQL catalog at {} is not usable: {e}",
-                    self.describe
-                )))
-            })?;
+            // Postgres' CREATE TABLE IF NOT EXISTS races with a concurrent one (a unique
+            // violation in pg_type); the loser finds the table there on its next try.
+            let mut tries = 0;
+            loop {
+                match sqlx::query(&statement).execute(&self.pool).await {
+                    Ok(_) => break,
+                    Err(sqlx::Error::Database(d)) if d.is_unique_violation() && tries < 3 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    Err(e) => {
+                        return Err(FloeError::config(format!("the SQL catalog at {} is not usable: {e}", self.describe)).into())
+                    }
+                }
+            }
         }
         // A database made by an older PyIceberg or Java (V0) has no iceberg_type column.
         self.typed = sqlx::query(&format!("SELECT iceberg_type FROM {TABLES} WHERE 1 = 0"))
