@@ -196,3 +196,44 @@ fn config_search_and_env_overrides() {
     let listed = p.floe.json(&["list"]);
     assert_eq!(listed["tables"][0]["identifier"], "db.t");
 }
+
+/// Namespace and table management on the directory catalog.
+#[test]
+fn directory_catalog_management() {
+    let (dir, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 8)]);
+    let created = p.floe.json(&["namespaces", "--create", "db", "--create", "db.inner"]);
+    assert_eq!(created["namespaces"], serde_json::json!(["db", "db.inner"]));
+    assert!(dir.path().join("warehouse/db/inner").is_dir());
+    let run = p.floe.run(&["namespaces", "--create", "db"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("namespace db already exists"), "{}", run.stderr);
+    let run = p.floe.run(&["namespaces", "--create", "props", "--property", "owner=me"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("keeps no namespace properties"), "{}", run.stderr);
+
+    p.floe.json(&["create", "db.inner.t", "--like", input.to_str().unwrap()]);
+    p.floe.json(&["ingest", "db.inner.t", input.to_str().unwrap()]);
+    let run = p.floe.run(&["namespaces", "--drop", "db.inner"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("namespace db.inner is not empty: it holds db.inner.t"), "{}", run.stderr);
+    for (args, needle) in [
+        (vec!["rename", "db.inner.t", "db.t2"], "cannot rename"),
+        (vec!["register", "db.t3", "./warehouse/db/inner/t/metadata/v2.metadata.json"], "register needs a sql catalog"),
+    ] {
+        let run = p.floe.run(&args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    let files: Vec<String> = p.floe.json(&["files", "db.inner.t"])["files"].as_array().unwrap().iter().map(|f| f["file_path"].as_str().unwrap().to_string()).collect();
+    let purged = p.floe.json(&["drop", "db.inner.t", "--purge"]);
+    assert!(purged["files_deleted"].as_u64().unwrap() >= files.len() as u64 + 4, "{purged}");
+    assert!(files.iter().all(|f| !std::path::Path::new(f).exists()));
+    assert_eq!(p.floe.run(&["describe", "db.inner.t"]).code, 1);
+    let dropped = p.floe.json(&["namespaces", "--drop", "db.inner"]);
+    assert_eq!(dropped["namespaces"], serde_json::json!(["db"]));
+    let run = p.floe.run(&["drop", "db.nothing"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+}

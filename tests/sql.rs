@@ -33,7 +33,7 @@ impl Lake {
         let dir = tempfile::tempdir().unwrap();
         let work = dir.path().to_path_buf();
         let name = format!("lake{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let uri = match backend {
+        let uri = match &backend {
             Backend::Sqlite => format!("sqlite:///{}", work.join("catalog.db").display()),
             Backend::Postgres => match std::env::var("FLOE_TEST_POSTGRES_URI") {
                 Ok(uri) if !uri.is_empty() => uri.replacen("postgresql://", "postgresql+psycopg2://", 1),
@@ -51,9 +51,11 @@ impl Lake {
         )
         .unwrap();
         let floe = Floe::new(&work);
-        // Let floe create the catalog tables first: PyIceberg's CREATE TABLE IF NOT EXISTS
-        // is not safe against a concurrent one on postgres, and these tests run in parallel.
-        floe.json(&["list"]);
+        if matches!(backend, Backend::Postgres) {
+            // Let floe create the catalog tables first: PyIceberg's CREATE TABLE IF NOT EXISTS
+            // is not safe against a concurrent one on postgres, and these tests share a database.
+            floe.json(&["list"]);
+        }
         Some(Lake { _dir: dir, work, floe, python, uri, name, warehouse })
     }
 
@@ -311,4 +313,72 @@ fn unreachable_or_corrupt_catalogs_are_config_errors() {
     let run = floe.run(&["--catalog", "junk", "list", "-o", "json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.json_error()["error"]["kind"], "config");
+}
+
+/// A database in the older V0 layout (no `iceberg_type` column), as older PyIceberg and Java
+/// versions made it: floe works in it without changing its layout, and PyIceberg reads floe's
+/// tables from it.
+#[test]
+fn sqlite_v0_layout() {
+    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let db = lake.work.join("catalog.db");
+    let made = Command::new(&lake.python)
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3\nc = sqlite3.connect('{}')\n\
+             c.execute('CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL, table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000), PRIMARY KEY (catalog_name, table_namespace, table_name))')\n\
+             c.execute('CREATE TABLE iceberg_namespace_properties (catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL, property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000), PRIMARY KEY (catalog_name, namespace, property_key))')\n\
+             c.commit()\n",
+            db.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let parquet = lake.sample_parquet(0, 6);
+    lake.floe.json(&["namespaces", "--create", "old"]);
+    lake.floe.json(&["create", "old.t", "--like", &parquet]);
+    lake.floe.json(&["ingest", "old.t", &parquet]);
+    assert_eq!(lake.py(&["read", "--table", "old.t"])["ids"], serde_json::json!([0, 1, 2, 3, 4, 5]));
+    lake.py(&["append", "--table", "old.t", "--start", "10", "--rows", "2"]);
+    assert_eq!(floe_scan_ids(&lake, "old.t"), vec![0, 1, 2, 3, 4, 5, 10, 11]);
+    let columns = Command::new(&lake.python)
+        .arg("-c")
+        .arg(format!("import sqlite3; print([r[1] for r in sqlite3.connect('{}').execute('PRAGMA table_info(iceberg_tables)')])", db.display()))
+        .output()
+        .unwrap();
+    let columns = String::from_utf8_lossy(&columns.stdout);
+    assert!(!columns.contains("iceberg_type"), "floe must not change the layout: {columns}");
+}
+
+/// A sqlite catalog locked by another process: floe waits `busy-timeout-ms`, then fails
+/// clearly (exit 1) and changes nothing.
+#[test]
+fn locked_sqlite_catalog_fails_clearly() {
+    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let parquet = lake.sample_parquet(0, 2);
+    lake.floe.json(&["namespaces", "--create", "db"]);
+    let config = lake.work.join("floe.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}    busy-timeout-ms: 300\n")).unwrap();
+    let db = lake.work.join("catalog.db");
+    let mut holder = Command::new(&lake.python)
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3, sys, time\nc = sqlite3.connect('{}', isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(5)\n",
+            db.display()
+        ))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "locked");
+    let started = std::time::Instant::now();
+    let run = lake.floe.run(&["create", "db.t", "--like", &parquet]);
+    let elapsed = started.elapsed();
+    holder.wait().unwrap();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("locked by another process"), "{}", run.stderr);
+    assert!(elapsed < std::time::Duration::from_secs(4), "took {elapsed:?}");
+    assert_eq!(lake.floe.json(&["list"])["tables"].as_array().unwrap().len(), 0);
 }

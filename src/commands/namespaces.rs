@@ -37,9 +37,12 @@ pub struct NamespacesOutcome {
 impl Report for NamespacesOutcome {
     fn blocks(&self) -> Vec<Block> {
         let mut blocks: Vec<Block> = self.changes.iter().map(|c| Block::Line(format!("{} namespace {}", c.action, c.namespace))).collect();
-        let mut t = Tabular::new(&["namespace"]);
+        let mut t = Tabular::new(&["namespace", "properties"]);
         for n in &self.listing.namespaces {
-            t.row(vec![n.clone()]);
+            let props = self.listing.properties.get(n).map(|p| {
+                p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+            });
+            t.row(vec![n.clone(), props.unwrap_or_default()]);
         }
         blocks.push(Block::Title(format!("Namespaces in catalog {} ({})", self.listing.catalog, self.listing.namespaces.len())));
         blocks.push(Block::Table(t));

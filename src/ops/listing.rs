@@ -23,6 +23,9 @@ pub struct TableListEntry {
 pub struct NamespacesReport {
     pub catalog: String,
     pub namespaces: Vec<String>,
+    /// Properties of each namespace that has any (sql catalogs keep them; the directory
+    /// catalog has none).
+    pub properties: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// All namespaces, walking nested ones.
@@ -65,7 +68,18 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
 
 pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
     let catalog = session.catalog().await?;
-    let mut namespaces: Vec<String> = all_namespaces(catalog.as_ref(), None).await?.iter().map(|n| n.join(".")).collect();
+    let idents = all_namespaces(catalog.as_ref(), None).await?;
+    let mut properties = std::collections::BTreeMap::new();
+    for ns in &idents {
+        let found = catalog.get_namespace(ns).await?;
+        // `exists` is the marker PyIceberg and Java write for an empty namespace.
+        let props: std::collections::BTreeMap<String, String> =
+            found.properties().iter().filter(|(k, _)| k.as_str() != "exists").map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !props.is_empty() {
+            properties.insert(ns.join("."), props);
+        }
+    }
+    let mut namespaces: Vec<String> = idents.iter().map(|n| n.join(".")).collect();
     namespaces.sort();
-    Ok(NamespacesReport { catalog: session.catalog_name().to_string(), namespaces })
+    Ok(NamespacesReport { catalog: session.catalog_name().to_string(), namespaces, properties })
 }

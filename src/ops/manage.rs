@@ -84,9 +84,11 @@ pub async fn drop_table(session: &Session, table: &TableRef, purge: bool) -> Res
     };
     target.catalog.drop_table(&target.ident).await?;
     if purge {
-        let failed = target.catalog.stores().delete_all(&files).await;
+        let stores = target.catalog.stores();
+        let failed = stores.delete_all(&files).await;
         report.files_deleted = files.len() - failed;
         report.files_not_deleted = failed;
+        stores.remove_empty_dirs(loaded.metadata().location());
     }
     Ok(report)
 }

@@ -169,7 +169,11 @@ pub async fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -
                 FloeError::config(format!("catalog '{name}' is of type sql but has no `uri` (sqlite:///path.db or postgresql://…)"))
             })?;
             let warehouse = config.get("warehouse").map(normalize_location).transpose()?;
-            Ok(Arc::new(SqlCatalog::connect(name, uri, warehouse, stores).await?))
+            let busy_ms = match config.get("busy-timeout-ms") {
+                Some(v) => v.parse::<u64>().map_err(|_| FloeError::config(format!("catalog '{name}': busy-timeout-ms={v} is not a number of milliseconds")))?,
+                None => 30_000,
+            };
+            Ok(Arc::new(SqlCatalog::connect(name, uri, warehouse, std::time::Duration::from_millis(busy_ms), stores).await?))
         }
         other => Err(FloeError::config(format!(
             "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql)"

@@ -300,6 +300,13 @@ impl DirectoryCatalog {
         }
     }
 
+    /// What a table dropped without purge leaves: a `data/` directory and no metadata. It is
+    /// not a namespace.
+    async fn is_dropped_table_dir(&self, location: &str) -> Result<bool> {
+        let (dirs, _) = self.stores.list_dir(location).await?;
+        Ok(dirs.iter().any(|d| d == "data" || d == "metadata"))
+    }
+
     async fn is_table_dir(&self, location: &str) -> Result<bool> {
         let dir = metadata_dir(location);
         if self.stores.exists(&join(&dir, HINT_FILE)).await? {
@@ -358,7 +365,8 @@ impl Catalog for DirectoryCatalog {
         let (dirs, _) = self.stores.list_dir(&base).await.map_err(iceberg_err)?;
         let mut out = vec![];
         for dir in dirs {
-            if dir.starts_with('.') || self.is_table_dir(&join(&base, &dir)).await.map_err(iceberg_err)? {
+            let path = join(&base, &dir);
+            if dir.starts_with('.') || self.is_table_dir(&path).await.map_err(iceberg_err)? || self.is_dropped_table_dir(&path).await.map_err(iceberg_err)? {
                 continue;
             }
             let mut parts = parent.map(|p| p.clone().inner()).unwrap_or_default();
@@ -374,6 +382,18 @@ impl Catalog for DirectoryCatalog {
         namespace: &NamespaceIdent,
         properties: HashMap<String, String>,
     ) -> iceberg::Result<Namespace> {
+        if !properties.is_empty() {
+            return Err(IcebergError::new(
+                IcebergKind::FeatureUnsupported,
+                "the directory catalog keeps no namespace properties; use a sql catalog for them",
+            ));
+        }
+        if self.namespace_exists(namespace).await? {
+            return Err(IcebergError::new(
+                IcebergKind::NamespaceAlreadyExists,
+                format!("namespace {} already exists", namespace.join(".")),
+            ));
+        }
         let location = self.namespace_location(namespace).map_err(iceberg_err)?;
         if super::storage::is_local(&location) {
             std::fs::create_dir_all(&location).map_err(|e| {
@@ -459,6 +479,7 @@ impl Catalog for DirectoryCatalog {
         for object in listed {
             self.stores.delete(&object.location).await.map_err(iceberg_err)?;
         }
+        self.stores.remove_empty_dirs(&metadata_dir(&location));
         Ok(())
     }
 

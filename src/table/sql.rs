@@ -76,6 +76,11 @@ fn redact(uri: &str) -> String {
 }
 
 fn db_error(e: sqlx::Error, what: &str) -> anyhow::Error {
+    if e.to_string().contains("database is locked") {
+        return FloeError::new(ErrorKind::Failed, format!("catalog database: cannot {what}: the sqlite file is locked by another process"))
+            .with_hint("another writer held the catalog longer than the catalog's busy-timeout-ms (default 30000); try again, or raise it")
+            .into();
+    }
     anyhow::Error::new(e).context(format!("catalog database: cannot {what}"))
 }
 
@@ -107,7 +112,13 @@ fn new_metadata_location(table_location: &str, version: i64) -> String {
 
 impl SqlCatalog {
     /// Connect, and create the catalog tables when they are missing.
-    pub async fn connect(name: &str, uri: &str, warehouse: Option<String>, stores: Stores) -> Result<Self> {
+    pub async fn connect(
+        name: &str,
+        uri: &str,
+        warehouse: Option<String>,
+        busy_timeout: Duration,
+        stores: Stores,
+    ) -> Result<Self> {
         static DRIVERS: Once = Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let url = sqlx_uri(uri)?;
@@ -140,7 +151,8 @@ impl SqlCatalog {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if is_sqlite {
-                        sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
+                        let pragma = format!("PRAGMA busy_timeout = {}", busy_timeout.as_millis());
+                        sqlx::query(&pragma).execute(&mut *conn).await?;
                         sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
                     }
                     Ok(())

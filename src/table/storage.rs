@@ -398,6 +398,26 @@ impl Stores {
         Ok((dirs, files))
     }
 
+    /// Local disk only: remove the empty directories under `location` (and it, if empty), so a
+    /// dropped table leaves nothing that looks like a namespace. Object stores have no
+    /// directories.
+    pub fn remove_empty_dirs(&self, location: &str) {
+        fn prune(dir: &std::path::Path) -> bool {
+            let Ok(entries) = std::fs::read_dir(dir) else { return false };
+            let mut empty = true;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if !(path.is_dir() && prune(&path)) {
+                    empty = false;
+                }
+            }
+            empty && std::fs::remove_dir(dir).is_ok()
+        }
+        if is_local(location) {
+            prune(&local_path(location));
+        }
+    }
+
     /// Stream object bytes for large inputs.
     pub async fn open_stream(
         &self,
