@@ -64,5 +64,7 @@ pub enum Command {
     Drop(commands::drop::DropArgs),
     Rename(commands::rename::RenameArgs),
     Register(commands::register::RegisterArgs),
+    Query(commands::query::QueryArgs),
+    Sql(commands::sql::SqlArgs),
     Completions(commands::completions::CompletionsArgs),
 }

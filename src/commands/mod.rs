@@ -9,10 +9,12 @@ pub mod files;
 pub mod ingest;
 pub mod list;
 pub mod namespaces;
+pub mod query;
 pub mod register;
 pub mod rename;
 pub mod snapshot;
 pub mod snapshots;
+pub mod sql;
 
 use anyhow::Result;
 
@@ -68,6 +70,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Drop(args) => drop::run(args, &ctx).await,
         Command::Rename(args) => rename::run(args, &ctx).await,
         Command::Register(args) => register::run(args, &ctx).await,
+        Command::Query(args) => query::run(args, &ctx).await,
+        Command::Sql(args) => sql::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

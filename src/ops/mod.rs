@@ -7,6 +7,7 @@ pub mod files;
 pub mod ingest;
 pub mod listing;
 pub mod manage;
+pub mod query;
 pub mod snapshots;
 
 /// Progress of long work (bytes processed). The default does nothing.

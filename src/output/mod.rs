@@ -3,6 +3,7 @@
 
 mod progress;
 mod render;
+pub mod rows;
 
 pub use progress::BarProgress;
 pub use render::{Block, Report, Tabular};

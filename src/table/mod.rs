@@ -7,6 +7,7 @@ pub mod directory;
 pub mod file_io;
 pub mod session;
 pub mod reachable;
+pub mod scan;
 pub mod snapshot_commit;
 pub mod sql;
 pub mod storage;

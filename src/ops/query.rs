@@ -1,0 +1,138 @@
+//! `query` and `sql`: read any version of a table (or several, in SQL) through DataFusion, with
+//! projections and predicates pushed into iceberg's scan. Results are a stream of batches.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use anyhow::Result;
+use datafusion::catalog::{CatalogProvider, MemorySchemaProvider};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::TableReference;
+
+use crate::error::FloeError;
+use crate::table::scan::{provider, resolve_snapshot, Version};
+use crate::table::{Session, TableRef};
+
+/// The name the queried table has inside `query`'s generated SQL.
+const QUERY_TABLE: &str = "__floe_table";
+
+#[derive(Debug, Clone)]
+pub struct QueryOptions {
+    pub table: TableRef,
+    pub version: Version,
+    /// Comma-separated column list or SQL expressions; all columns when absent.
+    pub select: Option<String>,
+    /// SQL predicate.
+    pub filter: Option<String>,
+    /// SQL ORDER BY list.
+    pub order_by: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// A running query.
+pub struct QueryResult {
+    /// The snapshots read, by table name (for the report line).
+    pub sources: Vec<(String, Option<i64>)>,
+    pub batches: SendableRecordBatchStream,
+}
+
+fn context() -> SessionContext {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    SessionContext::new_with_config(SessionConfig::new().with_target_partitions(cores))
+}
+
+/// DataFusion's planning and execution errors are the user's SQL mistakes: invalid input.
+fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
+    FloeError::invalid(format!("{}", e.strip_backtrace())).into()
+}
+
+pub async fn query(session: &Session, options: QueryOptions) -> Result<QueryResult> {
+    let target = session.target(&options.table).await?;
+    let table = target.load().await?;
+    let snapshot = resolve_snapshot(&table, &target.display, &options.version)?;
+    let ctx = context();
+    ctx.register_table(QUERY_TABLE, provider(table, snapshot).await?).map_err(sql_error)?;
+    let mut sql = format!(
+        "SELECT {} FROM \"{QUERY_TABLE}\"",
+        options.select.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or("*")
+    );
+    if let Some(filter) = options.filter.as_deref().filter(|s| !s.trim().is_empty()) {
+        sql.push_str(&format!(" WHERE {filter}"));
+    }
+    if let Some(order) = options.order_by.as_deref().filter(|s| !s.trim().is_empty()) {
+        sql.push_str(&format!(" ORDER BY {order}"));
+    }
+    if let Some(limit) = options.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let frame = ctx.sql(&sql).await.map_err(sql_error)?;
+    let batches = frame.execute_stream().await.map_err(sql_error)?;
+    Ok(QueryResult { sources: vec![(target.display.clone(), snapshot)], batches })
+}
+
+/// One table a SQL statement names, and the version it asks for.
+fn table_of(reference: &TableReference) -> Result<(TableRef, Version)> {
+    let (name, version) = match reference {
+        // `"db.events@123"`: a quoted name with a version suffix.
+        TableReference::Bare { table } => match table.rsplit_once('@') {
+            Some((name, selector)) => (name.to_string(), Version::parse_selector(selector)?),
+            None => (table.to_string(), Version::Current),
+        },
+        TableReference::Partial { schema, table } => match table.rsplit_once('@') {
+            Some((name, selector)) => (format!("{schema}.{name}"), Version::parse_selector(selector)?),
+            None => (format!("{schema}.{table}"), Version::Current),
+        },
+        TableReference::Full { catalog, schema, table } => match table.rsplit_once('@') {
+            Some((name, selector)) => (format!("{catalog}.{schema}.{name}"), Version::parse_selector(selector)?),
+            None => (format!("{catalog}.{schema}.{table}"), Version::Current),
+        },
+    };
+    Ok((TableRef::parse(&name)?, version))
+}
+
+/// Run a SQL statement over tables of the selected catalog, named `namespace.table`; a
+/// quoted name with `@<snapshot-id|RFC 3339 time|branch or tag>` reads that version.
+pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
+    let ctx = context();
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state.sql_to_statement(text, &dialect).map_err(sql_error)?;
+    let references = state.resolve_table_references(&statement).map_err(sql_error)?;
+    let mut sources = vec![];
+    let mut schemas_made = HashSet::new();
+    for reference in references {
+        let (table_ref, version) = table_of(&reference)?;
+        let target = session.target(&table_ref).await?;
+        let table = target.load().await?;
+        let snapshot = resolve_snapshot(&table, &target.display, &version)?;
+        // DataFusion wants the schema (and catalog) of a qualified name to exist.
+        let default_catalog = state.config().options().catalog.default_catalog.clone();
+        let (catalog_name, schema_name) = match &reference {
+            TableReference::Bare { .. } => (None, None),
+            TableReference::Partial { schema, .. } => (None, Some(schema.to_string())),
+            TableReference::Full { catalog, schema, .. } => (Some(catalog.to_string()), Some(schema.to_string())),
+        };
+        if let Some(schema_name) = schema_name {
+            let catalog_name = catalog_name.unwrap_or(default_catalog);
+            if schemas_made.insert((catalog_name.clone(), schema_name.clone())) {
+                let catalog = match ctx.catalog(&catalog_name) {
+                    Some(c) => c,
+                    None => {
+                        let made: Arc<dyn CatalogProvider> = Arc::new(datafusion::catalog::MemoryCatalogProvider::new());
+                        ctx.register_catalog(&catalog_name, made.clone());
+                        made
+                    }
+                };
+                if catalog.schema(&schema_name).is_none() {
+                    catalog.register_schema(&schema_name, Arc::new(MemorySchemaProvider::new())).map_err(sql_error)?;
+                }
+            }
+        }
+        ctx.register_table(reference.clone(), provider(table, snapshot).await?).map_err(sql_error)?;
+        sources.push((target.display.clone(), snapshot));
+    }
+    let frame = ctx.sql(text).await.map_err(sql_error)?;
+    let batches = frame.execute_stream().await.map_err(sql_error)?;
+    Ok(QueryResult { sources, batches })
+}
