@@ -14,9 +14,6 @@ use crate::error::FloeError;
 use crate::table::scan::{provider, resolve_snapshot, Version};
 use crate::table::{Session, TableRef};
 
-/// The name the queried table has inside `query`'s generated SQL.
-const QUERY_TABLE: &str = "__floe_table";
-
 #[derive(Debug, Clone)]
 pub struct QueryOptions {
     pub table: TableRef,
@@ -52,9 +49,11 @@ pub async fn query(session: &Session, options: QueryOptions) -> Result<QueryResu
     let table = target.load().await?;
     let snapshot = resolve_snapshot(&table, &target.display, &options.version)?;
     let ctx = context();
-    ctx.register_table(QUERY_TABLE, provider(table, snapshot).await?).map_err(sql_error)?;
+    // Registered under its own name, so messages about columns read `events.ts`.
+    let name = target.ident.name().replace('"', "");
+    ctx.register_table(TableReference::bare(name.clone()), provider(table, snapshot).await?).map_err(sql_error)?;
     let mut sql = format!(
-        "SELECT {} FROM \"{QUERY_TABLE}\"",
+        "SELECT {} FROM \"{name}\"",
         options.select.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or("*")
     );
     if let Some(filter) = options.filter.as_deref().filter(|s| !s.trim().is_empty()) {
