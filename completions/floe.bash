@@ -43,6 +43,9 @@ _floe() {
             floe,namespaces)
                 cmd="floe__subcmd__namespaces"
                 ;;
+            floe,query)
+                cmd="floe__subcmd__query"
+                ;;
             floe,register)
                 cmd="floe__subcmd__register"
                 ;;
@@ -54,6 +57,9 @@ _floe() {
                 ;;
             floe,snapshots)
                 cmd="floe__subcmd__snapshots"
+                ;;
+            floe,sql)
+                cmd="floe__subcmd__sql"
                 ;;
             floe__subcmd__help,completions)
                 cmd="floe__subcmd__help__subcmd__completions"
@@ -82,6 +88,9 @@ _floe() {
             floe__subcmd__help,namespaces)
                 cmd="floe__subcmd__help__subcmd__namespaces"
                 ;;
+            floe__subcmd__help,query)
+                cmd="floe__subcmd__help__subcmd__query"
+                ;;
             floe__subcmd__help,register)
                 cmd="floe__subcmd__help__subcmd__register"
                 ;;
@@ -94,6 +103,9 @@ _floe() {
             floe__subcmd__help,snapshots)
                 cmd="floe__subcmd__help__subcmd__snapshots"
                 ;;
+            floe__subcmd__help,sql)
+                cmd="floe__subcmd__help__subcmd__sql"
+                ;;
             *)
                 ;;
         esac
@@ -101,7 +113,7 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe snapshots snapshot files list namespaces drop rename register completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,7 +317,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help)
-            opts="create ingest describe snapshots snapshot files list namespaces drop rename register completions help"
+            opts="create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,6 +456,20 @@ _floe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        floe__subcmd__help__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         floe__subcmd__help__subcmd__register)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -487,6 +513,20 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help__subcmd__snapshots)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__sql)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -610,6 +650,72 @@ _floe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        floe__subcmd__query)
+            opts="-o -q -v -h -V --snapshot --as-of --ref --select --where --order-by --limit --out --preview --explain --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --select)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preview)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         floe__subcmd__register)
             opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -707,6 +813,44 @@ _floe() {
                 return 0
             fi
             case "${prev}" in
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__sql)
+            opts="-o -q -v -h -V --out --preview --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preview)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --catalog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

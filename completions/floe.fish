@@ -45,6 +45,8 @@ complete -c floe -n "__fish_floe_needs_command" -f -a "namespaces" -d 'List name
 complete -c floe -n "__fish_floe_needs_command" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
 complete -c floe -n "__fish_floe_needs_command" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
 complete -c floe -n "__fish_floe_needs_command" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "query" -d 'Read a table, now or at any past version'
+complete -c floe -n "__fish_floe_needs_command" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
 complete -c floe -n "__fish_floe_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c floe -n "__fish_floe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand create" -l schema -d 'Schema file (YAML or JSON)' -r -F
@@ -174,6 +176,38 @@ complete -c floe -n "__fish_floe_using_subcommand register" -l no-progress -d 'N
 complete -c floe -n "__fish_floe_using_subcommand register" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand register" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand register" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand query" -l snapshot -d 'Read this snapshot' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l as-of -d 'Read the snapshot current on `main` at this time (RFC 3339 or epoch ms)' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l ref -d 'Read a branch or tag' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l select -d 'Columns or SQL expressions, comma-separated (default: all)' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l where -d 'SQL predicate, e.g. "region = \'eu\' AND ts >= \'2024-03-01\'"' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l order-by -d 'SQL ORDER BY list, e.g. "ts DESC"' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l limit -d 'At most this many rows' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l out -d 'Write all rows to a file instead (.parquet, .csv or .json; local path or s3://)' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l preview -d 'Rows shown by -o table' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand query" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand query" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand query" -l explain -d 'Do not read: show the predicate pushed into the scan and how many files it will open'
+complete -c floe -n "__fish_floe_using_subcommand query" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand query" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand query" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand query" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand sql" -l out -d 'Write all rows to a file instead (.parquet, .csv or .json; local path or s3://)' -r
+complete -c floe -n "__fish_floe_using_subcommand sql" -l preview -d 'Rows shown by -o table' -r
+complete -c floe -n "__fish_floe_using_subcommand sql" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand sql" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand sql" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand sql" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand sql" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand sql" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand sql" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand sql" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand completions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand completions" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -184,16 +218,18 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d
 complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "completions" -d 'Print shell completions'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "query" -d 'Read a table, now or at any past version'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -198,3 +198,21 @@ fn bad_queries_are_clear() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("SELEC"), "{}", run.stderr);
 }
+
+/// Pruning is real: a partition predicate and a column-statistics predicate make the scan
+/// open fewer files, and the rows still match.
+#[test]
+fn predicates_prune_files() {
+    let f = fixture();
+    let third = f.snapshots[2].0.to_string();
+    let all = f.floe.json(&["query", &f.table, "--snapshot", &third, "--explain"]);
+    assert_eq!(all["files_total"], 9, "three appends into three region partitions");
+    assert_eq!(all["files_scanned"], 9);
+    let by_partition = f.floe.json(&["query", &f.table, "--snapshot", &third, "--where", "region = 'eu'", "--explain"]);
+    assert_eq!(by_partition["pushed_predicate"], "region = \"eu\"");
+    assert_eq!(by_partition["files_scanned"], 3, "only the eu partition's files");
+    let by_stats = f.floe.json(&["query", &f.table, "--snapshot", &third, "--where", "id >= 50", "--explain"]);
+    assert_eq!(by_stats["files_scanned"], 3, "only the third append's files hold ids >= 50");
+    let rows = f.floe.json(&["query", &f.table, "--snapshot", &third, "--where", "id >= 50 AND region = 'eu'", "--select", "id"]);
+    assert_eq!(ids_of(&rows), vec![51, 54, 57]);
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{table_ref, Context};
 use crate::error::FloeError;
-use crate::ops::query::{query, QueryOptions, QueryResult};
+use crate::ops::query::{explain, query, ExplainReport, QueryOptions, QueryResult};
 use crate::output::rows::{export, print, Batches, FileFormat};
 use crate::output::{Block, Report, Tabular};
 use crate::table::scan::{parse_time, Version};
@@ -58,6 +58,38 @@ pub struct QueryArgs {
     /// Rows shown by -o table.
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub preview: usize,
+
+    /// Do not read: show the predicate pushed into the scan and how many files it will open.
+    #[arg(long, conflicts_with = "out")]
+    pub explain: bool,
+}
+
+impl Report for ExplainReport {
+    fn blocks(&self) -> Vec<Block> {
+        vec![
+            Block::Fields(vec![
+                ("table".into(), self.table.clone()),
+                ("snapshot".into(), self.snapshot_id.map(|s| s.to_string()).unwrap_or_else(|| "none".into())),
+                ("pushed predicate".into(), self.pushed_predicate.clone().unwrap_or_else(|| "(none)".into())),
+                ("columns read".into(), self.projection.as_ref().map(|p| p.join(", ")).unwrap_or_else(|| "all".into())),
+                ("data files".into(), format!("{} of {} after pruning", self.files_scanned, self.files_total)),
+            ]),
+            Block::Title("Plan".into()),
+            Block::Line(self.plan.trim_end().to_string()),
+        ]
+    }
+
+    fn csv(&self) -> Tabular {
+        let mut t = Tabular::new(&["table", "snapshot_id", "pushed_predicate", "files_total", "files_scanned"]);
+        t.row(vec![
+            self.table.clone(),
+            self.snapshot_id.map(|s| s.to_string()).unwrap_or_default(),
+            self.pushed_predicate.clone().unwrap_or_default(),
+            self.files_total.to_string(),
+            self.files_scanned.to_string(),
+        ]);
+        t
+    }
 }
 
 /// What `--out` wrote.
@@ -136,6 +168,9 @@ pub async fn run(args: QueryArgs, ctx: &Context) -> Result<()> {
         order_by: args.order_by,
         limit: args.limit,
     };
+    if args.explain {
+        return ctx.printer.print(&explain(&session, options).await?);
+    }
     let result = query(&session, options).await?;
     emit(result, args.out.as_deref(), args.preview, &session, ctx).await
 }

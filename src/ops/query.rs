@@ -44,7 +44,8 @@ fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
     FloeError::invalid(format!("{}", e.strip_backtrace())).into()
 }
 
-pub async fn query(session: &Session, options: QueryOptions) -> Result<QueryResult> {
+/// A query's frame, planned but not run.
+async fn plan(session: &Session, options: &QueryOptions) -> Result<(datafusion::dataframe::DataFrame, Vec<(String, Option<i64>)>)> {
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let snapshot = resolve_snapshot(&table, &target.display, &options.version)?;
@@ -66,8 +67,74 @@ pub async fn query(session: &Session, options: QueryOptions) -> Result<QueryResu
         sql.push_str(&format!(" LIMIT {limit}"));
     }
     let frame = ctx.sql(&sql).await.map_err(sql_error)?;
+    Ok((frame, vec![(target.display.clone(), snapshot)]))
+}
+
+pub async fn query(session: &Session, options: QueryOptions) -> Result<QueryResult> {
+    let (frame, sources) = plan(session, &options).await?;
     let batches = frame.execute_stream().await.map_err(sql_error)?;
-    Ok(QueryResult { sources: vec![(target.display.clone(), snapshot)], batches })
+    Ok(QueryResult { sources, batches })
+}
+
+/// How a query reads its table: the predicate pushed into the Iceberg scan and how many data
+/// files survive partition and column-statistics pruning.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainReport {
+    pub table: String,
+    pub snapshot_id: Option<i64>,
+    /// The Iceberg predicate the scan got (empty when nothing could be pushed down).
+    pub pushed_predicate: Option<String>,
+    pub projection: Option<Vec<String>>,
+    /// Data files in the snapshot.
+    pub files_total: usize,
+    /// Data files the scan will open after pruning.
+    pub files_scanned: usize,
+    /// DataFusion's physical plan.
+    pub plan: String,
+}
+
+pub async fn explain(session: &Session, options: QueryOptions) -> Result<ExplainReport> {
+    let (frame, sources) = plan(session, &options).await?;
+    let physical = frame.create_physical_plan().await.map_err(sql_error)?;
+    let plan_text = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+    let mut pending = vec![physical];
+    let mut scan_node = None;
+    while let Some(node) = pending.pop() {
+        if let Some(scan) = node.as_any().downcast_ref::<iceberg_datafusion::physical_plan::IcebergTableScan>() {
+            scan_node = Some((scan.table().clone(), scan.snapshot_id(), scan.predicates().cloned(), scan.projection().map(|p| p.to_vec())));
+            break;
+        }
+        pending.extend(node.children().into_iter().cloned());
+    }
+    let (table_name, snapshot_id) = sources.into_iter().next().unwrap_or_default();
+    let Some((table, snapshot, predicate, projection)) = scan_node else {
+        return Ok(ExplainReport { table: table_name, snapshot_id, pushed_predicate: None, projection: None, files_total: 0, files_scanned: 0, plan: plan_text });
+    };
+    let count_files = |filter: Option<iceberg::expr::Predicate>| {
+        let table = table.clone();
+        async move {
+            let mut builder = match snapshot {
+                Some(id) => table.scan().snapshot_id(id),
+                None => table.scan(),
+            };
+            if let Some(filter) = filter {
+                builder = builder.with_filter(filter);
+            }
+            let tasks: Vec<_> = futures::TryStreamExt::try_collect(builder.build()?.plan_files().await?).await?;
+            Ok::<usize, anyhow::Error>(tasks.len())
+        }
+    };
+    let files_total = if snapshot.is_some() || table.metadata().current_snapshot().is_some() { count_files(None).await? } else { 0 };
+    let files_scanned = if files_total > 0 { count_files(predicate.clone()).await? } else { 0 };
+    Ok(ExplainReport {
+        table: table_name,
+        snapshot_id,
+        pushed_predicate: predicate.map(|p| p.to_string()),
+        projection,
+        files_total,
+        files_scanned,
+        plan: plan_text,
+    })
 }
 
 /// One table a SQL statement names, and the version it asks for.
