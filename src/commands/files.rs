@@ -17,8 +17,8 @@ pub struct FilesArgs {
     pub snapshot: Option<i64>,
 }
 
-fn partition_text(p: &std::collections::BTreeMap<String, String>) -> String {
-    p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+fn partition_text(p: &serde_json::Map<String, serde_json::Value>) -> String {
+    p.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", ")
 }
 
 impl Report for FilesReport {

@@ -6,10 +6,14 @@ pub mod create;
 pub mod describe;
 pub mod drop;
 pub mod files;
+pub mod history;
 pub mod ingest;
 pub mod list;
+pub mod manifests;
 pub mod namespaces;
+pub mod partitions;
 pub mod query;
+pub mod refs;
 pub mod register;
 pub mod rename;
 pub mod snapshot;
@@ -65,6 +69,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,
         Command::Snapshot(args) => snapshot::run(args, &ctx).await,
         Command::Files(args) => files::run(args, &ctx).await,
+        Command::History(args) => history::run(args, &ctx).await,
+        Command::Refs(args) => refs::run(args, &ctx).await,
+        Command::Manifests(args) => manifests::run(args, &ctx).await,
+        Command::Partitions(args) => partitions::run(args, &ctx).await,
         Command::List(args) => list::run(args, &ctx).await,
         Command::Namespaces(args) => namespaces::run(args, &ctx).await,
         Command::Drop(args) => drop::run(args, &ctx).await,

@@ -1,7 +1,5 @@
 //! `files`: the live data and delete files of a snapshot (Iceberg's `files` metadata table).
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
 use iceberg::spec::{DataContentType, Literal, PrimitiveLiteral, Transform};
 use serde::Serialize;
@@ -17,9 +15,9 @@ pub struct FileEntry {
     pub partition_spec_id: i32,
     /// Partition values by partition field name, as Iceberg stores them (a `day` value is a
     /// date, `month`/`year`/`hour` are counts since 1970, as in Iceberg's `files` table).
-    pub partition: BTreeMap<String, serde_json::Value>,
+    pub partition: serde_json::Map<String, serde_json::Value>,
     /// The same values in Iceberg's human form (`2024-03`, `2024-03-01-10`), as in paths.
-    pub partition_display: BTreeMap<String, String>,
+    pub partition_display: serde_json::Map<String, serde_json::Value>,
     pub record_count: u64,
     pub file_size_bytes: u64,
     pub sequence_number: Option<i64>,
@@ -91,12 +89,13 @@ pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>
             let spec = metadata.partition_spec_by_id(manifest_file.partition_spec_id);
             for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
-                let mut partition = BTreeMap::new();
-                let mut partition_display = BTreeMap::new();
+                // In the spec's field order.
+                let mut partition = serde_json::Map::new();
+                let mut partition_display = serde_json::Map::new();
                 if let Some(spec) = spec {
                     for (field, value) in spec.fields().iter().zip(file.partition().fields()) {
                         let json = partition_json(&field.transform, value.as_ref());
-                        partition_display.insert(field.name.clone(), partition_human(&field.transform, &json));
+                        partition_display.insert(field.name.clone(), partition_human(&field.transform, &json).into());
                         partition.insert(field.name.clone(), json);
                     }
                 }

@@ -4,9 +4,11 @@
 pub mod create;
 pub mod describe;
 pub mod files;
+pub mod history;
 pub mod ingest;
 pub mod listing;
 pub mod manage;
+pub mod partitions;
 pub mod query;
 pub mod snapshots;
 

@@ -41,7 +41,7 @@ fn context() -> SessionContext {
 
 /// DataFusion's planning and execution errors are the user's SQL mistakes: invalid input.
 fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
-    FloeError::invalid(format!("{}", e.strip_backtrace())).into()
+    FloeError::invalid(e.strip_backtrace()).into()
 }
 
 /// A query's frame, planned but not run.

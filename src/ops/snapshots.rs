@@ -70,8 +70,19 @@ pub async fn detail(session: &Session, table: &TableRef, snapshot_id: i64) -> Re
         FloeError::not_found(format!("table {} has no snapshot {snapshot_id}", target.display))
             .with_hint("list them with `floe snapshots`")
     })?;
-    let list = loaded.manifest_list_reader(snapshot).load().await?;
-    let manifests = list
+    let manifests = manifest_infos(&loaded, snapshot).await?;
+    Ok(SnapshotDetail {
+        table: target.display.clone(),
+        snapshot: snapshot_info(snapshot),
+        is_current: loaded.metadata().current_snapshot_id() == Some(snapshot_id),
+        manifests,
+    })
+}
+
+/// The manifests a snapshot's manifest list names.
+pub async fn manifest_infos(table: &iceberg::table::Table, snapshot: &iceberg::spec::SnapshotRef) -> Result<Vec<ManifestInfo>> {
+    let list = table.manifest_list_reader(snapshot).load().await?;
+    Ok(list
         .entries()
         .iter()
         .map(|m| ManifestInfo {
@@ -91,11 +102,29 @@ pub async fn detail(session: &Session, table: &TableRef, snapshot_id: i64) -> Re
             existing_rows: m.existing_rows_count.unwrap_or(0),
             deleted_rows: m.deleted_rows_count.unwrap_or(0),
         })
-        .collect();
-    Ok(SnapshotDetail {
-        table: target.display.clone(),
-        snapshot: snapshot_info(snapshot),
-        is_current: loaded.metadata().current_snapshot_id() == Some(snapshot_id),
-        manifests,
-    })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestsReport {
+    pub table: String,
+    pub snapshot_id: Option<i64>,
+    pub manifests: Vec<ManifestInfo>,
+}
+
+/// `manifests`: the manifests of the current (or a given) snapshot.
+pub async fn manifests(session: &Session, table: &TableRef, snapshot_id: Option<i64>) -> Result<ManifestsReport> {
+    let target = session.target(table).await?;
+    let loaded = target.load().await?;
+    let snapshot = match snapshot_id {
+        Some(id) => Some(loaded.metadata().snapshot_by_id(id).cloned().ok_or_else(|| {
+            FloeError::not_found(format!("table {} has no snapshot {id}", target.display)).with_hint("list them with `floe snapshots`")
+        })?),
+        None => loaded.metadata().current_snapshot().cloned(),
+    };
+    let manifests = match &snapshot {
+        Some(s) => manifest_infos(&loaded, s).await?,
+        None => vec![],
+    };
+    Ok(ManifestsReport { table: target.display.clone(), snapshot_id: snapshot.map(|s| s.snapshot_id()), manifests })
 }
