@@ -40,6 +40,11 @@ complete -c floe -n "__fish_floe_needs_command" -f -a "describe" -d 'Show a tabl
 complete -c floe -n "__fish_floe_needs_command" -f -a "snapshots" -d 'List snapshots with their operation and summary'
 complete -c floe -n "__fish_floe_needs_command" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
 complete -c floe -n "__fish_floe_needs_command" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_needs_command" -f -a "diff" -d 'Show what changed between two versions of a table: files and records added and removed, schema and partition-spec changes; with --rows, the rows themselves (a `_change` column says added or removed). FROM and TO are snapshot ids, RFC 3339 times or branch/tag names, in either order, on one branch or across branches'
+complete -c floe -n "__fish_floe_needs_command" -f -a "history" -d 'Show the snapshot log: when each snapshot became current, and whether it is still an ancestor of the current one'
+complete -c floe -n "__fish_floe_needs_command" -f -a "refs" -d 'List the table\'s branches and tags with their retention settings'
+complete -c floe -n "__fish_floe_needs_command" -f -a "manifests" -d 'List the manifests of the current (or a given) snapshot with their file and row counts'
+complete -c floe -n "__fish_floe_needs_command" -f -a "partitions" -d 'Record count, file count and size of each partition, for the current (or a given) snapshot'
 complete -c floe -n "__fish_floe_needs_command" -f -a "list" -d 'List tables in a namespace, or in every namespace'
 complete -c floe -n "__fish_floe_needs_command" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
 complete -c floe -n "__fish_floe_needs_command" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
@@ -122,6 +127,60 @@ complete -c floe -n "__fish_floe_using_subcommand files" -l no-progress -d 'No p
 complete -c floe -n "__fish_floe_using_subcommand files" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand files" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand files" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand diff" -l preview -d 'With --rows: rows shown by -o table' -r
+complete -c floe -n "__fish_floe_using_subcommand diff" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand diff" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand diff" -l rows -d 'Print the added and removed rows instead of the summary'
+complete -c floe -n "__fish_floe_using_subcommand diff" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand diff" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand diff" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand history" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand history" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand history" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand history" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand history" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand history" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand history" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand refs" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand refs" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand refs" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand refs" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand refs" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand refs" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand refs" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand refs" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -l snapshot -d 'Snapshot to list instead of the current one' -r
+complete -c floe -n "__fish_floe_using_subcommand manifests" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand manifests" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -l snapshot -d 'Snapshot to summarise instead of the current one' -r
+complete -c floe -n "__fish_floe_using_subcommand partitions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand partitions" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -218,18 +277,23 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d
 complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "query" -d 'Read a table, now or at any past version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "completions" -d 'Print shell completions'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files list namespaces drop rename register query sql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "diff" -d 'Show what changed between two versions of a table: files and records added and removed, schema and partition-spec changes; with --rows, the rows themselves (a `_change` column says added or removed). FROM and TO are snapshot ids, RFC 3339 times or branch/tag names, in either order, on one branch or across branches'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "history" -d 'Show the snapshot log: when each snapshot became current, and whether it is still an ancestor of the current one'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "refs" -d 'List the table\'s branches and tags with their retention settings'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "manifests" -d 'List the manifests of the current (or a given) snapshot with their file and row counts'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "partitions" -d 'Record count, file count and size of each partition, for the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "drop" -d 'Drop a table. Without --purge the files stay (the table can be registered again); with --purge every file its metadata reaches is deleted (refused when gc.enabled=false)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "register" -d 'Register a table written elsewhere (or dropped without --purge) under a name, by the location of its metadata JSON file (sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "query" -d 'Read a table, now or at any past version'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe snapshots snapshot files diff history refs manifests partitions list namespaces drop rename register query sql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

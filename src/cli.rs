@@ -59,6 +59,7 @@ pub enum Command {
     Snapshots(commands::snapshots::SnapshotsArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
     Files(commands::files::FilesArgs),
+    Diff(commands::diff::DiffArgs),
     History(commands::history::HistoryArgs),
     Refs(commands::refs::RefsArgs),
     Manifests(commands::manifests::ManifestsArgs),

@@ -216,3 +216,70 @@ fn predicates_prune_files() {
     let rows = f.floe.json(&["query", &f.table, "--snapshot", &third, "--where", "id >= 50 AND region = 'eu'", "--select", "id"]);
     assert_eq!(ids_of(&rows), vec![51, 54, 57]);
 }
+
+#[test]
+fn diff_between_snapshots() {
+    let f = fixture();
+    let s: Vec<String> = f.snapshots.iter().map(|s| s.0.to_string()).collect();
+    let forward = f.floe.json(&["diff", &f.table, &s[0], &s[2]]);
+    assert_eq!(forward["relationship"], "forward");
+    assert_eq!(forward["records_added"], 30);
+    assert_eq!(forward["records_removed"], 0);
+    assert_eq!(forward["data_files_added"], 6, "two appends into three regions");
+    assert_eq!(forward["files_added"].as_array().unwrap().len(), 6);
+    let backward = f.floe.json(&["diff", &f.table, &s[2], &s[0]]);
+    assert_eq!(backward["relationship"], "backward");
+    assert_eq!((backward["records_added"].as_u64(), backward["records_removed"].as_u64()), (Some(0), Some(30)));
+    let overwrite = f.floe.json(&["diff", &f.table, &s[2], "main"]);
+    assert_eq!(overwrite["to_snapshot_id"].as_i64(), Some(f.snapshots[3].0));
+    assert_eq!((overwrite["records_added"].as_u64(), overwrite["records_removed"].as_u64()), (Some(7), Some(60)));
+    assert!(overwrite["schema"]["added_columns"].as_array().unwrap().is_empty());
+
+    let rows = f.floe.json(&["diff", &f.table, &s[0], &s[1], "--rows"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 20);
+    assert!(rows.iter().all(|r| r["_change"] == "added"));
+    let mut ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, (30..50).collect::<Vec<_>>());
+    let rows = f.floe.json(&["diff", &f.table, &s[2], &s[3], "--rows", "--preview", "5"]);
+    let removed = rows.as_array().unwrap().iter().filter(|r| r["_change"] == "removed").count();
+    let added = rows.as_array().unwrap().iter().filter(|r| r["_change"] == "added").count();
+    assert_eq!((added, removed), (7, 60));
+}
+
+#[test]
+fn metadata_views() {
+    let f = fixture();
+    let history = f.floe.json(&["history", &f.table]);
+    let entries = history["history"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    let ids: Vec<i64> = entries.iter().map(|e| e["snapshot_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, f.snapshots.iter().map(|s| s.0).collect::<Vec<_>>());
+    assert!(entries.iter().all(|e| e["is_current_ancestor"] == true));
+    assert_eq!(entries[1]["parent_snapshot_id"].as_i64(), Some(f.snapshots[0].0));
+
+    let refs = f.floe.json(&["refs", &f.table]);
+    assert_eq!(refs["refs"], serde_json::json!([{
+        "name": "main", "type": "branch", "snapshot_id": f.snapshots[3].0,
+        "max_ref_age_ms": null, "max_snapshot_age_ms": null, "min_snapshots_to_keep": null
+    }]));
+
+    let manifests = f.floe.json(&["manifests", &f.table, "--snapshot", &f.snapshots[2].0.to_string()]);
+    let list = manifests["manifests"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "one manifest per append");
+    assert_eq!(list.iter().map(|m| m["added_rows"].as_u64().unwrap()).sum::<u64>(), 60);
+
+    let partitions = f.floe.json(&["partitions", &f.table, "--snapshot", &f.snapshots[2].0.to_string()]);
+    let parts = partitions["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    let by_region: std::collections::BTreeMap<String, (u64, u64)> = parts
+        .iter()
+        .map(|p| (p["partition"]["region"].as_str().unwrap().to_string(), (p["record_count"].as_u64().unwrap(), p["file_count"].as_u64().unwrap())))
+        .collect();
+    assert_eq!(by_region["eu"], (20, 3));
+    assert_eq!(by_region["us"], (20, 3));
+    assert_eq!(by_region["ap"], (20, 3));
+    let current = f.floe.json(&["partitions", &f.table]);
+    assert_eq!(current["partitions"].as_array().unwrap().iter().map(|p| p["record_count"].as_u64().unwrap()).sum::<u64>(), 7);
+}

@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod create;
 pub mod describe;
+pub mod diff;
 pub mod drop;
 pub mod files;
 pub mod history;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,
         Command::Snapshot(args) => snapshot::run(args, &ctx).await,
         Command::Files(args) => files::run(args, &ctx).await,
+        Command::Diff(args) => diff::run(args, &ctx).await,
         Command::History(args) => history::run(args, &ctx).await,
         Command::Refs(args) => refs::run(args, &ctx).await,
         Command::Manifests(args) => manifests::run(args, &ctx).await,

@@ -3,6 +3,7 @@
 
 pub mod create;
 pub mod describe;
+pub mod diff;
 pub mod files;
 pub mod history;
 pub mod ingest;
