@@ -25,6 +25,8 @@ pub enum SnapshotKind {
     Append,
     /// Replace the table's whole content with the added files.
     OverwriteAll,
+    /// Add data and/or delete files (position or equality deletes); keep everything else.
+    RowDelta,
 }
 
 /// A snapshot to commit.
@@ -207,7 +209,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         let list = table.manifest_list_reader(parent).load().await?;
         for manifest in list.entries() {
             match request.kind {
-                SnapshotKind::Append => manifests.push(manifest.clone()),
+                SnapshotKind::Append | SnapshotKind::RowDelta => manifests.push(manifest.clone()),
                 SnapshotKind::OverwriteAll => {
                     let loaded = manifest.load_manifest(table.file_io()).await?;
                     let live: Vec<_> = loaded.entries().iter().filter(|e| e.is_alive()).cloned().collect();
@@ -237,9 +239,13 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         }
     }
 
+    let adds_data = request.added.iter().any(|f| f.content_type() == DataContentType::Data);
     let operation = match request.kind {
         SnapshotKind::Append => Operation::Append,
         SnapshotKind::OverwriteAll => Operation::Overwrite,
+        // Iceberg's row-delta convention: `delete` when only deletes are added.
+        SnapshotKind::RowDelta if adds_data => Operation::Overwrite,
+        SnapshotKind::RowDelta => Operation::Delete,
     };
     let mut properties = request.summary.clone();
     properties.extend(summary.build());
