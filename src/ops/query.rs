@@ -11,6 +11,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::TableReference;
 
 use crate::error::FloeError;
+use crate::table::parallel_scan::ParallelScanExec;
 use crate::table::scan::{provider, resolve_snapshot, Version};
 use crate::table::{Session, TableRef};
 
@@ -100,32 +101,26 @@ pub async fn explain(session: &Session, options: QueryOptions) -> Result<Explain
     let mut pending = vec![physical];
     let mut scan_node = None;
     while let Some(node) = pending.pop() {
-        if let Some(scan) = node.as_any().downcast_ref::<iceberg_datafusion::physical_plan::IcebergTableScan>() {
-            scan_node = Some((scan.table().clone(), scan.snapshot_id(), scan.predicates().cloned(), scan.projection().map(|p| p.to_vec())));
+        if let Some(scan) = node.as_any().downcast_ref::<ParallelScanExec>() {
+            scan_node = Some((scan.table().clone(), scan.snapshot_id(), scan.predicate().cloned(), Some(scan.columns().to_vec()), scan.file_count()));
             break;
         }
         pending.extend(node.children().into_iter().cloned());
     }
     let (table_name, snapshot_id) = sources.into_iter().next().unwrap_or_default();
-    let Some((table, snapshot, predicate, projection)) = scan_node else {
+    let Some((table, snapshot, predicate, projection, files_scanned)) = scan_node else {
         return Ok(ExplainReport { table: table_name, snapshot_id, pushed_predicate: None, projection: None, files_total: 0, files_scanned: 0, plan: plan_text });
     };
-    let count_files = |filter: Option<iceberg::expr::Predicate>| {
-        let table = table.clone();
-        async move {
-            let mut builder = match snapshot {
-                Some(id) => table.scan().snapshot_id(id),
-                None => table.scan(),
-            };
-            if let Some(filter) = filter {
-                builder = builder.with_filter(filter);
-            }
-            let tasks: Vec<_> = futures::TryStreamExt::try_collect(builder.build()?.plan_files().await?).await?;
-            Ok::<usize, anyhow::Error>(tasks.len())
-        }
+    let files_total = if snapshot.is_some() || table.metadata().current_snapshot().is_some() {
+        let builder = match snapshot {
+            Some(id) => table.scan().snapshot_id(id),
+            None => table.scan(),
+        };
+        let tasks: Vec<_> = futures::TryStreamExt::try_collect(builder.build()?.plan_files().await?).await?;
+        tasks.len()
+    } else {
+        0
     };
-    let files_total = if snapshot.is_some() || table.metadata().current_snapshot().is_some() { count_files(None).await? } else { 0 };
-    let files_scanned = if files_total > 0 { count_files(predicate.clone()).await? } else { 0 };
     Ok(ExplainReport {
         table: table_name,
         snapshot_id,

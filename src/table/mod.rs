@@ -12,6 +12,7 @@ pub mod snapshot_commit;
 pub mod sql;
 pub mod storage;
 pub mod file_sizing;
+pub mod parallel_scan;
 pub mod partition_split;
 pub mod write;
 

@@ -7,7 +7,7 @@ use anyhow::Result;
 use datafusion::catalog::TableProvider;
 use iceberg::spec::SnapshotReference;
 use iceberg::table::Table;
-use iceberg_datafusion::IcebergStaticTableProvider;
+use super::parallel_scan::ParallelScanProvider;
 
 use crate::error::FloeError;
 
@@ -118,11 +118,7 @@ pub fn refs(table: &Table) -> Result<std::collections::BTreeMap<String, Snapshot
 
 /// A DataFusion table provider reading `table` at `snapshot` (or its current state).
 pub async fn provider(table: Table, snapshot: Option<i64>) -> Result<Arc<dyn TableProvider>> {
-    let provider = match snapshot {
-        Some(id) => IcebergStaticTableProvider::try_new_from_table_snapshot(table, id).await?,
-        None => IcebergStaticTableProvider::try_new_from_table(table).await?,
-    };
-    Ok(Arc::new(provider))
+    Ok(Arc::new(ParallelScanProvider::try_new(table, snapshot)?))
 }
 
 #[cfg(test)]
