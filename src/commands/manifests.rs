@@ -16,26 +16,9 @@ pub struct ManifestsArgs {
     pub snapshot: Option<i64>,
 }
 
-impl Report for ManifestsReport {
-    fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&["manifest", "content", "spec", "added snapshot", "added", "existing", "deleted", "bytes"]);
-        for m in &self.manifests {
-            t.row(vec![
-                m.path.clone(),
-                m.content.clone(),
-                m.partition_spec_id.to_string(),
-                m.added_snapshot_id.to_string(),
-                m.added_files.to_string(),
-                m.existing_files.to_string(),
-                m.deleted_files.to_string(),
-                m.length_bytes.to_string(),
-            ]);
-        }
-        vec![Block::Title(format!("Manifests of {} ({})", self.table, self.manifests.len())), Block::Table(t)]
-    }
-
-    fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["path", "content", "partition_spec_id", "added_snapshot_id", "added_files", "existing_files", "deleted_files", "length_bytes"]);
+impl ManifestsReport {
+    fn rows(&self, header: &[&str]) -> Tabular {
+        let mut t = Tabular::new(header);
         for m in &self.manifests {
             t.row(vec![
                 m.path.clone(),
@@ -49,6 +32,17 @@ impl Report for ManifestsReport {
             ]);
         }
         t
+    }
+}
+
+impl Report for ManifestsReport {
+    fn blocks(&self) -> Vec<Block> {
+        let t = self.rows(&["manifest", "content", "spec", "added snapshot", "added", "existing", "deleted", "bytes"]);
+        vec![Block::Title(format!("Manifests of {} ({})", self.table, self.manifests.len())), Block::Table(t)]
+    }
+
+    fn csv(&self) -> Tabular {
+        self.rows(&["path", "content", "partition_spec_id", "added_snapshot_id", "added_files", "existing_files", "deleted_files", "length_bytes"])
     }
 }
 

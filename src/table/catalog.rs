@@ -157,6 +157,48 @@ pub struct TableDefinition {
     pub format_version: FormatVersion,
 }
 
+/// floe's error as the `iceberg::Error` iceberg's `Catalog` trait returns, keeping the kind
+/// (a conflict stays retryable, so iceberg transactions retry it).
+pub(crate) fn to_iceberg_error(e: anyhow::Error) -> iceberg::Error {
+    use crate::error::ErrorKind;
+    use iceberg::ErrorKind as IcebergKind;
+    let kind = match crate::error::kind_of(&e) {
+        ErrorKind::NotFound => IcebergKind::TableNotFound,
+        ErrorKind::AlreadyExists => IcebergKind::TableAlreadyExists,
+        ErrorKind::CommitConflict => IcebergKind::CatalogCommitConflicts,
+        ErrorKind::InvalidInput => IcebergKind::DataInvalid,
+        _ => IcebergKind::Unexpected,
+    };
+    iceberg::Error::new(kind, format!("{e:#}")).with_retryable(kind == IcebergKind::CatalogCommitConflicts)
+}
+
+/// Read and parse a table metadata file; a file that does not parse is an error naming it,
+/// never an empty table.
+pub(crate) async fn read_table_metadata(stores: &Stores, location: &str) -> Result<iceberg::spec::TableMetadata> {
+    let bytes = stores.read(location).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}"))
+            .with_hint("the file is corrupt or truncated; restore it, or roll back by deleting it if it is the newest version and nothing references it")
+            .into()
+    })
+}
+
+/// An iceberg `Table` over metadata read from `location`, doing its IO through `stores`.
+pub(crate) fn build_table(
+    ident: &TableIdent,
+    location: String,
+    metadata: iceberg::spec::TableMetadata,
+    stores: &Stores,
+) -> Result<Table> {
+    Ok(Table::builder()
+        .metadata(metadata)
+        .metadata_location(location)
+        .identifier(ident.clone())
+        .file_io(super::file_io::file_io(stores))
+        .runtime(iceberg::Runtime::try_current()?)
+        .build()?)
+}
+
 /// Build the catalog from configuration.
 pub async fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Result<Arc<dyn FloeCatalog>> {
     match config.catalog_type() {

@@ -14,9 +14,8 @@ use iceberg::{
     TableCreation, TableIdent, TableRequirement, TableUpdate,
 };
 
-use super::catalog::{display_ident, FloeCatalog};
+use super::catalog::{build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog};
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
-use super::file_io::file_io;
 use super::storage::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -48,18 +47,6 @@ fn version_file(table_location: &str, version: i64) -> String {
 /// `v12.metadata.json` → 12.
 fn parse_version(name: &str) -> Option<i64> {
     name.strip_prefix('v')?.strip_suffix(".metadata.json")?.parse().ok()
-}
-
-fn iceberg_err(e: anyhow::Error) -> IcebergError {
-    let kind = match crate::error::kind_of(&e) {
-        ErrorKind::NotFound => IcebergKind::TableNotFound,
-        ErrorKind::AlreadyExists => IcebergKind::TableAlreadyExists,
-        ErrorKind::CommitConflict => IcebergKind::CatalogCommitConflicts,
-        ErrorKind::InvalidInput => IcebergKind::DataInvalid,
-        _ => IcebergKind::Unexpected,
-    };
-    let retryable = kind == IcebergKind::CatalogCommitConflicts;
-    IcebergError::new(kind, format!("{e:#}")).with_retryable(retryable)
 }
 
 impl DirectoryCatalog {
@@ -129,15 +116,6 @@ impl DirectoryCatalog {
         Ok(files.iter().filter_map(|n| parse_version(n)).collect())
     }
 
-    async fn read_metadata(&self, location: &str) -> Result<TableMetadata> {
-        let bytes = self.stores.read(location).await?;
-        serde_json::from_slice::<TableMetadata>(&bytes).map_err(|e| {
-            FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}"))
-                .with_hint("the file is corrupt or truncated; restore it, or roll back by deleting it if it is the newest version and nothing references it")
-                .into()
-        })
-    }
-
     async fn current(&self, ident: &TableIdent) -> Result<Current> {
         let table_location = self.table_location(ident)?;
         let found = self
@@ -153,7 +131,7 @@ impl DirectoryCatalog {
             .with_hint("create it with `floe create`")
         })?;
         let location = version_file(&table_location, version);
-        let metadata = self.read_metadata(&location).await?;
+        let metadata = read_table_metadata(&self.stores, &location).await?;
         Ok(Current { version, location, metadata })
     }
 
@@ -165,13 +143,7 @@ impl DirectoryCatalog {
     }
 
     fn table_from(&self, ident: &TableIdent, current: Current) -> Result<Table> {
-        Ok(Table::builder()
-            .metadata(current.metadata)
-            .metadata_location(current.location)
-            .identifier(ident.clone())
-            .file_io(file_io(&self.stores))
-            .runtime(iceberg::Runtime::try_current()?)
-            .build()?)
+        build_table(ident, current.location, current.metadata, &self.stores)
     }
 
     async fn write_hint(&self, table_location: &str, version: i64) {
@@ -356,17 +328,17 @@ impl Catalog for DirectoryCatalog {
         parent: Option<&NamespaceIdent>,
     ) -> iceberg::Result<Vec<NamespaceIdent>> {
         let base = match parent {
-            Some(p) => self.namespace_location(p).map_err(iceberg_err)?,
+            Some(p) => self.namespace_location(p).map_err(to_iceberg_error)?,
             None => self
                 .warehouse
                 .clone()
                 .ok_or_else(|| IcebergError::new(IcebergKind::FeatureUnsupported, "no warehouse"))?,
         };
-        let (dirs, _) = self.stores.list_dir(&base).await.map_err(iceberg_err)?;
+        let (dirs, _) = self.stores.list_dir(&base).await.map_err(to_iceberg_error)?;
         let mut out = vec![];
         for dir in dirs {
             let path = join(&base, &dir);
-            if dir.starts_with('.') || self.is_table_dir(&path).await.map_err(iceberg_err)? || self.is_dropped_table_dir(&path).await.map_err(iceberg_err)? {
+            if dir.starts_with('.') || self.is_table_dir(&path).await.map_err(to_iceberg_error)? || self.is_dropped_table_dir(&path).await.map_err(to_iceberg_error)? {
                 continue;
             }
             let mut parts = parent.map(|p| p.clone().inner()).unwrap_or_default();
@@ -394,7 +366,7 @@ impl Catalog for DirectoryCatalog {
                 format!("namespace {} already exists", namespace.join(".")),
             ));
         }
-        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
+        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
         if super::storage::is_local(&location) {
             std::fs::create_dir_all(&location).map_err(|e| {
                 IcebergError::new(IcebergKind::Unexpected, format!("cannot create {location}: {e}"))
@@ -415,8 +387,8 @@ impl Catalog for DirectoryCatalog {
     }
 
     async fn namespace_exists(&self, namespace: &NamespaceIdent) -> iceberg::Result<bool> {
-        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
-        let (dirs, files) = self.stores.list_dir(&location).await.map_err(iceberg_err)?;
+        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
+        let (dirs, files) = self.stores.list_dir(&location).await.map_err(to_iceberg_error)?;
         Ok(!dirs.is_empty() || !files.is_empty() || (super::storage::is_local(&location) && std::path::Path::new(&location).is_dir()))
     }
 
@@ -438,7 +410,7 @@ impl Catalog for DirectoryCatalog {
                 format!("namespace {} is not empty", namespace.join(".")),
             ));
         }
-        let location = self.namespace_location(namespace).map_err(iceberg_err)?;
+        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
         if super::storage::is_local(&location) {
             let _ = std::fs::remove_dir(&location);
         }
@@ -446,11 +418,11 @@ impl Catalog for DirectoryCatalog {
     }
 
     async fn list_tables(&self, namespace: &NamespaceIdent) -> iceberg::Result<Vec<TableIdent>> {
-        let base = self.namespace_location(namespace).map_err(iceberg_err)?;
-        let (dirs, _) = self.stores.list_dir(&base).await.map_err(iceberg_err)?;
+        let base = self.namespace_location(namespace).map_err(to_iceberg_error)?;
+        let (dirs, _) = self.stores.list_dir(&base).await.map_err(to_iceberg_error)?;
         let mut out = vec![];
         for dir in dirs {
-            if self.is_table_dir(&join(&base, &dir)).await.map_err(iceberg_err)? {
+            if self.is_table_dir(&join(&base, &dir)).await.map_err(to_iceberg_error)? {
                 out.push(TableIdent::new(namespace.clone(), dir));
             }
         }
@@ -464,38 +436,38 @@ impl Catalog for DirectoryCatalog {
         creation: TableCreation,
     ) -> iceberg::Result<Table> {
         let ident = TableIdent::new(namespace.clone(), creation.name.clone());
-        self.create(&ident, creation).await.map_err(iceberg_err)
+        self.create(&ident, creation).await.map_err(to_iceberg_error)
     }
 
     async fn load_table(&self, table: &TableIdent) -> iceberg::Result<Table> {
-        self.open(table).await.map_err(iceberg_err)
+        self.open(table).await.map_err(to_iceberg_error)
     }
 
     async fn drop_table(&self, table: &TableIdent) -> iceberg::Result<()> {
         // A directory table is its metadata; dropping removes the metadata files and keeps data.
-        let location = self.table_location(table).map_err(iceberg_err)?;
-        self.current(table).await.map_err(iceberg_err)?;
-        let listed = self.stores.list(&metadata_dir(&location)).await.map_err(iceberg_err)?;
+        let location = self.table_location(table).map_err(to_iceberg_error)?;
+        self.current(table).await.map_err(to_iceberg_error)?;
+        let listed = self.stores.list(&metadata_dir(&location)).await.map_err(to_iceberg_error)?;
         for object in listed {
-            self.stores.delete(&object.location).await.map_err(iceberg_err)?;
+            self.stores.delete(&object.location).await.map_err(to_iceberg_error)?;
         }
         self.stores.remove_empty_dirs(&metadata_dir(&location));
         Ok(())
     }
 
     async fn purge_table(&self, table: &TableIdent) -> iceberg::Result<()> {
-        let location = self.table_location(table).map_err(iceberg_err)?;
-        self.current(table).await.map_err(iceberg_err)?;
-        let listed = self.stores.list(&location).await.map_err(iceberg_err)?;
+        let location = self.table_location(table).map_err(to_iceberg_error)?;
+        self.current(table).await.map_err(to_iceberg_error)?;
+        let listed = self.stores.list(&location).await.map_err(to_iceberg_error)?;
         for object in listed {
-            self.stores.delete(&object.location).await.map_err(iceberg_err)?;
+            self.stores.delete(&object.location).await.map_err(to_iceberg_error)?;
         }
         Ok(())
     }
 
     async fn table_exists(&self, table: &TableIdent) -> iceberg::Result<bool> {
-        let location = self.table_location(table).map_err(iceberg_err)?;
-        Ok(self.find_version(&location).await.map_err(iceberg_err)?.is_some())
+        let location = self.table_location(table).map_err(to_iceberg_error)?;
+        Ok(self.find_version(&location).await.map_err(to_iceberg_error)?.is_some())
     }
 
     async fn rename_table(&self, _src: &TableIdent, _dest: &TableIdent) -> iceberg::Result<()> {
@@ -520,7 +492,7 @@ impl Catalog for DirectoryCatalog {
         let ident = commit.identifier().clone();
         let requirements = commit.take_requirements();
         let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates).await.map_err(iceberg_err)
+        self.raw_commit(&ident, requirements, updates).await.map_err(to_iceberg_error)
     }
 }
 

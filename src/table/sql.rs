@@ -18,9 +18,8 @@ use iceberg::{
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Connection, Row};
 
-use super::catalog::{display_ident, FloeCatalog};
+use super::catalog::{build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog};
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
-use super::file_io::file_io;
 use super::storage::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -82,17 +81,6 @@ fn db_error(e: sqlx::Error, what: &str) -> anyhow::Error {
             .into();
     }
     anyhow::Error::new(e).context(format!("catalog database: cannot {what}"))
-}
-
-fn iceberg_err(e: anyhow::Error) -> IcebergError {
-    let kind = match crate::error::kind_of(&e) {
-        ErrorKind::NotFound => IcebergKind::TableNotFound,
-        ErrorKind::AlreadyExists => IcebergKind::TableAlreadyExists,
-        ErrorKind::CommitConflict => IcebergKind::CatalogCommitConflicts,
-        ErrorKind::InvalidInput => IcebergKind::DataInvalid,
-        _ => IcebergKind::Unexpected,
-    };
-    IcebergError::new(kind, format!("{e:#}")).with_retryable(kind == IcebergKind::CatalogCommitConflicts)
 }
 
 fn namespace_key(ns: &NamespaceIdent) -> String {
@@ -246,26 +234,13 @@ impl SqlCatalog {
         })
     }
 
-    async fn read_metadata(&self, location: &str) -> Result<TableMetadata> {
-        let bytes = self.stores.read(location).await?;
-        serde_json::from_slice::<TableMetadata>(&bytes).map_err(|e| {
-            FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}")).into()
-        })
-    }
-
     fn table_from(&self, ident: &TableIdent, location: String, metadata: TableMetadata) -> Result<Table> {
-        Ok(Table::builder()
-            .metadata(metadata)
-            .metadata_location(location)
-            .identifier(ident.clone())
-            .file_io(file_io(&self.stores))
-            .runtime(iceberg::Runtime::try_current()?)
-            .build()?)
+        build_table(ident, location, metadata, &self.stores)
     }
 
     async fn current(&self, ident: &TableIdent) -> Result<(String, TableMetadata)> {
         let location = self.pointer(ident).await?.ok_or_else(|| self.not_found(ident))?;
-        let metadata = self.read_metadata(&location).await?;
+        let metadata = read_table_metadata(&self.stores, &location).await?;
         Ok((location, metadata))
     }
 
@@ -423,6 +398,19 @@ impl SqlCatalog {
             .collect())
     }
 
+    async fn insert_namespace_property(&self, ns: &NamespaceIdent, key: &str, value: &str) -> Result<()> {
+        let sql = format!("INSERT INTO {NAMESPACE_PROPS} (catalog_name, namespace, property_key, property_value) VALUES ($1, $2, $3, $4)");
+        sqlx::query(&sql)
+            .bind(&self.name)
+            .bind(namespace_key(ns))
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| db_error(e, "set a namespace property"))?;
+        Ok(())
+    }
+
     /// Table rows in a namespace.
     async fn tables_in(&self, ns: &NamespaceIdent) -> Result<Vec<String>> {
         let sql = format!(
@@ -484,7 +472,7 @@ impl FloeCatalog for SqlCatalog {
 #[async_trait]
 impl Catalog for SqlCatalog {
     async fn list_namespaces(&self, parent: Option<&NamespaceIdent>) -> iceberg::Result<Vec<NamespaceIdent>> {
-        let all = self.namespaces().await.map_err(iceberg_err)?;
+        let all = self.namespaces().await.map_err(to_iceberg_error)?;
         let prefix = parent.map(|p| format!("{}.", namespace_key(p)));
         let depth = parent.map(|p| p.len() + 1).unwrap_or(1);
         let mut out: Vec<NamespaceIdent> = vec![];
@@ -517,14 +505,7 @@ impl Catalog for SqlCatalog {
         let mut props = properties.clone();
         props.entry("exists".to_string()).or_insert_with(|| "true".to_string());
         for (k, v) in &props {
-            sqlx::query(&format!("INSERT INTO {NAMESPACE_PROPS} (catalog_name, namespace, property_key, property_value) VALUES ($1, $2, $3, $4)"))
-                .bind(&self.name)
-                .bind(namespace_key(namespace))
-                .bind(k)
-                .bind(v)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| iceberg_err(db_error(e, "create a namespace")))?;
+            self.insert_namespace_property(namespace, k, v).await.map_err(to_iceberg_error)?;
         }
         Ok(Namespace::with_properties(namespace.clone(), properties))
     }
@@ -536,14 +517,14 @@ impl Catalog for SqlCatalog {
                 format!("namespace {} does not exist", namespace_key(namespace)),
             ));
         }
-        let props = self.namespace_properties(namespace).await.map_err(iceberg_err)?;
+        let props = self.namespace_properties(namespace).await.map_err(to_iceberg_error)?;
         Ok(Namespace::with_properties(namespace.clone(), props))
     }
 
     async fn namespace_exists(&self, namespace: &NamespaceIdent) -> iceberg::Result<bool> {
         let key = namespace_key(namespace);
         let prefix = format!("{key}.");
-        let all = self.namespaces().await.map_err(iceberg_err)?;
+        let all = self.namespaces().await.map_err(to_iceberg_error)?;
         Ok(all.iter().any(|n| *n == key || n.starts_with(&prefix)))
     }
 
@@ -563,16 +544,9 @@ impl Catalog for SqlCatalog {
                 .bind(k)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| iceberg_err(db_error(e, "update namespace properties")))?;
+                .map_err(|e| to_iceberg_error(db_error(e, "update namespace properties")))?;
             if done.rows_affected() == 0 {
-                sqlx::query(&format!("INSERT INTO {NAMESPACE_PROPS} (catalog_name, namespace, property_key, property_value) VALUES ($1, $2, $3, $4)"))
-                    .bind(&self.name)
-                    .bind(namespace_key(namespace))
-                    .bind(k)
-                    .bind(v)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| iceberg_err(db_error(e, "update namespace properties")))?;
+                self.insert_namespace_property(namespace, k, v).await.map_err(to_iceberg_error)?;
             }
         }
         Ok(())
@@ -586,8 +560,8 @@ impl Catalog for SqlCatalog {
             ));
         }
         let key = namespace_key(namespace);
-        let nested = self.namespaces().await.map_err(iceberg_err)?.into_iter().any(|n| n.starts_with(&format!("{key}.")));
-        if nested || !self.tables_in(namespace).await.map_err(iceberg_err)?.is_empty() {
+        let nested = self.namespaces().await.map_err(to_iceberg_error)?.into_iter().any(|n| n.starts_with(&format!("{key}.")));
+        if nested || !self.tables_in(namespace).await.map_err(to_iceberg_error)?.is_empty() {
             return Err(IcebergError::new(
                 IcebergKind::PreconditionFailed,
                 format!("namespace {key} is not empty"),
@@ -598,40 +572,40 @@ impl Catalog for SqlCatalog {
             .bind(&key)
             .execute(&self.pool)
             .await
-            .map_err(|e| iceberg_err(db_error(e, "drop a namespace")))?;
+            .map_err(|e| to_iceberg_error(db_error(e, "drop a namespace")))?;
         Ok(())
     }
 
     async fn list_tables(&self, namespace: &NamespaceIdent) -> iceberg::Result<Vec<TableIdent>> {
-        let names = self.tables_in(namespace).await.map_err(iceberg_err)?;
+        let names = self.tables_in(namespace).await.map_err(to_iceberg_error)?;
         Ok(names.into_iter().map(|n| TableIdent::new(namespace.clone(), n)).collect())
     }
 
     async fn create_table(&self, namespace: &NamespaceIdent, creation: TableCreation) -> iceberg::Result<Table> {
         let ident = TableIdent::new(namespace.clone(), creation.name.clone());
-        self.create(&ident, creation).await.map_err(iceberg_err)
+        self.create(&ident, creation).await.map_err(to_iceberg_error)
     }
 
     async fn load_table(&self, table: &TableIdent) -> iceberg::Result<Table> {
-        self.open(table).await.map_err(iceberg_err)
+        self.open(table).await.map_err(to_iceberg_error)
     }
 
     async fn drop_table(&self, table: &TableIdent) -> iceberg::Result<()> {
-        self.delete_pointer(table).await.map_err(iceberg_err)
+        self.delete_pointer(table).await.map_err(to_iceberg_error)
     }
 
     async fn purge_table(&self, table: &TableIdent) -> iceberg::Result<()> {
         // Purging goes through ops (which honours gc.enabled and lists files first); here only
         // the pointer goes.
-        self.delete_pointer(table).await.map_err(iceberg_err)
+        self.delete_pointer(table).await.map_err(to_iceberg_error)
     }
 
     async fn table_exists(&self, table: &TableIdent) -> iceberg::Result<bool> {
-        Ok(self.pointer(table).await.map_err(iceberg_err)?.is_some())
+        Ok(self.pointer(table).await.map_err(to_iceberg_error)?.is_some())
     }
 
     async fn rename_table(&self, src: &TableIdent, dest: &TableIdent) -> iceberg::Result<()> {
-        if self.pointer(dest).await.map_err(iceberg_err)?.is_some() {
+        if self.pointer(dest).await.map_err(to_iceberg_error)?.is_some() {
             return Err(IcebergError::new(
                 IcebergKind::TableAlreadyExists,
                 format!("table {} already exists", display_ident(dest)),
@@ -649,24 +623,24 @@ impl Catalog for SqlCatalog {
             .bind(src.name())
             .execute(&self.pool)
             .await
-            .map_err(|e| iceberg_err(db_error(e, "rename a table")))?;
+            .map_err(|e| to_iceberg_error(db_error(e, "rename a table")))?;
         if done.rows_affected() == 0 {
-            return Err(iceberg_err(self.not_found(src)));
+            return Err(to_iceberg_error(self.not_found(src)));
         }
         Ok(())
     }
 
     async fn register_table(&self, table: &TableIdent, metadata_location: String) -> iceberg::Result<Table> {
-        let metadata = self.read_metadata(&metadata_location).await.map_err(iceberg_err)?;
-        self.insert_pointer(table, &metadata_location).await.map_err(iceberg_err)?;
-        self.table_from(table, metadata_location, metadata).map_err(iceberg_err)
+        let metadata = read_table_metadata(&self.stores, &metadata_location).await.map_err(to_iceberg_error)?;
+        self.insert_pointer(table, &metadata_location).await.map_err(to_iceberg_error)?;
+        self.table_from(table, metadata_location, metadata).map_err(to_iceberg_error)
     }
 
     async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
         let ident = commit.identifier().clone();
         let requirements = commit.take_requirements();
         let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates).await.map_err(iceberg_err)
+        self.raw_commit(&ident, requirements, updates).await.map_err(to_iceberg_error)
     }
 }
 
