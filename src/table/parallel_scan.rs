@@ -202,9 +202,15 @@ impl ExecutionPlan for ParallelScanExec {
         Ok(self)
     }
 
-    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let tasks = self.groups.get(partition).cloned().unwrap_or_default();
-        let reader = self.table.reader_builder().with_data_file_concurrency_limit(2).build();
+        // DataFusion's batch size (8192) rather than the Parquet reader's 1024-row default.
+        let reader = self
+            .table
+            .reader_builder()
+            .with_batch_size(context.session_config().batch_size())
+            .with_data_file_concurrency_limit(2)
+            .build();
         let stream = reader
             .read(futures::stream::iter(tasks.into_iter().map(Ok)).boxed())
             .map_err(df_error)?
