@@ -9,7 +9,7 @@ use iceberg::table::Table;
 use serde::Serialize;
 
 use crate::error::FloeError;
-use crate::ops::query::QueryResult;
+use crate::ops::query::{context, sql_error, QueryResult};
 use crate::table::scan::{provider, resolve_snapshot, Version};
 use crate::table::{Session, TableRef};
 
@@ -191,8 +191,7 @@ pub async fn diff_rows(session: &Session, table: &TableRef, from: &Version, to: 
         ))
         .into());
     }
-    let ctx = datafusion::prelude::SessionContext::new();
-    let sql_error = |e: datafusion::error::DataFusionError| -> anyhow::Error { FloeError::invalid(e.strip_backtrace()).into() };
+    let ctx = context();
     ctx.register_table("diff_from", provider(loaded.clone(), Some(a.snapshot_id())).await?).map_err(sql_error)?;
     ctx.register_table("diff_to", provider(loaded, Some(b.snapshot_id())).await?).map_err(sql_error)?;
     let frame = ctx

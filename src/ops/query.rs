@@ -35,13 +35,14 @@ pub struct QueryResult {
     pub batches: SendableRecordBatchStream,
 }
 
-fn context() -> SessionContext {
+/// A DataFusion session using every core.
+pub(crate) fn context() -> SessionContext {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     SessionContext::new_with_config(SessionConfig::new().with_target_partitions(cores))
 }
 
 /// DataFusion's planning and execution errors are the user's SQL mistakes: invalid input.
-fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
+pub(crate) fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
     FloeError::invalid(e.strip_backtrace()).into()
 }
 
