@@ -144,3 +144,45 @@ fn query_exports_to_s3() {
     let ingested = p.floe.json(&["ingest", &copy, &out]);
     assert_eq!(ingested["records_added"], 14);
 }
+
+/// A sql catalog (sqlite) whose warehouse is on S3: the combination a shared lake uses.
+#[test]
+fn sql_catalog_with_s3_warehouse() {
+    let Some(s3) = common::s3() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = s3.prefix("sqlwh");
+    std::fs::write(
+        dir.path().join("floe.yaml"),
+        format!(
+            "catalog:\n  lake:\n    type: sql\n    uri: sqlite:///{}\n    warehouse: {warehouse}\n    s3.endpoint: {}\n    s3.access-key-id: testing\n    s3.secret-access-key: testing\n    s3.region: us-east-1\n",
+            dir.path().join("catalog.db").display(),
+            s3.endpoint
+        ),
+    )
+    .unwrap();
+    let floe = common::Floe::new(dir.path());
+    let input = dir.path().join("rows.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 30)]);
+    floe.json(&["namespaces", "--create", "db"]);
+    let created = floe.json(&["create", "db.events", "--like", input.to_str().unwrap(), "--partition-by", "region"]);
+    assert_eq!(created["location"], format!("{warehouse}/db/events"));
+    assert!(created["metadata_location"].as_str().unwrap().starts_with(&format!("{warehouse}/db/events/metadata/00000-")));
+    floe.json(&["ingest", "db.events", input.to_str().unwrap()]);
+    let rows = floe.json(&["query", "db.events", "--select", "count(*) AS n", "--where", "region = 'eu'"]);
+    assert_eq!(rows, serde_json::json!([{"n": 10}]));
+    let files = floe.json(&["files", "db.events"]);
+    assert!(files["files"].as_array().unwrap().iter().all(|f| f["file_path"].as_str().unwrap().starts_with(&warehouse)));
+
+    let props = std::collections::HashMap::from([
+        ("s3.endpoint".to_string(), s3.endpoint.clone()),
+        ("s3.access-key-id".to_string(), "testing".to_string()),
+        ("s3.secret-access-key".to_string(), "testing".to_string()),
+    ]);
+    let stores = floe::table::Stores::new(props);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let before = runtime.block_on(stores.list(&warehouse)).unwrap().len();
+    assert!(before >= 5, "metadata, manifests and data on S3");
+    let purged = floe.json(&["drop", "db.events", "--purge"]);
+    assert_eq!(purged["files_deleted"].as_u64().unwrap() as usize, before);
+    assert_eq!(runtime.block_on(stores.list(&warehouse)).unwrap().len(), 0, "nothing left on S3");
+}
