@@ -64,6 +64,7 @@ pub enum Command {
     Refs(commands::refs::RefsArgs),
     Manifests(commands::manifests::ManifestsArgs),
     Partitions(commands::partitions::PartitionsArgs),
+    Properties(commands::properties::PropertiesArgs),
     List(commands::list::ListArgs),
     Namespaces(commands::namespaces::NamespacesArgs),
     Drop(commands::drop::DropArgs),

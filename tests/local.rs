@@ -237,3 +237,47 @@ fn directory_catalog_management() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
 }
+
+/// `properties`: set and unset in one commit, validation, and the settings take effect.
+#[test]
+fn table_properties() {
+    let (_d, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 5)]);
+    let table = p.table("props");
+    p.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--property", "owner=a"]);
+    let changed = p.floe.json(&["properties", &table, "--set", "owner=b", "--set", "write.parquet.compression-codec=snappy", "--set", "commit.retry.num-retries=7"]);
+    assert_eq!(changed["set"], serde_json::json!(["owner", "write.parquet.compression-codec", "commit.retry.num-retries"]));
+    assert_eq!(changed["properties"]["owner"], "b");
+    assert!(changed["metadata_location"].as_str().unwrap().ends_with("v2.metadata.json"), "one commit");
+    let removed = p.floe.json(&["properties", &table, "--unset", "owner"]);
+    assert_eq!(removed["unset"], serde_json::json!(["owner"]));
+    assert!(removed["properties"].get("owner").is_none());
+    // Showing changes nothing.
+    let shown = p.floe.json(&["properties", &table]);
+    assert_eq!(shown["metadata_location"], removed["metadata_location"]);
+    // The codec applies to the next ingest.
+    p.floe.json(&["ingest", &table, input.to_str().unwrap()]);
+    let file = p.floe.json(&["files", &table])["files"][0]["file_path"].as_str().unwrap().to_string();
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    let codec = parquet::file::reader::FileReader::metadata(&reader).row_group(0).column(0).compression();
+    assert_eq!(codec, parquet::basic::Compression::SNAPPY);
+
+    let before = p.floe.json(&["properties", &table]);
+    for (args, code, needle) in [
+        (vec!["--set", "commit.retry.num-retries=lots"], 1, "expected a whole number"),
+        (vec!["--set", "gc.enabled=maybe"], 1, "expected true or false"),
+        (vec!["--set", "format-version=3"], 1, "format-version is reserved"),
+        (vec!["--unset", "nothing"], 1, "property nothing is not set"),
+        (vec!["--set", "a=1", "--unset", "a"], 2, "both set and unset"),
+        (vec!["--set", "novalue"], 2, "is not KEY=VALUE"),
+    ] {
+        let mut all = vec!["properties", table.as_str()];
+        all.extend(args.iter().copied());
+        let run = p.floe.run(&all);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    let last = p.floe.json(&["properties", &table]);
+    assert_eq!(last, before, "refused changes leave the table unchanged");
+}

@@ -13,6 +13,7 @@ pub mod list;
 pub mod manifests;
 pub mod namespaces;
 pub mod partitions;
+pub mod properties;
 pub mod query;
 pub mod refs;
 pub mod register;
@@ -75,6 +76,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Refs(args) => refs::run(args, &ctx).await,
         Command::Manifests(args) => manifests::run(args, &ctx).await,
         Command::Partitions(args) => partitions::run(args, &ctx).await,
+        Command::Properties(args) => properties::run(args, &ctx).await,
         Command::List(args) => list::run(args, &ctx).await,
         Command::Namespaces(args) => namespaces::run(args, &ctx).await,
         Command::Drop(args) => drop::run(args, &ctx).await,

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod listing;
 pub mod manage;
 pub mod partitions;
+pub mod properties;
 pub mod query;
 pub mod snapshots;
 
