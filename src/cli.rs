@@ -65,6 +65,7 @@ pub enum Command {
     Manifests(commands::manifests::ManifestsArgs),
     Partitions(commands::partitions::PartitionsArgs),
     Properties(commands::properties::PropertiesArgs),
+    SortOrder(commands::sort_order::SortOrderArgs),
     List(commands::list::ListArgs),
     Namespaces(commands::namespaces::NamespacesArgs),
     Drop(commands::drop::DropArgs),

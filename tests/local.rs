@@ -281,3 +281,25 @@ fn table_properties() {
     let last = p.floe.json(&["properties", &table]);
     assert_eq!(last, before, "refused changes leave the table unchanged");
 }
+
+/// `sort-order set`: a new default order (ids kept), unsorted again, bad expressions refused.
+#[test]
+fn sort_order_set() {
+    let (_d, p) = place();
+    let input = p.work.join("x.parquet");
+    common::write_parquet(&input, &[common::events_batch(0, 5)]);
+    let table = p.table("sorted");
+    p.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--sort-by", "id"]);
+    let set = p.floe.json(&["sort-order", "set", &table, "ts desc", "bucket(4, id)"]);
+    assert_eq!(set["previous_order_id"], 1);
+    assert_eq!(set["sort_order"]["order_id"], 2);
+    let fields = set["sort_order"]["fields"].as_array().unwrap();
+    assert_eq!((fields[0]["source"].as_str(), fields[0]["direction"].as_str(), fields[0]["null_order"].as_str()), (Some("ts"), Some("desc"), Some("nulls-last")));
+    assert_eq!(fields[1]["transform"], "bucket[4]");
+    assert_eq!(p.floe.json(&["describe", &table])["sort_order"]["order_id"], 2);
+    let unsorted = p.floe.json(&["sort-order", "set", &table]);
+    assert_eq!(unsorted["sort_order"]["order_id"], 0);
+    let run = p.floe.run(&["sort-order", "set", &table, "nope desc"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("column 'nope'"), "{}", run.stderr);
+}

@@ -20,6 +20,7 @@ pub mod register;
 pub mod rename;
 pub mod snapshot;
 pub mod snapshots;
+pub mod sort_order;
 pub mod sql;
 
 use anyhow::Result;
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Manifests(args) => manifests::run(args, &ctx).await,
         Command::Partitions(args) => partitions::run(args, &ctx).await,
         Command::Properties(args) => properties::run(args, &ctx).await,
+        Command::SortOrder(args) => sort_order::run(args, &ctx).await,
         Command::List(args) => list::run(args, &ctx).await,
         Command::Namespaces(args) => namespaces::run(args, &ctx).await,
         Command::Drop(args) => drop::run(args, &ctx).await,

@@ -13,6 +13,7 @@ pub mod partitions;
 pub mod properties;
 pub mod query;
 pub mod snapshots;
+pub mod sort_order;
 
 /// Progress of long work (bytes processed). The default does nothing.
 pub trait Progress: Send + Sync {
