@@ -56,6 +56,7 @@ pub enum Command {
     Create(commands::create::CreateArgs),
     Ingest(commands::ingest::IngestArgs),
     Describe(commands::describe::DescribeArgs),
+    Schema(commands::schema::SchemaArgs),
     Snapshots(commands::snapshots::SnapshotsArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
     Files(commands::files::FilesArgs),

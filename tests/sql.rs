@@ -382,3 +382,29 @@ fn locked_sqlite_catalog_fails_clearly() {
     assert!(elapsed < std::time::Duration::from_secs(4), "took {elapsed:?}");
     assert_eq!(lake.floe.json(&["list"])["tables"].as_array().unwrap().len(), 0);
 }
+
+/// A schema PyIceberg evolved: floe shows both schemas with the snapshots that used each, and
+/// ingests into the new one (old rows read null in the new column).
+#[test]
+fn sqlite_schema_history_after_pyiceberg_evolution() {
+    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    lake.py(&["create", "--table", "db.evolving", "--rows", "5"]);
+    let evolved = lake.py(&["add-column", "--table", "db.evolving", "--column", "note"]);
+    assert_eq!(evolved["schema_id"], 1);
+    let parquet = lake.sample_parquet(100, 3);
+    lake.floe.json(&["ingest", "db.evolving", &parquet]);
+    let current = lake.floe.json(&["schema", "db.evolving"]);
+    assert_eq!(current["current_schema_id"], 1);
+    let fields = current["schemas"][0]["fields"].as_array().unwrap();
+    let note = fields.last().unwrap();
+    assert_eq!((note["name"].as_str(), note["type"].as_str(), note["doc"].as_str()), (Some("note"), Some("string"), Some("added by PyIceberg")));
+    let history = lake.floe.json(&["schema", "db.evolving", "--history"]);
+    let schemas = history["schemas"].as_array().unwrap();
+    assert_eq!(schemas.len(), 2);
+    assert_eq!(schemas[0]["snapshot_ids"].as_array().unwrap().len(), 1, "PyIceberg's first append used schema 0");
+    assert_eq!(schemas[1]["snapshot_ids"].as_array().unwrap().len(), 1, "floe's ingest used schema 1");
+    assert_eq!(schemas[0]["fields"].as_array().unwrap().len() + 1, schemas[1]["fields"].as_array().unwrap().len());
+    let rows = lake.floe.json(&["query", "db.evolving", "--select", "id, note", "--order-by", "id"]);
+    assert_eq!(rows.as_array().unwrap().len(), 8);
+    assert!(rows.as_array().unwrap().iter().all(|r| r["note"].is_null()));
+}

@@ -16,6 +16,7 @@ pub mod partitions;
 pub mod properties;
 pub mod query;
 pub mod refs;
+pub mod schema;
 pub mod register;
 pub mod rename;
 pub mod snapshot;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Create(args) => create::run(args, &ctx).await,
         Command::Ingest(args) => ingest::run(args, &ctx).await,
         Command::Describe(args) => describe::run(args, &ctx).await,
+        Command::Schema(args) => schema::run(args, &ctx).await,
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,
         Command::Snapshot(args) => snapshot::run(args, &ctx).await,
         Command::Files(args) => files::run(args, &ctx).await,

@@ -12,6 +12,7 @@ pub mod manage;
 pub mod partitions;
 pub mod properties;
 pub mod query;
+pub mod schema;
 pub mod snapshots;
 pub mod sort_order;
 

@@ -7,6 +7,7 @@ Usage (each prints one JSON document):
     sql_catalog.py append  --uri U --warehouse W --name CATALOG --table ns.t --start S --rows N [--times K]
     sql_catalog.py read    --uri U --warehouse W --name CATALOG --table ns.t
     sql_catalog.py parquet --start S --rows N --out FILE      (sample rows as a Parquet file)
+    sql_catalog.py add-column --uri U --warehouse W --name CATALOG --table ns.t --column NAME   (adds an optional string column)
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ def read(args) -> dict:
     }
 
 
+def add_column(args) -> dict:
+    from pyiceberg.types import StringType
+
+    table = catalog(args).load_table(args.table)
+    with table.update_schema() as update:
+        update.add_column(args.column, StringType(), doc="added by PyIceberg")
+    table = catalog(args).load_table(args.table)
+    return {"schema_id": table.schema().schema_id}
+
+
 def parquet(args) -> dict:
     pq.write_table(sample_rows(args.start, args.rows), args.out)
     return {"rows": args.rows}
@@ -83,7 +94,8 @@ def parquet(args) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["create", "append", "read", "parquet"])
+    ap.add_argument("command", choices=["create", "append", "read", "parquet", "add-column"])
+    ap.add_argument("--column")
     ap.add_argument("--uri")
     ap.add_argument("--warehouse")
     ap.add_argument("--name", default="default")
@@ -94,7 +106,7 @@ def main() -> int:
     ap.add_argument("--partition", choices=sorted(SPECS), default="month-region")
     ap.add_argument("--out")
     args = ap.parse_args()
-    out = {"create": create, "append": append, "read": read, "parquet": parquet}[args.command](args)
+    out = {"create": create, "append": append, "read": read, "parquet": parquet, "add-column": add_column}[args.command](args)
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0
