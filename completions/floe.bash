@@ -154,8 +154,23 @@ _floe() {
             floe__subcmd__help,sql)
                 cmd="floe__subcmd__help__subcmd__sql"
                 ;;
+            floe__subcmd__help__subcmd__schema,evolve)
+                cmd="floe__subcmd__help__subcmd__schema__subcmd__evolve"
+                ;;
             floe__subcmd__help__subcmd__sort__subcmd__order,set)
                 cmd="floe__subcmd__help__subcmd__sort__subcmd__order__subcmd__set"
+                ;;
+            floe__subcmd__schema,evolve)
+                cmd="floe__subcmd__schema__subcmd__evolve"
+                ;;
+            floe__subcmd__schema,help)
+                cmd="floe__subcmd__schema__subcmd__help"
+                ;;
+            floe__subcmd__schema__subcmd__help,evolve)
+                cmd="floe__subcmd__schema__subcmd__help__subcmd__evolve"
+                ;;
+            floe__subcmd__schema__subcmd__help,help)
+                cmd="floe__subcmd__schema__subcmd__help__subcmd__help"
                 ;;
             floe__subcmd__sort__subcmd__order,help)
                 cmd="floe__subcmd__sort__subcmd__order__subcmd__help"
@@ -680,8 +695,22 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help__subcmd__schema)
-            opts=""
+            opts="evolve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__schema__subcmd__evolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1166,7 +1195,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__schema)
-            opts="-o -q -v -h -V --history --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --history --catalog --config --output --quiet --no-progress --verbose --help --version evolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1188,6 +1217,110 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__schema__subcmd__evolve)
+            opts="-o -q -v -h -V --add --rename --drop --widen --make-optional --doc --move --identifier-fields --dry-run --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --add)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --widen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --make-optional)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --doc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --move)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identifier-fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__schema__subcmd__help)
+            opts="evolve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__schema__subcmd__help__subcmd__evolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__schema__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

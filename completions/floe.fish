@@ -37,7 +37,7 @@ complete -c floe -n "__fish_floe_needs_command" -s V -l version -d 'Print versio
 complete -c floe -n "__fish_floe_needs_command" -f -a "create" -d 'Create a table from a schema file or a sample data file'
 complete -c floe -n "__fish_floe_needs_command" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
 complete -c floe -n "__fish_floe_needs_command" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
-complete -c floe -n "__fish_floe_needs_command" -f -a "schema" -d 'Show the current schema as a tree (ids, types, required, doc); with --history, every schema the table has had and the snapshots written with it'
+complete -c floe -n "__fish_floe_needs_command" -f -a "schema" -d 'Show the current schema as a tree (ids, types, required, doc); with --history, every schema the table has had and the snapshots written with it. `schema evolve` changes it'
 complete -c floe -n "__fish_floe_needs_command" -f -a "snapshots" -d 'List snapshots with their operation and summary'
 complete -c floe -n "__fish_floe_needs_command" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
 complete -c floe -n "__fish_floe_needs_command" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
@@ -99,17 +99,40 @@ complete -c floe -n "__fish_floe_using_subcommand describe" -l no-progress -d 'N
 complete -c floe -n "__fish_floe_using_subcommand describe" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand describe" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand schema" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
-complete -c floe -n "__fish_floe_using_subcommand schema" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
-complete -c floe -n "__fish_floe_using_subcommand schema" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
-complete -c floe -n "__fish_floe_using_subcommand schema" -l history -d 'Every schema, not just the current one'
-complete -c floe -n "__fish_floe_using_subcommand schema" -s q -l quiet -d 'No status messages or progress'
-complete -c floe -n "__fish_floe_using_subcommand schema" -l no-progress -d 'No progress bars'
-complete -c floe -n "__fish_floe_using_subcommand schema" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand schema" -s h -l help -d 'Print help'
-complete -c floe -n "__fish_floe_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l history -d 'Every schema, not just the current one'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -a "evolve" -d 'Change the schema in ONE atomic step; field ids are kept, new columns get new ids'
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l add -d 'Add an optional column NAME:TYPE (primitive types; `parent.child:TYPE` inside a struct)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l rename -d 'Rename OLD:NEW (NEW is the new last name part)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l drop -d 'Drop a column' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l widen -d 'Widen NAME:TYPE (int to long, float to double, decimal precision up)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l make-optional -d 'Make a required column optional' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l doc -d 'Set a column\'s doc: NAME:TEXT' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l move -d 'Move NAME:first, NAME:after:OTHER or NAME:before:OTHER (among its siblings)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l identifier-fields -d 'Set the identifier fields (comma-separated; required, non-floating primitives)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l dry-run -d 'Show the resulting schema without committing'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "evolve" -d 'Change the schema in ONE atomic step; field ids are kept, new columns get new ids'
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -330,7 +353,7 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "describe" -d 'Show a table\'s location, format version, schema, partition spec, sort order, properties, current snapshot and totals'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "schema" -d 'Show the current schema as a tree (ids, types, required, doc); with --history, every schema the table has had and the snapshots written with it'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "schema" -d 'Show the current schema as a tree (ids, types, required, doc); with --history, every schema the table has had and the snapshots written with it. `schema evolve` changes it'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
@@ -350,4 +373,5 @@ complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subc
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "completions" -d 'Print shell completions'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from schema" -f -a "evolve" -d 'Change the schema in ONE atomic step; field ids are kept, new columns get new ids'
 complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from sort-order" -f -a "set" -d 'Make a new default sort order: EXPR [asc|desc] [nulls first|last], e.g. "ts desc", "bucket(16, id)". No EXPR means unsorted'

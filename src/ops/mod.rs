@@ -13,6 +13,7 @@ pub mod partitions;
 pub mod properties;
 pub mod query;
 pub mod schema;
+pub mod schema_evolve;
 pub mod snapshots;
 pub mod sort_order;
 

@@ -42,11 +42,12 @@ pub struct SchemaReport {
     pub schemas: Vec<SchemaVersion>,
 }
 
-fn node(field: &NestedFieldRef) -> FieldNode {
+/// A field and its nested fields as a tree.
+pub fn field_node(field: &NestedFieldRef) -> FieldNode {
     let children = match field.field_type.as_ref() {
-        Type::Struct(s) => s.fields().iter().map(node).collect(),
-        Type::List(l) => vec![node(&l.element_field)],
-        Type::Map(m) => vec![node(&m.key_field), node(&m.value_field)],
+        Type::Struct(s) => s.fields().iter().map(field_node).collect(),
+        Type::List(l) => vec![field_node(&l.element_field)],
+        Type::Map(m) => vec![field_node(&m.key_field), field_node(&m.value_field)],
         Type::Primitive(_) => vec![],
     };
     FieldNode {
@@ -68,7 +69,7 @@ fn version(schema: &Schema, current: i32, snapshots: &[(i64, i64, Option<i32>)])
         first_snapshot_ms: used.first().map(|(_, t, _)| *t),
         last_snapshot_ms: used.last().map(|(_, t, _)| *t),
         identifier_field_ids: schema.identifier_field_ids().collect(),
-        fields: schema.as_struct().fields().iter().map(node).collect(),
+        fields: schema.as_struct().fields().iter().map(field_node).collect(),
     }
 }
 

@@ -1,0 +1,97 @@
+//! `schema evolve`: one atomic schema change keeping field ids; old and new data read with
+//! the evolved schema by floe and PyIceberg; refusals leave the table unchanged.
+
+mod common;
+
+use common::*;
+
+const NESTED_SCHEMA: &str = "fields:\n  - {name: id, type: long, required: true}\n  - name: tags\n    type: {type: list, element: string}\n  - name: address\n    type:\n      type: struct\n      fields:\n        - {name: city, type: string}\n        - {name: zip, type: int}\n  - {name: qty, type: int}\n";
+
+fn setup() -> (tempfile::TempDir, Floe, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    std::fs::write(dir.path().join("s.yaml"), NESTED_SCHEMA).unwrap();
+    std::fs::write(dir.path().join("old.ndjson"), concat!(
+        "{\"id\": 1, \"tags\": [\"a\"], \"address\": {\"city\": \"Oslo\", \"zip\": 150}, \"qty\": 5}\n",
+        "{\"id\": 2, \"tags\": null, \"address\": null, \"qty\": null}\n",
+    )).unwrap();
+    let table = dir.path().join("wh/db/t").to_string_lossy().to_string();
+    floe.json(&["create", &table, "--schema", "s.yaml", "--partition-by", "bucket(4, id)", "--sort-by", "qty"]);
+    floe.json(&["ingest", &table, "old.ndjson"]);
+    (dir, floe, table)
+}
+
+#[test]
+fn evolve_keeps_ids_and_reads_old_and_new_data() {
+    let (dir, floe, table) = setup();
+    let before = floe.json(&["schema", &table]);
+    let dry = floe.json(&["schema", "evolve", &table, "--add", "score:double", "--dry-run"]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(floe.json(&["schema", &table]), before, "a dry run changes nothing");
+
+    let evolved = floe.json(&[
+        "schema", "evolve", &table,
+        "--add", "score:double", "--rename", "tags:labels", "--widen", "qty:long",
+        "--widen", "address.zip:long", "--doc", "id:the row id", "--move", "score:after:id",
+    ]);
+    assert_eq!(evolved["previous_schema_id"], 0);
+    assert_eq!(evolved["schema_id"], 1);
+    let fields = evolved["fields"].as_array().unwrap();
+    let summary: Vec<(i64, &str, &str)> = fields.iter().map(|f| (f["id"].as_i64().unwrap(), f["name"].as_str().unwrap(), f["type"].as_str().unwrap())).collect();
+    let old_id = |name: &str| before["schemas"][0]["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["id"].as_i64().unwrap();
+    let last_column_id = before["last_column_id"].as_i64().unwrap();
+    assert_eq!(summary[0], (old_id("id"), "id", "long"));
+    assert_eq!(summary[1], (last_column_id + 1, "score", "double"), "the new column gets last-column-id + 1 and moves after id");
+    assert_eq!((summary[2].0, summary[2].1), (old_id("tags"), "labels"), "rename keeps the id");
+    assert_eq!(summary[4], (old_id("qty"), "qty", "long"), "widened in place");
+    assert_eq!(fields[0]["doc"], "the row id");
+    let zip = &fields[3]["children"][1];
+    assert_eq!((zip["name"].as_str(), zip["type"].as_str()), (Some("zip"), Some("long")));
+
+    std::fs::write(dir.path().join("new.ndjson"), "{\"id\": 7, \"score\": 1.5, \"labels\": [\"z\"], \"address\": {\"city\": \"Rome\", \"zip\": 3000000000}, \"qty\": 9000000000}\n").unwrap();
+    floe.json(&["ingest", &table, "new.ndjson"]);
+    let rows = floe.json(&["query", &table, "--order-by", "id", "--select", "id, score, labels, qty"]);
+    assert_eq!(rows, serde_json::json!([
+        {"id": 1, "score": null, "labels": ["a"], "qty": 5},
+        {"id": 2, "score": null, "labels": null, "qty": null},
+        {"id": 7, "score": 1.5, "labels": ["z"], "qty": 9000000000i64},
+    ]));
+    if let Some(python) = python() {
+        let metadata = floe.json(&["describe", &table])["metadata_location"].as_str().unwrap().to_string();
+        let read = pyiceberg_read(&python, &metadata, None);
+        let mut rows: Vec<serde_json::Value> = read["rows"].as_array().unwrap().clone();
+        rows.sort_by_key(|r| r["id"].as_i64().unwrap());
+        assert_eq!(rows[0]["labels"], serde_json::json!(["a"]), "renamed column carries old values");
+        assert_eq!(rows[0]["score"], serde_json::Value::Null);
+        assert_eq!(rows[2]["qty"], 9000000000i64);
+        assert_eq!(rows[0]["address"]["zip"], 150, "widened nested value exact");
+    }
+    let history = floe.json(&["schema", &table, "--history"]);
+    assert_eq!(history["schemas"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn evolve_refusals_leave_the_table_unchanged() {
+    let (_dir, floe, table) = setup();
+    let before = floe.json(&["describe", &table]);
+    for (args, needle) in [
+        (vec!["--widen", "qty:string"], "not a widening Iceberg allows"),
+        (vec!["--widen", "id:int"], "from long to int"),
+        (vec!["--drop", "id"], "the partition spec uses it"),
+        (vec!["--drop", "qty"], "the sort order uses it"),
+        (vec!["--rename", "qty:id"], "a column of that name exists"),
+        (vec!["--add", "qty:long"], "a column of that name exists"),
+        (vec!["--drop", "nope"], "column 'nope' does not exist"),
+        (vec!["--add", "qty.x:int"], "is not a struct"),
+        (vec!["--move", "qty:after:nope"], "no such sibling column"),
+    ] {
+        let mut all = vec!["schema", "evolve", table.as_str()];
+        all.extend(args.iter().copied());
+        let run = floe.run(&all);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    let run = floe.run(&["schema", "evolve", &table]);
+    assert_eq!(run.code, 2, "no change given is a usage error");
+    assert_eq!(floe.json(&["describe", &table]), before);
+}
