@@ -52,6 +52,9 @@ _floe() {
             floe,namespaces)
                 cmd="floe__subcmd__namespaces"
                 ;;
+            floe,partition)
+                cmd="floe__subcmd__partition"
+                ;;
             floe,partitions)
                 cmd="floe__subcmd__partitions"
                 ;;
@@ -121,6 +124,9 @@ _floe() {
             floe__subcmd__help,namespaces)
                 cmd="floe__subcmd__help__subcmd__namespaces"
                 ;;
+            floe__subcmd__help,partition)
+                cmd="floe__subcmd__help__subcmd__partition"
+                ;;
             floe__subcmd__help,partitions)
                 cmd="floe__subcmd__help__subcmd__partitions"
                 ;;
@@ -154,11 +160,26 @@ _floe() {
             floe__subcmd__help,sql)
                 cmd="floe__subcmd__help__subcmd__sql"
                 ;;
+            floe__subcmd__help__subcmd__partition,evolve)
+                cmd="floe__subcmd__help__subcmd__partition__subcmd__evolve"
+                ;;
             floe__subcmd__help__subcmd__schema,evolve)
                 cmd="floe__subcmd__help__subcmd__schema__subcmd__evolve"
                 ;;
             floe__subcmd__help__subcmd__sort__subcmd__order,set)
                 cmd="floe__subcmd__help__subcmd__sort__subcmd__order__subcmd__set"
+                ;;
+            floe__subcmd__partition,evolve)
+                cmd="floe__subcmd__partition__subcmd__evolve"
+                ;;
+            floe__subcmd__partition,help)
+                cmd="floe__subcmd__partition__subcmd__help"
+                ;;
+            floe__subcmd__partition__subcmd__help,evolve)
+                cmd="floe__subcmd__partition__subcmd__help__subcmd__evolve"
+                ;;
+            floe__subcmd__partition__subcmd__help,help)
+                cmd="floe__subcmd__partition__subcmd__help__subcmd__help"
                 ;;
             floe__subcmd__schema,evolve)
                 cmd="floe__subcmd__schema__subcmd__evolve"
@@ -191,7 +212,7 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,7 +450,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help)
-            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties sort-order list namespaces drop rename register query sql completions help"
+            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +620,34 @@ _floe() {
         floe__subcmd__help__subcmd__namespaces)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__partition)
+            opts="evolve"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__partition__subcmd__evolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -959,6 +1008,120 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__partition)
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version evolve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__partition__subcmd__evolve)
+            opts="-o -q -v -h -V --add --remove --rename --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --add)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__partition__subcmd__help)
+            opts="evolve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__partition__subcmd__help__subcmd__evolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__partition__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -66,6 +66,7 @@ pub enum Command {
     Manifests(commands::manifests::ManifestsArgs),
     Partitions(commands::partitions::PartitionsArgs),
     Properties(commands::properties::PropertiesArgs),
+    Partition(commands::partition::PartitionArgs),
     SortOrder(commands::sort_order::SortOrderArgs),
     List(commands::list::ListArgs),
     Namespaces(commands::namespaces::NamespacesArgs),

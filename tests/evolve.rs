@@ -95,3 +95,51 @@ fn evolve_refusals_leave_the_table_unchanged() {
     assert_eq!(run.code, 2, "no change given is a usage error");
     assert_eq!(floe.json(&["describe", &table]), before);
 }
+
+/// Partition evolution: data in both specs, exact results and pruning across them.
+#[test]
+fn partition_evolution_reads_across_specs() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    std::fs::write(dir.path().join("rows.csv"), events_csv(0, 120)).unwrap();
+    let table = dir.path().join("wh/db/p").to_string_lossy().to_string();
+    floe.json(&["create", &table, "--like", "rows.csv", "--partition-by", "region"]);
+    floe.json(&["ingest", &table, "rows.csv"]);
+    let evolved = floe.json(&["partition", "evolve", &table, "--add", "month(ts)", "--remove", "region"]);
+    assert_eq!(evolved["previous_spec_id"], 0);
+    assert_eq!(evolved["partition_spec"]["spec_id"], 1);
+    let fields = evolved["partition_spec"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0]["name"], "ts_month");
+    assert_eq!(fields[0]["field_id"], 1001, "new partition field ids continue after the old ones");
+    floe.json(&["ingest", &table, "rows.csv"]);
+
+    let partitions = floe.json(&["partitions", &table]);
+    let specs: Vec<i64> = partitions["partitions"].as_array().unwrap().iter().map(|p| p["spec_id"].as_i64().unwrap()).collect();
+    assert_eq!(specs.iter().filter(|s| **s == 0).count(), 3, "three region partitions in spec 0");
+    assert_eq!(specs.iter().filter(|s| **s == 1).count(), 4, "four months (Jan..Apr 2024) in spec 1");
+    let files = floe.json(&["files", &table]);
+    assert!(files["files"].as_array().unwrap().iter().any(|f| f["partition_spec_id"] == 0));
+    assert!(files["files"].as_array().unwrap().iter().any(|f| f["partition_spec_id"] == 1));
+
+    assert_eq!(floe.json(&["query", &table, "--select", "count(*) AS n"]), serde_json::json!([{"n": 240}]));
+    // ids 0..120 have ts = 2024-01-01 + (id % 120) days: 29 of them fall in April (days 91..119).
+    let april = floe.json(&["query", &table, "--where", "ts >= '2024-04-01T00:00:00Z'", "--select", "count(*) AS n"]);
+    assert_eq!(april, serde_json::json!([{"n": 58}]), "29 rows from each spec's data");
+    let explained = floe.json(&["query", &table, "--where", "ts >= '2024-04-01T00:00:00Z'", "--explain"]);
+    assert_eq!(explained["files_total"], 7);
+    assert!(explained["files_scanned"].as_u64().unwrap() < 7, "the new spec's other months are pruned: {explained}");
+
+    for (args, code, needle) in [
+        (vec!["--remove", "region"], 1, "has no field 'region'"),
+        (vec!["--add", "month(ts)"], 1, "already has month(ts)"),
+        (vec!["--add", "day(nope)"], 2, "column 'nope'"),
+        (vec![], 2, "no change given"),
+    ] {
+        let mut all = vec!["partition", "evolve", table.as_str()];
+        all.extend(args.iter().copied());
+        let run = floe.run(&all);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+}

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod list;
 pub mod manifests;
 pub mod namespaces;
+pub mod partition;
 pub mod partitions;
 pub mod properties;
 pub mod query;
@@ -80,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Manifests(args) => manifests::run(args, &ctx).await,
         Command::Partitions(args) => partitions::run(args, &ctx).await,
         Command::Properties(args) => properties::run(args, &ctx).await,
+        Command::Partition(args) => partition::run(args, &ctx).await,
         Command::SortOrder(args) => sort_order::run(args, &ctx).await,
         Command::List(args) => list::run(args, &ctx).await,
         Command::Namespaces(args) => namespaces::run(args, &ctx).await,

@@ -9,6 +9,7 @@ pub mod history;
 pub mod ingest;
 pub mod listing;
 pub mod manage;
+pub mod partition_evolve;
 pub mod partitions;
 pub mod properties;
 pub mod query;
