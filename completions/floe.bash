@@ -872,7 +872,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__ingest)
-            opts="-o -q -v -h -V --format --mode --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --format --mode --merge-schema --catalog --config --output --quiet --no-progress --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -85,6 +85,7 @@ complete -c floe -n "__fish_floe_using_subcommand ingest" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l merge-schema -d 'Add input columns the table lacks (union by name) and widen int→long, float→double where typed inputs need it, in the same commit as the data'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s v -l verbose -d 'More detail in errors'

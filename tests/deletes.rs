@@ -67,7 +67,7 @@ fn position_and_equality_deletes_are_applied() {
             .file_size_in_bytes(std::fs::metadata(&path).unwrap().len())
             .build()
             .unwrap();
-        let request = SnapshotRequest { kind: SnapshotKind::RowDelta, added: vec![delete_file], spec_id: 0, summary: HashMap::new() };
+        let request = SnapshotRequest { kind: SnapshotKind::RowDelta, added: vec![delete_file], spec_id: 0, schema: None, summary: HashMap::new() };
         commit_snapshot(&target, request).await.unwrap().snapshot_id
     });
     let rows = floe.json(&["query", &location, "--select", "id"]);
@@ -103,7 +103,7 @@ fn position_and_equality_deletes_are_applied() {
         writer.write(batch).await.unwrap();
         let files = writer.close().await.unwrap();
         assert_eq!(files[0].content_type(), DataContentType::EqualityDeletes);
-        let request = SnapshotRequest { kind: SnapshotKind::RowDelta, added: files, spec_id: 0, summary: HashMap::new() };
+        let request = SnapshotRequest { kind: SnapshotKind::RowDelta, added: files, spec_id: 0, schema: None, summary: HashMap::new() };
         commit_snapshot(&target, request).await.unwrap();
     });
     let rows = floe.json(&["query", &location, "--select", "id"]);

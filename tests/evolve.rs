@@ -143,3 +143,47 @@ fn partition_evolution_reads_across_specs() {
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
     }
 }
+
+/// `ingest --merge-schema`: new input columns are added and int widened to long in the same
+/// commit as the data; without the flag the same input is refused.
+#[test]
+fn ingest_merge_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    std::fs::write(dir.path().join("first.csv"), "id,qty\n1,5\n2,6\n").unwrap();
+    let table = dir.path().join("wh/db/m").to_string_lossy().to_string();
+    std::fs::write(dir.path().join("m.yaml"), "fields:\n  - {name: id, type: long, required: true}\n  - {name: qty, type: int}\n").unwrap();
+    floe.json(&["create", &table, "--schema", "m.yaml"]);
+    floe.json(&["ingest", &table, "first.csv"]);
+    // Typed input: qty as int64 (a widening), plus a new column.
+    let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("id", arrow::datatypes::DataType::Int64, false),
+        arrow::datatypes::Field::new("qty", arrow::datatypes::DataType::Int64, true),
+        arrow::datatypes::Field::new("label", arrow::datatypes::DataType::Utf8, true),
+    ]));
+    let batch = arrow::array::RecordBatch::try_new(schema, vec![
+        std::sync::Arc::new(arrow::array::Int64Array::from(vec![3])),
+        std::sync::Arc::new(arrow::array::Int64Array::from(vec![9_000_000_000])),
+        std::sync::Arc::new(arrow::array::StringArray::from(vec!["new"])),
+    ]).unwrap();
+    write_parquet(&dir.path().join("second.parquet"), &[batch]);
+    let before = floe.json(&["describe", &table]);
+    let refused = floe.run(&["ingest", &table, "second.parquet"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("'label' not in the table"), "{}", refused.stderr);
+    assert_eq!(floe.json(&["describe", &table]), before);
+
+    let merged = floe.json(&["ingest", &table, "second.parquet", "--merge-schema"]);
+    assert_eq!(merged["records_added"], 1);
+    assert_eq!(merged["schema_changes"], serde_json::json!(["widen qty from int to long", "add label string"]));
+    let described = floe.json(&["describe", &table]);
+    assert_eq!(described["schema"]["schema_id"], 1);
+    assert_eq!(described["current_snapshot"]["schema_id"], 1, "the data and the schema landed in one commit");
+    assert_eq!(described["snapshot_count"], 2);
+    let rows = floe.json(&["query", &table, "--order-by", "id"]);
+    assert_eq!(rows, serde_json::json!([
+        {"id": 1, "qty": 5, "label": null},
+        {"id": 2, "qty": 6, "label": null},
+        {"id": 3, "qty": 9000000000i64, "label": "new"},
+    ]));
+}

@@ -165,7 +165,7 @@ impl Harness {
             Arc::new(move || {
                 let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
                 Box::pin(async move {
-                    let options = IngestOptions { table, inputs: vec![input], format: FormatChoice::Auto, mode: IngestMode::Append };
+                    let options = IngestOptions { table, inputs: vec![input], format: FormatChoice::Auto, mode: IngestMode::Append, merge_schema: false };
                     ingest(&plain, options).await.expect("competing ingest");
                 })
             })
@@ -207,7 +207,7 @@ impl Harness {
     }
 
     fn options(&self) -> IngestOptions {
-        IngestOptions { table: self.table.clone(), inputs: vec![self.input.clone()], format: FormatChoice::Auto, mode: IngestMode::Append }
+        IngestOptions { table: self.table.clone(), inputs: vec![self.input.clone()], format: FormatChoice::Auto, mode: IngestMode::Append, merge_schema: false }
     }
 
     async fn ingest_plain(&self) {

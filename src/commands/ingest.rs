@@ -31,6 +31,11 @@ pub struct IngestArgs {
     /// append adds rows; overwrite replaces the table's rows.
     #[arg(long, value_enum, default_value = "append")]
     pub mode: IngestMode,
+
+    /// Add input columns the table lacks (union by name) and widen int→long, float→double
+    /// where typed inputs need it, in the same commit as the data.
+    #[arg(long)]
+    pub merge_schema: bool,
 }
 
 impl Report for IngestReport {
@@ -43,14 +48,18 @@ impl Report for IngestReport {
             }, self.records_added, self.table),
             None => format!("no rows in the input; {} unchanged", self.table),
         };
-        vec![
-            Block::Line(headline),
+        let mut blocks = vec![Block::Line(headline)];
+        for change in &self.schema_changes {
+            blocks.push(Block::Line(format!("  schema: {change}")));
+        }
+        blocks.extend([
             Block::Fields(vec![
                 ("input".into(), format!("{} file(s), {}", self.input_files, format_size(self.input_bytes))),
                 ("written".into(), format!("{} data file(s), {}", self.files_added, format_size(self.bytes_added))),
                 ("time".into(), format!("{seconds:.2} s ({:.0} rows/s)", self.records_added as f64 / seconds.max(0.001))),
             ]),
-        ]
+        ]);
+        blocks
     }
 
     fn csv(&self) -> Tabular {
@@ -74,6 +83,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
         inputs: args.files,
         format: args.format,
         mode: args.mode,
+        merge_schema: args.merge_schema,
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {
         Some(bar) => Arc::new(bar),

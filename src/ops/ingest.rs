@@ -41,6 +41,8 @@ pub struct IngestOptions {
     pub inputs: Vec<String>,
     pub format: FormatChoice,
     pub mode: IngestMode,
+    /// Add input columns the table lacks and apply allowed widenings, in the same commit.
+    pub merge_schema: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +60,8 @@ pub struct IngestReport {
     pub elapsed_ms: u64,
     pub commit_attempts: u32,
     pub commit_id: String,
+    /// Schema changes `--merge-schema` made (empty otherwise).
+    pub schema_changes: Vec<String>,
 }
 
 /// Plan how to read one input: the schema its decoder produces and how to conform it.
@@ -114,7 +118,12 @@ pub async fn ingest_with_progress(
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let files = input::expand(&options.inputs, options.format, session.stores()).await?;
-    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(table.metadata().current_schema())?);
+    let (schema, new_schema, schema_changes) = if options.merge_schema {
+        merged_schema(&table, &files, session).await?
+    } else {
+        (table.metadata().current_schema().clone(), None, vec![])
+    };
+    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
 
     // Plan every input before writing anything: a bad header fails fast and writes nothing.
     let mut plans = Vec::with_capacity(files.len());
@@ -125,7 +134,7 @@ pub async fn ingest_with_progress(
     let commit_id = uuid::Uuid::new_v4().to_string();
     let input_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     progress.start("ingesting", input_bytes);
-    let mut writer = TableDataWriter::new(&table, target.catalog.stores(), &commit_id, writer_tasks(&table, input_bytes)?)?;
+    let mut writer = TableDataWriter::new(&table, schema.clone(), target.catalog.stores(), &commit_id, writer_tasks(&table, input_bytes)?)?;
     let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
     progress.finish();
     let data_files = match written {
@@ -156,8 +165,9 @@ pub async fn ingest_with_progress(
         elapsed_ms: 0,
         commit_attempts: 0,
         commit_id: commit_id.clone(),
+        schema_changes,
     };
-    if data_files.is_empty() && options.mode == IngestMode::Append {
+    if data_files.is_empty() && options.mode == IngestMode::Append && new_schema.is_none() {
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
@@ -168,6 +178,7 @@ pub async fn ingest_with_progress(
         },
         added: data_files,
         spec_id: writer.spec_id(),
+        schema: new_schema,
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
     };
     let committed = commit_snapshot(&target, request).await?;
@@ -176,6 +187,63 @@ pub async fn ingest_with_progress(
     report.commit_attempts = committed.attempts;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// `--merge-schema`: the table's schema plus the inputs' columns it lacks (union by name) and
+/// the widenings typed inputs need. Returns (schema to write with, schema to commit, changes).
+async fn merged_schema(
+    table: &iceberg::table::Table,
+    files: &[InputFile],
+    session: &Session,
+) -> Result<(iceberg::spec::SchemaRef, Option<iceberg::spec::Schema>, Vec<String>)> {
+    let current = table.metadata().current_schema();
+    let mut options = crate::ops::schema_evolve::EvolveOptions::default();
+    let mut added: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    for file in files {
+        let inferred = crate::input::infer::infer_schema(file, session.stores()).await?;
+        for field in inferred.as_struct().fields() {
+            let type_text = field.field_type.to_string();
+            match current.as_struct().fields().iter().find(|f| f.name.eq_ignore_ascii_case(&field.name)) {
+                None => {
+                    if !field.field_type.is_primitive() {
+                        return Err(FloeError::invalid(format!(
+                            "{}: new column '{}' is nested ({type_text}); --merge-schema adds primitive columns (add nested ones with `floe schema evolve`)",
+                            file.location, field.name
+                        ))
+                        .into());
+                    }
+                    match added.get(&field.name) {
+                        Some((other, from)) if *other != type_text => {
+                            return Err(FloeError::invalid(format!(
+                                "column '{}' is {type_text} in {} but {other} in {from}",
+                                field.name, file.location
+                            ))
+                            .into())
+                        }
+                        Some(_) => {}
+                        None => {
+                            added.insert(field.name.clone(), (type_text, file.location.clone()));
+                        }
+                    }
+                }
+                // Text inputs carry no real types; only typed inputs widen columns.
+                Some(existing) if file.format != Format::Csv && existing.field_type.is_primitive() => {
+                    let (from, to) = (existing.field_type.to_string(), type_text);
+                    let wider = matches!((from.as_str(), to.as_str()), ("int", "long") | ("float", "double"));
+                    if wider && !options.widens.iter().any(|(n, _)| *n == existing.name) {
+                        options.widens.push((existing.name.clone(), to));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    options.adds = added.into_iter().map(|(name, (type_text, _))| (name, type_text)).collect();
+    if options.adds.is_empty() && options.widens.is_empty() {
+        return Ok((current.clone(), None, vec![]));
+    }
+    let (schema, changes, _) = crate::ops::schema_evolve::evolved_schema(table.metadata(), &options)?;
+    Ok((Arc::new(schema.clone()), Some(schema), changes))
 }
 
 /// How many writer tasks to run: one per core for partitioned tables (partitions never share

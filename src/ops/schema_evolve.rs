@@ -111,10 +111,8 @@ fn node(value: &Value) -> FieldNode {
     crate::ops::schema::field_node(&field)
 }
 
-pub async fn evolve(session: &Session, table: &TableRef, options: EvolveOptions) -> Result<EvolveReport> {
-    let target = session.target(table).await?;
-    let loaded = target.load().await?;
-    let metadata = loaded.metadata();
+/// The evolved schema (not yet committed), the changes in words, and its fields as JSON.
+pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveOptions) -> Result<(Schema, Vec<String>, Vec<Value>)> {
     let current = metadata.current_schema();
     let mut doc = serde_json::to_value(current.as_ref())?;
     let mut next_id = metadata.last_column_id() + 1;
@@ -229,11 +227,21 @@ pub async fn evolve(session: &Session, table: &TableRef, options: EvolveOptions)
         doc["identifier-field-ids"] = json!(ids);
         changes.push(format!("identifier fields {}", names.join(", ")));
     }
+    let new_schema: Schema = serde_json::from_value(doc.clone()).map_err(|e| refuse(format!("the evolved schema is not valid: {e}")))?;
+    let fields = doc["fields"].as_array().cloned().unwrap_or_default();
+    Ok((new_schema, changes, fields))
+}
+
+pub async fn evolve(session: &Session, table: &TableRef, options: EvolveOptions) -> Result<EvolveReport> {
+    let target = session.target(table).await?;
+    let loaded = target.load().await?;
+    let metadata = loaded.metadata();
+    let current = metadata.current_schema();
+    let (new_schema, changes, fields) = evolved_schema(metadata, &options)?;
     if changes.is_empty() {
         return Err(FloeError::usage("no change given").with_hint("see `floe schema evolve --help`").into());
     }
-    let new_schema: Schema = serde_json::from_value(doc.clone()).map_err(|e| refuse(format!("the evolved schema is not valid: {e}")))?;
-    let fields: Vec<FieldNode> = doc["fields"].as_array().expect("fields").iter().map(node).collect();
+    let fields: Vec<FieldNode> = fields.iter().map(node).collect();
     let mut report = EvolveReport {
         table: target.display.clone(),
         dry_run: options.dry_run,

@@ -2,11 +2,12 @@
 //! whole-table overwrite, and commits them through the raw commit path, rebuilding on conflict.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use iceberg::spec::{
-    DataContentType, DataFile, FormatVersion, ManifestContentType, ManifestFile,
+    DataContentType, DataFile, FormatVersion, Schema, SchemaRef, ManifestContentType, ManifestFile,
     ManifestListWriter, ManifestWriter, ManifestWriterBuilder, Operation,
     Snapshot, SnapshotReference, SnapshotRetention, SnapshotSummaryCollector, Summary,
     TableMetadata, MAIN_BRANCH,
@@ -36,6 +37,8 @@ pub struct SnapshotRequest {
     pub added: Vec<DataFile>,
     /// The partition spec the added files were written for.
     pub spec_id: i32,
+    /// A new schema the files were written with, committed in the same step (`--merge-schema`).
+    pub schema: Option<Schema>,
     /// Extra snapshot summary properties (floe puts its commit id here).
     pub summary: HashMap<String, String>,
 }
@@ -125,8 +128,11 @@ fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
     }
 }
 
+/// A manifest writer; `schema` is the one the listed files were written with (their column
+/// bounds are encoded in its types).
 fn new_manifest_writer(
     table: &Table,
+    schema: SchemaRef,
     path: &str,
     snapshot_id: i64,
     spec_id: i32,
@@ -139,7 +145,7 @@ fn new_manifest_writer(
     let builder = ManifestWriterBuilder::new(
         table.file_io().new_output(path)?,
         Some(snapshot_id),
-        metadata.current_schema().clone(),
+        schema,
         spec.as_ref().clone(),
     );
     Ok(match (metadata.format_version(), content) {
@@ -195,7 +201,11 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         }
         let kind = if content == DataContentType::Data { ManifestContentType::Data } else { ManifestContentType::Deletes };
         let path = next_path(written);
-        let mut writer = new_manifest_writer(table, &path, snapshot_id, default_spec.spec_id(), kind)?;
+        let files_schema = match &request.schema {
+            Some(schema) => Arc::new(schema.clone()),
+            None => schema.clone(),
+        };
+        let mut writer = new_manifest_writer(table, files_schema, &path, snapshot_id, default_spec.spec_id(), kind)?;
         for f in files {
             summary.add_file(f, schema.clone(), default_spec.clone());
             // A negative sequence number leaves it to be inherited from the manifest list.
@@ -223,6 +233,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
                     let path = next_path(written);
                     let mut writer = new_manifest_writer(
                         table,
+                        schema.clone(),
                         &path,
                         snapshot_id,
                         manifest.partition_spec_id,
@@ -251,6 +262,15 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
     properties.extend(summary.build());
     add_totals(&mut properties, parent.as_ref().map(|p| p.summary()));
 
+    // A new schema gets the next id (iceberg reuses an identical existing schema's id).
+    let snapshot_schema_id = match &request.schema {
+        None => metadata.current_schema_id(),
+        Some(schema) => metadata
+            .schemas_iter()
+            .find(|s| s.as_struct() == schema.as_struct() && s.identifier_field_ids().eq(schema.identifier_field_ids()))
+            .map(|s| s.schema_id())
+            .unwrap_or_else(|| metadata.schemas_iter().map(|s| s.schema_id()).max().unwrap_or(0) + 1),
+    };
     let list_path = format!("{location}/metadata/snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro");
     written.push(list_path.clone());
     let parent_id = parent.as_ref().map(|p| p.snapshot_id());
@@ -269,14 +289,21 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         .with_timestamp_ms(chrono::Utc::now().timestamp_millis().max(metadata.last_updated_ms()))
         .with_manifest_list(list_path)
         .with_summary(Summary { operation, additional_properties: properties })
-        .with_schema_id(metadata.current_schema_id())
+        .with_schema_id(snapshot_schema_id)
         .build();
 
-    let requirements = vec![
+    let mut requirements = vec![
         TableRequirement::UuidMatch { uuid: metadata.uuid() },
         TableRequirement::RefSnapshotIdMatch { r#ref: MAIN_BRANCH.to_string(), snapshot_id: parent_id },
     ];
-    let updates = vec![
+    let mut updates = vec![];
+    if let Some(schema) = &request.schema {
+        requirements.push(TableRequirement::CurrentSchemaIdMatch { current_schema_id: metadata.current_schema_id() });
+        requirements.push(TableRequirement::LastAssignedFieldIdMatch { last_assigned_field_id: metadata.last_column_id() });
+        updates.push(TableUpdate::AddSchema { schema: schema.clone() });
+        updates.push(TableUpdate::SetCurrentSchema { schema_id: -1 });
+    }
+    updates.extend([
         TableUpdate::AddSnapshot { snapshot },
         TableUpdate::SetSnapshotRef {
             ref_name: MAIN_BRANCH.to_string(),
@@ -289,7 +316,7 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
                 },
             ),
         },
-    ];
+    ]);
     Ok(Attempt { requirements, updates, snapshot_id, sequence_number })
 }
 

@@ -116,10 +116,11 @@ pub struct TableDataWriter {
 }
 
 impl TableDataWriter {
-    pub fn new(table: &Table, stores: &Stores, file_prefix: &str, parallelism: usize) -> Result<Self> {
+    /// `schema` is the schema the files are written with: the table's current one, or the
+    /// evolved one an ingest with `--merge-schema` commits together with its data.
+    pub fn new(table: &Table, schema: iceberg::spec::SchemaRef, stores: &Stores, file_prefix: &str, parallelism: usize) -> Result<Self> {
         let metadata = table.metadata();
         let settings = WriteSettings::from_table(table)?;
-        let schema = metadata.current_schema().clone();
         let props = WriterProperties::builder()
             .set_compression(settings.compression)
             .set_max_row_group_row_count(None)
