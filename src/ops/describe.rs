@@ -8,22 +8,14 @@ use iceberg::spec::{Schema, Snapshot, TableMetadata};
 use iceberg::table::Table;
 use serde::Serialize;
 
+use crate::ops::schema::{field_node, FieldNode};
 use crate::table::{Session, TableRef};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldInfo {
-    pub id: i32,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub field_type: String,
-    pub required: bool,
-    pub doc: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SchemaInfo {
     pub schema_id: i32,
-    pub fields: Vec<FieldInfo>,
+    /// Top-level fields, nested ones under `children`.
+    pub fields: Vec<FieldNode>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,18 +93,7 @@ pub struct TableDescription {
 pub fn schema_info(schema: &Schema) -> SchemaInfo {
     SchemaInfo {
         schema_id: schema.schema_id(),
-        fields: schema
-            .as_struct()
-            .fields()
-            .iter()
-            .map(|f| FieldInfo {
-                id: f.id,
-                name: f.name.clone(),
-                field_type: f.field_type.to_string(),
-                required: f.required,
-                doc: f.doc.clone(),
-            })
-            .collect(),
+        fields: schema.as_struct().fields().iter().map(field_node).collect(),
     }
 }
 
