@@ -7,8 +7,10 @@ use crate::ops::describe::{describe, TableDescription};
 use crate::output::{Block, Report, Tabular};
 use crate::units::{format_size, format_time_ms};
 
-/// Show a table's location, format version, schema, partition spec, sort order, properties,
-/// current snapshot and totals.
+/// Show everything about a table on one page.
+///
+/// Location, format version, schema, partition spec, sort order, properties, current
+/// snapshot and totals.
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {
     /// Table location or identifier.

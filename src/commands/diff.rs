@@ -8,10 +8,11 @@ use crate::ops::diff::{diff, diff_rows, DiffReport};
 use crate::output::{Block, Report, Tabular};
 use crate::table::scan::Version;
 
-/// Show what changed between two versions of a table: files and records added and removed,
-/// schema and partition-spec changes; with --rows, the rows themselves (a `_change` column
-/// says added or removed). FROM and TO are snapshot ids, RFC 3339 times or branch/tag names,
-/// in either order, on one branch or across branches.
+/// Show what changed between two versions of a table.
+///
+/// Files and records added and removed, schema and partition-spec changes; with --rows, the
+/// rows themselves (a `_change` column says added or removed). FROM and TO are snapshot ids,
+/// RFC 3339 times or branch/tag names, in either order, on one branch or across branches.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// Table location or identifier.

@@ -6,8 +6,10 @@ use super::{table_ref, Context};
 use crate::ops::manage::{drop_table, DropReport};
 use crate::output::{Block, Report, Tabular};
 
-/// Drop a table. Without --purge the files stay (the table can be registered again); with
-/// --purge every file its metadata reaches is deleted (refused when gc.enabled=false).
+/// Drop a table; --purge also deletes its files.
+///
+/// Without --purge the files stay (the table can be registered again); with --purge every
+/// file its metadata reaches is deleted (refused when gc.enabled=false).
 #[derive(Debug, clap::Args)]
 pub struct DropArgs {
     /// Table location or identifier.

@@ -6,8 +6,9 @@ use super::{table_ref, Context};
 use crate::ops::history::{history, HistoryReport};
 use crate::output::{Block, Report, Tabular};
 
-/// Show the snapshot log: when each snapshot became current, and whether it is still an
-/// ancestor of the current one.
+/// Show the snapshot log: when each snapshot became current.
+///
+/// Also whether each is still an ancestor of the current snapshot (not after a rollback).
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// Table location or identifier.

@@ -7,7 +7,7 @@ use crate::ops::partitions::{partitions, PartitionsReport};
 use crate::output::{Block, Report, Tabular};
 use crate::units::format_size;
 
-/// Record count, file count and size of each partition, for the current (or a given) snapshot.
+/// Show record count, file count and size of each partition of a snapshot.
 #[derive(Debug, clap::Args)]
 pub struct PartitionsArgs {
     /// Table location or identifier.

@@ -7,8 +7,10 @@ use crate::commands::describe::description_blocks;
 use crate::ops::manage::{register_table, RegisterReport};
 use crate::output::{Block, Report, Tabular};
 
-/// Register a table written elsewhere (or dropped without --purge) under a name, by the
-/// location of its metadata JSON file (sql catalogs).
+/// Register an existing table by its metadata file (sql catalogs).
+///
+/// For a table written elsewhere, or dropped without --purge: give it a name, and the
+/// location of its metadata JSON file.
 #[derive(Debug, clap::Args)]
 pub struct RegisterArgs {
     /// Identifier to register it as (namespace.table).

@@ -7,8 +7,10 @@ use crate::ops::schema::{schema, FieldNode, SchemaReport};
 use crate::ops::schema_evolve::{evolve, EvolveOptions, EvolveReport, Position};
 use crate::output::{Block, Report, Tabular};
 
-/// Show the current schema as a tree (ids, types, required, doc); with --history, every
-/// schema the table has had and the snapshots written with it. `schema evolve` changes it.
+/// Show the schema as a tree, or every schema with --history; `schema evolve` changes it.
+///
+/// The tree lists ids, types, required and doc. With --history, every schema the table has
+/// had and the snapshots written with it.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct SchemaArgs {
