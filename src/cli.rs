@@ -35,7 +35,14 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Output format.
-    #[arg(short = 'o', long, global = true, env = "FLOE_OUTPUT", value_enum, default_value = "table")]
+    #[arg(
+        short = 'o',
+        long,
+        global = true,
+        env = "FLOE_OUTPUT",
+        value_enum,
+        default_value = "table"
+    )]
     pub output: OutputFormat,
 
     /// No status messages or progress.

@@ -24,7 +24,12 @@ impl CatalogConfig {
     pub fn catalog_type(&self) -> &str {
         match self.get("type") {
             Some(t) => t,
-            None if self.get("uri").is_some_and(|u| u.starts_with("sqlite") || u.starts_with("postgres")) => "sql",
+            None if self
+                .get("uri")
+                .is_some_and(|u| u.starts_with("sqlite") || u.starts_with("postgres")) =>
+            {
+                "sql"
+            }
             None if self.get("uri").is_some_and(|u| u.starts_with("http")) => "rest",
             None => "directory",
         }
@@ -72,7 +77,11 @@ impl Config {
         let path = match explicit {
             Some(p) => {
                 if !p.exists() {
-                    return Err(FloeError::config(format!("config file {} does not exist", p.display())).into());
+                    return Err(FloeError::config(format!(
+                        "config file {} does not exist",
+                        p.display()
+                    ))
+                    .into());
                 }
                 Some(p.to_path_buf())
             }
@@ -107,7 +116,11 @@ impl Config {
             FloeError::config(format!("cannot read config file {}: {e}", path.display()))
         })?;
         Self::parse_str(&text).map_err(|e| {
-            FloeError::config(format!("config file {} is not valid: {e:#}", path.display())).into()
+            FloeError::config(format!(
+                "config file {} is not valid: {e:#}",
+                path.display()
+            ))
+            .into()
         })
     }
 
@@ -127,17 +140,28 @@ impl Config {
             }
             catalogs.insert(name, config);
         }
-        Ok(Config { catalogs, default_catalog: raw.default_catalog, source: None })
+        Ok(Config {
+            catalogs,
+            default_catalog: raw.default_catalog,
+            source: None,
+        })
     }
 
     /// `FLOE_CATALOG__LAKE__S3__ENDPOINT=...` sets `s3.endpoint` of catalog `lake`
     /// (`__` → `.`, `_` → `-`, lower case), as PyIceberg does for `PYICEBERG_CATALOG__...`.
     pub fn apply_env(&mut self, vars: impl Iterator<Item = (String, String)>) {
         for (key, value) in vars {
-            let Some(rest) = key.strip_prefix("FLOE_CATALOG__") else { continue };
-            let Some((name, prop)) = rest.split_once("__") else { continue };
+            let Some(rest) = key.strip_prefix("FLOE_CATALOG__") else {
+                continue;
+            };
+            let Some((name, prop)) = rest.split_once("__") else {
+                continue;
+            };
             let name = name.to_ascii_lowercase();
-            let prop = prop.to_ascii_lowercase().replace("__", ".").replace('_', "-");
+            let prop = prop
+                .to_ascii_lowercase()
+                .replace("__", ".")
+                .replace('_', "-");
             self.catalogs.entry(name).or_default().set(&prop, &value);
         }
     }
@@ -145,14 +169,21 @@ impl Config {
     /// The catalog to use: the one named, else `default-catalog`, else `default`, else a
     /// directory catalog at `./warehouse` when nothing is configured.
     pub fn catalog(&self, name: Option<&str>) -> Result<(String, CatalogConfig)> {
-        let wanted = name.map(str::to_string).or_else(|| self.default_catalog.clone());
+        let wanted = name
+            .map(str::to_string)
+            .or_else(|| self.default_catalog.clone());
         match wanted {
             Some(name) => match self.catalogs.get(&name) {
                 Some(c) => Ok((name, c.clone())),
-                None if name == "default" && self.catalogs.is_empty() => Ok((name, Self::embedded())),
+                None if name == "default" && self.catalogs.is_empty() => {
+                    Ok((name, Self::embedded()))
+                }
                 None => Err(FloeError::config(format!(
                     "catalog '{name}' is not configured{}; configured: {}",
-                    self.source.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default(),
+                    self.source
+                        .as_ref()
+                        .map(|p| format!(" in {}", p.display()))
+                        .unwrap_or_default(),
                     if self.catalogs.is_empty() {
                         "none".to_string()
                     } else {
@@ -198,7 +229,11 @@ mod tests {
         )
         .unwrap();
         config.apply_env(
-            vec![("FLOE_CATALOG__LAKE__S3__ACCESS_KEY_ID".to_string(), "abc".to_string())].into_iter(),
+            vec![(
+                "FLOE_CATALOG__LAKE__S3__ACCESS_KEY_ID".to_string(),
+                "abc".to_string(),
+            )]
+            .into_iter(),
         );
         let (name, lake) = config.catalog(None).unwrap();
         assert_eq!(name, "lake");

@@ -75,7 +75,11 @@ impl std::error::Error for FloeError {}
 
 impl FloeError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        FloeError { kind, message: message.into(), hint: None }
+        FloeError {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -164,7 +168,10 @@ mod tests {
     fn kind_is_found_through_context() {
         let err = anyhow::Error::new(FloeError::not_found("no table")).context("loading db.t");
         assert_eq!(kind_of(&err), ErrorKind::NotFound);
-        let err = anyhow::Error::new(iceberg::Error::new(iceberg::ErrorKind::CatalogCommitConflicts, "x"));
+        let err = anyhow::Error::new(iceberg::Error::new(
+            iceberg::ErrorKind::CatalogCommitConflicts,
+            "x",
+        ));
         assert_eq!(kind_of(&err), ErrorKind::CommitConflict);
     }
 }

@@ -18,7 +18,10 @@ fn main() -> ExitCode {
     };
     let json = cli.global.output == OutputFormat::Json;
     let verbose = cli.global.verbose;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

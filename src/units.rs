@@ -6,12 +6,16 @@ use anyhow::{bail, Result};
 /// are binary, as in Iceberg's docs.
 pub fn parse_size(text: &str) -> Result<u64> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     if num.is_empty() {
         bail!("'{text}' is not a size (examples: 134217728, 512MiB, 1GB)");
     }
-    let value: f64 = num.parse().map_err(|_| anyhow::anyhow!("'{text}' is not a size"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("'{text}' is not a size"))?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kib" => 1 << 10,

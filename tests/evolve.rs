@@ -16,7 +16,16 @@ fn setup() -> (tempfile::TempDir, Floe, String) {
         "{\"id\": 2, \"tags\": null, \"address\": null, \"qty\": null}\n",
     )).unwrap();
     let table = dir.path().join("wh/db/t").to_string_lossy().to_string();
-    floe.json(&["create", &table, "--schema", "s.yaml", "--partition-by", "bucket(4, id)", "--sort-by", "qty"]);
+    floe.json(&[
+        "create",
+        &table,
+        "--schema",
+        "s.yaml",
+        "--partition-by",
+        "bucket(4, id)",
+        "--sort-by",
+        "qty",
+    ]);
     floe.json(&["ingest", &table, "old.ndjson"]);
     (dir, floe, table)
 }
@@ -25,43 +34,116 @@ fn setup() -> (tempfile::TempDir, Floe, String) {
 fn evolve_keeps_ids_and_reads_old_and_new_data() {
     let (dir, floe, table) = setup();
     let before = floe.json(&["schema", &table]);
-    let dry = floe.json(&["schema", "evolve", &table, "--add", "score:double", "--dry-run"]);
+    let dry = floe.json(&[
+        "schema",
+        "evolve",
+        &table,
+        "--add",
+        "score:double",
+        "--dry-run",
+    ]);
     assert_eq!(dry["dry_run"], true);
-    assert_eq!(floe.json(&["schema", &table]), before, "a dry run changes nothing");
+    assert_eq!(
+        floe.json(&["schema", &table]),
+        before,
+        "a dry run changes nothing"
+    );
 
     let evolved = floe.json(&[
-        "schema", "evolve", &table,
-        "--add", "score:double", "--rename", "tags:labels", "--widen", "qty:long",
-        "--widen", "address.zip:long", "--doc", "id:the row id", "--move", "score:after:id",
+        "schema",
+        "evolve",
+        &table,
+        "--add",
+        "score:double",
+        "--rename",
+        "tags:labels",
+        "--widen",
+        "qty:long",
+        "--widen",
+        "address.zip:long",
+        "--doc",
+        "id:the row id",
+        "--move",
+        "score:after:id",
     ]);
     assert_eq!(evolved["previous_schema_id"], 0);
     assert_eq!(evolved["schema_id"], 1);
     let fields = evolved["fields"].as_array().unwrap();
-    let summary: Vec<(i64, &str, &str)> = fields.iter().map(|f| (f["id"].as_i64().unwrap(), f["name"].as_str().unwrap(), f["type"].as_str().unwrap())).collect();
-    let old_id = |name: &str| before["schemas"][0]["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["id"].as_i64().unwrap();
+    let summary: Vec<(i64, &str, &str)> = fields
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_i64().unwrap(),
+                f["name"].as_str().unwrap(),
+                f["type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let old_id = |name: &str| {
+        before["schemas"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
     let last_column_id = before["last_column_id"].as_i64().unwrap();
     assert_eq!(summary[0], (old_id("id"), "id", "long"));
-    assert_eq!(summary[1], (last_column_id + 1, "score", "double"), "the new column gets last-column-id + 1 and moves after id");
-    assert_eq!((summary[2].0, summary[2].1), (old_id("tags"), "labels"), "rename keeps the id");
-    assert_eq!(summary[4], (old_id("qty"), "qty", "long"), "widened in place");
+    assert_eq!(
+        summary[1],
+        (last_column_id + 1, "score", "double"),
+        "the new column gets last-column-id + 1 and moves after id"
+    );
+    assert_eq!(
+        (summary[2].0, summary[2].1),
+        (old_id("tags"), "labels"),
+        "rename keeps the id"
+    );
+    assert_eq!(
+        summary[4],
+        (old_id("qty"), "qty", "long"),
+        "widened in place"
+    );
     assert_eq!(fields[0]["doc"], "the row id");
     let zip = &fields[3]["children"][1];
-    assert_eq!((zip["name"].as_str(), zip["type"].as_str()), (Some("zip"), Some("long")));
+    assert_eq!(
+        (zip["name"].as_str(), zip["type"].as_str()),
+        (Some("zip"), Some("long"))
+    );
 
     std::fs::write(dir.path().join("new.ndjson"), "{\"id\": 7, \"score\": 1.5, \"labels\": [\"z\"], \"address\": {\"city\": \"Rome\", \"zip\": 3000000000}, \"qty\": 9000000000}\n").unwrap();
     floe.json(&["ingest", &table, "new.ndjson"]);
-    let rows = floe.json(&["query", &table, "--order-by", "id", "--select", "id, score, labels, qty"]);
-    assert_eq!(rows, serde_json::json!([
-        {"id": 1, "score": null, "labels": ["a"], "qty": 5},
-        {"id": 2, "score": null, "labels": null, "qty": null},
-        {"id": 7, "score": 1.5, "labels": ["z"], "qty": 9000000000i64},
-    ]));
+    let rows = floe.json(&[
+        "query",
+        &table,
+        "--order-by",
+        "id",
+        "--select",
+        "id, score, labels, qty",
+    ]);
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"id": 1, "score": null, "labels": ["a"], "qty": 5},
+            {"id": 2, "score": null, "labels": null, "qty": null},
+            {"id": 7, "score": 1.5, "labels": ["z"], "qty": 9000000000i64},
+        ])
+    );
     if let Some(python) = python() {
-        let metadata = floe.json(&["describe", &table])["metadata_location"].as_str().unwrap().to_string();
+        let metadata = floe.json(&["describe", &table])["metadata_location"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let read = pyiceberg_read(&python, &metadata, None);
         let mut rows: Vec<serde_json::Value> = read["rows"].as_array().unwrap().clone();
         rows.sort_by_key(|r| r["id"].as_i64().unwrap());
-        assert_eq!(rows[0]["labels"], serde_json::json!(["a"]), "renamed column carries old values");
+        assert_eq!(
+            rows[0]["labels"],
+            serde_json::json!(["a"]),
+            "renamed column carries old values"
+        );
         assert_eq!(rows[0]["score"], serde_json::Value::Null);
         assert_eq!(rows[2]["qty"], 9000000000i64);
         assert_eq!(rows[0]["address"]["zip"], 150, "widened nested value exact");
@@ -75,7 +157,10 @@ fn evolve_refusals_leave_the_table_unchanged() {
     let (_dir, floe, table) = setup();
     let before = floe.json(&["describe", &table]);
     for (args, needle) in [
-        (vec!["--widen", "qty:string"], "not a widening Iceberg allows"),
+        (
+            vec!["--widen", "qty:string"],
+            "not a widening Iceberg allows",
+        ),
         (vec!["--widen", "id:int"], "from long to int"),
         (vec!["--drop", "id"], "the partition spec uses it"),
         (vec!["--drop", "qty"], "the sort order uses it"),
@@ -103,32 +188,94 @@ fn partition_evolution_reads_across_specs() {
     let floe = Floe::new(dir.path());
     std::fs::write(dir.path().join("rows.csv"), events_csv(0, 120)).unwrap();
     let table = dir.path().join("wh/db/p").to_string_lossy().to_string();
-    floe.json(&["create", &table, "--like", "rows.csv", "--partition-by", "region"]);
+    floe.json(&[
+        "create",
+        &table,
+        "--like",
+        "rows.csv",
+        "--partition-by",
+        "region",
+    ]);
     floe.json(&["ingest", &table, "rows.csv"]);
-    let evolved = floe.json(&["partition", "evolve", &table, "--add", "month(ts)", "--remove", "region"]);
+    let evolved = floe.json(&[
+        "partition",
+        "evolve",
+        &table,
+        "--add",
+        "month(ts)",
+        "--remove",
+        "region",
+    ]);
     assert_eq!(evolved["previous_spec_id"], 0);
     assert_eq!(evolved["partition_spec"]["spec_id"], 1);
     let fields = evolved["partition_spec"]["fields"].as_array().unwrap();
     assert_eq!(fields.len(), 1);
     assert_eq!(fields[0]["name"], "ts_month");
-    assert_eq!(fields[0]["field_id"], 1001, "new partition field ids continue after the old ones");
+    assert_eq!(
+        fields[0]["field_id"], 1001,
+        "new partition field ids continue after the old ones"
+    );
     floe.json(&["ingest", &table, "rows.csv"]);
 
     let partitions = floe.json(&["partitions", &table]);
-    let specs: Vec<i64> = partitions["partitions"].as_array().unwrap().iter().map(|p| p["spec_id"].as_i64().unwrap()).collect();
-    assert_eq!(specs.iter().filter(|s| **s == 0).count(), 3, "three region partitions in spec 0");
-    assert_eq!(specs.iter().filter(|s| **s == 1).count(), 4, "four months (Jan..Apr 2024) in spec 1");
+    let specs: Vec<i64> = partitions["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spec_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        specs.iter().filter(|s| **s == 0).count(),
+        3,
+        "three region partitions in spec 0"
+    );
+    assert_eq!(
+        specs.iter().filter(|s| **s == 1).count(),
+        4,
+        "four months (Jan..Apr 2024) in spec 1"
+    );
     let files = floe.json(&["files", &table]);
-    assert!(files["files"].as_array().unwrap().iter().any(|f| f["partition_spec_id"] == 0));
-    assert!(files["files"].as_array().unwrap().iter().any(|f| f["partition_spec_id"] == 1));
+    assert!(files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["partition_spec_id"] == 0));
+    assert!(files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["partition_spec_id"] == 1));
 
-    assert_eq!(floe.json(&["query", &table, "--select", "count(*) AS n"]), serde_json::json!([{"n": 240}]));
+    assert_eq!(
+        floe.json(&["query", &table, "--select", "count(*) AS n"]),
+        serde_json::json!([{"n": 240}])
+    );
     // ids 0..120 have ts = 2024-01-01 + (id % 120) days: 29 of them fall in April (days 91..119).
-    let april = floe.json(&["query", &table, "--where", "ts >= '2024-04-01T00:00:00Z'", "--select", "count(*) AS n"]);
-    assert_eq!(april, serde_json::json!([{"n": 58}]), "29 rows from each spec's data");
-    let explained = floe.json(&["query", &table, "--where", "ts >= '2024-04-01T00:00:00Z'", "--explain"]);
+    let april = floe.json(&[
+        "query",
+        &table,
+        "--where",
+        "ts >= '2024-04-01T00:00:00Z'",
+        "--select",
+        "count(*) AS n",
+    ]);
+    assert_eq!(
+        april,
+        serde_json::json!([{"n": 58}]),
+        "29 rows from each spec's data"
+    );
+    let explained = floe.json(&[
+        "query",
+        &table,
+        "--where",
+        "ts >= '2024-04-01T00:00:00Z'",
+        "--explain",
+    ]);
     assert_eq!(explained["files_total"], 7);
-    assert!(explained["files_scanned"].as_u64().unwrap() < 7, "the new spec's other months are pruned: {explained}");
+    assert!(
+        explained["files_scanned"].as_u64().unwrap() < 7,
+        "the new spec's other months are pruned: {explained}"
+    );
 
     for (args, code, needle) in [
         (vec!["--remove", "region"], 1, "has no field 'region'"),
@@ -152,7 +299,11 @@ fn ingest_merge_schema() {
     let floe = Floe::new(dir.path());
     std::fs::write(dir.path().join("first.csv"), "id,qty\n1,5\n2,6\n").unwrap();
     let table = dir.path().join("wh/db/m").to_string_lossy().to_string();
-    std::fs::write(dir.path().join("m.yaml"), "fields:\n  - {name: id, type: long, required: true}\n  - {name: qty, type: int}\n").unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "fields:\n  - {name: id, type: long, required: true}\n  - {name: qty, type: int}\n",
+    )
+    .unwrap();
     floe.json(&["create", &table, "--schema", "m.yaml"]);
     floe.json(&["ingest", &table, "first.csv"]);
     // Typed input: qty as int64 (a widening), plus a new column.
@@ -161,29 +312,46 @@ fn ingest_merge_schema() {
         arrow::datatypes::Field::new("qty", arrow::datatypes::DataType::Int64, true),
         arrow::datatypes::Field::new("label", arrow::datatypes::DataType::Utf8, true),
     ]));
-    let batch = arrow::array::RecordBatch::try_new(schema, vec![
-        std::sync::Arc::new(arrow::array::Int64Array::from(vec![3])),
-        std::sync::Arc::new(arrow::array::Int64Array::from(vec![9_000_000_000])),
-        std::sync::Arc::new(arrow::array::StringArray::from(vec!["new"])),
-    ]).unwrap();
+    let batch = arrow::array::RecordBatch::try_new(
+        schema,
+        vec![
+            std::sync::Arc::new(arrow::array::Int64Array::from(vec![3])),
+            std::sync::Arc::new(arrow::array::Int64Array::from(vec![9_000_000_000])),
+            std::sync::Arc::new(arrow::array::StringArray::from(vec!["new"])),
+        ],
+    )
+    .unwrap();
     write_parquet(&dir.path().join("second.parquet"), &[batch]);
     let before = floe.json(&["describe", &table]);
     let refused = floe.run(&["ingest", &table, "second.parquet"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("'label' not in the table"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("'label' not in the table"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(floe.json(&["describe", &table]), before);
 
     let merged = floe.json(&["ingest", &table, "second.parquet", "--merge-schema"]);
     assert_eq!(merged["records_added"], 1);
-    assert_eq!(merged["schema_changes"], serde_json::json!(["widen qty from int to long", "add label string"]));
+    assert_eq!(
+        merged["schema_changes"],
+        serde_json::json!(["widen qty from int to long", "add label string"])
+    );
     let described = floe.json(&["describe", &table]);
     assert_eq!(described["schema"]["schema_id"], 1);
-    assert_eq!(described["current_snapshot"]["schema_id"], 1, "the data and the schema landed in one commit");
+    assert_eq!(
+        described["current_snapshot"]["schema_id"], 1,
+        "the data and the schema landed in one commit"
+    );
     assert_eq!(described["snapshot_count"], 2);
     let rows = floe.json(&["query", &table, "--order-by", "id"]);
-    assert_eq!(rows, serde_json::json!([
-        {"id": 1, "qty": 5, "label": null},
-        {"id": 2, "qty": 6, "label": null},
-        {"id": 3, "qty": 9000000000i64, "label": "new"},
-    ]));
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"id": 1, "qty": 5, "label": null},
+            {"id": 2, "qty": 6, "label": null},
+            {"id": 3, "qty": 9000000000i64, "label": "new"},
+        ])
+    );
 }

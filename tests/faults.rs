@@ -53,7 +53,9 @@ struct Faulty {
 
 impl fmt::Debug for Faulty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Faulty").field("state", &self.state).finish()
+        f.debug_struct("Faulty")
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -64,16 +66,26 @@ impl fmt::Display for Faulty {
 }
 
 fn injected(msg: &str) -> object_store::Error {
-    object_store::Error::Generic { store: "faulty", source: msg.to_string().into() }
+    object_store::Error::Generic {
+        store: "faulty",
+        source: msg.to_string().into(),
+    }
 }
 
 fn is_version_file(location: &Path) -> bool {
-    location.filename().is_some_and(|n| n.starts_with('v') && n.ends_with(".metadata.json"))
+    location
+        .filename()
+        .is_some_and(|n| n.starts_with('v') && n.ends_with(".metadata.json"))
 }
 
 #[async_trait]
 impl ObjectStore for Faulty {
-    async fn put_opts(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
         let fault = {
             let mut s = self.state.lock().unwrap();
             if is_version_file(location) && s.remaining > 0 && s.fault != Fault::None {
@@ -88,14 +100,19 @@ impl ObjectStore for Faulty {
         };
         match fault {
             Fault::None => self.inner.put_opts(location, payload, opts).await,
-            Fault::FailBeforePut | Fault::AlwaysFail => Err(injected("connection reset before the request was sent")),
+            Fault::FailBeforePut | Fault::AlwaysFail => {
+                Err(injected("connection reset before the request was sent"))
+            }
             Fault::FailAfterPut => {
                 self.inner.put_opts(location, payload, opts).await?;
                 Err(injected("timed out waiting for the response"))
             }
             Fault::LandThenAlreadyExists => {
                 self.inner.put_opts(location, payload, opts).await?;
-                Err(object_store::Error::AlreadyExists { path: location.to_string(), source: "retried request found the object".into() })
+                Err(object_store::Error::AlreadyExists {
+                    path: location.to_string(),
+                    source: "retried request found the object".into(),
+                })
             }
             Fault::FailAndHideOutcome => {
                 self.state.lock().unwrap().hidden = Some(location.clone());
@@ -109,18 +126,29 @@ impl ObjectStore for Faulty {
         }
     }
 
-    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
         self.inner.put_multipart_opts(location, opts).await
     }
 
-    async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
         if self.state.lock().unwrap().hidden.as_ref() == Some(location) {
             return Err(injected("read timed out"));
         }
         self.inner.get_opts(location, options).await
     }
 
-    fn delete_stream(&self, locations: BoxStream<'static, object_store::Result<Path>>) -> BoxStream<'static, object_store::Result<Path>> {
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, object_store::Result<Path>>,
+    ) -> BoxStream<'static, object_store::Result<Path>> {
         self.inner.delete_stream(locations)
     }
 
@@ -132,7 +160,12 @@ impl ObjectStore for Faulty {
         self.inner.list_with_delimiter(prefix).await
     }
 
-    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> object_store::Result<()> {
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
         self.inner.copy_opts(from, to, options).await
     }
 }
@@ -155,7 +188,12 @@ impl Harness {
         common::write_parquet(&input, &[common::events_batch(0, 50)]);
         let warehouse = format!("memory://faults-{name}-{}", uuid::Uuid::new_v4().simple());
         let location = format!("{warehouse}/db/t");
-        let state = Arc::new(Mutex::new(FaultState { fault: Fault::None, remaining: 0, injected: 0, hidden: None }));
+        let state = Arc::new(Mutex::new(FaultState {
+            fault: Fault::None,
+            remaining: 0,
+            injected: 0,
+            hidden: None,
+        }));
         let wrapper_state = state.clone();
         let plain = Session::embedded(&warehouse);
         let table = TableRef::parse(&location).unwrap();
@@ -165,28 +203,49 @@ impl Harness {
             Arc::new(move || {
                 let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
                 Box::pin(async move {
-                    let options = IngestOptions { table, inputs: vec![input], format: FormatChoice::Auto, mode: IngestMode::Append, merge_schema: false };
+                    let options = IngestOptions {
+                        table,
+                        inputs: vec![input],
+                        format: FormatChoice::Auto,
+                        mode: IngestMode::Append,
+                        merge_schema: false,
+                    };
                     ingest(&plain, options).await.expect("competing ingest");
                 })
             })
         };
         let session = Session::embedded(&warehouse).with_store_wrapper(Arc::new(move |inner| {
-            Arc::new(Faulty { inner, state: wrapper_state.clone(), competitor: Some(competitor.clone()) }) as Arc<dyn ObjectStore>
+            Arc::new(Faulty {
+                inner,
+                state: wrapper_state.clone(),
+                competitor: Some(competitor.clone()),
+            }) as Arc<dyn ObjectStore>
         }));
-        floe::ops::create::create(&plain, floe::ops::create::CreateOptions {
-            table: table.clone(),
-            schema: floe::ops::create::SchemaSource::Like(input.clone()),
-            partition_by: vec!["region".into()],
-            sort_by: vec![],
-            properties: vec![
-                ("commit.retry.min-wait-ms".into(), "1".into()),
-                ("commit.retry.num-retries".into(), "2".into()),
-            ],
-            if_not_exists: false,
-        })
+        floe::ops::create::create(
+            &plain,
+            floe::ops::create::CreateOptions {
+                table: table.clone(),
+                schema: floe::ops::create::SchemaSource::Like(input.clone()),
+                partition_by: vec!["region".into()],
+                sort_by: vec![],
+                properties: vec![
+                    ("commit.retry.min-wait-ms".into(), "1".into()),
+                    ("commit.retry.num-retries".into(), "2".into()),
+                ],
+                if_not_exists: false,
+            },
+        )
         .await
         .unwrap();
-        let h = Harness { _dir: dir, session, plain, state, table, location, input };
+        let h = Harness {
+            _dir: dir,
+            session,
+            plain,
+            state,
+            table,
+            location,
+            input,
+        };
         h.ingest_plain().await;
         h
     }
@@ -207,7 +266,13 @@ impl Harness {
     }
 
     fn options(&self) -> IngestOptions {
-        IngestOptions { table: self.table.clone(), inputs: vec![self.input.clone()], format: FormatChoice::Auto, mode: IngestMode::Append, merge_schema: false }
+        IngestOptions {
+            table: self.table.clone(),
+            inputs: vec![self.input.clone()],
+            format: FormatChoice::Auto,
+            mode: IngestMode::Append,
+            merge_schema: false,
+        }
     }
 
     async fn ingest_plain(&self) {
@@ -216,15 +281,43 @@ impl Harness {
 
     /// (snapshot count, total records, metadata versions, data files, manifest files)
     async fn state(&self) -> (usize, u64, Vec<String>, Vec<String>, Vec<String>) {
-        let d = floe::ops::describe::describe(&self.plain, &self.table).await.unwrap();
+        let d = floe::ops::describe::describe(&self.plain, &self.table)
+            .await
+            .unwrap();
         let stores: &Stores = self.plain.stores();
-        let mut meta: Vec<String> = stores.list(&format!("{}/metadata", self.location)).await.unwrap().into_iter().map(|o| o.location).collect();
+        let mut meta: Vec<String> = stores
+            .list(&format!("{}/metadata", self.location))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.location)
+            .collect();
         meta.sort();
-        let versions = meta.iter().filter(|m| m.ends_with(".metadata.json")).cloned().collect();
-        let manifests = meta.iter().filter(|m| m.ends_with(".avro")).cloned().collect();
-        let mut data: Vec<String> = stores.list(&format!("{}/data", self.location)).await.unwrap().into_iter().map(|o| o.location).collect();
+        let versions = meta
+            .iter()
+            .filter(|m| m.ends_with(".metadata.json"))
+            .cloned()
+            .collect();
+        let manifests = meta
+            .iter()
+            .filter(|m| m.ends_with(".avro"))
+            .cloned()
+            .collect();
+        let mut data: Vec<String> = stores
+            .list(&format!("{}/data", self.location))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.location)
+            .collect();
         data.sort();
-        (d.snapshot_count, d.totals.records, versions, data, manifests)
+        (
+            d.snapshot_count,
+            d.totals.records,
+            versions,
+            data,
+            manifests,
+        )
     }
 }
 
@@ -237,7 +330,11 @@ async fn error_before_the_metadata_put_retries_cleanly() {
     assert_eq!(report.records_added, 50);
     let (snapshots, records, versions, _, _) = h.state().await;
     assert_eq!((snapshots, records), (2, 100));
-    assert_eq!(versions.len(), 3, "exactly one new metadata version: {versions:?}");
+    assert_eq!(
+        versions.len(),
+        3,
+        "exactly one new metadata version: {versions:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -245,14 +342,28 @@ async fn error_after_the_put_landed_is_our_commit_not_a_conflict() {
     for fault in [Fault::FailAfterPut, Fault::LandThenAlreadyExists] {
         let h = Harness::new("after").await;
         h.arm(fault, 1);
-        let report = ingest(&h.session, h.options()).await.unwrap_or_else(|e| panic!("{fault:?}: {e:#}"));
+        let report = ingest(&h.session, h.options())
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: {e:#}"));
         assert_eq!(h.disarm(), 1);
-        assert_eq!(report.commit_attempts, 1, "{fault:?}: recognised as landed, not retried");
+        assert_eq!(
+            report.commit_attempts, 1,
+            "{fault:?}: recognised as landed, not retried"
+        );
         let (snapshots, records, versions, _, _) = h.state().await;
-        assert_eq!((snapshots, records), (2, 100), "{fault:?}: one commit, no duplicate");
+        assert_eq!(
+            (snapshots, records),
+            (2, 100),
+            "{fault:?}: one commit, no duplicate"
+        );
         assert_eq!(versions.len(), 3, "{fault:?}: {versions:?}");
-        let current = floe::ops::describe::describe(&h.plain, &h.table).await.unwrap();
-        assert_eq!(current.current_snapshot.unwrap().snapshot_id, report.snapshot_id.unwrap());
+        let current = floe::ops::describe::describe(&h.plain, &h.table)
+            .await
+            .unwrap();
+        assert_eq!(
+            current.current_snapshot.unwrap().snapshot_id,
+            report.snapshot_id.unwrap()
+        );
     }
 }
 
@@ -266,7 +377,10 @@ async fn definite_failure_commits_nothing_and_removes_its_files() {
     assert!(format!("{err:#}").contains("connection reset"), "{err:#}");
     assert_ne!(kind_of(&err), ErrorKind::CommitStateUnknown);
     let after = h.state().await;
-    assert_eq!(after, before, "no new snapshot, data files, manifests or metadata");
+    assert_eq!(
+        after, before,
+        "no new snapshot, data files, manifests or metadata"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -279,7 +393,10 @@ async fn unknown_outcome_keeps_files_and_says_so() {
     assert_eq!(kind_of(&err), ErrorKind::CommitStateUnknown, "{err:#}");
     let after = h.state().await;
     assert_eq!((after.0, after.1), (before.0, before.1), "nothing landed");
-    assert!(after.3.len() > before.3.len(), "data files are kept when the outcome is unknown");
+    assert!(
+        after.3.len() > before.3.len(),
+        "data files are kept when the outcome is unknown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -295,5 +412,9 @@ async fn losing_every_race_is_a_conflict_and_cleans_up() {
     let (snapshots, records, _, data_after, _) = h.state().await;
     // The three competitors landed; nothing of ours did, and our data files are gone.
     assert_eq!((snapshots, records), (4, 200));
-    assert_eq!(data_after.len(), data_before.len() + 3 * 3, "only the competitors' files (3 regions each) were added");
+    assert_eq!(
+        data_after.len(),
+        data_before.len() + 3 * 3,
+        "only the competitors' files (3 regions each) were added"
+    );
 }

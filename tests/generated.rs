@@ -18,7 +18,8 @@ fn completions_and_man_pages_are_current() {
             _ => stale.push(rel.clone()),
         }
     }
-    let expected: std::collections::BTreeSet<String> = generated.iter().map(|(r, _)| r.clone()).collect();
+    let expected: std::collections::BTreeSet<String> =
+        generated.iter().map(|(r, _)| r.clone()).collect();
     for dir in ["completions", "man"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let rel = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
@@ -27,6 +28,9 @@ fn completions_and_man_pages_are_current() {
             }
         }
     }
-    assert!(stale.is_empty(), "stale generated files: {stale:?}; run FLOE_REGENERATE=1 cargo test --test generated");
+    assert!(
+        stale.is_empty(),
+        "stale generated files: {stale:?}; run FLOE_REGENERATE=1 cargo test --test generated"
+    );
     assert!(expected.contains("man/floe-ingest.1") && expected.contains("completions/_floe"));
 }

@@ -12,18 +12,30 @@ fn place(name: &str) -> Option<(tempfile::TempDir, Place)> {
     let config = s3.config(dir.path(), &warehouse);
     let floe = common::Floe::new(dir.path()).with_env("FLOE_CONFIG", config.to_str().unwrap());
     let work = work_dir(dir.path());
-    Some((dir, Place { floe, warehouse, work, s3_endpoint: Some(s3.endpoint.clone()) }))
+    Some((
+        dir,
+        Place {
+            floe,
+            warehouse,
+            work,
+            s3_endpoint: Some(s3.endpoint.clone()),
+        },
+    ))
 }
 
 #[test]
 fn create_from_schema_file_s3() {
-    let Some((_d, p)) = place("create") else { return };
+    let Some((_d, p)) = place("create") else {
+        return;
+    };
     create_from_schema_file(&p);
 }
 
 #[test]
 fn ingest_formats_and_inspect_s3() {
-    let Some((_d, p)) = place("formats") else { return };
+    let Some((_d, p)) = place("formats") else {
+        return;
+    };
     ingest_formats_and_inspect(&p);
 }
 
@@ -35,19 +47,25 @@ fn ingest_glob_one_snapshot_s3() {
 
 #[test]
 fn files_roll_at_on_disk_target_s3() {
-    let Some((_d, p)) = place("sized") else { return };
+    let Some((_d, p)) = place("sized") else {
+        return;
+    };
     files_roll_at_on_disk_target(&p);
 }
 
 #[test]
 fn pyiceberg_reads_floe_tables_s3() {
-    let Some((_d, p)) = place("interop") else { return };
+    let Some((_d, p)) = place("interop") else {
+        return;
+    };
     pyiceberg_reads_floe_tables(&p);
 }
 
 #[test]
 fn concurrent_writers_s3() {
-    let Some((_d, p)) = place("contended") else { return };
+    let Some((_d, p)) = place("contended") else {
+        return;
+    };
     concurrent_writers(&p);
 }
 
@@ -55,7 +73,9 @@ fn concurrent_writers_s3() {
 #[test]
 fn ingest_from_s3_inputs() {
     let Some(s3) = common::s3() else { return };
-    let Some((_d, p)) = place("inputs") else { return };
+    let Some((_d, p)) = place("inputs") else {
+        return;
+    };
     let props = std::collections::HashMap::from([
         ("s3.endpoint".to_string(), s3.endpoint.clone()),
         ("s3.access-key-id".to_string(), "testing".to_string()),
@@ -69,12 +89,29 @@ fn ingest_from_s3_inputs() {
         let local = p.work.join(format!("in-{i}.parquet"));
         common::write_parquet(&local, &[common::events_batch(i * 10, 10)]);
         let bytes = bytes::Bytes::from(std::fs::read(&local).unwrap());
-        runtime.block_on(stores.put(&format!("{input_prefix}/in-{i}.parquet"), bytes)).unwrap();
+        runtime
+            .block_on(stores.put(&format!("{input_prefix}/in-{i}.parquet"), bytes))
+            .unwrap();
     }
-    runtime.block_on(stores.put(&format!("{input_prefix}/more.csv"), bytes::Bytes::from(common::events_csv(30, 5)))).unwrap();
+    runtime
+        .block_on(stores.put(
+            &format!("{input_prefix}/more.csv"),
+            bytes::Bytes::from(common::events_csv(30, 5)),
+        ))
+        .unwrap();
     let table = p.table("from_s3");
-    p.floe.json(&["create", &table, "--like", &format!("{input_prefix}/in-0.parquet")]);
-    let report = p.floe.json(&["ingest", &table, &format!("{input_prefix}/in-*.parquet"), &format!("{input_prefix}/more.csv")]);
+    p.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        &format!("{input_prefix}/in-0.parquet"),
+    ]);
+    let report = p.floe.json(&[
+        "ingest",
+        &table,
+        &format!("{input_prefix}/in-*.parquet"),
+        &format!("{input_prefix}/more.csv"),
+    ]);
     assert_eq!(report["input_files"], 4);
     assert_eq!(report["records_added"], 35);
 }
@@ -89,18 +126,39 @@ fn unreachable_endpoint_fails_fast() {
     let started = std::time::Instant::now();
     let run = floe.run(&["describe", "db.events"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("127.0.0.1:9") || run.stderr.contains("connect"), "{}", run.stderr);
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        run.stderr.contains("127.0.0.1:9") || run.stderr.contains("connect"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 /// Bad credentials: a clear "access denied" configuration error (exit 2), quickly. Uses a
 /// second S3 server that enforces authentication.
 #[test]
 fn bad_credentials_are_a_clear_config_error() {
-    let Some(python) = common::python() else { return };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(python) = common::python() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = std::process::Command::new(&python)
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
         .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -108,7 +166,10 @@ fn bad_credentials_are_a_clear_config_error() {
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "auth-enforcing S3 server did not start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "auth-enforcing S3 server did not start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let dir = tempfile::tempdir().unwrap();
@@ -120,22 +181,41 @@ fn bad_credentials_are_a_clear_config_error() {
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("was denied (InvalidAccessKeyId)"), "{}", run.stderr);
-    assert!(run.stderr.contains("hint: check the credentials"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("was denied (InvalidAccessKeyId)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: check the credentials"),
+        "{}",
+        run.stderr
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 /// `query --out s3://…` streams the result to the object store.
 #[test]
 fn query_exports_to_s3() {
-    let Some((_d, p)) = place("export") else { return };
+    let Some((_d, p)) = place("export") else {
+        return;
+    };
     let input = p.work.join("rows.parquet");
     common::write_parquet(&input, &[common::events_batch(0, 40)]);
     let table = p.table("exported");
-    p.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--partition-by", "region"]);
+    p.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        input.to_str().unwrap(),
+        "--partition-by",
+        "region",
+    ]);
     p.floe.json(&["ingest", &table, input.to_str().unwrap()]);
     let out = format!("{}/exports/eu.parquet", p.warehouse);
-    let report = p.floe.json(&["query", &table, "--where", "region = 'eu'", "--out", &out]);
+    let report = p
+        .floe
+        .json(&["query", &table, "--where", "region = 'eu'", "--out", &out]);
     assert_eq!(report["rows"], 14);
     assert_eq!(report["file"], out.as_str());
     // Read it back through the same S3 server: ingest it into a second table.
@@ -164,14 +244,35 @@ fn sql_catalog_with_s3_warehouse() {
     let input = dir.path().join("rows.parquet");
     common::write_parquet(&input, &[common::events_batch(0, 30)]);
     floe.json(&["namespaces", "--create", "db"]);
-    let created = floe.json(&["create", "db.events", "--like", input.to_str().unwrap(), "--partition-by", "region"]);
+    let created = floe.json(&[
+        "create",
+        "db.events",
+        "--like",
+        input.to_str().unwrap(),
+        "--partition-by",
+        "region",
+    ]);
     assert_eq!(created["location"], format!("{warehouse}/db/events"));
-    assert!(created["metadata_location"].as_str().unwrap().starts_with(&format!("{warehouse}/db/events/metadata/00000-")));
+    assert!(created["metadata_location"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{warehouse}/db/events/metadata/00000-")));
     floe.json(&["ingest", "db.events", input.to_str().unwrap()]);
-    let rows = floe.json(&["query", "db.events", "--select", "count(*) AS n", "--where", "region = 'eu'"]);
+    let rows = floe.json(&[
+        "query",
+        "db.events",
+        "--select",
+        "count(*) AS n",
+        "--where",
+        "region = 'eu'",
+    ]);
     assert_eq!(rows, serde_json::json!([{"n": 10}]));
     let files = floe.json(&["files", "db.events"]);
-    assert!(files["files"].as_array().unwrap().iter().all(|f| f["file_path"].as_str().unwrap().starts_with(&warehouse)));
+    assert!(files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["file_path"].as_str().unwrap().starts_with(&warehouse)));
 
     let props = std::collections::HashMap::from([
         ("s3.endpoint".to_string(), s3.endpoint.clone()),
@@ -184,5 +285,9 @@ fn sql_catalog_with_s3_warehouse() {
     assert!(before >= 5, "metadata, manifests and data on S3");
     let purged = floe.json(&["drop", "db.events", "--purge"]);
     assert_eq!(purged["files_deleted"].as_u64().unwrap() as usize, before);
-    assert_eq!(runtime.block_on(stores.list(&warehouse)).unwrap().len(), 0, "nothing left on S3");
+    assert_eq!(
+        runtime.block_on(stores.list(&warehouse)).unwrap().len(),
+        0,
+        "nothing left on S3"
+    );
 }

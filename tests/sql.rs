@@ -36,9 +36,14 @@ impl Lake {
         let uri = match &backend {
             Backend::Sqlite => format!("sqlite:///{}", work.join("catalog.db").display()),
             Backend::Postgres => match std::env::var("FLOE_TEST_POSTGRES_URI") {
-                Ok(uri) if !uri.is_empty() => uri.replacen("postgresql://", "postgresql+psycopg2://", 1),
+                Ok(uri) if !uri.is_empty() => {
+                    uri.replacen("postgresql://", "postgresql+psycopg2://", 1)
+                }
                 _ => {
-                    assert!(!require_all(), "FLOE_TEST_POSTGRES_URI is required (FLOE_TEST_REQUIRE_ALL=1)");
+                    assert!(
+                        !require_all(),
+                        "FLOE_TEST_POSTGRES_URI is required (FLOE_TEST_REQUIRE_ALL=1)"
+                    );
                     eprintln!("skipping: no FLOE_TEST_POSTGRES_URI");
                     return None;
                 }
@@ -47,7 +52,9 @@ impl Lake {
         let warehouse = work.join("wh").to_string_lossy().to_string();
         std::fs::write(
             work.join("floe.yaml"),
-            format!("catalog:\n  {name}:\n    type: sql\n    uri: {uri}\n    warehouse: {warehouse}\n"),
+            format!(
+                "catalog:\n  {name}:\n    type: sql\n    uri: {uri}\n    warehouse: {warehouse}\n"
+            ),
         )
         .unwrap();
         let floe = Floe::new(&work);
@@ -56,7 +63,15 @@ impl Lake {
             // is not safe against a concurrent one on postgres, and these tests share a database.
             floe.json(&["list"]);
         }
-        Some(Lake { _dir: dir, work, floe, python, uri, name, warehouse })
+        Some(Lake {
+            _dir: dir,
+            work,
+            floe,
+            python,
+            uri,
+            name,
+            warehouse,
+        })
     }
 
     fn py(&self, args: &[&str]) -> Value {
@@ -65,10 +80,21 @@ impl Lake {
         let out = Command::new(&self.python)
             .arg(script)
             .args(args)
-            .args(["--uri", &self.uri, "--warehouse", &warehouse, "--name", &self.name])
+            .args([
+                "--uri",
+                &self.uri,
+                "--warehouse",
+                &warehouse,
+                "--name",
+                &self.name,
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "sql_catalog.py {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "sql_catalog.py {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -78,7 +104,15 @@ impl Lake {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sql_catalog.py");
         let status = Command::new(&self.python)
             .arg(script)
-            .args(["parquet", "--start", &start.to_string(), "--rows", &rows.to_string(), "--out", path.to_str().unwrap()])
+            .args([
+                "parquet",
+                "--start",
+                &start.to_string(),
+                "--rows",
+                &rows.to_string(),
+                "--out",
+                path.to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         assert!(status.status.success());
@@ -88,17 +122,36 @@ impl Lake {
 
 /// floe's own reading of a table: every id, through iceberg's scan of the current snapshot.
 fn floe_scan_ids(lake: &Lake, table: &str) -> Vec<i64> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let config = floe::config::Config::load(Some(&lake.work.join("floe.yaml"))).unwrap();
         let session = floe::table::Session::new(&config, Some(&lake.name)).unwrap();
-        let target = session.target(&floe::table::TableRef::parse(table).unwrap()).await.unwrap();
+        let target = session
+            .target(&floe::table::TableRef::parse(table).unwrap())
+            .await
+            .unwrap();
         let loaded = target.load().await.unwrap();
-        let batches: Vec<arrow::array::RecordBatch> =
-            loaded.scan().select(["id"]).build().unwrap().to_arrow().await.unwrap().try_collect().await.unwrap();
+        let batches: Vec<arrow::array::RecordBatch> = loaded
+            .scan()
+            .select(["id"])
+            .build()
+            .unwrap()
+            .to_arrow()
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
         let mut ids: Vec<i64> = batches
             .iter()
-            .flat_map(|b| arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(b.column(0)).values().to_vec())
+            .flat_map(|b| {
+                arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(b.column(0))
+                    .values()
+                    .to_vec()
+            })
             .collect();
         ids.sort();
         ids
@@ -111,10 +164,22 @@ fn interop_both_ways(lake: Lake) {
     let py_first = created["snapshot_ids"][0].as_i64().unwrap();
     let described = lake.floe.json(&["describe", "db.events"]);
     assert_eq!(described["totals"]["records"], 20);
-    assert_eq!(described["current_snapshot"]["snapshot_id"].as_i64(), Some(py_first));
-    let spec: Vec<&str> = described["partition_spec"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        described["current_snapshot"]["snapshot_id"].as_i64(),
+        Some(py_first)
+    );
+    let spec: Vec<&str> = described["partition_spec"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(spec, ["ts_month", "region"]);
-    assert_eq!(floe_scan_ids(&lake, "db.events"), (0..20).collect::<Vec<_>>(), "floe reads PyIceberg's rows");
+    assert_eq!(
+        floe_scan_ids(&lake, "db.events"),
+        (0..20).collect::<Vec<_>>(),
+        "floe reads PyIceberg's rows"
+    );
 
     // floe appends; PyIceberg reads floe's snapshot with the exact rows.
     let parquet = lake.sample_parquet(100, 10);
@@ -122,33 +187,62 @@ fn interop_both_ways(lake: Lake) {
     assert_eq!(ingested["records_added"], 10);
     let read = lake.py(&["read", "--table", "db.events"]);
     assert_eq!(read["snapshot_id"], ingested["snapshot_id"]);
-    let ids: Vec<i64> = read["ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let ids: Vec<i64> = read["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     assert_eq!(ids, (0..20).chain(100..110).collect::<Vec<_>>());
     assert_eq!(read["amounts"][20], "125.00", "decimal 100 * 1.25 survives");
 
     // PyIceberg appends on top of floe's snapshot; floe sees all three snapshots.
-    lake.py(&["append", "--table", "db.events", "--start", "200", "--rows", "5"]);
+    lake.py(&[
+        "append",
+        "--table",
+        "db.events",
+        "--start",
+        "200",
+        "--rows",
+        "5",
+    ]);
     let snapshots = lake.floe.json(&["snapshots", "db.events"]);
     let list = snapshots["snapshots"].as_array().unwrap();
     assert_eq!(list.len(), 3);
     assert_eq!(list[1]["snapshot_id"], ingested["snapshot_id"]);
     assert_eq!(list[2]["parent_snapshot_id"], ingested["snapshot_id"]);
-    assert_eq!(floe_scan_ids(&lake, "db.events"), (0..20).chain(100..110).chain(200..205).collect::<Vec<_>>());
+    assert_eq!(
+        floe_scan_ids(&lake, "db.events"),
+        (0..20).chain(100..110).chain(200..205).collect::<Vec<_>>()
+    );
 
     // A table floe creates is one PyIceberg can read.
     lake.floe.json(&["namespaces", "--create", "made_by_floe"]);
-    lake.floe.json(&["create", "made_by_floe.copy", "--like", &parquet, "--partition-by", "region"]);
+    lake.floe.json(&[
+        "create",
+        "made_by_floe.copy",
+        "--like",
+        &parquet,
+        "--partition-by",
+        "region",
+    ]);
     lake.floe.json(&["ingest", "made_by_floe.copy", &parquet]);
     let read = lake.py(&["read", "--table", "made_by_floe.copy"]);
     assert_eq!(read["ids"].as_array().unwrap().len(), 10);
     let tables = lake.floe.json(&["list"]);
-    let names: Vec<&str> = tables["tables"].as_array().unwrap().iter().map(|t| t["identifier"].as_str().unwrap()).collect();
+    let names: Vec<&str> = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["identifier"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["db.events", "made_by_floe.copy"]);
 }
 
 fn concurrent_floe_and_pyiceberg(lake: Lake) {
     lake.py(&["create", "--table", "db.shared", "--rows", "0"]);
-    lake.floe.json(&["create", "db.setup", "--like", &lake.sample_parquet(0, 1)]);
+    lake.floe
+        .json(&["create", "db.setup", "--like", &lake.sample_parquet(0, 1)]);
     // Plenty of retries: four writers race for every commit.
     let set = Command::new(&lake.python)
         .arg("-c")
@@ -159,7 +253,9 @@ fn concurrent_floe_and_pyiceberg(lake: Lake) {
         .status()
         .unwrap();
     assert!(set.success());
-    let inputs: Vec<String> = (0..3).map(|w| lake.sample_parquet(1000 * (w + 1), 7)).collect();
+    let inputs: Vec<String> = (0..3)
+        .map(|w| lake.sample_parquet(1000 * (w + 1), 7))
+        .collect();
     let floe_workers: Vec<_> = inputs
         .iter()
         .map(|input| {
@@ -176,12 +272,35 @@ fn concurrent_floe_and_pyiceberg(lake: Lake) {
             })
         })
         .collect();
-    let py = lake.py(&["append", "--table", "db.shared", "--start", "5000", "--rows", "3", "--times", "5"]);
-    let mut acknowledged: Vec<i64> = floe_workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
-    acknowledged.extend(py["snapshot_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()));
+    let py = lake.py(&[
+        "append",
+        "--table",
+        "db.shared",
+        "--start",
+        "5000",
+        "--rows",
+        "3",
+        "--times",
+        "5",
+    ]);
+    let mut acknowledged: Vec<i64> = floe_workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    acknowledged.extend(
+        py["snapshot_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap()),
+    );
     let snapshots = lake.floe.json(&["snapshots", "db.shared"]);
-    let listed: std::collections::BTreeSet<i64> =
-        snapshots["snapshots"].as_array().unwrap().iter().map(|s| s["snapshot_id"].as_i64().unwrap()).collect();
+    let listed: std::collections::BTreeSet<i64> = snapshots["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["snapshot_id"].as_i64().unwrap())
+        .collect();
     assert_eq!(acknowledged.len(), 20);
     for id in &acknowledged {
         assert!(listed.contains(id), "acknowledged snapshot {id} is missing");
@@ -191,102 +310,200 @@ fn concurrent_floe_and_pyiceberg(lake: Lake) {
     assert_eq!(ids.len(), 3 * 5 * 7 + 5 * 3);
     let mut dedup = ids.clone();
     dedup.dedup();
-    assert_eq!(dedup.len(), 3 * 7 + 5 * 3, "every floe input 5 times, every PyIceberg batch once");
+    assert_eq!(
+        dedup.len(),
+        3 * 7 + 5 * 3,
+        "every floe input 5 times, every PyIceberg batch once"
+    );
 }
 
 fn namespace_and_table_management(lake: Lake) {
     let parquet = lake.sample_parquet(0, 4);
-    let created = lake.floe.json(&["namespaces", "--create", "sales", "--create", "sales.eu", "--property", "owner=data-eng"]);
-    assert_eq!(created["namespaces"], serde_json::json!(["sales", "sales.eu"]));
+    let created = lake.floe.json(&[
+        "namespaces",
+        "--create",
+        "sales",
+        "--create",
+        "sales.eu",
+        "--property",
+        "owner=data-eng",
+    ]);
+    assert_eq!(
+        created["namespaces"],
+        serde_json::json!(["sales", "sales.eu"])
+    );
     assert_eq!(created["changes"][0]["action"], "created");
     let again = lake.floe.run(&["namespaces", "--create", "sales"]);
     assert_eq!(again.code, 1, "{}", again.stderr);
-    assert!(again.stderr.contains("namespace sales already exists"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("namespace sales already exists"),
+        "{}",
+        again.stderr
+    );
 
-    lake.floe.json(&["create", "sales.eu.orders", "--like", &parquet]);
+    lake.floe
+        .json(&["create", "sales.eu.orders", "--like", &parquet]);
     lake.floe.json(&["ingest", "sales.eu.orders", &parquet]);
     let refused = lake.floe.run(&["namespaces", "--drop", "sales.eu"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("namespace sales.eu is not empty: it holds sales.eu.orders"), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("namespace sales.eu is not empty: it holds sales.eu.orders"),
+        "{}",
+        refused.stderr
+    );
     let refused = lake.floe.run(&["namespaces", "--drop", "sales"]);
-    assert!(refused.stderr.contains("it holds sales.eu"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("it holds sales.eu"),
+        "{}",
+        refused.stderr
+    );
 
     // Rename, then drop (files kept) and register back from the metadata file.
-    let renamed = lake.floe.json(&["rename", "sales.eu.orders", "sales.orders"]);
+    let renamed = lake
+        .floe
+        .json(&["rename", "sales.eu.orders", "sales.orders"]);
     assert_eq!(renamed["to"], "sales.orders");
-    assert_eq!(lake.floe.json(&["list", "sales.eu"])["tables"].as_array().unwrap().len(), 0);
-    let metadata = lake.floe.json(&["describe", "sales.orders"])["metadata_location"].as_str().unwrap().to_string();
+    assert_eq!(
+        lake.floe.json(&["list", "sales.eu"])["tables"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let metadata = lake.floe.json(&["describe", "sales.orders"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dropped = lake.floe.json(&["drop", "sales.orders"]);
     assert_eq!(dropped["purged"], false);
     assert_eq!(lake.floe.run(&["describe", "sales.orders"]).code, 1);
     let missing = lake.floe.run(&["drop", "sales.orders"]);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
-    let registered = lake.floe.json(&["register", "sales.orders_back", &metadata]);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
+    let registered = lake
+        .floe
+        .json(&["register", "sales.orders_back", &metadata]);
     assert_eq!(registered["totals"]["records"], 4);
-    assert_eq!(lake.py(&["read", "--table", "sales.orders_back"])["ids"], serde_json::json!([0, 1, 2, 3]));
+    assert_eq!(
+        lake.py(&["read", "--table", "sales.orders_back"])["ids"],
+        serde_json::json!([0, 1, 2, 3])
+    );
 
     // Register refuses what is not an Iceberg table.
-    let run = lake.floe.run(&["register", "sales.bad", &lake.work.join("nothing.json").to_string_lossy()]);
+    let run = lake.floe.run(&[
+        "register",
+        "sales.bad",
+        &lake.work.join("nothing.json").to_string_lossy(),
+    ]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
     let run = lake.floe.run(&["register", "sales.bad", &parquet]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("is not valid Iceberg table metadata"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not valid Iceberg table metadata"),
+        "{}",
+        run.stderr
+    );
 
     // Purge deletes every file the table reached; gc.enabled=false refuses.
-    let files: Vec<String> = lake.floe.json(&["files", "sales.orders_back"])["files"].as_array().unwrap().iter().map(|f| f["file_path"].as_str().unwrap().to_string()).collect();
+    let files: Vec<String> = lake.floe.json(&["files", "sales.orders_back"])["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_path"].as_str().unwrap().to_string())
+        .collect();
     assert!(files.iter().all(|f| Path::new(f).exists()));
-    lake.floe.json(&["create", "sales.keep", "--like", &parquet, "--property", "gc.enabled=false"]);
+    lake.floe.json(&[
+        "create",
+        "sales.keep",
+        "--like",
+        &parquet,
+        "--property",
+        "gc.enabled=false",
+    ]);
     let refused = lake.floe.run(&["drop", "sales.keep", "--purge"]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("gc.enabled=false"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("gc.enabled=false"),
+        "{}",
+        refused.stderr
+    );
     let purged = lake.floe.json(&["drop", "sales.orders_back", "--purge"]);
     assert_eq!(purged["purged"], true);
     assert!(purged["files_deleted"].as_u64().unwrap() >= files.len() as u64 + 3);
-    assert!(files.iter().all(|f| !Path::new(f).exists()), "data files are gone");
+    assert!(
+        files.iter().all(|f| !Path::new(f).exists()),
+        "data files are gone"
+    );
     assert!(!Path::new(&metadata).exists());
     let tables = lake.floe.json(&["list"]);
-    let names: Vec<&str> = tables["tables"].as_array().unwrap().iter().map(|t| t["identifier"].as_str().unwrap()).collect();
+    let names: Vec<&str> = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["identifier"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["sales.keep"]);
     lake.floe.json(&["drop", "sales.keep"]);
-    lake.floe.json(&["namespaces", "--drop", "sales.eu", "--drop", "sales"]);
-    assert_eq!(lake.floe.json(&["namespaces"])["namespaces"], serde_json::json!([]));
+    lake.floe
+        .json(&["namespaces", "--drop", "sales.eu", "--drop", "sales"]);
+    assert_eq!(
+        lake.floe.json(&["namespaces"])["namespaces"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn sqlite_interop_both_ways() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     interop_both_ways(lake);
 }
 
 #[test]
 fn sqlite_concurrent_floe_and_pyiceberg() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     concurrent_floe_and_pyiceberg(lake);
 }
 
 #[test]
 fn sqlite_namespace_and_table_management() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     namespace_and_table_management(lake);
 }
 
 #[test]
 fn postgres_interop_both_ways() {
-    let Some(lake) = Lake::new(Backend::Postgres) else { return };
+    let Some(lake) = Lake::new(Backend::Postgres) else {
+        return;
+    };
     interop_both_ways(lake);
 }
 
 #[test]
 fn postgres_concurrent_floe_and_pyiceberg() {
-    let Some(lake) = Lake::new(Backend::Postgres) else { return };
+    let Some(lake) = Lake::new(Backend::Postgres) else {
+        return;
+    };
     concurrent_floe_and_pyiceberg(lake);
 }
 
 #[test]
 fn postgres_namespace_and_table_management() {
-    let Some(lake) = Lake::new(Backend::Postgres) else { return };
+    let Some(lake) = Lake::new(Backend::Postgres) else {
+        return;
+    };
     namespace_and_table_management(lake);
 }
 
@@ -294,7 +511,11 @@ fn postgres_namespace_and_table_management() {
 #[test]
 fn unreachable_or_corrupt_catalogs_are_config_errors() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("junk.db"), b"this is not a sqlite database, just some text").unwrap();
+    std::fs::write(
+        dir.path().join("junk.db"),
+        b"this is not a sqlite database, just some text",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("floe.yaml"),
         format!(
@@ -307,8 +528,17 @@ fn unreachable_or_corrupt_catalogs_are_config_errors() {
     let started = std::time::Instant::now();
     let run = floe.run(&["--catalog", "pg", "list"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot open the SQL catalog 'pg' at postgresql://***@127.0.0.1:9/nothing"), "{}", run.stderr);
-    assert!(run.stderr.to_lowercase().contains("connection refused"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot open the SQL catalog 'pg' at postgresql://***@127.0.0.1:9/nothing"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.to_lowercase().contains("connection refused"),
+        "{}",
+        run.stderr
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     let run = floe.run(&["--catalog", "junk", "list", "-o", "json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -320,7 +550,9 @@ fn unreachable_or_corrupt_catalogs_are_config_errors() {
 /// tables from it.
 #[test]
 fn sqlite_v0_layout() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     let db = lake.work.join("catalog.db");
     let made = Command::new(&lake.python)
         .arg("-c")
@@ -338,23 +570,34 @@ fn sqlite_v0_layout() {
     lake.floe.json(&["namespaces", "--create", "old"]);
     lake.floe.json(&["create", "old.t", "--like", &parquet]);
     lake.floe.json(&["ingest", "old.t", &parquet]);
-    assert_eq!(lake.py(&["read", "--table", "old.t"])["ids"], serde_json::json!([0, 1, 2, 3, 4, 5]));
+    assert_eq!(
+        lake.py(&["read", "--table", "old.t"])["ids"],
+        serde_json::json!([0, 1, 2, 3, 4, 5])
+    );
     lake.py(&["append", "--table", "old.t", "--start", "10", "--rows", "2"]);
-    assert_eq!(floe_scan_ids(&lake, "old.t"), vec![0, 1, 2, 3, 4, 5, 10, 11]);
+    assert_eq!(
+        floe_scan_ids(&lake, "old.t"),
+        vec![0, 1, 2, 3, 4, 5, 10, 11]
+    );
     let columns = Command::new(&lake.python)
         .arg("-c")
         .arg(format!("import sqlite3; print([r[1] for r in sqlite3.connect('{}').execute('PRAGMA table_info(iceberg_tables)')])", db.display()))
         .output()
         .unwrap();
     let columns = String::from_utf8_lossy(&columns.stdout);
-    assert!(!columns.contains("iceberg_type"), "floe must not change the layout: {columns}");
+    assert!(
+        !columns.contains("iceberg_type"),
+        "floe must not change the layout: {columns}"
+    );
 }
 
 /// A sqlite catalog locked by another process: floe waits `busy-timeout-ms`, then fails
 /// clearly (exit 1) and changes nothing.
 #[test]
 fn locked_sqlite_catalog_fails_clearly() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     let parquet = lake.sample_parquet(0, 2);
     lake.floe.json(&["namespaces", "--create", "db"]);
     let config = lake.work.join("floe.yaml");
@@ -371,23 +614,42 @@ fn locked_sqlite_catalog_fails_clearly() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
     assert_eq!(line.trim(), "locked");
     let started = std::time::Instant::now();
     let run = lake.floe.run(&["create", "db.t", "--like", &parquet]);
     let elapsed = started.elapsed();
     holder.wait().unwrap();
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("locked by another process"), "{}", run.stderr);
-    assert!(elapsed < std::time::Duration::from_secs(4), "took {elapsed:?}");
-    assert_eq!(lake.floe.json(&["list"])["tables"].as_array().unwrap().len(), 0);
+    assert!(
+        run.stderr.contains("locked by another process"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(4),
+        "took {elapsed:?}"
+    );
+    assert_eq!(
+        lake.floe.json(&["list"])["tables"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 /// A schema PyIceberg evolved: floe shows both schemas with the snapshots that used each, and
 /// ingests into the new one (old rows read null in the new column).
 #[test]
 fn sqlite_schema_history_after_pyiceberg_evolution() {
-    let Some(lake) = Lake::new(Backend::Sqlite) else { return };
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
     lake.py(&["create", "--table", "db.evolving", "--rows", "5"]);
     let evolved = lake.py(&["add-column", "--table", "db.evolving", "--column", "note"]);
     assert_eq!(evolved["schema_id"], 1);
@@ -397,14 +659,39 @@ fn sqlite_schema_history_after_pyiceberg_evolution() {
     assert_eq!(current["current_schema_id"], 1);
     let fields = current["schemas"][0]["fields"].as_array().unwrap();
     let note = fields.last().unwrap();
-    assert_eq!((note["name"].as_str(), note["type"].as_str(), note["doc"].as_str()), (Some("note"), Some("string"), Some("added by PyIceberg")));
+    assert_eq!(
+        (
+            note["name"].as_str(),
+            note["type"].as_str(),
+            note["doc"].as_str()
+        ),
+        (Some("note"), Some("string"), Some("added by PyIceberg"))
+    );
     let history = lake.floe.json(&["schema", "db.evolving", "--history"]);
     let schemas = history["schemas"].as_array().unwrap();
     assert_eq!(schemas.len(), 2);
-    assert_eq!(schemas[0]["snapshot_ids"].as_array().unwrap().len(), 1, "PyIceberg's first append used schema 0");
-    assert_eq!(schemas[1]["snapshot_ids"].as_array().unwrap().len(), 1, "floe's ingest used schema 1");
-    assert_eq!(schemas[0]["fields"].as_array().unwrap().len() + 1, schemas[1]["fields"].as_array().unwrap().len());
-    let rows = lake.floe.json(&["query", "db.evolving", "--select", "id, note", "--order-by", "id"]);
+    assert_eq!(
+        schemas[0]["snapshot_ids"].as_array().unwrap().len(),
+        1,
+        "PyIceberg's first append used schema 0"
+    );
+    assert_eq!(
+        schemas[1]["snapshot_ids"].as_array().unwrap().len(),
+        1,
+        "floe's ingest used schema 1"
+    );
+    assert_eq!(
+        schemas[0]["fields"].as_array().unwrap().len() + 1,
+        schemas[1]["fields"].as_array().unwrap().len()
+    );
+    let rows = lake.floe.json(&[
+        "query",
+        "db.evolving",
+        "--select",
+        "id, note",
+        "--order-by",
+        "id",
+    ]);
     assert_eq!(rows.as_array().unwrap().len(), 8);
     assert!(rows.as_array().unwrap().iter().all(|r| r["note"].is_null()));
 }

@@ -26,7 +26,11 @@ pub fn run(args: CompletionsArgs) -> Result<()> {
 /// copies; `FLOE_REGENERATE=1 cargo test generated_files` rewrites them.
 pub fn generated_files() -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = vec![];
-    for (shell, name) in [(Shell::Bash, "floe.bash"), (Shell::Zsh, "_floe"), (Shell::Fish, "floe.fish")] {
+    for (shell, name) in [
+        (Shell::Bash, "floe.bash"),
+        (Shell::Zsh, "_floe"),
+        (Shell::Fish, "floe.fish"),
+    ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "floe", &mut buf);
         out.push((format!("completions/{name}"), buf));
@@ -40,7 +44,9 @@ pub fn generated_files() -> Result<Vec<(String, Vec<u8>)>> {
             continue;
         }
         let name = format!("floe-{}", sub.get_name());
-        let page = sub.clone().name(Box::leak(name.clone().into_boxed_str()) as &'static str);
+        let page = sub
+            .clone()
+            .name(Box::leak(name.clone().into_boxed_str()) as &'static str);
         let mut buf = Vec::new();
         clap_mangen::Man::new(page).render(&mut buf)?;
         out.push((format!("man/{name}.1"), buf));

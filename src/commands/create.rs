@@ -83,7 +83,11 @@ pub async fn run(args: CreateArgs, ctx: &Context) -> Result<()> {
         schema,
         partition_by: args.partition_by,
         sort_by: args.sort_by,
-        properties: args.property.iter().map(|p| key_value(p)).collect::<Result<_>>()?,
+        properties: args
+            .property
+            .iter()
+            .map(|p| key_value(p))
+            .collect::<Result<_>>()?,
         if_not_exists: args.if_not_exists,
     };
     let report = create(&session, options).await?;

@@ -41,12 +41,30 @@ impl Report for DiffReport {
                     _ => self.relationship.clone(),
                 },
             ),
-            ("records".into(), format!("+{} -{}", self.records_added, self.records_removed)),
-            ("data files".into(), format!("+{} -{}", self.data_files_added, self.data_files_removed)),
-            ("delete files".into(), format!("+{} -{}", self.delete_files_added, self.delete_files_removed)),
+            (
+                "records".into(),
+                format!("+{} -{}", self.records_added, self.records_removed),
+            ),
+            (
+                "data files".into(),
+                format!("+{} -{}", self.data_files_added, self.data_files_removed),
+            ),
+            (
+                "delete files".into(),
+                format!(
+                    "+{} -{}",
+                    self.delete_files_added, self.delete_files_removed
+                ),
+            ),
         ];
         if self.schema.from_schema_id != self.schema.to_schema_id {
-            fields.push(("schema".into(), format!("{:?} -> {:?}", self.schema.from_schema_id, self.schema.to_schema_id)));
+            fields.push((
+                "schema".into(),
+                format!(
+                    "{:?} -> {:?}",
+                    self.schema.from_schema_id, self.schema.to_schema_id
+                ),
+            ));
             for c in &self.schema.added_columns {
                 fields.push(("  added column".into(), c.clone()));
             }
@@ -58,23 +76,58 @@ impl Report for DiffReport {
             }
         }
         if self.partition_specs_from != self.partition_specs_to {
-            fields.push(("partition specs".into(), format!("{:?} -> {:?}", self.partition_specs_from, self.partition_specs_to)));
+            fields.push((
+                "partition specs".into(),
+                format!(
+                    "{:?} -> {:?}",
+                    self.partition_specs_from, self.partition_specs_to
+                ),
+            ));
         }
         let mut files = Tabular::new(&["change", "file", "content", "records"]);
         for f in &self.files_added {
-            files.row(vec!["+".into(), f.file_path.clone(), f.content.clone(), f.record_count.to_string()]);
+            files.row(vec![
+                "+".into(),
+                f.file_path.clone(),
+                f.content.clone(),
+                f.record_count.to_string(),
+            ]);
         }
         for f in &self.files_removed {
-            files.row(vec!["-".into(), f.file_path.clone(), f.content.clone(), f.record_count.to_string()]);
+            files.row(vec![
+                "-".into(),
+                f.file_path.clone(),
+                f.content.clone(),
+                f.record_count.to_string(),
+            ]);
         }
-        vec![Block::Title(format!("Changes in {}", self.table)), Block::Fields(fields), Block::Table(files)]
+        vec![
+            Block::Title(format!("Changes in {}", self.table)),
+            Block::Fields(fields),
+            Block::Table(files),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["change", "file_path", "content", "record_count", "file_size_bytes"]);
-        for (sign, list) in [("added", &self.files_added), ("removed", &self.files_removed)] {
+        let mut t = Tabular::new(&[
+            "change",
+            "file_path",
+            "content",
+            "record_count",
+            "file_size_bytes",
+        ]);
+        for (sign, list) in [
+            ("added", &self.files_added),
+            ("removed", &self.files_removed),
+        ] {
             for f in list {
-                t.row(vec![sign.into(), f.file_path.clone(), f.content.clone(), f.record_count.to_string(), f.file_size_bytes.to_string()]);
+                t.row(vec![
+                    sign.into(),
+                    f.file_path.clone(),
+                    f.content.clone(),
+                    f.record_count.to_string(),
+                    f.file_size_bytes.to_string(),
+                ]);
             }
         }
         t
@@ -84,7 +137,10 @@ impl Report for DiffReport {
 pub async fn run(args: DiffArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
     let table = table_ref(&args.table)?;
-    let (from, to) = (Version::parse_selector(&args.from)?, Version::parse_selector(&args.to)?);
+    let (from, to) = (
+        Version::parse_selector(&args.from)?,
+        Version::parse_selector(&args.to)?,
+    );
     if args.rows {
         let result = diff_rows(&session, &table, &from, &to).await?;
         return emit(result, None, args.preview, &session, ctx).await;

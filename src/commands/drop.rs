@@ -26,7 +26,10 @@ impl Report for DropReport {
         if self.purged {
             line.push_str(&format!("; deleted {} file(s)", self.files_deleted));
             if self.files_not_deleted > 0 {
-                line.push_str(&format!(", {} could not be deleted", self.files_not_deleted));
+                line.push_str(&format!(
+                    ", {} could not be deleted",
+                    self.files_not_deleted
+                ));
             }
         }
         vec![Block::Line(line)]
@@ -34,7 +37,12 @@ impl Report for DropReport {
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["table", "purged", "files_deleted", "files_not_deleted"]);
-        t.row(vec![self.table.clone(), self.purged.to_string(), self.files_deleted.to_string(), self.files_not_deleted.to_string()]);
+        t.row(vec![
+            self.table.clone(),
+            self.purged.to_string(),
+            self.files_deleted.to_string(),
+            self.files_not_deleted.to_string(),
+        ]);
         t
     }
 }

@@ -18,20 +18,31 @@ pub struct FilesArgs {
 }
 
 fn partition_text(p: &serde_json::Map<String, serde_json::Value>) -> String {
-    p.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", ")
+    p.iter()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Report for FilesReport {
     fn blocks(&self) -> Vec<Block> {
         let mut t = Tabular::new(&["file", "content", "partition", "records", "size"]);
         for f in &self.files {
-            t.row(vec![f.file_path.clone(), f.content.clone(), partition_text(&f.partition_display), f.record_count.to_string(), format_size(f.file_size_bytes)]);
+            t.row(vec![
+                f.file_path.clone(),
+                f.content.clone(),
+                partition_text(&f.partition_display),
+                f.record_count.to_string(),
+                format_size(f.file_size_bytes),
+            ]);
         }
         vec![
             Block::Title(format!(
                 "Files of {} at snapshot {} ({} files, {} records, {})",
                 self.table,
-                self.snapshot_id.map(|s| s.to_string()).unwrap_or_else(|| "none".into()),
+                self.snapshot_id
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "none".into()),
                 self.file_count,
                 self.record_count,
                 format_size(self.total_size_bytes)
@@ -41,7 +52,15 @@ impl Report for FilesReport {
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["file_path", "content", "file_format", "partition_spec_id", "partition", "record_count", "file_size_bytes"]);
+        let mut t = Tabular::new(&[
+            "file_path",
+            "content",
+            "file_format",
+            "partition_spec_id",
+            "partition",
+            "record_count",
+            "file_size_bytes",
+        ]);
         for f in &self.files {
             t.row(vec![
                 f.file_path.clone(),

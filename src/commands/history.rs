@@ -17,17 +17,44 @@ pub struct HistoryArgs {
 
 impl Report for HistoryReport {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&["made current at", "snapshot id", "parent", "current ancestor"]);
+        let mut t = Tabular::new(&[
+            "made current at",
+            "snapshot id",
+            "parent",
+            "current ancestor",
+        ]);
         for h in &self.history {
-            t.row(vec![h.made_current_at.clone(), h.snapshot_id.to_string(), h.parent_snapshot_id.map(|p| p.to_string()).unwrap_or_default(), h.is_current_ancestor.to_string()]);
+            t.row(vec![
+                h.made_current_at.clone(),
+                h.snapshot_id.to_string(),
+                h.parent_snapshot_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                h.is_current_ancestor.to_string(),
+            ]);
         }
-        vec![Block::Title(format!("History of {}", self.table)), Block::Table(t)]
+        vec![
+            Block::Title(format!("History of {}", self.table)),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["made_current_at_ms", "snapshot_id", "parent_snapshot_id", "is_current_ancestor"]);
+        let mut t = Tabular::new(&[
+            "made_current_at_ms",
+            "snapshot_id",
+            "parent_snapshot_id",
+            "is_current_ancestor",
+        ]);
         for h in &self.history {
-            t.row(vec![h.made_current_at_ms.to_string(), h.snapshot_id.to_string(), h.parent_snapshot_id.map(|p| p.to_string()).unwrap_or_default(), h.is_current_ancestor.to_string()]);
+            t.row(vec![
+                h.made_current_at_ms.to_string(),
+                h.snapshot_id.to_string(),
+                h.parent_snapshot_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                h.is_current_ancestor.to_string(),
+            ]);
         }
         t
     }

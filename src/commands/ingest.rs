@@ -42,28 +42,58 @@ impl Report for IngestReport {
     fn blocks(&self) -> Vec<Block> {
         let seconds = self.elapsed_ms as f64 / 1000.0;
         let headline = match self.snapshot_id {
-            Some(id) => format!("{} {} rows into {} in snapshot {id}", match self.mode {
-                IngestMode::Append => "appended",
-                IngestMode::Overwrite => "overwrote with",
-            }, self.records_added, self.table),
+            Some(id) => format!(
+                "{} {} rows into {} in snapshot {id}",
+                match self.mode {
+                    IngestMode::Append => "appended",
+                    IngestMode::Overwrite => "overwrote with",
+                },
+                self.records_added,
+                self.table
+            ),
             None => format!("no rows in the input; {} unchanged", self.table),
         };
         let mut blocks = vec![Block::Line(headline)];
         for change in &self.schema_changes {
             blocks.push(Block::Line(format!("  schema: {change}")));
         }
-        blocks.extend([
-            Block::Fields(vec![
-                ("input".into(), format!("{} file(s), {}", self.input_files, format_size(self.input_bytes))),
-                ("written".into(), format!("{} data file(s), {}", self.files_added, format_size(self.bytes_added))),
-                ("time".into(), format!("{seconds:.2} s ({:.0} rows/s)", self.records_added as f64 / seconds.max(0.001))),
-            ]),
-        ]);
+        blocks.extend([Block::Fields(vec![
+            (
+                "input".into(),
+                format!(
+                    "{} file(s), {}",
+                    self.input_files,
+                    format_size(self.input_bytes)
+                ),
+            ),
+            (
+                "written".into(),
+                format!(
+                    "{} data file(s), {}",
+                    self.files_added,
+                    format_size(self.bytes_added)
+                ),
+            ),
+            (
+                "time".into(),
+                format!(
+                    "{seconds:.2} s ({:.0} rows/s)",
+                    self.records_added as f64 / seconds.max(0.001)
+                ),
+            ),
+        ])]);
         blocks
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["table", "snapshot_id", "files_added", "records_added", "bytes_added", "elapsed_ms"]);
+        let mut t = Tabular::new(&[
+            "table",
+            "snapshot_id",
+            "files_added",
+            "records_added",
+            "bytes_added",
+            "elapsed_ms",
+        ]);
         t.row(vec![
             self.table.clone(),
             self.snapshot_id.map(|s| s.to_string()).unwrap_or_default(),

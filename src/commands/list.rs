@@ -19,13 +19,24 @@ impl Report for TablesReport {
         for e in &self.tables {
             t.row(vec![e.identifier.clone()]);
         }
-        vec![Block::Title(format!("Tables in catalog {} ({})", self.catalog, self.tables.len())), Block::Table(t)]
+        vec![
+            Block::Title(format!(
+                "Tables in catalog {} ({})",
+                self.catalog,
+                self.tables.len()
+            )),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["namespace", "name", "identifier"]);
         for e in &self.tables {
-            t.row(vec![e.namespace.clone(), e.name.clone(), e.identifier.clone()]);
+            t.row(vec![
+                e.namespace.clone(),
+                e.name.clone(),
+                e.identifier.clone(),
+            ]);
         }
         t
     }

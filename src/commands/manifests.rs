@@ -37,12 +37,37 @@ impl ManifestsReport {
 
 impl Report for ManifestsReport {
     fn blocks(&self) -> Vec<Block> {
-        let t = self.rows(&["manifest", "content", "spec", "added snapshot", "added", "existing", "deleted", "bytes"]);
-        vec![Block::Title(format!("Manifests of {} ({})", self.table, self.manifests.len())), Block::Table(t)]
+        let t = self.rows(&[
+            "manifest",
+            "content",
+            "spec",
+            "added snapshot",
+            "added",
+            "existing",
+            "deleted",
+            "bytes",
+        ]);
+        vec![
+            Block::Title(format!(
+                "Manifests of {} ({})",
+                self.table,
+                self.manifests.len()
+            )),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        self.rows(&["path", "content", "partition_spec_id", "added_snapshot_id", "added_files", "existing_files", "deleted_files", "length_bytes"])
+        self.rows(&[
+            "path",
+            "content",
+            "partition_spec_id",
+            "added_snapshot_id",
+            "added_files",
+            "existing_files",
+            "deleted_files",
+            "length_bytes",
+        ])
     }
 }
 

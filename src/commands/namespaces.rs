@@ -36,15 +36,26 @@ pub struct NamespacesOutcome {
 
 impl Report for NamespacesOutcome {
     fn blocks(&self) -> Vec<Block> {
-        let mut blocks: Vec<Block> = self.changes.iter().map(|c| Block::Line(format!("{} namespace {}", c.action, c.namespace))).collect();
+        let mut blocks: Vec<Block> = self
+            .changes
+            .iter()
+            .map(|c| Block::Line(format!("{} namespace {}", c.action, c.namespace)))
+            .collect();
         let mut t = Tabular::new(&["namespace", "properties"]);
         for n in &self.listing.namespaces {
             let props = self.listing.properties.get(n).map(|p| {
-                p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+                p.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             });
             t.row(vec![n.clone(), props.unwrap_or_default()]);
         }
-        blocks.push(Block::Title(format!("Namespaces in catalog {} ({})", self.listing.catalog, self.listing.namespaces.len())));
+        blocks.push(Block::Title(format!(
+            "Namespaces in catalog {} ({})",
+            self.listing.catalog,
+            self.listing.namespaces.len()
+        )));
         blocks.push(Block::Table(t));
         blocks
     }
@@ -60,7 +71,11 @@ impl Report for NamespacesOutcome {
 
 pub async fn run(args: NamespacesArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
-    let properties: HashMap<String, String> = args.property.iter().map(|p| key_value(p)).collect::<Result<_>>()?;
+    let properties: HashMap<String, String> = args
+        .property
+        .iter()
+        .map(|p| key_value(p))
+        .collect::<Result<_>>()?;
     let mut changes = vec![];
     for ns in &args.create {
         changes.push(create_namespace(&session, ns, properties.clone()).await?);

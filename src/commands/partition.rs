@@ -4,7 +4,9 @@ use anyhow::Result;
 
 use super::{table_ref, Context};
 use crate::error::FloeError;
-use crate::ops::partition_evolve::{evolve_partitioning, PartitionEvolveOptions, PartitionEvolveReport};
+use crate::ops::partition_evolve::{
+    evolve_partitioning, PartitionEvolveOptions, PartitionEvolveReport,
+};
 use crate::output::{Block, Report, Tabular};
 
 /// Partition spec commands.
@@ -49,7 +51,12 @@ impl Report for PartitionEvolveReport {
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["field_id", "name", "transform", "source"]);
         for f in &self.partition_spec.fields {
-            t.row(vec![f.field_id.to_string(), f.name.clone(), f.transform.clone(), f.source.clone()]);
+            t.row(vec![
+                f.field_id.to_string(),
+                f.name.clone(),
+                f.transform.clone(),
+                f.source.clone(),
+            ]);
         }
         t
     }
@@ -58,15 +65,28 @@ impl Report for PartitionEvolveReport {
 pub async fn run(args: PartitionArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
     match args.action {
-        PartitionAction::Evolve { table, add, remove, rename } => {
+        PartitionAction::Evolve {
+            table,
+            add,
+            remove,
+            rename,
+        } => {
             let rename = rename
                 .iter()
                 .map(|r| match r.split_once(':') {
-                    Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
-                    _ => Err(anyhow::Error::new(FloeError::usage(format!("--rename '{r}' should be OLD:NEW")))),
+                    Some((a, b)) if !a.is_empty() && !b.is_empty() => {
+                        Ok((a.to_string(), b.to_string()))
+                    }
+                    _ => Err(anyhow::Error::new(FloeError::usage(format!(
+                        "--rename '{r}' should be OLD:NEW"
+                    )))),
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let options = PartitionEvolveOptions { add, remove, rename };
+            let options = PartitionEvolveOptions {
+                add,
+                remove,
+                rename,
+            };
             let report = evolve_partitioning(&session, &table_ref(&table)?, options).await?;
             ctx.printer.print(&report)
         }

@@ -19,10 +19,21 @@ pub struct PartitionsArgs {
 
 impl Report for PartitionsReport {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&["partition", "spec", "records", "files", "size", "delete files"]);
+        let mut t = Tabular::new(&[
+            "partition",
+            "spec",
+            "records",
+            "files",
+            "size",
+            "delete files",
+        ]);
         for p in &self.partitions {
             t.row(vec![
-                if p.partition_display.is_empty() { "(unpartitioned)".into() } else { p.partition_display.clone() },
+                if p.partition_display.is_empty() {
+                    "(unpartitioned)".into()
+                } else {
+                    p.partition_display.clone()
+                },
                 p.spec_id.to_string(),
                 p.record_count.to_string(),
                 p.file_count.to_string(),
@@ -30,13 +41,34 @@ impl Report for PartitionsReport {
                 p.delete_file_count.to_string(),
             ]);
         }
-        vec![Block::Title(format!("Partitions of {} ({})", self.table, self.partitions.len())), Block::Table(t)]
+        vec![
+            Block::Title(format!(
+                "Partitions of {} ({})",
+                self.table,
+                self.partitions.len()
+            )),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["partition", "spec_id", "record_count", "file_count", "total_size_bytes", "delete_file_count"]);
+        let mut t = Tabular::new(&[
+            "partition",
+            "spec_id",
+            "record_count",
+            "file_count",
+            "total_size_bytes",
+            "delete_file_count",
+        ]);
         for p in &self.partitions {
-            t.row(vec![p.partition_display.clone(), p.spec_id.to_string(), p.record_count.to_string(), p.file_count.to_string(), p.total_size_bytes.to_string(), p.delete_file_count.to_string()]);
+            t.row(vec![
+                p.partition_display.clone(),
+                p.spec_id.to_string(),
+                p.record_count.to_string(),
+                p.file_count.to_string(),
+                p.total_size_bytes.to_string(),
+                p.delete_file_count.to_string(),
+            ]);
         }
         t
     }

@@ -32,7 +32,12 @@ impl Report for PropertiesReport {
         if self.properties.is_empty() {
             blocks.push(Block::Line("  (none)".into()));
         } else {
-            blocks.push(Block::Fields(self.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+            blocks.push(Block::Fields(
+                self.properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ));
         }
         blocks
     }
@@ -50,7 +55,11 @@ pub async fn run(args: PropertiesArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
     let options = PropertiesOptions {
         table: table_ref(&args.table)?,
-        set: args.set.iter().map(|p| key_value(p)).collect::<Result<_>>()?,
+        set: args
+            .set
+            .iter()
+            .map(|p| key_value(p))
+            .collect::<Result<_>>()?,
         unset: args.unset,
     };
     let report = properties(&session, options).await?;

@@ -69,10 +69,32 @@ impl Report for ExplainReport {
         vec![
             Block::Fields(vec![
                 ("table".into(), self.table.clone()),
-                ("snapshot".into(), self.snapshot_id.map(|s| s.to_string()).unwrap_or_else(|| "none".into())),
-                ("pushed predicate".into(), self.pushed_predicate.clone().unwrap_or_else(|| "(none)".into())),
-                ("columns read".into(), self.projection.as_ref().map(|p| p.join(", ")).unwrap_or_else(|| "all".into())),
-                ("data files".into(), format!("{} of {} after pruning", self.files_scanned, self.files_total)),
+                (
+                    "snapshot".into(),
+                    self.snapshot_id
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                ),
+                (
+                    "pushed predicate".into(),
+                    self.pushed_predicate
+                        .clone()
+                        .unwrap_or_else(|| "(none)".into()),
+                ),
+                (
+                    "columns read".into(),
+                    self.projection
+                        .as_ref()
+                        .map(|p| p.join(", "))
+                        .unwrap_or_else(|| "all".into()),
+                ),
+                (
+                    "data files".into(),
+                    format!(
+                        "{} of {} after pruning",
+                        self.files_scanned, self.files_total
+                    ),
+                ),
             ]),
             Block::Title("Plan".into()),
             Block::Line(self.plan.trim_end().to_string()),
@@ -80,7 +102,13 @@ impl Report for ExplainReport {
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["table", "snapshot_id", "pushed_predicate", "files_total", "files_scanned"]);
+        let mut t = Tabular::new(&[
+            "table",
+            "snapshot_id",
+            "pushed_predicate",
+            "files_total",
+            "files_scanned",
+        ]);
         t.row(vec![
             self.table.clone(),
             self.snapshot_id.map(|s| s.to_string()).unwrap_or_default(),
@@ -109,7 +137,10 @@ pub struct ExportSource {
 
 impl Report for ExportReport {
     fn blocks(&self) -> Vec<Block> {
-        vec![Block::Line(format!("wrote {} rows to {}", self.rows, self.file))]
+        vec![Block::Line(format!(
+            "wrote {} rows to {}",
+            self.rows, self.file
+        ))]
     }
 
     fn csv(&self) -> Tabular {
@@ -120,15 +151,26 @@ impl Report for ExportReport {
 }
 
 /// Print a result, or export it with `--out`.
-pub async fn emit(result: QueryResult, out: Option<&str>, preview: usize, session: &Session, ctx: &Context) -> Result<()> {
+pub async fn emit(
+    result: QueryResult,
+    out: Option<&str>,
+    preview: usize,
+    session: &Session,
+    ctx: &Context,
+) -> Result<()> {
     let schema = result.batches.schema();
     for (table, snapshot) in &result.sources {
         match snapshot {
-            Some(id) => ctx.printer.status(&format!("reading {table} at snapshot {id}")),
+            Some(id) => ctx
+                .printer
+                .status(&format!("reading {table} at snapshot {id}")),
             None => ctx.printer.status(&format!("{table} has no snapshots yet")),
         }
     }
-    let batches: Batches = result.batches.map(|b| b.map_err(anyhow::Error::from)).boxed();
+    let batches: Batches = result
+        .batches
+        .map(|b| b.map_err(anyhow::Error::from))
+        .boxed();
     match out {
         None => {
             print(batches, schema, ctx.printer.format, preview).await?;
@@ -136,7 +178,9 @@ pub async fn emit(result: QueryResult, out: Option<&str>, preview: usize, sessio
         }
         Some(file) => {
             let format = FileFormat::from_name(file).ok_or_else(|| {
-                FloeError::usage(format!("--out {file}: the name must end in .parquet, .csv or .json"))
+                FloeError::usage(format!(
+                    "--out {file}: the name must end in .parquet, .csv or .json"
+                ))
             })?;
             let location = crate::table::storage::normalize_location(file)?;
             let (store, path) = session.stores().resolve(&location)?;
@@ -145,7 +189,14 @@ pub async fn emit(result: QueryResult, out: Option<&str>, preview: usize, sessio
             let report = ExportReport {
                 file: location,
                 rows,
-                sources: result.sources.iter().map(|(t, s)| ExportSource { table: t.clone(), snapshot_id: *s }).collect(),
+                sources: result
+                    .sources
+                    .iter()
+                    .map(|(t, s)| ExportSource {
+                        table: t.clone(),
+                        snapshot_id: *s,
+                    })
+                    .collect(),
             };
             ctx.printer.print(&report)
         }

@@ -19,17 +19,48 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 
 impl Report for RefsReport {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&["name", "type", "snapshot id", "max ref age ms", "max snapshot age ms", "min snapshots"]);
+        let mut t = Tabular::new(&[
+            "name",
+            "type",
+            "snapshot id",
+            "max ref age ms",
+            "max snapshot age ms",
+            "min snapshots",
+        ]);
         for r in &self.refs {
-            t.row(vec![r.name.clone(), r.ref_type.clone(), r.snapshot_id.to_string(), opt(&r.max_ref_age_ms), opt(&r.max_snapshot_age_ms), opt(&r.min_snapshots_to_keep)]);
+            t.row(vec![
+                r.name.clone(),
+                r.ref_type.clone(),
+                r.snapshot_id.to_string(),
+                opt(&r.max_ref_age_ms),
+                opt(&r.max_snapshot_age_ms),
+                opt(&r.min_snapshots_to_keep),
+            ]);
         }
-        vec![Block::Title(format!("Refs of {}", self.table)), Block::Table(t)]
+        vec![
+            Block::Title(format!("Refs of {}", self.table)),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["name", "type", "snapshot_id", "max_ref_age_ms", "max_snapshot_age_ms", "min_snapshots_to_keep"]);
+        let mut t = Tabular::new(&[
+            "name",
+            "type",
+            "snapshot_id",
+            "max_ref_age_ms",
+            "max_snapshot_age_ms",
+            "min_snapshots_to_keep",
+        ]);
         for r in &self.refs {
-            t.row(vec![r.name.clone(), r.ref_type.clone(), r.snapshot_id.to_string(), opt(&r.max_ref_age_ms), opt(&r.max_snapshot_age_ms), opt(&r.min_snapshots_to_keep)]);
+            t.row(vec![
+                r.name.clone(),
+                r.ref_type.clone(),
+                r.snapshot_id.to_string(),
+                opt(&r.max_ref_age_ms),
+                opt(&r.max_snapshot_age_ms),
+                opt(&r.min_snapshots_to_keep),
+            ]);
         }
         t
     }

@@ -28,7 +28,10 @@ impl Report for RegisterReport {
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["table", "metadata_location"]);
-        t.row(vec![self.table.table.clone(), self.table.metadata_location.clone().unwrap_or_default()]);
+        t.row(vec![
+            self.table.table.clone(),
+            self.table.metadata_location.clone().unwrap_or_default(),
+        ]);
         t
     }
 }

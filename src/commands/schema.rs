@@ -68,8 +68,13 @@ pub struct EvolveArgs {
 
 fn pair(text: &str, flag: &str) -> Result<(String, String)> {
     match text.split_once(':') {
-        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.trim().to_string(), b.trim().to_string())),
-        _ => Err(crate::error::FloeError::usage(format!("{flag} '{text}' should look like NAME:VALUE")).into()),
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(crate::error::FloeError::usage(format!(
+            "{flag} '{text}' should look like NAME:VALUE"
+        ))
+        .into()),
     }
 }
 
@@ -78,7 +83,12 @@ impl Report for EvolveReport {
         let mut blocks = vec![Block::Line(if self.dry_run {
             format!("would change the schema of {} (dry run):", self.table)
         } else {
-            format!("schema of {} is now {} (was {})", self.table, self.schema_id.map(|s| s.to_string()).unwrap_or_default(), self.previous_schema_id)
+            format!(
+                "schema of {} is now {} (was {})",
+                self.table,
+                self.schema_id.map(|s| s.to_string()).unwrap_or_default(),
+                self.previous_schema_id
+            )
         })];
         for c in &self.changes {
             blocks.push(Block::Line(format!("  {c}")));
@@ -98,7 +108,10 @@ impl Report for EvolveReport {
 
 async fn run_evolve(args: EvolveArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
-    let mut options = EvolveOptions { dry_run: args.dry_run, ..Default::default() };
+    let mut options = EvolveOptions {
+        dry_run: args.dry_run,
+        ..Default::default()
+    };
     for a in &args.add {
         options.adds.push(pair(a, "--add")?);
     }
@@ -120,13 +133,21 @@ async fn run_evolve(args: EvolveArgs, ctx: &Context) -> Result<()> {
         } else if let Some(other) = place.strip_prefix("before:") {
             Position::Before(other.to_string())
         } else {
-            return Err(crate::error::FloeError::usage(format!("--move '{m}': use NAME:first, NAME:after:OTHER or NAME:before:OTHER")).into());
+            return Err(crate::error::FloeError::usage(format!(
+                "--move '{m}': use NAME:first, NAME:after:OTHER or NAME:before:OTHER"
+            ))
+            .into());
         };
         options.moves.push((name, position));
     }
     options.drops = args.drop;
     options.make_optional = args.make_optional;
-    options.identifier_fields = args.identifier_fields.map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect());
+    options.identifier_fields = args.identifier_fields.map(|s| {
+        s.split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    });
     let report = evolve(&session, &table_ref(&args.table)?, options).await?;
     ctx.printer.print(&report)
 }
@@ -134,8 +155,18 @@ async fn run_evolve(args: EvolveArgs, ctx: &Context) -> Result<()> {
 fn rows(fields: &[FieldNode], depth: usize, t: &mut Tabular) {
     for f in fields {
         let name = format!("{}{}", "  ".repeat(depth), f.name);
-        let short_type = if f.children.is_empty() { f.field_type.clone() } else { f.field_type.split('<').next().unwrap_or("").to_string() };
-        t.row(vec![f.id.to_string(), name, short_type, f.required.to_string(), f.doc.clone().unwrap_or_default()]);
+        let short_type = if f.children.is_empty() {
+            f.field_type.clone()
+        } else {
+            f.field_type.split('<').next().unwrap_or("").to_string()
+        };
+        t.row(vec![
+            f.id.to_string(),
+            name,
+            short_type,
+            f.required.to_string(),
+            f.doc.clone().unwrap_or_default(),
+        ]);
         rows(&f.children, depth + 1, t);
     }
 }
@@ -161,7 +192,12 @@ impl Report for SchemaReport {
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["id", "name", "type", "required", "doc"]);
-        if let Some(s) = self.schemas.iter().find(|s| s.is_current).or(self.schemas.last()) {
+        if let Some(s) = self
+            .schemas
+            .iter()
+            .find(|s| s.is_current)
+            .or(self.schemas.last())
+        {
             rows(&s.fields, 0, &mut t);
         }
         t
@@ -172,7 +208,9 @@ pub async fn run(args: SchemaArgs, ctx: &Context) -> Result<()> {
     if let Some(SchemaAction::Evolve(evolve_args)) = args.action {
         return run_evolve(evolve_args, ctx).await;
     }
-    let table = args.table.ok_or_else(|| crate::error::FloeError::usage("a table is required: floe schema TABLE [--history]"))?;
+    let table = args.table.ok_or_else(|| {
+        crate::error::FloeError::usage("a table is required: floe schema TABLE [--history]")
+    })?;
     let session = ctx.session()?;
     let report = schema(&session, &table_ref(&table)?, args.history).await?;
     ctx.printer.print(&report)

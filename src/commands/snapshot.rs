@@ -20,7 +20,12 @@ impl Report for SnapshotDetail {
         let s = &self.snapshot;
         let mut fields = vec![
             ("snapshot id".into(), s.snapshot_id.to_string()),
-            ("parent".into(), s.parent_snapshot_id.map(|p| p.to_string()).unwrap_or_else(|| "none".into())),
+            (
+                "parent".into(),
+                s.parent_snapshot_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "none".into()),
+            ),
             ("sequence number".into(), s.sequence_number.to_string()),
             ("time".into(), s.timestamp.clone()),
             ("operation".into(), s.operation.clone()),
@@ -28,7 +33,9 @@ impl Report for SnapshotDetail {
             ("manifest list".into(), s.manifest_list.clone()),
         ];
         fields.extend(s.summary.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let mut manifests = Tabular::new(&["manifest", "content", "spec", "added", "existing", "deleted"]);
+        let mut manifests = Tabular::new(&[
+            "manifest", "content", "spec", "added", "existing", "deleted",
+        ]);
         for m in &self.manifests {
             manifests.row(vec![
                 m.path.rsplit('/').next().unwrap_or(&m.path).to_string(),
@@ -48,9 +55,23 @@ impl Report for SnapshotDetail {
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["path", "content", "partition_spec_id", "added_files", "existing_files", "deleted_files"]);
+        let mut t = Tabular::new(&[
+            "path",
+            "content",
+            "partition_spec_id",
+            "added_files",
+            "existing_files",
+            "deleted_files",
+        ]);
         for m in &self.manifests {
-            t.row(vec![m.path.clone(), m.content.clone(), m.partition_spec_id.to_string(), m.added_files.to_string(), m.existing_files.to_string(), m.deleted_files.to_string()]);
+            t.row(vec![
+                m.path.clone(),
+                m.content.clone(),
+                m.partition_spec_id.to_string(),
+                m.added_files.to_string(),
+                m.existing_files.to_string(),
+                m.deleted_files.to_string(),
+            ]);
         }
         t
     }

@@ -15,30 +15,65 @@ pub struct SnapshotsArgs {
 
 impl Report for SnapshotsReport {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&["", "snapshot id", "time", "operation", "parent", "+records", "+files", "total records"]);
+        let mut t = Tabular::new(&[
+            "",
+            "snapshot id",
+            "time",
+            "operation",
+            "parent",
+            "+records",
+            "+files",
+            "total records",
+        ]);
         for s in &self.snapshots {
             let get = |k: &str| s.snapshot.summary.get(k).cloned().unwrap_or_default();
             t.row(vec![
-                if s.is_current { "*".into() } else { String::new() },
+                if s.is_current {
+                    "*".into()
+                } else {
+                    String::new()
+                },
                 s.snapshot.snapshot_id.to_string(),
                 s.snapshot.timestamp.clone(),
                 s.snapshot.operation.clone(),
-                s.snapshot.parent_snapshot_id.map(|p| p.to_string()).unwrap_or_default(),
+                s.snapshot
+                    .parent_snapshot_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
                 get("added-records"),
                 get("added-data-files"),
                 get("total-records"),
             ]);
         }
-        vec![Block::Title(format!("Snapshots of {} ({})", self.table, self.snapshots.len())), Block::Table(t)]
+        vec![
+            Block::Title(format!(
+                "Snapshots of {} ({})",
+                self.table,
+                self.snapshots.len()
+            )),
+            Block::Table(t),
+        ]
     }
 
     fn csv(&self) -> Tabular {
-        let mut t = Tabular::new(&["snapshot_id", "parent_snapshot_id", "sequence_number", "timestamp_ms", "operation", "is_current", "added_records", "total_records"]);
+        let mut t = Tabular::new(&[
+            "snapshot_id",
+            "parent_snapshot_id",
+            "sequence_number",
+            "timestamp_ms",
+            "operation",
+            "is_current",
+            "added_records",
+            "total_records",
+        ]);
         for s in &self.snapshots {
             let get = |k: &str| s.snapshot.summary.get(k).cloned().unwrap_or_default();
             t.row(vec![
                 s.snapshot.snapshot_id.to_string(),
-                s.snapshot.parent_snapshot_id.map(|p| p.to_string()).unwrap_or_default(),
+                s.snapshot
+                    .parent_snapshot_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
                 s.snapshot.sequence_number.to_string(),
                 s.snapshot.timestamp_ms.to_string(),
                 s.snapshot.operation.clone(),

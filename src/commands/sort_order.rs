@@ -33,14 +33,22 @@ impl Report for SortOrderReport {
             .fields
             .iter()
             .map(|f| {
-                let e = if f.transform == "identity" { f.source.clone() } else { format!("{}({})", f.transform, f.source) };
+                let e = if f.transform == "identity" {
+                    f.source.clone()
+                } else {
+                    format!("{}({})", f.transform, f.source)
+                };
                 format!("{e} {} {}", f.direction, f.null_order)
             })
             .collect();
         vec![Block::Line(format!(
             "sort order of {} is now {} (id {}, was {})",
             self.table,
-            if fields.is_empty() { "unsorted".to_string() } else { fields.join(", ") },
+            if fields.is_empty() {
+                "unsorted".to_string()
+            } else {
+                fields.join(", ")
+            },
             self.sort_order.order_id,
             self.previous_order_id
         ))]
@@ -49,7 +57,12 @@ impl Report for SortOrderReport {
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["source", "transform", "direction", "null_order"]);
         for f in &self.sort_order.fields {
-            t.row(vec![f.source.clone(), f.transform.clone(), f.direction.clone(), f.null_order.clone()]);
+            t.row(vec![
+                f.source.clone(),
+                f.transform.clone(),
+                f.direction.clone(),
+                f.null_order.clone(),
+            ]);
         }
         t
     }

@@ -31,7 +31,11 @@ pub struct Conformer {
 }
 
 fn names_list(names: &[String]) -> String {
-    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn strip_dictionary(t: &DataType) -> &DataType {
@@ -58,7 +62,9 @@ fn is_safe_cast(from: &DataType, to: &DataType) -> bool {
         (Binary | LargeBinary | BinaryView | FixedSizeBinary(_), Binary | LargeBinary) => true,
         (Date32 | Date64, Date32) => true,
         // Nanosecond timestamps (pandas' default) are kept at microseconds, as Iceberg v2 stores.
-        (Timestamp(_, tz1), Timestamp(TimeUnit::Microsecond, tz2)) => tz1.is_some() == tz2.is_some(),
+        (Timestamp(_, tz1), Timestamp(TimeUnit::Microsecond, tz2)) => {
+            tz1.is_some() == tz2.is_some()
+        }
         (Time32(_) | Time64(_), Time64(TimeUnit::Microsecond)) => true,
         (List(_) | LargeList(_), List(_) | LargeList(_))
         | (Struct(_), Struct(_))
@@ -76,10 +82,11 @@ impl Conformer {
     pub fn new(target: SchemaRef, input: &ArrowSchema, file: &InputFile) -> Result<Self> {
         let input_names: Vec<String> = input.fields().iter().map(|f| f.name().clone()).collect();
         let find = |name: &str| {
-            input_names
-                .iter()
-                .position(|n| n == name)
-                .or_else(|| input_names.iter().position(|n| n.eq_ignore_ascii_case(name)))
+            input_names.iter().position(|n| n == name).or_else(|| {
+                input_names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(name))
+            })
         };
         let mut sources = vec![];
         let mut missing_required = vec![];
@@ -107,10 +114,16 @@ impl Conformer {
         if !unknown.is_empty() || !missing_required.is_empty() {
             let mut parts = vec![];
             if !missing_required.is_empty() {
-                parts.push(format!("missing required column(s) {}", names_list(&missing_required)));
+                parts.push(format!(
+                    "missing required column(s) {}",
+                    names_list(&missing_required)
+                ));
             }
             if !unknown.is_empty() {
-                parts.push(format!("column(s) {} not in the table", names_list(&unknown)));
+                parts.push(format!(
+                    "column(s) {} not in the table",
+                    names_list(&unknown)
+                ));
             }
             let mut err = FloeError::invalid(format!(
                 "{} does not match the table schema: {}",
@@ -118,7 +131,8 @@ impl Conformer {
                 parts.join("; ")
             ));
             if !unknown.is_empty() {
-                let table_names: Vec<String> = target.fields().iter().map(|f| f.name().clone()).collect();
+                let table_names: Vec<String> =
+                    target.fields().iter().map(|f| f.name().clone()).collect();
                 err = err.with_hint(format!(
                     "the table's columns are {}; add new columns with schema evolution first",
                     names_list(&table_names)
@@ -144,7 +158,12 @@ impl Conformer {
                 }
             }
         }
-        Ok(Conformer { target, sources, location: file.location.clone(), format: file.format })
+        Ok(Conformer {
+            target,
+            sources,
+            location: file.location.clone(),
+            format: file.format,
+        })
     }
 
     /// Where a row is, in the words a user can find it with.
@@ -165,7 +184,9 @@ impl Conformer {
         for (field, source) in self.target.fields().iter().zip(&self.sources) {
             let column = match source {
                 Source::Nulls => new_null_array(field.data_type(), rows),
-                Source::Input(i) => self.convert(batch.column(*i), field.name(), field.data_type(), first_row)?,
+                Source::Input(i) => {
+                    self.convert(batch.column(*i), field.name(), field.data_type(), first_row)?
+                }
             };
             if !field.is_nullable() && column.null_count() > 0 {
                 let row = (0..rows).find(|r| column.is_null(*r)).unwrap_or(0) as u64;
@@ -180,26 +201,43 @@ impl Conformer {
             columns.push(column);
         }
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        Ok(RecordBatch::try_new_with_options(self.target.clone(), columns, &options)?)
+        Ok(RecordBatch::try_new_with_options(
+            self.target.clone(),
+            columns,
+            &options,
+        )?)
     }
 
-    fn convert(&self, array: &ArrayRef, name: &str, to: &DataType, first_row: u64) -> Result<ArrayRef> {
+    fn convert(
+        &self,
+        array: &ArrayRef,
+        name: &str,
+        to: &DataType,
+        first_row: u64,
+    ) -> Result<ArrayRef> {
         if array.data_type() == to {
             return Ok(array.clone());
         }
-        let strict = CastOptions { safe: false, format_options: FormatOptions::default() };
+        let strict = CastOptions {
+            safe: false,
+            format_options: FormatOptions::default(),
+        };
         match cast_with_options(array, to, &strict) {
             Ok(converted) => Ok(converted),
             Err(cast_error) => {
                 // Find the first value that does not convert, to name it.
-                let lenient = CastOptions { safe: true, format_options: FormatOptions::default() };
+                let lenient = CastOptions {
+                    safe: true,
+                    format_options: FormatOptions::default(),
+                };
                 let converted = cast_with_options(array, to, &lenient);
-                let bad_row = converted.ok().and_then(|c| {
-                    (0..array.len()).find(|r| !array.is_null(*r) && c.is_null(*r))
-                });
+                let bad_row = converted
+                    .ok()
+                    .and_then(|c| (0..array.len()).find(|r| !array.is_null(*r) && c.is_null(*r)));
                 match bad_row {
                     Some(row) => {
-                        let formatter = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
+                        let formatter =
+                            ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
                         let value = formatter.value(row).to_string();
                         Err(FloeError::invalid(format!(
                             "{}: {}: column '{name}': cannot read '{value}' as {}",
@@ -263,8 +301,14 @@ mod tests {
         assert!(is_safe_cast(&DataType::Int32, &DataType::Int64));
         assert!(!is_safe_cast(&DataType::Int64, &DataType::Int32));
         assert!(!is_safe_cast(&DataType::Utf8, &DataType::Int64));
-        assert!(is_safe_cast(&DataType::Decimal128(10, 2), &DataType::Decimal128(12, 2)));
-        assert!(!is_safe_cast(&DataType::Decimal128(10, 2), &DataType::Decimal128(12, 3)));
+        assert!(is_safe_cast(
+            &DataType::Decimal128(10, 2),
+            &DataType::Decimal128(12, 2)
+        ));
+        assert!(!is_safe_cast(
+            &DataType::Decimal128(10, 2),
+            &DataType::Decimal128(12, 3)
+        ));
         assert!(is_safe_cast(
             &DataType::Timestamp(TimeUnit::Nanosecond, None),
             &DataType::Timestamp(TimeUnit::Microsecond, None)

@@ -18,14 +18,23 @@ pub async fn infer_schema(file: &InputFile, stores: &Stores) -> Result<Schema> {
         normalized = refine_text_types(normalized, file, stores).await?;
     }
     iceberg::arrow::arrow_schema_to_schema_auto_assign_ids(&normalized).map_err(|e| {
-        FloeError::invalid(format!("cannot derive an Iceberg schema from {}: {}", file.location, e.message())).into()
+        FloeError::invalid(format!(
+            "cannot derive an Iceberg schema from {}: {}",
+            file.location,
+            e.message()
+        ))
+        .into()
     })
 }
 
 /// Types arrow's text inference leaves open, settled from sampled values: timestamps written
 /// with a zone (`...Z`, `+02:00`) are instants (`timestamptz`, as Spark and PyIceberg type
 /// them), and JSON strings that are all timestamps or dates become those types.
-async fn refine_text_types(schema: ArrowSchema, file: &InputFile, stores: &Stores) -> Result<ArrowSchema> {
+async fn refine_text_types(
+    schema: ArrowSchema,
+    file: &InputFile,
+    stores: &Stores,
+) -> Result<ArrowSchema> {
     let candidates: Vec<String> = schema
         .fields()
         .iter()
@@ -37,7 +46,9 @@ async fn refine_text_types(schema: ArrowSchema, file: &InputFile, stores: &Store
     }
     let samples = read::text_samples(file, stores, &candidates, 1000).await?;
     let all = |name: &str, test: &dyn Fn(&str) -> bool| {
-        samples.get(name).is_some_and(|values| !values.is_empty() && values.iter().all(|v| test(v)))
+        samples
+            .get(name)
+            .is_some_and(|values| !values.is_empty() && values.iter().all(|v| test(v)))
     };
     let micros = TimeUnit::Microsecond;
     let fields: Vec<Field> = schema
@@ -46,12 +57,20 @@ async fn refine_text_types(schema: ArrowSchema, file: &InputFile, stores: &Store
         .map(|f| {
             let name = f.name();
             let refined = match f.data_type() {
-                DataType::Timestamp(_, None) if all(name, &has_zone) => Some(DataType::Timestamp(micros, Some(Arc::from("UTC")))),
+                DataType::Timestamp(_, None) if all(name, &has_zone) => {
+                    Some(DataType::Timestamp(micros, Some(Arc::from("UTC"))))
+                }
                 DataType::Utf8 if all(name, &|v| has_zone(v) && is_timestamp(v)) => {
                     Some(DataType::Timestamp(micros, Some(Arc::from("UTC"))))
                 }
-                DataType::Utf8 if all(name, &is_timestamp) => Some(DataType::Timestamp(micros, None)),
-                DataType::Utf8 if all(name, &|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()) => {
+                DataType::Utf8 if all(name, &is_timestamp) => {
+                    Some(DataType::Timestamp(micros, None))
+                }
+                DataType::Utf8
+                    if all(name, &|v| {
+                        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+                    }) =>
+                {
                     Some(DataType::Date32)
                 }
                 _ => None,
@@ -79,27 +98,44 @@ fn has_zone(value: &str) -> bool {
         return true;
     }
     // A trailing +hh:mm, -hh:mm, +hhmm or +hh after the time part.
-    let tail: String = v.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = v
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let sign = tail.rfind(['+', '-']);
     match sign {
         Some(i) => {
             let offset = &tail[i + 1..];
             let digits: String = offset.chars().filter(|c| *c != ':').collect();
-            (digits.len() == 2 || digits.len() == 4) && digits.chars().all(|c| c.is_ascii_digit()) && v.contains(['T', ' '])
+            (digits.len() == 2 || digits.len() == 4)
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && v.contains(['T', ' '])
         }
         None => false,
     }
 }
 
 fn normalize_schema(schema: &ArrowSchema) -> Result<ArrowSchema> {
-    let fields: Vec<Field> = schema.fields().iter().map(|f| normalize_field(f)).collect::<Result<_>>()?;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| normalize_field(f))
+        .collect::<Result<_>>()?;
     Ok(ArrowSchema::new(fields))
 }
 
 /// Strip foreign field ids (fresh ones are assigned) and map Arrow types Iceberg has no
 /// direct twin for onto the nearest Iceberg type.
 fn normalize_field(field: &Field) -> Result<Field> {
-    Ok(Field::new(field.name(), normalize_type(field.data_type(), field.name())?, field.is_nullable()))
+    Ok(Field::new(
+        field.name(),
+        normalize_type(field.data_type(), field.name())?,
+        field.is_nullable(),
+    ))
 }
 
 fn normalize_type(t: &DataType, name: &str) -> Result<DataType> {

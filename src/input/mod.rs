@@ -73,14 +73,20 @@ fn resolve_format(location: &str, choice: FormatChoice) -> Result<Format> {
         return Ok(f);
     }
     format_from_name(location).ok_or_else(|| {
-        FloeError::usage(format!("cannot tell the format of {location} from its name"))
-            .with_hint("pass --format parquet|csv|json")
-            .into()
+        FloeError::usage(format!(
+            "cannot tell the format of {location} from its name"
+        ))
+        .with_hint("pass --format parquet|csv|json")
+        .into()
     })
 }
 
 /// Expand paths, globs and directories into input files, in a stable order.
-pub async fn expand(args: &[String], choice: FormatChoice, stores: &Stores) -> Result<Vec<InputFile>> {
+pub async fn expand(
+    args: &[String],
+    choice: FormatChoice,
+    stores: &Stores,
+) -> Result<Vec<InputFile>> {
     let mut out: Vec<InputFile> = vec![];
     for arg in args {
         let before = out.len();
@@ -94,7 +100,11 @@ pub async fn expand(args: &[String], choice: FormatChoice, stores: &Stores) -> R
                     if path.is_file() {
                         let location = path.to_string_lossy().to_string();
                         let size = path.metadata()?.len();
-                        out.push(InputFile { format: resolve_format(&location, choice)?, location, size_bytes: size });
+                        out.push(InputFile {
+                            format: resolve_format(&location, choice)?,
+                            location,
+                            size_bytes: size,
+                        });
                     }
                 }
             } else {
@@ -112,13 +122,23 @@ pub async fn expand(args: &[String], choice: FormatChoice, stores: &Stores) -> R
                             },
                         };
                         let size = std::fs::metadata(&location)?.len();
-                        out.push(InputFile { location, format, size_bytes: size });
+                        out.push(InputFile {
+                            location,
+                            format,
+                            size_bytes: size,
+                        });
                     }
                 } else if path.is_file() {
                     let size = path.metadata()?.len();
-                    out.push(InputFile { format: resolve_format(&local, choice)?, location: local, size_bytes: size });
+                    out.push(InputFile {
+                        format: resolve_format(&local, choice)?,
+                        location: local,
+                        size_bytes: size,
+                    });
                 } else {
-                    return Err(FloeError::not_found(format!("input file {arg} does not exist")).into());
+                    return Err(
+                        FloeError::not_found(format!("input file {arg} does not exist")).into(),
+                    );
                 }
             }
         } else {
@@ -141,7 +161,11 @@ pub async fn expand(args: &[String], choice: FormatChoice, stores: &Stores) -> R
                 }
             } else if stores.exists(&location).await? {
                 let size = stores.size(&location).await?;
-                out.push(InputFile { format: resolve_format(&location, choice)?, location, size_bytes: size });
+                out.push(InputFile {
+                    format: resolve_format(&location, choice)?,
+                    location,
+                    size_bytes: size,
+                });
             } else {
                 let mut listed = stores.list(&location).await?;
                 listed.sort_by(|a, b| a.location.cmp(&b.location));
@@ -149,11 +173,18 @@ pub async fn expand(args: &[String], choice: FormatChoice, stores: &Stores) -> R
                     return Err(FloeError::not_found(format!("input {arg} does not exist")).into());
                 }
                 for object in listed {
-                    let format = match choice.fixed().or_else(|| format_from_name(&object.location)) {
+                    let format = match choice
+                        .fixed()
+                        .or_else(|| format_from_name(&object.location))
+                    {
                         Some(f) => f,
                         None => continue,
                     };
-                    out.push(InputFile { location: object.location, format, size_bytes: object.size_bytes });
+                    out.push(InputFile {
+                        location: object.location,
+                        format,
+                        size_bytes: object.size_bytes,
+                    });
                 }
             }
         }

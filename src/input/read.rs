@@ -31,13 +31,19 @@ pub struct RawBatch {
 }
 
 fn not_parquet(file: &InputFile, e: impl std::fmt::Display) -> anyhow::Error {
-    FloeError::invalid(format!("{} is not a readable Parquet file: {e}", file.location))
-        .with_hint("check that the file is complete, or pass the right --format")
-        .into()
+    FloeError::invalid(format!(
+        "{} is not a readable Parquet file: {e}",
+        file.location
+    ))
+    .with_hint("check that the file is complete, or pass the right --format")
+    .into()
 }
 
 /// The raw bytes of a file as a stream of chunks.
-async fn byte_stream(file: &InputFile, stores: &Stores) -> Result<BoxStream<'static, Result<Bytes>>> {
+async fn byte_stream(
+    file: &InputFile,
+    stores: &Stores,
+) -> Result<BoxStream<'static, Result<Bytes>>> {
     if is_local(&file.location) {
         let f = tokio::fs::File::open(&file.location)
             .await
@@ -50,7 +56,10 @@ async fn byte_stream(file: &InputFile, stores: &Stores) -> Result<BoxStream<'sta
                 let mut buf = vec![0u8; LOCAL_CHUNK_BYTES];
                 let mut filled = 0;
                 while filled < buf.len() {
-                    let n = f.read(&mut buf[filled..]).await.with_context(|| format!("cannot read {location}"))?;
+                    let n = f
+                        .read(&mut buf[filled..])
+                        .await
+                        .with_context(|| format!("cannot read {location}"))?;
                     if n == 0 {
                         break;
                     }
@@ -89,8 +98,14 @@ async fn head_bytes(file: &InputFile, stores: &Stores) -> Result<Bytes> {
 }
 
 fn csv_format(file: &InputFile) -> arrow::csv::reader::Format {
-    let delimiter = if file.location.to_ascii_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
-    arrow::csv::reader::Format::default().with_header(true).with_delimiter(delimiter)
+    let delimiter = if file.location.to_ascii_lowercase().ends_with(".tsv") {
+        b'\t'
+    } else {
+        b','
+    };
+    arrow::csv::reader::Format::default()
+        .with_header(true)
+        .with_delimiter(delimiter)
 }
 
 /// The Arrow schema a file carries (Parquet) or suggests (CSV/JSON, inferred from its start).
@@ -99,23 +114,37 @@ pub async fn file_schema(file: &InputFile, stores: &Stores) -> Result<ArrowSchem
         Format::Parquet => {
             let (store, path) = stores.resolve(&file.location)?;
             let reader = ParquetObjectReader::new(store, path).with_file_size(file.size_bytes);
-            let builder = ParquetRecordBatchStreamBuilder::new(reader).await.map_err(|e| not_parquet(file, e))?;
+            let builder = ParquetRecordBatchStreamBuilder::new(reader)
+                .await
+                .map_err(|e| not_parquet(file, e))?;
             Ok(builder.schema().as_ref().clone())
         }
         Format::Csv => {
             let head = head_bytes(file, stores).await?;
             if head.is_empty() {
-                return Err(FloeError::invalid(format!("{} is empty (a CSV file needs a header line)", file.location)).into());
+                return Err(FloeError::invalid(format!(
+                    "{} is empty (a CSV file needs a header line)",
+                    file.location
+                ))
+                .into());
             }
             let (schema, _) = csv_format(file)
                 .infer_schema(Cursor::new(head), Some(1000))
-                .map_err(|e| FloeError::invalid(format!("{}: cannot read CSV header: {e}", file.location)))?;
+                .map_err(|e| {
+                    FloeError::invalid(format!("{}: cannot read CSV header: {e}", file.location))
+                })?;
             Ok(schema)
         }
         Format::Json => {
             let head = head_bytes(file, stores).await?;
-            let (schema, _) = arrow::json::reader::infer_json_schema(Cursor::new(head.clone()), Some(1000))
-                .map_err(|e| FloeError::invalid(format!("{}: not newline-delimited JSON: {e}", file.location)))?;
+            let (schema, _) =
+                arrow::json::reader::infer_json_schema(Cursor::new(head.clone()), Some(1000))
+                    .map_err(|e| {
+                        FloeError::invalid(format!(
+                            "{}: not newline-delimited JSON: {e}",
+                            file.location
+                        ))
+                    })?;
             Ok(in_key_order(schema, &head))
         }
     }
@@ -127,7 +156,9 @@ pub async fn csv_header(file: &InputFile, stores: &Stores) -> Result<Vec<String>
     let first_line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
     let (schema, _) = csv_format(file)
         .infer_schema(Cursor::new(first_line.to_vec()), Some(0))
-        .map_err(|e| FloeError::invalid(format!("{}: cannot read CSV header: {e}", file.location)))?;
+        .map_err(|e| {
+            FloeError::invalid(format!("{}: cannot read CSV header: {e}", file.location))
+        })?;
     Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
 }
 
@@ -166,7 +197,9 @@ async fn parquet_stream(
 ) -> Result<BoxStream<'static, Result<RawBatch>>> {
     let (store, path) = stores.resolve(&file.location)?;
     let reader = ParquetObjectReader::new(store, path).with_file_size(file.size_bytes);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader).await.map_err(|e| not_parquet(file, e))?;
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| not_parquet(file, e))?;
     let total_rows = builder.metadata().file_metadata().num_rows().max(1) as u64;
     // Every column is read: `Conformer` has already refused files with columns the table lacks.
     let stream = builder
@@ -179,7 +212,9 @@ async fn parquet_stream(
     Ok(stream
         .map(move |r| {
             let batch = r.map_err(|e| {
-                anyhow::Error::new(FloeError::invalid(format!("{location}: cannot read Parquet data: {e}")))
+                anyhow::Error::new(FloeError::invalid(format!(
+                    "{location}: cannot read Parquet data: {e}"
+                )))
             })?;
             let first_row = row;
             row += batch.num_rows() as u64;
@@ -249,7 +284,10 @@ async fn text_stream(
                     None => s.done = true,
                 }
             }
-            let consumed = s.decoder.decode(&s.pending).map_err(|e| decode_error(&s, e))?;
+            let consumed = s
+                .decoder
+                .decode(&s.pending)
+                .map_err(|e| decode_error(&s, e))?;
             let _ = s.pending.split_to(consumed);
             // The decoder stops when a batch is full or the input runs out.
             if !s.pending.is_empty() || s.done {
@@ -280,7 +318,10 @@ fn decode_error(s: &TextState, e: arrow::error::ArrowError) -> anyhow::Error {
 /// An all-string, all-nullable schema with these column names (how CSV is first read).
 pub fn string_schema(names: &[String]) -> SchemaRef {
     Arc::new(ArrowSchema::new(
-        names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>(),
+        names
+            .iter()
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -308,14 +349,20 @@ pub async fn text_samples(
                 for column in columns {
                     if let Some(array) = batch.column_by_name(column) {
                         let strings = arrow::array::AsArray::as_string::<i32>(array.as_ref());
-                        out.get_mut(column).expect("column").extend(strings.iter().flatten().map(str::to_string));
+                        out.get_mut(column)
+                            .expect("column")
+                            .extend(strings.iter().flatten().map(str::to_string));
                     }
                 }
             }
         }
         Format::Json => {
             for line in head.split(|b| *b == b'\n').take(max_rows) {
-                let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
+                let Ok(serde_json::Value::Object(obj)) =
+                    serde_json::from_slice::<serde_json::Value>(line)
+                else {
+                    continue;
+                };
                 for column in columns {
                     if let Some(serde_json::Value::String(v)) = obj.get(column) {
                         out.get_mut(column).expect("column").push(v.clone());
@@ -331,7 +378,9 @@ pub async fn text_samples(
 fn in_key_order(schema: ArrowSchema, head: &[u8]) -> ArrowSchema {
     let mut order: Vec<String> = vec![];
     for line in head.split(|b| *b == b'\n').take(1000) {
-        if let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(line) {
+        if let Ok(serde_json::Value::Object(obj)) =
+            serde_json::from_slice::<serde_json::Value>(line)
+        {
             for key in obj.keys() {
                 if !order.contains(key) {
                     order.push(key.clone());

@@ -47,7 +47,12 @@ async fn resolve_schema(source: &SchemaSource, session: &Session) -> Result<Sche
     match source {
         SchemaSource::File(path) => schema_file::load(path),
         SchemaSource::Like(location) => {
-            let files = input::expand(std::slice::from_ref(location), FormatChoice::Auto, session.stores()).await?;
+            let files = input::expand(
+                std::slice::from_ref(location),
+                FormatChoice::Auto,
+                session.stores(),
+            )
+            .await?;
             let first = files.first().expect("expand returns at least one file");
             input::infer::infer_schema(first, session.stores()).await
         }
@@ -66,7 +71,10 @@ pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateR
     }
     if let Some(v) = properties.get("format-version") {
         if v != "2" && v != "1" {
-            return Err(FloeError::usage(format!("format-version {v} is not supported for new tables (use 1 or 2)")).into());
+            return Err(FloeError::usage(format!(
+                "format-version {v} is not supported for new tables (use 1 or 2)"
+            ))
+            .into());
         }
     }
     let format_version = match properties.remove("format-version").as_deref() {
@@ -81,10 +89,16 @@ pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateR
         format_version,
     };
     match target.create(definition).await {
-        Ok(table) => Ok(CreateReport { created: true, table: describe_for(&table, &target.display) }),
+        Ok(table) => Ok(CreateReport {
+            created: true,
+            table: describe_for(&table, &target.display),
+        }),
         Err(err) if options.if_not_exists && kind_of(&err) == ErrorKind::AlreadyExists => {
             let table = target.load().await?;
-            Ok(CreateReport { created: false, table: describe_for(&table, &target.display) })
+            Ok(CreateReport {
+                created: false,
+                table: describe_for(&table, &target.display),
+            })
         }
         Err(err) => Err(err),
     }

@@ -115,14 +115,26 @@ pub fn snapshot_info(snapshot: &Snapshot) -> SnapshotInfo {
         operation: snapshot.summary().operation.as_str().to_string(),
         manifest_list: snapshot.manifest_list().to_string(),
         schema_id: snapshot.schema_id(),
-        summary: snapshot.summary().additional_properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        summary: snapshot
+            .summary()
+            .additional_properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 
 pub fn totals_of(snapshot: Option<&Snapshot>) -> Totals {
-    let Some(snapshot) = snapshot else { return Totals::default() };
+    let Some(snapshot) = snapshot else {
+        return Totals::default();
+    };
     let props = &snapshot.summary().additional_properties;
-    let get = |k: &str| props.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let get = |k: &str| {
+        props
+            .get(k)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     Totals {
         records: get("total-records"),
         data_files: get("total-data-files"),
@@ -180,7 +192,11 @@ pub fn describe_table(table: &Table) -> TableDescription {
                 })
                 .collect(),
         },
-        properties: metadata.properties().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        properties: metadata
+            .properties()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         current_snapshot: current.map(|s| snapshot_info(s)),
         snapshot_count: metadata.snapshots().count(),
         totals: totals_of(current.map(|s| s.as_ref())),

@@ -62,7 +62,9 @@ fn ancestors(metadata: &TableMetadata, id: i64) -> Vec<i64> {
             break;
         }
         out.push(current);
-        next = metadata.snapshot_by_id(current).and_then(|s| s.parent_snapshot_id());
+        next = metadata
+            .snapshot_by_id(current)
+            .and_then(|s| s.parent_snapshot_id());
     }
     out
 }
@@ -94,7 +96,11 @@ async fn live_files(table: &Table, snapshot: &SnapshotRef) -> Result<BTreeMap<St
 }
 
 fn schema_change(metadata: &TableMetadata, from: &SnapshotRef, to: &SnapshotRef) -> SchemaChange {
-    let schema_of = |s: &SnapshotRef| s.schema_id().and_then(|id| metadata.schema_by_id(id)).cloned();
+    let schema_of = |s: &SnapshotRef| {
+        s.schema_id()
+            .and_then(|id| metadata.schema_by_id(id))
+            .cloned()
+    };
     let (a, b) = (schema_of(from), schema_of(to));
     let mut change = SchemaChange {
         from_schema_id: from.schema_id(),
@@ -107,10 +113,15 @@ fn schema_change(metadata: &TableMetadata, from: &SnapshotRef, to: &SnapshotRef)
         if a.schema_id() != b.schema_id() {
             for field in b.as_struct().fields() {
                 match a.field_by_id(field.id) {
-                    None => change.added_columns.push(format!("{} {}", field.name, field.field_type)),
-                    Some(old) if old.name != field.name || old.field_type != field.field_type => change
-                        .changed_columns
-                        .push(format!("{} {} -> {} {}", old.name, old.field_type, field.name, field.field_type)),
+                    None => change
+                        .added_columns
+                        .push(format!("{} {}", field.name, field.field_type)),
+                    Some(old) if old.name != field.name || old.field_type != field.field_type => {
+                        change.changed_columns.push(format!(
+                            "{} {} -> {} {}",
+                            old.name, old.field_type, field.name, field.field_type
+                        ))
+                    }
                     _ => {}
                 }
             }
@@ -127,28 +138,64 @@ fn schema_change(metadata: &TableMetadata, from: &SnapshotRef, to: &SnapshotRef)
 fn snapshot<'a>(table: &'a Table, display: &str, version: &Version) -> Result<&'a SnapshotRef> {
     let id = resolve_snapshot(table, display, version)?
         .ok_or_else(|| FloeError::not_found(format!("table {display} has no snapshots")))?;
-    Ok(table.metadata().snapshot_by_id(id).expect("resolved snapshot exists"))
+    Ok(table
+        .metadata()
+        .snapshot_by_id(id)
+        .expect("resolved snapshot exists"))
 }
 
-pub async fn diff(session: &Session, table: &TableRef, from: &Version, to: &Version) -> Result<DiffReport> {
+pub async fn diff(
+    session: &Session,
+    table: &TableRef,
+    from: &Version,
+    to: &Version,
+) -> Result<DiffReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
-    let (a, b) = (snapshot(&loaded, &target.display, from)?, snapshot(&loaded, &target.display, to)?);
-    let (a_line, b_line) = (ancestors(metadata, a.snapshot_id()), ancestors(metadata, b.snapshot_id()));
+    let (a, b) = (
+        snapshot(&loaded, &target.display, from)?,
+        snapshot(&loaded, &target.display, to)?,
+    );
+    let (a_line, b_line) = (
+        ancestors(metadata, a.snapshot_id()),
+        ancestors(metadata, b.snapshot_id()),
+    );
     let (relationship, common) = if b_line.contains(&a.snapshot_id()) {
         ("forward", Some(a.snapshot_id()))
     } else if a_line.contains(&b.snapshot_id()) {
         ("backward", Some(b.snapshot_id()))
     } else {
         let a_set: HashSet<i64> = a_line.iter().copied().collect();
-        ("diverged", b_line.iter().copied().find(|id| a_set.contains(id)))
+        (
+            "diverged",
+            b_line.iter().copied().find(|id| a_set.contains(id)),
+        )
     };
     let (a_files, b_files) = (live_files(&loaded, a).await?, live_files(&loaded, b).await?);
-    let files_added: Vec<DiffFile> = b_files.iter().filter(|(p, _)| !a_files.contains_key(*p)).map(|(_, f)| f.clone()).collect();
-    let files_removed: Vec<DiffFile> = a_files.iter().filter(|(p, _)| !b_files.contains_key(*p)).map(|(_, f)| f.clone()).collect();
-    let count = |files: &[DiffFile], data: bool| files.iter().filter(|f| (f.content == "data") == data).count();
-    let records = |files: &[DiffFile]| files.iter().filter(|f| f.content == "data").map(|f| f.record_count).sum::<u64>();
+    let files_added: Vec<DiffFile> = b_files
+        .iter()
+        .filter(|(p, _)| !a_files.contains_key(*p))
+        .map(|(_, f)| f.clone())
+        .collect();
+    let files_removed: Vec<DiffFile> = a_files
+        .iter()
+        .filter(|(p, _)| !b_files.contains_key(*p))
+        .map(|(_, f)| f.clone())
+        .collect();
+    let count = |files: &[DiffFile], data: bool| {
+        files
+            .iter()
+            .filter(|f| (f.content == "data") == data)
+            .count()
+    };
+    let records = |files: &[DiffFile]| {
+        files
+            .iter()
+            .filter(|f| f.content == "data")
+            .map(|f| f.record_count)
+            .sum::<u64>()
+    };
     let specs = |files: &BTreeMap<String, DiffFile>| {
         let mut ids: Vec<i32> = files.values().map(|f| f.partition_spec_id).collect();
         ids.sort();
@@ -177,10 +224,18 @@ pub async fn diff(session: &Session, table: &TableRef, from: &Version, to: &Vers
 
 /// The rows that differ: `TO EXCEPT ALL FROM` as `added`, `FROM EXCEPT ALL TO` as `removed`,
 /// in a `_change` column ahead of the table's columns.
-pub async fn diff_rows(session: &Session, table: &TableRef, from: &Version, to: &Version) -> Result<QueryResult> {
+pub async fn diff_rows(
+    session: &Session,
+    table: &TableRef,
+    from: &Version,
+    to: &Version,
+) -> Result<QueryResult> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
-    let (a, b) = (snapshot(&loaded, &target.display, from)?.clone(), snapshot(&loaded, &target.display, to)?.clone());
+    let (a, b) = (
+        snapshot(&loaded, &target.display, from)?.clone(),
+        snapshot(&loaded, &target.display, to)?.clone(),
+    );
     if a.schema_id() != b.schema_id() {
         return Err(FloeError::invalid(format!(
             "snapshots {} and {} have different schemas ({:?} and {:?}); --rows compares rows of one schema",
@@ -192,8 +247,13 @@ pub async fn diff_rows(session: &Session, table: &TableRef, from: &Version, to: 
         .into());
     }
     let ctx = context();
-    ctx.register_table("diff_from", provider(loaded.clone(), Some(a.snapshot_id())).await?).map_err(sql_error)?;
-    ctx.register_table("diff_to", provider(loaded, Some(b.snapshot_id())).await?).map_err(sql_error)?;
+    ctx.register_table(
+        "diff_from",
+        provider(loaded.clone(), Some(a.snapshot_id())).await?,
+    )
+    .map_err(sql_error)?;
+    ctx.register_table("diff_to", provider(loaded, Some(b.snapshot_id())).await?)
+        .map_err(sql_error)?;
     let frame = ctx
         .sql(
             "SELECT 'added' AS _change, * FROM (SELECT * FROM diff_to EXCEPT ALL SELECT * FROM diff_from) \
@@ -202,5 +262,8 @@ pub async fn diff_rows(session: &Session, table: &TableRef, from: &Version, to: 
         .await
         .map_err(sql_error)?;
     let batches = frame.execute_stream().await.map_err(sql_error)?;
-    Ok(QueryResult { sources: vec![(target.display.clone(), Some(b.snapshot_id()))], batches })
+    Ok(QueryResult {
+        sources: vec![(target.display.clone(), Some(b.snapshot_id()))],
+        batches,
+    })
 }

@@ -35,7 +35,9 @@ pub struct FilesReport {
 
 /// A partition value as JSON: numbers stay numbers, a `day` value is an ISO date.
 fn partition_json(transform: &Transform, value: Option<&Literal>) -> serde_json::Value {
-    let Some(Literal::Primitive(p)) = value else { return serde_json::Value::Null };
+    let Some(Literal::Primitive(p)) = value else {
+        return serde_json::Value::Null;
+    };
     match (transform, p) {
         (Transform::Day, PrimitiveLiteral::Int(days)) => serde_json::json!(day_text(*days)),
         (_, PrimitiveLiteral::Int(i)) => serde_json::json!(i),
@@ -58,7 +60,9 @@ fn day_text(days: i32) -> String {
 fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
     match (transform, value.as_i64()) {
         (Transform::Year, Some(y)) => format!("{}", 1970 + y),
-        (Transform::Month, Some(m)) => format!("{:04}-{:02}", 1970 + m.div_euclid(12), m.rem_euclid(12) + 1),
+        (Transform::Month, Some(m)) => {
+            format!("{:04}-{:02}", 1970 + m.div_euclid(12), m.rem_euclid(12) + 1)
+        }
         (Transform::Hour, Some(h)) => chrono::DateTime::from_timestamp(h * 3600, 0)
             .map(|t| t.format("%Y-%m-%d-%H").to_string())
             .unwrap_or_else(|| h.to_string()),
@@ -70,7 +74,11 @@ fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
     }
 }
 
-pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>) -> Result<FilesReport> {
+pub async fn files(
+    session: &Session,
+    table: &TableRef,
+    snapshot_id: Option<i64>,
+) -> Result<FilesReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
@@ -95,7 +103,10 @@ pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>
                 if let Some(spec) = spec {
                     for (field, value) in spec.fields().iter().zip(file.partition().fields()) {
                         let json = partition_json(&field.transform, value.as_ref());
-                        partition_display.insert(field.name.clone(), partition_human(&field.transform, &json).into());
+                        partition_display.insert(
+                            field.name.clone(),
+                            partition_human(&field.transform, &json).into(),
+                        );
                         partition.insert(field.name.clone(), json);
                     }
                 }
@@ -122,7 +133,11 @@ pub async fn files(session: &Session, table: &TableRef, snapshot_id: Option<i64>
         table: target.display.clone(),
         snapshot_id: snapshot.map(|s| s.snapshot_id()),
         file_count: entries.len(),
-        record_count: entries.iter().filter(|e| e.content == "data").map(|e| e.record_count).sum(),
+        record_count: entries
+            .iter()
+            .filter(|e| e.content == "data")
+            .map(|e| e.record_count)
+            .sum(),
         total_size_bytes: entries.iter().map(|e| e.file_size_bytes).sum(),
         files: entries,
     })

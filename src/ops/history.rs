@@ -32,7 +32,9 @@ pub async fn history(session: &Session, table: &TableRef) -> Result<HistoryRepor
         if !ancestors.insert(id) {
             break;
         }
-        next = metadata.snapshot_by_id(id).and_then(|s| s.parent_snapshot_id());
+        next = metadata
+            .snapshot_by_id(id)
+            .and_then(|s| s.parent_snapshot_id());
     }
     let history = metadata
         .history()
@@ -41,11 +43,16 @@ pub async fn history(session: &Session, table: &TableRef) -> Result<HistoryRepor
             made_current_at_ms: entry.timestamp_ms,
             made_current_at: crate::units::format_time_ms(entry.timestamp_ms),
             snapshot_id: entry.snapshot_id,
-            parent_snapshot_id: metadata.snapshot_by_id(entry.snapshot_id).and_then(|s| s.parent_snapshot_id()),
+            parent_snapshot_id: metadata
+                .snapshot_by_id(entry.snapshot_id)
+                .and_then(|s| s.parent_snapshot_id()),
             is_current_ancestor: ancestors.contains(&entry.snapshot_id),
         })
         .collect();
-    Ok(HistoryReport { table: target.display.clone(), history })
+    Ok(HistoryReport {
+        table: target.display.clone(),
+        history,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,14 +79,34 @@ pub async fn refs(session: &Session, table: &TableRef) -> Result<RefsReport> {
     let refs = table_refs(&loaded)?
         .into_iter()
         .map(|(name, reference)| {
-            let (ref_type, max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep) = match reference.retention {
-                iceberg::spec::SnapshotRetention::Branch { min_snapshots_to_keep, max_snapshot_age_ms, max_ref_age_ms } => {
-                    ("branch", max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep)
-                }
-                iceberg::spec::SnapshotRetention::Tag { max_ref_age_ms } => ("tag", max_ref_age_ms, None, None),
-            };
-            RefEntry { name, ref_type: ref_type.into(), snapshot_id: reference.snapshot_id, max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep }
+            let (ref_type, max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep) =
+                match reference.retention {
+                    iceberg::spec::SnapshotRetention::Branch {
+                        min_snapshots_to_keep,
+                        max_snapshot_age_ms,
+                        max_ref_age_ms,
+                    } => (
+                        "branch",
+                        max_ref_age_ms,
+                        max_snapshot_age_ms,
+                        min_snapshots_to_keep,
+                    ),
+                    iceberg::spec::SnapshotRetention::Tag { max_ref_age_ms } => {
+                        ("tag", max_ref_age_ms, None, None)
+                    }
+                };
+            RefEntry {
+                name,
+                ref_type: ref_type.into(),
+                snapshot_id: reference.snapshot_id,
+                max_ref_age_ms,
+                max_snapshot_age_ms,
+                min_snapshots_to_keep,
+            }
         })
         .collect();
-    Ok(RefsReport { table: target.display.clone(), refs })
+    Ok(RefsReport {
+        table: target.display.clone(),
+        refs,
+    })
 }

@@ -65,7 +65,11 @@ pub struct IngestReport {
 }
 
 /// Plan how to read one input: the schema its decoder produces and how to conform it.
-async fn plan_input(file: &InputFile, target: &Arc<ArrowSchema>, session: &Session) -> Result<(Arc<ArrowSchema>, Conformer)> {
+async fn plan_input(
+    file: &InputFile,
+    target: &Arc<ArrowSchema>,
+    session: &Session,
+) -> Result<(Arc<ArrowSchema>, Conformer)> {
     let stores = session.stores();
     match file.format {
         Format::Parquet => {
@@ -91,7 +95,12 @@ async fn plan_input(file: &InputFile, target: &Arc<ArrowSchema>, session: &Sessi
                         .fields()
                         .iter()
                         .find(|t| t.name() == f.name())
-                        .or_else(|| target.fields().iter().find(|t| t.name().eq_ignore_ascii_case(f.name())));
+                        .or_else(|| {
+                            target
+                                .fields()
+                                .iter()
+                                .find(|t| t.name().eq_ignore_ascii_case(f.name()))
+                        });
                     match matched {
                         Some(t) => t.as_ref().clone().with_name(f.name()).with_nullable(true),
                         None => f.as_ref().clone(),
@@ -134,7 +143,13 @@ pub async fn ingest_with_progress(
     let commit_id = uuid::Uuid::new_v4().to_string();
     let input_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     progress.start("ingesting", input_bytes);
-    let mut writer = TableDataWriter::new(&table, schema.clone(), target.catalog.stores(), &commit_id, writer_tasks(&table, input_bytes)?)?;
+    let mut writer = TableDataWriter::new(
+        &table,
+        schema.clone(),
+        target.catalog.stores(),
+        &commit_id,
+        writer_tasks(&table, input_bytes)?,
+    )?;
     let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
     progress.finish();
     let data_files = match written {
@@ -195,7 +210,11 @@ async fn merged_schema(
     table: &iceberg::table::Table,
     files: &[InputFile],
     session: &Session,
-) -> Result<(iceberg::spec::SchemaRef, Option<iceberg::spec::Schema>, Vec<String>)> {
+) -> Result<(
+    iceberg::spec::SchemaRef,
+    Option<iceberg::spec::Schema>,
+    Vec<String>,
+)> {
     let current = table.metadata().current_schema();
     let mut options = crate::ops::schema_evolve::EvolveOptions::default();
     let mut added: std::collections::BTreeMap<String, (String, String)> = Default::default();
@@ -203,7 +222,12 @@ async fn merged_schema(
         let inferred = crate::input::infer::infer_schema(file, session.stores()).await?;
         for field in inferred.as_struct().fields() {
             let type_text = field.field_type.to_string();
-            match current.as_struct().fields().iter().find(|f| f.name.eq_ignore_ascii_case(&field.name)) {
+            match current
+                .as_struct()
+                .fields()
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&field.name))
+            {
                 None => {
                     if !field.field_type.is_primitive() {
                         return Err(FloeError::invalid(format!(
@@ -227,9 +251,14 @@ async fn merged_schema(
                     }
                 }
                 // Text inputs carry no real types; only typed inputs widen columns.
-                Some(existing) if file.format != Format::Csv && existing.field_type.is_primitive() => {
+                Some(existing)
+                    if file.format != Format::Csv && existing.field_type.is_primitive() =>
+                {
                     let (from, to) = (existing.field_type.to_string(), type_text);
-                    let wider = matches!((from.as_str(), to.as_str()), ("int", "long") | ("float", "double"));
+                    let wider = matches!(
+                        (from.as_str(), to.as_str()),
+                        ("int", "long") | ("float", "double")
+                    );
                     if wider && !options.widens.iter().any(|(n, _)| *n == existing.name) {
                         options.widens.push((existing.name.clone(), to));
                     }
@@ -238,11 +267,15 @@ async fn merged_schema(
             }
         }
     }
-    options.adds = added.into_iter().map(|(name, (type_text, _))| (name, type_text)).collect();
+    options.adds = added
+        .into_iter()
+        .map(|(name, (type_text, _))| (name, type_text))
+        .collect();
     if options.adds.is_empty() && options.widens.is_empty() {
         return Ok((current.clone(), None, vec![]));
     }
-    let (schema, changes, _) = crate::ops::schema_evolve::evolved_schema(table.metadata(), &options)?;
+    let (schema, changes, _) =
+        crate::ops::schema_evolve::evolved_schema(table.metadata(), &options)?;
     Ok((Arc::new(schema.clone()), Some(schema), changes))
 }
 
@@ -250,11 +283,15 @@ async fn merged_schema(
 /// files across tasks); for unpartitioned ones no more than the input can fill with
 /// full-size files, so small ingests still make one file.
 fn writer_tasks(table: &iceberg::table::Table, input_bytes: u64) -> Result<usize> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     if !table.metadata().default_partition_spec().is_unpartitioned() {
         return Ok(cores);
     }
-    let target = WriteSettings::from_table(table)?.target_file_size_bytes.max(1);
+    let target = WriteSettings::from_table(table)?
+        .target_file_size_bytes
+        .max(1);
     Ok(cores.min(input_bytes.div_ceil(target) as usize).max(1))
 }
 

@@ -29,7 +29,10 @@ pub struct NamespacesReport {
 }
 
 /// All namespaces, walking nested ones.
-async fn all_namespaces(catalog: &dyn crate::table::FloeCatalog, parent: Option<&NamespaceIdent>) -> Result<Vec<NamespaceIdent>> {
+async fn all_namespaces(
+    catalog: &dyn crate::table::FloeCatalog,
+    parent: Option<&NamespaceIdent>,
+) -> Result<Vec<NamespaceIdent>> {
     let mut out = vec![];
     for ns in catalog.list_namespaces(parent).await? {
         out.push(ns.clone());
@@ -44,9 +47,12 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
         Some(ns) => {
             let ns = crate::table::parse_namespace(ns)?;
             if !catalog.namespace_exists(&ns).await? {
-                return Err(crate::error::FloeError::not_found(format!("namespace {} does not exist", ns.join(".")))
-                    .with_hint("list namespaces with `floe namespaces`")
-                    .into());
+                return Err(crate::error::FloeError::not_found(format!(
+                    "namespace {} does not exist",
+                    ns.join(".")
+                ))
+                .with_hint("list namespaces with `floe namespaces`")
+                .into());
             }
             vec![ns]
         }
@@ -63,7 +69,10 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
         }
     }
     tables.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    Ok(TablesReport { catalog: session.catalog_name().to_string(), tables })
+    Ok(TablesReport {
+        catalog: session.catalog_name().to_string(),
+        tables,
+    })
 }
 
 pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
@@ -73,13 +82,21 @@ pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
     for ns in &idents {
         let found = catalog.get_namespace(ns).await?;
         // `exists` is the marker PyIceberg and Java write for an empty namespace.
-        let props: std::collections::BTreeMap<String, String> =
-            found.properties().iter().filter(|(k, _)| k.as_str() != "exists").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let props: std::collections::BTreeMap<String, String> = found
+            .properties()
+            .iter()
+            .filter(|(k, _)| k.as_str() != "exists")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         if !props.is_empty() {
             properties.insert(ns.join("."), props);
         }
     }
     let mut namespaces: Vec<String> = idents.iter().map(|n| n.join(".")).collect();
     namespaces.sort();
-    Ok(NamespacesReport { catalog: session.catalog_name().to_string(), namespaces, properties })
+    Ok(NamespacesReport {
+        catalog: session.catalog_name().to_string(),
+        namespaces,
+        properties,
+    })
 }

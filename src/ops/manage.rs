@@ -19,18 +19,32 @@ pub struct NamespaceChange {
 }
 
 /// Create a namespace with properties.
-pub async fn create_namespace(session: &Session, name: &str, properties: HashMap<String, String>) -> Result<NamespaceChange> {
+pub async fn create_namespace(
+    session: &Session,
+    name: &str,
+    properties: HashMap<String, String>,
+) -> Result<NamespaceChange> {
     let ns = parse_namespace(name)?;
     let catalog = session.catalog().await?;
-    catalog.create_namespace(&ns, properties).await.map_err(|e| {
-        let err = anyhow::Error::new(e);
-        if kind_of(&err) == ErrorKind::AlreadyExists {
-            FloeError::new(ErrorKind::AlreadyExists, format!("namespace {name} already exists")).into()
-        } else {
-            err
-        }
-    })?;
-    Ok(NamespaceChange { namespace: name.to_string(), action: "created".into() })
+    catalog
+        .create_namespace(&ns, properties)
+        .await
+        .map_err(|e| {
+            let err = anyhow::Error::new(e);
+            if kind_of(&err) == ErrorKind::AlreadyExists {
+                FloeError::new(
+                    ErrorKind::AlreadyExists,
+                    format!("namespace {name} already exists"),
+                )
+                .into()
+            } else {
+                err
+            }
+        })?;
+    Ok(NamespaceChange {
+        namespace: name.to_string(),
+        action: "created".into(),
+    })
 }
 
 /// Drop an empty namespace; one holding tables or namespaces is refused.
@@ -45,12 +59,18 @@ pub async fn drop_namespace(session: &Session, name: &str) -> Result<NamespaceCh
     if !tables.is_empty() || !children.is_empty() {
         let mut held: Vec<String> = tables.iter().map(crate::table::display_ident).collect();
         held.extend(children.iter().map(|c| c.join(".")));
-        return Err(FloeError::invalid(format!("namespace {name} is not empty: it holds {}", held.join(", ")))
-            .with_hint("drop or move what it holds first")
-            .into());
+        return Err(FloeError::invalid(format!(
+            "namespace {name} is not empty: it holds {}",
+            held.join(", ")
+        ))
+        .with_hint("drop or move what it holds first")
+        .into());
     }
     catalog.drop_namespace(&ns).await?;
-    Ok(NamespaceChange { namespace: name.to_string(), action: "dropped".into() })
+    Ok(NamespaceChange {
+        namespace: name.to_string(),
+        action: "dropped".into(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,9 +87,19 @@ pub struct DropReport {
 pub async fn drop_table(session: &Session, table: &TableRef, purge: bool) -> Result<DropReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
-    let mut report = DropReport { table: target.display.clone(), purged: purge, files_deleted: 0, files_not_deleted: 0 };
+    let mut report = DropReport {
+        table: target.display.clone(),
+        purged: purge,
+        files_deleted: 0,
+        files_not_deleted: 0,
+    };
     let files = if purge {
-        let gc = loaded.metadata().properties().get("gc.enabled").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(true);
+        let gc = loaded
+            .metadata()
+            .properties()
+            .get("gc.enabled")
+            .map(|v| v.eq_ignore_ascii_case("true"))
+            .unwrap_or(true);
         if !gc {
             return Err(FloeError::invalid(format!(
                 "table {} has gc.enabled=false: its files may be shared with other tables, so they cannot be purged",
@@ -106,12 +136,18 @@ pub async fn rename_table(session: &Session, from: &str, to: &str) -> Result<Ren
         return Err(FloeError::not_found(format!("table {from} does not exist")).into());
     }
     if !catalog.namespace_exists(dest.namespace()).await? {
-        return Err(FloeError::not_found(format!("namespace {} does not exist", dest.namespace().join(".")))
-            .with_hint("create it with `floe namespaces --create`")
-            .into());
+        return Err(FloeError::not_found(format!(
+            "namespace {} does not exist",
+            dest.namespace().join(".")
+        ))
+        .with_hint("create it with `floe namespaces --create`")
+        .into());
     }
     catalog.rename_table(&src, &dest).await?;
-    Ok(RenameReport { from: from.to_string(), to: to.to_string() })
+    Ok(RenameReport {
+        from: from.to_string(),
+        to: to.to_string(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,12 +157,18 @@ pub struct RegisterReport {
 }
 
 /// Add an existing table (its metadata file) to the catalog under a name.
-pub async fn register_table(session: &Session, name: &str, metadata_location: &str) -> Result<RegisterReport> {
+pub async fn register_table(
+    session: &Session,
+    name: &str,
+    metadata_location: &str,
+) -> Result<RegisterReport> {
     let ident = parse_ident(name)?;
     let location = crate::table::storage::normalize_location(metadata_location)?;
     let catalog = session.catalog().await?;
     if !catalog.namespace_exists(ident.namespace()).await? {
-        catalog.create_namespace(ident.namespace(), HashMap::new()).await?;
+        catalog
+            .create_namespace(ident.namespace(), HashMap::new())
+            .await?;
     }
     let table = catalog.register_table(&ident, location).await?;
     let mut description = describe_table(&table);

@@ -50,9 +50,11 @@ fn validate(key: &str, value: &str) -> Result<()> {
         FloeError::invalid(format!("property {key}={value} is not valid: {what}")).into()
     };
     if key == "format-version" {
-        return Err(FloeError::invalid("format-version is reserved: it cannot be set as a property")
-            .with_hint("the format version changes by upgrading the table, not through properties")
-            .into());
+        return Err(FloeError::invalid(
+            "format-version is reserved: it cannot be set as a property",
+        )
+        .with_hint("the format version changes by upgrading the table, not through properties")
+        .into());
     }
     if NUMERIC.contains(&key) && value.trim().parse::<u64>().is_err() {
         return Err(bad("expected a whole number"));
@@ -78,7 +80,11 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
     let current = table.metadata().properties().clone();
     for key in &options.unset {
         if !current.contains_key(key) {
-            return Err(FloeError::invalid(format!("property {key} is not set on {}", target.display)).into());
+            return Err(FloeError::invalid(format!(
+                "property {key} is not set on {}",
+                target.display
+            ))
+            .into());
         }
     }
     let changed: Vec<String> = options
@@ -94,14 +100,26 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
             updates.push(TableUpdate::SetProperties { updates: values });
         }
         if !options.unset.is_empty() {
-            updates.push(TableUpdate::RemoveProperties { removals: options.unset.clone() });
+            updates.push(TableUpdate::RemoveProperties {
+                removals: options.unset.clone(),
+            });
         }
-        let requirements = vec![TableRequirement::UuidMatch { uuid: table.metadata().uuid() }];
-        table = target.catalog.commit(&target.ident, requirements, updates).await?;
+        let requirements = vec![TableRequirement::UuidMatch {
+            uuid: table.metadata().uuid(),
+        }];
+        table = target
+            .catalog
+            .commit(&target.ident, requirements, updates)
+            .await?;
     }
     Ok(PropertiesReport {
         table: target.display.clone(),
-        properties: table.metadata().properties().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        properties: table
+            .metadata()
+            .properties()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         set: changed,
         unset: options.unset,
         metadata_location: table.metadata_location().map(str::to_string),

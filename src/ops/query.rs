@@ -37,7 +37,9 @@ pub struct QueryResult {
 
 /// A DataFusion session using every core.
 pub(crate) fn context() -> SessionContext {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     SessionContext::new_with_config(SessionConfig::new().with_target_partitions(cores))
 }
 
@@ -47,17 +49,28 @@ pub(crate) fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error 
 }
 
 /// A query's frame, planned but not run.
-async fn plan(session: &Session, options: &QueryOptions) -> Result<(datafusion::dataframe::DataFrame, Vec<(String, Option<i64>)>)> {
+async fn plan(
+    session: &Session,
+    options: &QueryOptions,
+) -> Result<(datafusion::dataframe::DataFrame, Vec<(String, Option<i64>)>)> {
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let snapshot = resolve_snapshot(&table, &target.display, &options.version)?;
     let ctx = context();
     // Registered under its own name, so messages about columns read `events.ts`.
     let name = target.ident.name().replace('"', "");
-    ctx.register_table(TableReference::bare(name.clone()), provider(table, snapshot).await?).map_err(sql_error)?;
+    ctx.register_table(
+        TableReference::bare(name.clone()),
+        provider(table, snapshot).await?,
+    )
+    .map_err(sql_error)?;
     let mut sql = format!(
         "SELECT {} FROM \"{name}\"",
-        options.select.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or("*")
+        options
+            .select
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or("*")
     );
     if let Some(filter) = options.filter.as_deref().filter(|s| !s.trim().is_empty()) {
         sql.push_str(&format!(" WHERE {filter}"));
@@ -98,26 +111,43 @@ pub struct ExplainReport {
 pub async fn explain(session: &Session, options: QueryOptions) -> Result<ExplainReport> {
     let (frame, sources) = plan(session, &options).await?;
     let physical = frame.create_physical_plan().await.map_err(sql_error)?;
-    let plan_text = datafusion::physical_plan::displayable(physical.as_ref()).indent(true).to_string();
+    let plan_text = datafusion::physical_plan::displayable(physical.as_ref())
+        .indent(true)
+        .to_string();
     let mut pending = vec![physical];
     let mut scan_node = None;
     while let Some(node) = pending.pop() {
         if let Some(scan) = node.as_any().downcast_ref::<ParallelScanExec>() {
-            scan_node = Some((scan.table().clone(), scan.snapshot_id(), scan.predicate().cloned(), Some(scan.columns().to_vec()), scan.file_count()));
+            scan_node = Some((
+                scan.table().clone(),
+                scan.snapshot_id(),
+                scan.predicate().cloned(),
+                Some(scan.columns().to_vec()),
+                scan.file_count(),
+            ));
             break;
         }
         pending.extend(node.children().into_iter().cloned());
     }
     let (table_name, snapshot_id) = sources.into_iter().next().unwrap_or_default();
     let Some((table, snapshot, predicate, projection, files_scanned)) = scan_node else {
-        return Ok(ExplainReport { table: table_name, snapshot_id, pushed_predicate: None, projection: None, files_total: 0, files_scanned: 0, plan: plan_text });
+        return Ok(ExplainReport {
+            table: table_name,
+            snapshot_id,
+            pushed_predicate: None,
+            projection: None,
+            files_total: 0,
+            files_scanned: 0,
+            plan: plan_text,
+        });
     };
     let files_total = if snapshot.is_some() || table.metadata().current_snapshot().is_some() {
         let builder = match snapshot {
             Some(id) => table.scan().snapshot_id(id),
             None => table.scan(),
         };
-        let tasks: Vec<_> = futures::TryStreamExt::try_collect(builder.build()?.plan_files().await?).await?;
+        let tasks: Vec<_> =
+            futures::TryStreamExt::try_collect(builder.build()?.plan_files().await?).await?;
         tasks.len()
     } else {
         0
@@ -142,11 +172,21 @@ fn table_of(reference: &TableReference) -> Result<(TableRef, Version)> {
             None => (table.to_string(), Version::Current),
         },
         TableReference::Partial { schema, table } => match table.rsplit_once('@') {
-            Some((name, selector)) => (format!("{schema}.{name}"), Version::parse_selector(selector)?),
+            Some((name, selector)) => (
+                format!("{schema}.{name}"),
+                Version::parse_selector(selector)?,
+            ),
             None => (format!("{schema}.{table}"), Version::Current),
         },
-        TableReference::Full { catalog, schema, table } => match table.rsplit_once('@') {
-            Some((name, selector)) => (format!("{catalog}.{schema}.{name}"), Version::parse_selector(selector)?),
+        TableReference::Full {
+            catalog,
+            schema,
+            table,
+        } => match table.rsplit_once('@') {
+            Some((name, selector)) => (
+                format!("{catalog}.{schema}.{name}"),
+                Version::parse_selector(selector)?,
+            ),
             None => (format!("{catalog}.{schema}.{table}"), Version::Current),
         },
     };
@@ -160,7 +200,9 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
     let state = ctx.state();
     let dialect = state.config().options().sql_parser.dialect;
     let statement = state.sql_to_statement(text, &dialect).map_err(sql_error)?;
-    let references = state.resolve_table_references(&statement).map_err(sql_error)?;
+    let references = state
+        .resolve_table_references(&statement)
+        .map_err(sql_error)?;
     let mut sources = vec![];
     let mut schemas_made = HashSet::new();
     for reference in references {
@@ -173,7 +215,9 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
         let (catalog_name, schema_name) = match &reference {
             TableReference::Bare { .. } => (None, None),
             TableReference::Partial { schema, .. } => (None, Some(schema.to_string())),
-            TableReference::Full { catalog, schema, .. } => (Some(catalog.to_string()), Some(schema.to_string())),
+            TableReference::Full {
+                catalog, schema, ..
+            } => (Some(catalog.to_string()), Some(schema.to_string())),
         };
         if let Some(schema_name) = schema_name {
             let catalog_name = catalog_name.unwrap_or(default_catalog);
@@ -181,17 +225,21 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
                 let catalog = match ctx.catalog(&catalog_name) {
                     Some(c) => c,
                     None => {
-                        let made: Arc<dyn CatalogProvider> = Arc::new(datafusion::catalog::MemoryCatalogProvider::new());
+                        let made: Arc<dyn CatalogProvider> =
+                            Arc::new(datafusion::catalog::MemoryCatalogProvider::new());
                         ctx.register_catalog(&catalog_name, made.clone());
                         made
                     }
                 };
                 if catalog.schema(&schema_name).is_none() {
-                    catalog.register_schema(&schema_name, Arc::new(MemorySchemaProvider::new())).map_err(sql_error)?;
+                    catalog
+                        .register_schema(&schema_name, Arc::new(MemorySchemaProvider::new()))
+                        .map_err(sql_error)?;
                 }
             }
         }
-        ctx.register_table(reference.clone(), provider(table, snapshot).await?).map_err(sql_error)?;
+        ctx.register_table(reference.clone(), provider(table, snapshot).await?)
+            .map_err(sql_error)?;
         sources.push((target.display.clone(), snapshot));
     }
     let frame = ctx.sql(text).await.map_err(sql_error)?;

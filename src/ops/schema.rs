@@ -61,7 +61,10 @@ pub fn field_node(field: &NestedFieldRef) -> FieldNode {
 }
 
 fn version(schema: &Schema, current: i32, snapshots: &[(i64, i64, Option<i32>)]) -> SchemaVersion {
-    let used: Vec<&(i64, i64, Option<i32>)> = snapshots.iter().filter(|(_, _, s)| *s == Some(schema.schema_id())).collect();
+    let used: Vec<&(i64, i64, Option<i32>)> = snapshots
+        .iter()
+        .filter(|(_, _, s)| *s == Some(schema.schema_id()))
+        .collect();
     SchemaVersion {
         schema_id: schema.schema_id(),
         is_current: schema.schema_id() == current,
@@ -77,12 +80,17 @@ pub async fn schema(session: &Session, table: &TableRef, history: bool) -> Resul
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
-    let mut snapshots: Vec<(i64, i64, Option<i32>)> =
-        metadata.snapshots().map(|s| (s.snapshot_id(), s.timestamp_ms(), s.schema_id())).collect();
+    let mut snapshots: Vec<(i64, i64, Option<i32>)> = metadata
+        .snapshots()
+        .map(|s| (s.snapshot_id(), s.timestamp_ms(), s.schema_id()))
+        .collect();
     snapshots.sort_by_key(|(_, t, _)| *t);
     let current = metadata.current_schema_id();
     let mut schemas: Vec<SchemaVersion> = if history {
-        metadata.schemas_iter().map(|s| version(s, current, &snapshots)).collect()
+        metadata
+            .schemas_iter()
+            .map(|s| version(s, current, &snapshots))
+            .collect()
     } else {
         vec![version(metadata.current_schema(), current, &snapshots)]
     };

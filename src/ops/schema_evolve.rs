@@ -80,8 +80,12 @@ fn locate<'a>(root: &'a mut Vec<Value>, path: &str) -> Result<(&'a mut Vec<Value
         if depth + 1 == parts.len() {
             return Ok((fields, index));
         }
-        fields = nested_fields(&mut fields[index])
-            .ok_or_else(|| refuse(format!("'{}' is not a struct, list or map, so '{path}' does not exist", parts[..=depth].join("."))))?;
+        fields = nested_fields(&mut fields[index]).ok_or_else(|| {
+            refuse(format!(
+                "'{}' is not a struct, list or map, so '{path}' does not exist",
+                parts[..=depth].join(".")
+            ))
+        })?;
     }
     Err(refuse(format!("column '{path}' does not exist")))
 }
@@ -106,20 +110,34 @@ fn widening_allowed(from: &str, to: &str) -> bool {
 }
 
 fn node(value: &Value) -> FieldNode {
-    let field: iceberg::spec::NestedField = serde_json::from_value(value.clone()).expect("valid field");
+    let field: iceberg::spec::NestedField =
+        serde_json::from_value(value.clone()).expect("valid field");
     let field = std::sync::Arc::new(field);
     crate::ops::schema::field_node(&field)
 }
 
 /// The evolved schema (not yet committed), the changes in words, and its fields as JSON.
-pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveOptions) -> Result<(Schema, Vec<String>, Vec<Value>)> {
+pub fn evolved_schema(
+    metadata: &iceberg::spec::TableMetadata,
+    options: &EvolveOptions,
+) -> Result<(Schema, Vec<String>, Vec<Value>)> {
     let current = metadata.current_schema();
     let mut doc = serde_json::to_value(current.as_ref())?;
     let mut next_id = metadata.last_column_id() + 1;
     let mut changes = vec![];
     // Ids a drop must not take away: partition sources, sort fields, identifier fields.
-    let spec_sources: Vec<i32> = metadata.default_partition_spec().fields().iter().map(|f| f.source_id).collect();
-    let sort_sources: Vec<i32> = metadata.default_sort_order().fields.iter().map(|f| f.source_id).collect();
+    let spec_sources: Vec<i32> = metadata
+        .default_partition_spec()
+        .fields()
+        .iter()
+        .map(|f| f.source_id)
+        .collect();
+    let sort_sources: Vec<i32> = metadata
+        .default_sort_order()
+        .fields
+        .iter()
+        .map(|f| f.source_id)
+        .collect();
     let identifiers: Vec<i32> = current.identifier_field_ids().collect();
     {
         let root = doc["fields"].as_array_mut().expect("schema has fields");
@@ -127,17 +145,23 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
             let (fields, i) = locate(root, path)?;
             let id = fields[i]["id"].as_i64().unwrap_or(-1) as i32;
             if spec_sources.contains(&id) {
-                return Err(FloeError::invalid(format!("cannot drop '{path}': the partition spec uses it"))
-                    .with_hint("evolve the partition spec first (`floe partition evolve --remove`)")
-                    .into());
+                return Err(FloeError::invalid(format!(
+                    "cannot drop '{path}': the partition spec uses it"
+                ))
+                .with_hint("evolve the partition spec first (`floe partition evolve --remove`)")
+                .into());
             }
             if sort_sources.contains(&id) {
-                return Err(FloeError::invalid(format!("cannot drop '{path}': the sort order uses it"))
-                    .with_hint("set another sort order first (`floe sort-order set`)")
-                    .into());
+                return Err(FloeError::invalid(format!(
+                    "cannot drop '{path}': the sort order uses it"
+                ))
+                .with_hint("set another sort order first (`floe sort-order set`)")
+                .into());
             }
             if identifiers.contains(&id) {
-                return Err(refuse(format!("cannot drop '{path}': it is an identifier field")));
+                return Err(refuse(format!(
+                    "cannot drop '{path}': it is an identifier field"
+                )));
             }
             fields.remove(i);
             changes.push(format!("drop {path}"));
@@ -145,15 +169,25 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
         for (path, new_name) in &options.renames {
             let (fields, i) = locate(root, path)?;
             if fields.iter().any(|f| f["name"] == new_name.as_str()) {
-                return Err(refuse(format!("cannot rename '{path}' to '{new_name}': a column of that name exists")));
+                return Err(refuse(format!(
+                    "cannot rename '{path}' to '{new_name}': a column of that name exists"
+                )));
             }
             fields[i]["name"] = json!(new_name);
             changes.push(format!("rename {path} to {new_name}"));
         }
         for (path, type_text) in &options.widens {
-            let wanted = primitive_name(type_text).ok_or_else(|| refuse(format!("'{type_text}' is not a primitive type")))?;
+            let wanted = primitive_name(type_text)
+                .ok_or_else(|| refuse(format!("'{type_text}' is not a primitive type")))?;
             let (fields, i) = locate(root, path)?;
-            let from = fields[i]["type"].as_str().ok_or_else(|| refuse(format!("'{path}' is nested; only primitive columns can be widened")))?.to_string();
+            let from = fields[i]["type"]
+                .as_str()
+                .ok_or_else(|| {
+                    refuse(format!(
+                        "'{path}' is nested; only primitive columns can be widened"
+                    ))
+                })?
+                .to_string();
             if !widening_allowed(&from, &wanted) {
                 return Err(FloeError::invalid(format!("cannot change '{path}' from {from} to {wanted}: not a widening Iceberg allows"))
                     .with_hint("allowed: int to long, float to double, decimal(P,S) to decimal(P',S) with P' > P")
@@ -165,7 +199,9 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
         for path in &options.make_optional {
             let (fields, i) = locate(root, path)?;
             if identifiers.contains(&(fields[i]["id"].as_i64().unwrap_or(-1) as i32)) {
-                return Err(refuse(format!("cannot make '{path}' optional: it is an identifier field")));
+                return Err(refuse(format!(
+                    "cannot make '{path}' optional: it is an identifier field"
+                )));
             }
             fields[i]["required"] = json!(false);
             changes.push(format!("make {path} optional"));
@@ -187,11 +223,17 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
                 None => &mut *root,
                 Some(parent_path) => {
                     let (siblings, i) = locate(root, parent_path)?;
-                    nested_fields(&mut siblings[i]).ok_or_else(|| refuse(format!("cannot add '{path}': '{parent_path}' is not a struct")))?
+                    nested_fields(&mut siblings[i]).ok_or_else(|| {
+                        refuse(format!(
+                            "cannot add '{path}': '{parent_path}' is not a struct"
+                        ))
+                    })?
                 }
             };
             if fields.iter().any(|f| f["name"] == name) {
-                return Err(refuse(format!("cannot add '{path}': a column of that name exists")));
+                return Err(refuse(format!(
+                    "cannot add '{path}': a column of that name exists"
+                )));
             }
             fields.push(json!({"id": next_id, "name": name, "required": false, "type": wanted}));
             next_id += 1;
@@ -206,8 +248,16 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
                     let j = fields
                         .iter()
                         .position(|f| f["name"] == other.as_str())
-                        .ok_or_else(|| refuse(format!("cannot move '{path}' next to '{other}': no such sibling column")))?;
-                    if matches!(position, Position::After(_)) { j + 1 } else { j }
+                        .ok_or_else(|| {
+                            refuse(format!(
+                                "cannot move '{path}' next to '{other}': no such sibling column"
+                            ))
+                        })?;
+                    if matches!(position, Position::After(_)) {
+                        j + 1
+                    } else {
+                        j
+                    }
                 }
             };
             fields.insert(at, moving);
@@ -219,7 +269,10 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
         let root = doc["fields"].as_array_mut().expect("schema has fields");
         for name in names {
             let (fields, i) = locate(root, name)?;
-            if fields[i]["required"] != true || !fields[i]["type"].is_string() || matches!(fields[i]["type"].as_str(), Some("float" | "double")) {
+            if fields[i]["required"] != true
+                || !fields[i]["type"].is_string()
+                || matches!(fields[i]["type"].as_str(), Some("float" | "double"))
+            {
                 return Err(refuse(format!("'{name}' cannot be an identifier field: it must be a required, non-floating primitive")));
             }
             ids.push(json!(fields[i]["id"]));
@@ -227,19 +280,26 @@ pub fn evolved_schema(metadata: &iceberg::spec::TableMetadata, options: &EvolveO
         doc["identifier-field-ids"] = json!(ids);
         changes.push(format!("identifier fields {}", names.join(", ")));
     }
-    let new_schema: Schema = serde_json::from_value(doc.clone()).map_err(|e| refuse(format!("the evolved schema is not valid: {e}")))?;
+    let new_schema: Schema = serde_json::from_value(doc.clone())
+        .map_err(|e| refuse(format!("the evolved schema is not valid: {e}")))?;
     let fields = doc["fields"].as_array().cloned().unwrap_or_default();
     Ok((new_schema, changes, fields))
 }
 
-pub async fn evolve(session: &Session, table: &TableRef, options: EvolveOptions) -> Result<EvolveReport> {
+pub async fn evolve(
+    session: &Session,
+    table: &TableRef,
+    options: EvolveOptions,
+) -> Result<EvolveReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
     let current = metadata.current_schema();
     let (new_schema, changes, fields) = evolved_schema(metadata, &options)?;
     if changes.is_empty() {
-        return Err(FloeError::usage("no change given").with_hint("see `floe schema evolve --help`").into());
+        return Err(FloeError::usage("no change given")
+            .with_hint("see `floe schema evolve --help`")
+            .into());
     }
     let fields: Vec<FieldNode> = fields.iter().map(node).collect();
     let mut report = EvolveReport {
@@ -255,12 +315,24 @@ pub async fn evolve(session: &Session, table: &TableRef, options: EvolveOptions)
         return Ok(report);
     }
     let requirements = vec![
-        TableRequirement::UuidMatch { uuid: metadata.uuid() },
-        TableRequirement::CurrentSchemaIdMatch { current_schema_id: current.schema_id() },
-        TableRequirement::LastAssignedFieldIdMatch { last_assigned_field_id: metadata.last_column_id() },
+        TableRequirement::UuidMatch {
+            uuid: metadata.uuid(),
+        },
+        TableRequirement::CurrentSchemaIdMatch {
+            current_schema_id: current.schema_id(),
+        },
+        TableRequirement::LastAssignedFieldIdMatch {
+            last_assigned_field_id: metadata.last_column_id(),
+        },
     ];
-    let updates = vec![TableUpdate::AddSchema { schema: new_schema }, TableUpdate::SetCurrentSchema { schema_id: -1 }];
-    let committed = target.catalog.commit(&target.ident, requirements, updates).await?;
+    let updates = vec![
+        TableUpdate::AddSchema { schema: new_schema },
+        TableUpdate::SetCurrentSchema { schema_id: -1 },
+    ];
+    let committed = target
+        .catalog
+        .commit(&target.ident, requirements, updates)
+        .await?;
     report.schema_id = Some(committed.metadata().current_schema_id());
     report.metadata_location = committed.metadata_location().map(str::to_string);
     Ok(report)

@@ -33,7 +33,10 @@ pub async fn list(session: &Session, table: &TableRef) -> Result<SnapshotsReport
         current_snapshot_id: current,
         snapshots: snapshots
             .into_iter()
-            .map(|s| SnapshotListEntry { snapshot: snapshot_info(s), is_current: Some(s.snapshot_id()) == current })
+            .map(|s| SnapshotListEntry {
+                snapshot: snapshot_info(s),
+                is_current: Some(s.snapshot_id()) == current,
+            })
             .collect(),
     })
 }
@@ -63,13 +66,23 @@ pub struct SnapshotDetail {
     pub manifests: Vec<ManifestInfo>,
 }
 
-pub async fn detail(session: &Session, table: &TableRef, snapshot_id: i64) -> Result<SnapshotDetail> {
+pub async fn detail(
+    session: &Session,
+    table: &TableRef,
+    snapshot_id: i64,
+) -> Result<SnapshotDetail> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
-    let snapshot = loaded.metadata().snapshot_by_id(snapshot_id).ok_or_else(|| {
-        FloeError::not_found(format!("table {} has no snapshot {snapshot_id}", target.display))
+    let snapshot = loaded
+        .metadata()
+        .snapshot_by_id(snapshot_id)
+        .ok_or_else(|| {
+            FloeError::not_found(format!(
+                "table {} has no snapshot {snapshot_id}",
+                target.display
+            ))
             .with_hint("list them with `floe snapshots`")
-    })?;
+        })?;
     let manifests = manifest_infos(&loaded, snapshot).await?;
     Ok(SnapshotDetail {
         table: target.display.clone(),
@@ -80,7 +93,10 @@ pub async fn detail(session: &Session, table: &TableRef, snapshot_id: i64) -> Re
 }
 
 /// The manifests a snapshot's manifest list names.
-pub async fn manifest_infos(table: &iceberg::table::Table, snapshot: &iceberg::spec::SnapshotRef) -> Result<Vec<ManifestInfo>> {
+pub async fn manifest_infos(
+    table: &iceberg::table::Table,
+    snapshot: &iceberg::spec::SnapshotRef,
+) -> Result<Vec<ManifestInfo>> {
     let list = table.manifest_list_reader(snapshot).load().await?;
     Ok(list
         .entries()
@@ -113,18 +129,33 @@ pub struct ManifestsReport {
 }
 
 /// `manifests`: the manifests of the current (or a given) snapshot.
-pub async fn manifests(session: &Session, table: &TableRef, snapshot_id: Option<i64>) -> Result<ManifestsReport> {
+pub async fn manifests(
+    session: &Session,
+    table: &TableRef,
+    snapshot_id: Option<i64>,
+) -> Result<ManifestsReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let snapshot = match snapshot_id {
-        Some(id) => Some(loaded.metadata().snapshot_by_id(id).cloned().ok_or_else(|| {
-            FloeError::not_found(format!("table {} has no snapshot {id}", target.display)).with_hint("list them with `floe snapshots`")
-        })?),
+        Some(id) => Some(
+            loaded
+                .metadata()
+                .snapshot_by_id(id)
+                .cloned()
+                .ok_or_else(|| {
+                    FloeError::not_found(format!("table {} has no snapshot {id}", target.display))
+                        .with_hint("list them with `floe snapshots`")
+                })?,
+        ),
         None => loaded.metadata().current_snapshot().cloned(),
     };
     let manifests = match &snapshot {
         Some(s) => manifest_infos(&loaded, s).await?,
         None => vec![],
     };
-    Ok(ManifestsReport { table: target.display.clone(), snapshot_id: snapshot.map(|s| s.snapshot_id()), manifests })
+    Ok(ManifestsReport {
+        table: target.display.clone(),
+        snapshot_id: snapshot.map(|s| s.snapshot_id()),
+        manifests,
+    })
 }

@@ -18,21 +18,32 @@ pub struct SortOrderReport {
 }
 
 /// Set the default sort order; no expressions means unsorted.
-pub async fn set_sort_order(session: &Session, table: &TableRef, exprs: &[String]) -> Result<SortOrderReport> {
+pub async fn set_sort_order(
+    session: &Session,
+    table: &TableRef,
+    exprs: &[String],
+) -> Result<SortOrderReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
     let order = expr::sort_order(metadata.current_schema(), exprs)?;
     let previous = metadata.default_sort_order_id();
     let requirements = vec![
-        TableRequirement::UuidMatch { uuid: metadata.uuid() },
-        TableRequirement::DefaultSortOrderIdMatch { default_sort_order_id: previous },
+        TableRequirement::UuidMatch {
+            uuid: metadata.uuid(),
+        },
+        TableRequirement::DefaultSortOrderIdMatch {
+            default_sort_order_id: previous,
+        },
     ];
     let updates = vec![
         TableUpdate::AddSortOrder { sort_order: order },
         TableUpdate::SetDefaultSortOrder { sort_order_id: -1 },
     ];
-    let committed = target.catalog.commit(&target.ident, requirements, updates).await?;
+    let committed = target
+        .catalog
+        .commit(&target.ident, requirements, updates)
+        .await?;
     let description = describe_table(&committed);
     Ok(SortOrderReport {
         table: target.display.clone(),

@@ -44,7 +44,11 @@ impl Printer {
     pub fn new(format: OutputFormat, quiet: bool, no_progress: bool) -> Self {
         let interactive = std::io::stderr().is_terminal();
         let chatty = !quiet && format != OutputFormat::Json && interactive;
-        Printer { format, quiet: !chatty, progress: chatty && !no_progress }
+        Printer {
+            format,
+            quiet: !chatty,
+            progress: chatty && !no_progress,
+        }
     }
 
     /// Status lines to stderr (silent under JSON, `-q`, or when stderr is not a terminal).

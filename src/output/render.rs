@@ -13,7 +13,10 @@ pub struct Tabular {
 
 impl Tabular {
     pub fn new(header: &[&str]) -> Self {
-        Tabular { header: header.iter().map(|s| s.to_string()).collect(), rows: vec![] }
+        Tabular {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: vec![],
+        }
     }
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
@@ -91,7 +94,13 @@ fn csv_cell(cell: &str) -> String {
 
 pub fn csv(t: &Tabular) -> String {
     let mut out = String::new();
-    let line = |cells: &[String]| cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| csv_cell(c))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     out.push_str(&line(&t.header));
     out.push('\n');
     for row in &t.rows {

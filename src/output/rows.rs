@@ -31,7 +31,10 @@ impl FileFormat {
             Some(FileFormat::Parquet)
         } else if lower.ends_with(".csv") {
             Some(FileFormat::Csv)
-        } else if lower.ends_with(".json") || lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+        } else if lower.ends_with(".json")
+            || lower.ends_with(".ndjson")
+            || lower.ends_with(".jsonl")
+        {
             Some(FileFormat::Json)
         } else {
             None
@@ -54,23 +57,42 @@ pub fn json_ready(batch: &RecordBatch) -> Result<RecordBatch> {
     let mut columns: Vec<ArrayRef> = vec![];
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
         let converted: ArrayRef = match field.data_type() {
-            DataType::Decimal128(_, _) | DataType::Decimal256(_, _) | DataType::Timestamp(_, _) => cast(column, &DataType::Utf8)?,
-            DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            DataType::Decimal128(_, _) | DataType::Decimal256(_, _) | DataType::Timestamp(_, _) => {
+                cast(column, &DataType::Utf8)?
+            }
+            DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_) => {
                 let as_binary = cast(column, &DataType::LargeBinary)?;
                 let bytes = as_binary.as_binary::<i64>();
                 let engine = base64::engine::general_purpose::STANDARD;
-                std::sync::Arc::new(StringArray::from_iter(bytes.iter().map(|v| v.map(|b| engine.encode(b)))))
+                std::sync::Arc::new(StringArray::from_iter(
+                    bytes.iter().map(|v| v.map(|b| engine.encode(b))),
+                ))
             }
             _ => column.clone(),
         };
-        fields.push(Field::new(field.name(), converted.data_type().clone(), field.is_nullable()));
+        fields.push(Field::new(
+            field.name(),
+            converted.data_type().clone(),
+            field.is_nullable(),
+        ));
         columns.push(converted);
     }
-    Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        std::sync::Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// Print a result on stdout; returns the number of rows.
-pub async fn print(mut batches: Batches, schema: SchemaRef, format: OutputFormat, preview_rows: usize) -> Result<u64> {
+pub async fn print(
+    mut batches: Batches,
+    schema: SchemaRef,
+    format: OutputFormat,
+    preview_rows: usize,
+) -> Result<u64> {
     let mut rows = 0u64;
     match format {
         OutputFormat::Table => {
@@ -93,11 +115,19 @@ pub async fn print(mut batches: Batches, schema: SchemaRef, format: OutputFormat
             };
             text.push('\n');
             if rows as usize > kept {
-                text.push_str(&format!("({rows} rows, first {kept} shown; -o csv or --out FILE for all)\n"));
+                text.push_str(&format!(
+                    "({rows} rows, first {kept} shown; -o csv or --out FILE for all)\n"
+                ));
             } else {
-                text.push_str(&format!("({rows} row{})\n", if rows == 1 { "" } else { "s" }));
+                text.push_str(&format!(
+                    "({rows} row{})\n",
+                    if rows == 1 { "" } else { "s" }
+                ));
             }
-            std::io::stdout().lock().write_all(text.as_bytes()).map_err(stdout_error)?;
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(stdout_error)?;
         }
         OutputFormat::Json => {
             let mut out = std::io::stdout().lock();
@@ -123,11 +153,14 @@ pub async fn print(mut batches: Batches, schema: SchemaRef, format: OutputFormat
                     out.write_all(line).map_err(stdout_error)?;
                 }
             }
-            out.write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" }).map_err(stdout_error)?;
+            out.write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" })
+                .map_err(stdout_error)?;
         }
         OutputFormat::Csv => {
             let mut out = std::io::stdout().lock();
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut out);
             let mut wrote = false;
             while let Some(batch) = batches.next().await {
                 let batch = batch?;
@@ -141,7 +174,8 @@ pub async fn print(mut batches: Batches, schema: SchemaRef, format: OutputFormat
             if !wrote {
                 let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
                 drop(writer);
-                out.write_all(format!("{}\n", header.join(",")).as_bytes()).map_err(stdout_error)?;
+                out.write_all(format!("{}\n", header.join(",")).as_bytes())
+                    .map_err(stdout_error)?;
             }
         }
     }
@@ -149,7 +183,12 @@ pub async fn print(mut batches: Batches, schema: SchemaRef, format: OutputFormat
 }
 
 /// Write a result to `sink` as a file; returns the number of rows.
-pub async fn export<W: AsyncWrite + Unpin + Send>(mut batches: Batches, schema: SchemaRef, format: FileFormat, mut sink: W) -> Result<u64> {
+pub async fn export<W: AsyncWrite + Unpin + Send>(
+    mut batches: Batches,
+    schema: SchemaRef,
+    format: FileFormat,
+    mut sink: W,
+) -> Result<u64> {
     let mut rows = 0u64;
     match format {
         FileFormat::Parquet => {
@@ -168,7 +207,9 @@ pub async fn export<W: AsyncWrite + Unpin + Send>(mut batches: Batches, schema: 
                 rows += batch.num_rows() as u64;
                 let mut buf = Vec::new();
                 if format == FileFormat::Csv {
-                    let mut writer = arrow::csv::WriterBuilder::new().with_header(header).build(&mut buf);
+                    let mut writer = arrow::csv::WriterBuilder::new()
+                        .with_header(header)
+                        .build(&mut buf);
                     writer.write(&batch)?;
                     header = false;
                 } else {
@@ -183,7 +224,8 @@ pub async fn export<W: AsyncWrite + Unpin + Send>(mut batches: Batches, schema: 
             }
             if header {
                 let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-                sink.write_all(format!("{}\n", names.join(",")).as_bytes()).await?;
+                sink.write_all(format!("{}\n", names.join(",")).as_bytes())
+                    .await?;
             }
             sink.shutdown().await?;
         }

@@ -49,7 +49,9 @@ impl std::fmt::Display for TableRef {
 pub fn parse_ident(text: &str) -> Result<TableIdent> {
     let parts: Vec<&str> = text.split('.').collect();
     let valid = |p: &str| {
-        !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
     };
     if parts.len() < 2 || !parts.iter().all(|p| valid(p)) {
         return Err(FloeError::usage(format!(
@@ -73,7 +75,11 @@ pub fn parse_namespace(text: &str) -> Result<NamespaceIdent> {
 }
 
 pub fn display_ident(ident: &TableIdent) -> String {
-    format!("{}.{}", ident.namespace().clone().inner().join("."), ident.name())
+    format!(
+        "{}.{}",
+        ident.namespace().clone().inner().join("."),
+        ident.name()
+    )
 }
 
 /// A catalog floe can commit through: iceberg's `Catalog` (so iceberg transactions and
@@ -129,7 +135,11 @@ impl TableTarget {
             .properties(definition.properties)
             .format_version(definition.format_version)
             .build();
-        match self.catalog.create_table(self.ident.namespace(), creation).await {
+        match self
+            .catalog
+            .create_table(self.ident.namespace(), creation)
+            .await
+        {
             Ok(table) => Ok(table),
             Err(e) => {
                 let err = anyhow::Error::new(e);
@@ -169,12 +179,16 @@ pub(crate) fn to_iceberg_error(e: anyhow::Error) -> iceberg::Error {
         ErrorKind::InvalidInput => IcebergKind::DataInvalid,
         _ => IcebergKind::Unexpected,
     };
-    iceberg::Error::new(kind, format!("{e:#}")).with_retryable(kind == IcebergKind::CatalogCommitConflicts)
+    iceberg::Error::new(kind, format!("{e:#}"))
+        .with_retryable(kind == IcebergKind::CatalogCommitConflicts)
 }
 
 /// Read and parse a table metadata file; a file that does not parse is an error naming it,
 /// never an empty table.
-pub(crate) async fn read_table_metadata(stores: &Stores, location: &str) -> Result<iceberg::spec::TableMetadata> {
+pub(crate) async fn read_table_metadata(
+    stores: &Stores,
+    location: &str,
+) -> Result<iceberg::spec::TableMetadata> {
     let bytes = stores.read(location).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}"))
@@ -200,7 +214,11 @@ pub(crate) fn build_table(
 }
 
 /// Build the catalog from configuration.
-pub async fn build_catalog(name: &str, config: &CatalogConfig, stores: Stores) -> Result<Arc<dyn FloeCatalog>> {
+pub async fn build_catalog(
+    name: &str,
+    config: &CatalogConfig,
+    stores: Stores,
+) -> Result<Arc<dyn FloeCatalog>> {
     match config.catalog_type() {
         "directory" | "hadoop" => {
             let warehouse = config.get("warehouse").unwrap_or("./warehouse");
@@ -233,7 +251,11 @@ where
     match table {
         TableRef::Location(location) => {
             let (catalog, ident) = DirectoryCatalog::for_location(location, stores)?;
-            Ok(TableTarget { catalog: Arc::new(catalog), ident, display: location.clone() })
+            Ok(TableTarget {
+                catalog: Arc::new(catalog),
+                ident,
+                display: location.clone(),
+            })
         }
         TableRef::Ident(ident) => Ok(TableTarget {
             catalog: catalog.await?,

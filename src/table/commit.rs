@@ -22,7 +22,11 @@ pub fn apply_updates(
         builder = update.clone().apply(builder)?;
     }
     let built = builder.build()?;
-    let expired = built.expired_metadata_logs.into_iter().map(|l| l.metadata_file).collect();
+    let expired = built
+        .expired_metadata_logs
+        .into_iter()
+        .map(|l| l.metadata_file)
+        .collect();
     Ok((built.metadata, expired))
 }
 
@@ -52,9 +56,15 @@ impl RetryPolicy {
         let d = RetryPolicy::default();
         let num = |k: &str| props.get(k).and_then(|v| v.trim().parse::<u64>().ok());
         RetryPolicy {
-            num_retries: num("commit.retry.num-retries").map(|v| v as u32).unwrap_or(d.num_retries),
-            min_wait: num("commit.retry.min-wait-ms").map(Duration::from_millis).unwrap_or(d.min_wait),
-            max_wait: num("commit.retry.max-wait-ms").map(Duration::from_millis).unwrap_or(d.max_wait),
+            num_retries: num("commit.retry.num-retries")
+                .map(|v| v as u32)
+                .unwrap_or(d.num_retries),
+            min_wait: num("commit.retry.min-wait-ms")
+                .map(Duration::from_millis)
+                .unwrap_or(d.min_wait),
+            max_wait: num("commit.retry.max-wait-ms")
+                .map(Duration::from_millis)
+                .unwrap_or(d.max_wait),
             total_timeout: num("commit.retry.total-timeout-ms")
                 .map(Duration::from_millis)
                 .unwrap_or(d.total_timeout),
@@ -114,6 +124,9 @@ mod tests {
         assert_eq!(p.min_wait, Duration::from_millis(5));
         assert_eq!(p.max_wait, Duration::from_millis(60_000));
         let b = p.backoff(3);
-        assert!(b >= Duration::from_millis(10) && b <= Duration::from_millis(30), "{b:?}");
+        assert!(
+            b >= Duration::from_millis(10) && b <= Duration::from_millis(30),
+            "{b:?}"
+        );
     }
 }

@@ -10,11 +10,13 @@ use bytes::Bytes;
 use iceberg::spec::{TableMetadata, TableMetadataBuilder};
 use iceberg::table::Table;
 use iceberg::{
-    Catalog, Error as IcebergError, ErrorKind as IcebergKind, Namespace, NamespaceIdent, TableCommit,
-    TableCreation, TableIdent, TableRequirement, TableUpdate,
+    Catalog, Error as IcebergError, ErrorKind as IcebergKind, Namespace, NamespaceIdent,
+    TableCommit, TableCreation, TableIdent, TableRequirement, TableUpdate,
 };
 
-use super::catalog::{build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog};
+use super::catalog::{
+    build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog,
+};
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
 use super::storage::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
@@ -41,17 +43,27 @@ fn metadata_dir(table_location: &str) -> String {
 }
 
 fn version_file(table_location: &str, version: i64) -> String {
-    join(&metadata_dir(table_location), &format!("v{version}.metadata.json"))
+    join(
+        &metadata_dir(table_location),
+        &format!("v{version}.metadata.json"),
+    )
 }
 
 /// `v12.metadata.json` → 12.
 fn parse_version(name: &str) -> Option<i64> {
-    name.strip_prefix('v')?.strip_suffix(".metadata.json")?.parse().ok()
+    name.strip_prefix('v')?
+        .strip_suffix(".metadata.json")?
+        .parse()
+        .ok()
 }
 
 impl DirectoryCatalog {
     pub fn new(warehouse: Option<String>, stores: Stores) -> Self {
-        DirectoryCatalog { warehouse, pinned: None, stores }
+        DirectoryCatalog {
+            warehouse,
+            pinned: None,
+            stores,
+        }
     }
 
     /// A catalog addressing exactly the table at `location`; its identifier is
@@ -59,8 +71,15 @@ impl DirectoryCatalog {
     pub fn for_location(location: &str, stores: Stores) -> Result<(Self, TableIdent)> {
         let trimmed = location.trim_end_matches('/');
         let mut parts = trimmed.rsplit('/');
-        let name = parts.next().filter(|s| !s.is_empty()).unwrap_or("table").to_string();
-        let parent = parts.next().filter(|s| !s.is_empty() && !s.ends_with(':')).unwrap_or("default");
+        let name = parts
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("table")
+            .to_string();
+        let parent = parts
+            .next()
+            .filter(|s| !s.is_empty() && !s.ends_with(':'))
+            .unwrap_or("default");
         let ident = TableIdent::new(NamespaceIdent::new(parent.to_string()), name);
         let catalog = DirectoryCatalog {
             warehouse: None,
@@ -76,9 +95,13 @@ impl DirectoryCatalog {
 
     fn namespace_location(&self, ns: &NamespaceIdent) -> Result<String> {
         let warehouse = self.warehouse.as_deref().ok_or_else(|| {
-            FloeError::usage("this table was named by location; namespaces need a catalog warehouse")
+            FloeError::usage(
+                "this table was named by location; namespaces need a catalog warehouse",
+            )
         })?;
-        Ok(ns.iter().fold(warehouse.to_string(), |acc, part| join(&acc, part)))
+        Ok(ns
+            .iter()
+            .fold(warehouse.to_string(), |acc, part| join(&acc, part)))
     }
 
     fn table_location(&self, ident: &TableIdent) -> Result<String> {
@@ -87,7 +110,10 @@ impl DirectoryCatalog {
                 return Ok(location.clone());
             }
         }
-        Ok(join(&self.namespace_location(ident.namespace())?, ident.name()))
+        Ok(join(
+            &self.namespace_location(ident.namespace())?,
+            ident.name(),
+        ))
     }
 
     /// The newest metadata version: from the hint, then probing upward (the hint is written
@@ -105,7 +131,11 @@ impl DirectoryCatalog {
                 None => return Ok(None),
             },
         };
-        while self.stores.exists(&version_file(table_location, version + 1)).await? {
+        while self
+            .stores
+            .exists(&version_file(table_location, version + 1))
+            .await?
+        {
             version += 1;
         }
         Ok(Some(version))
@@ -132,7 +162,11 @@ impl DirectoryCatalog {
         })?;
         let location = version_file(&table_location, version);
         let metadata = read_table_metadata(&self.stores, &location).await?;
-        Ok(Current { version, location, metadata })
+        Ok(Current {
+            version,
+            location,
+            metadata,
+        })
     }
 
     fn display(&self, ident: &TableIdent) -> String {
@@ -149,7 +183,10 @@ impl DirectoryCatalog {
     async fn write_hint(&self, table_location: &str, version: i64) {
         // The hint only speeds up readers; they probe upward past a stale one.
         let hint = join(&metadata_dir(table_location), HINT_FILE);
-        let _ = self.stores.put(&hint, Bytes::from(version.to_string())).await;
+        let _ = self
+            .stores
+            .put(&hint, Bytes::from(version.to_string()))
+            .await;
     }
 
     /// Create a table from `creation`; fails if any metadata version exists there already.
@@ -158,14 +195,19 @@ impl DirectoryCatalog {
         if self.find_version(&table_location).await?.is_some() {
             return Err(FloeError::new(
                 ErrorKind::AlreadyExists,
-                format!("table {} already exists at {table_location}", self.display(ident)),
+                format!(
+                    "table {} already exists at {table_location}",
+                    self.display(ident)
+                ),
             )
             .with_hint("use --if-not-exists to accept an existing table")
             .into());
         }
         let mut creation = creation;
         creation.location = Some(table_location.clone());
-        let metadata = TableMetadataBuilder::from_table_creation(creation)?.build()?.metadata;
+        let metadata = TableMetadataBuilder::from_table_creation(creation)?
+            .build()?
+            .metadata;
         let bytes = Bytes::from(serde_json::to_vec_pretty(&metadata)?);
         let location = version_file(&table_location, 1);
         match self.stores.put_if_absent(&location, bytes).await? {
@@ -179,7 +221,14 @@ impl DirectoryCatalog {
             }
         }
         self.write_hint(&table_location, 1).await;
-        self.table_from(ident, Current { version: 1, location, metadata })
+        self.table_from(
+            ident,
+            Current {
+                version: 1,
+                location,
+                metadata,
+            },
+        )
     }
 
     async fn raw_commit(
@@ -198,14 +247,19 @@ impl DirectoryCatalog {
             let current = self.current(ident).await?;
             for requirement in &requirements {
                 requirement.check(Some(&current.metadata)).map_err(|e| {
-                    conflict(format!("commit to {} rejected: {}", self.display(ident), e.message()))
+                    conflict(format!(
+                        "commit to {} rejected: {}",
+                        self.display(ident),
+                        e.message()
+                    ))
                 })?;
             }
             let policy = RetryPolicy::from_properties(current.metadata.properties());
             let (bytes, expired) = match &sent {
                 Some((base, bytes)) if *base == current.version => (bytes.clone(), vec![]),
                 _ => {
-                    let (metadata, expired) = apply_updates(&current.metadata, &current.location, &updates)?;
+                    let (metadata, expired) =
+                        apply_updates(&current.metadata, &current.location, &updates)?;
                     (Bytes::from(serde_json::to_vec_pretty(&metadata)?), expired)
                 }
             };
@@ -248,7 +302,14 @@ impl DirectoryCatalog {
                 {
                     let _ = self.stores.delete_all(&expired).await;
                 }
-                return self.table_from(ident, Current { version: next, location, metadata });
+                return self.table_from(
+                    ident,
+                    Current {
+                        version: next,
+                        location,
+                        metadata,
+                    },
+                );
             }
             // Lost the race for v<next>: reload, re-check, re-apply.
             attempt += 1;
@@ -267,8 +328,12 @@ impl DirectoryCatalog {
     async fn is_ours(&self, location: &str, bytes: &Bytes) -> Result<bool> {
         match self.stores.read_optional(location).await {
             Ok(Some(found)) => Ok(found == *bytes),
-            Ok(None) => Err(state_unknown(format!("{location} was reported to exist but cannot be read"))),
-            Err(e) => Err(state_unknown(format!("cannot read back {location} to learn the commit outcome: {e:#}"))),
+            Ok(None) => Err(state_unknown(format!(
+                "{location} was reported to exist but cannot be read"
+            ))),
+            Err(e) => Err(state_unknown(format!(
+                "cannot read back {location} to learn the commit outcome: {e:#}"
+            ))),
         }
     }
 
@@ -329,16 +394,25 @@ impl Catalog for DirectoryCatalog {
     ) -> iceberg::Result<Vec<NamespaceIdent>> {
         let base = match parent {
             Some(p) => self.namespace_location(p).map_err(to_iceberg_error)?,
-            None => self
-                .warehouse
-                .clone()
-                .ok_or_else(|| IcebergError::new(IcebergKind::FeatureUnsupported, "no warehouse"))?,
+            None => self.warehouse.clone().ok_or_else(|| {
+                IcebergError::new(IcebergKind::FeatureUnsupported, "no warehouse")
+            })?,
         };
-        let (dirs, _) = self.stores.list_dir(&base).await.map_err(to_iceberg_error)?;
+        let (dirs, _) = self
+            .stores
+            .list_dir(&base)
+            .await
+            .map_err(to_iceberg_error)?;
         let mut out = vec![];
         for dir in dirs {
             let path = join(&base, &dir);
-            if dir.starts_with('.') || self.is_table_dir(&path).await.map_err(to_iceberg_error)? || self.is_dropped_table_dir(&path).await.map_err(to_iceberg_error)? {
+            if dir.starts_with('.')
+                || self.is_table_dir(&path).await.map_err(to_iceberg_error)?
+                || self
+                    .is_dropped_table_dir(&path)
+                    .await
+                    .map_err(to_iceberg_error)?
+            {
                 continue;
             }
             let mut parts = parent.map(|p| p.clone().inner()).unwrap_or_default();
@@ -366,10 +440,15 @@ impl Catalog for DirectoryCatalog {
                 format!("namespace {} already exists", namespace.join(".")),
             ));
         }
-        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
+        let location = self
+            .namespace_location(namespace)
+            .map_err(to_iceberg_error)?;
         if super::storage::is_local(&location) {
             std::fs::create_dir_all(&location).map_err(|e| {
-                IcebergError::new(IcebergKind::Unexpected, format!("cannot create {location}: {e}"))
+                IcebergError::new(
+                    IcebergKind::Unexpected,
+                    format!("cannot create {location}: {e}"),
+                )
             })?;
         }
         Ok(Namespace::with_properties(namespace.clone(), properties))
@@ -387,9 +466,17 @@ impl Catalog for DirectoryCatalog {
     }
 
     async fn namespace_exists(&self, namespace: &NamespaceIdent) -> iceberg::Result<bool> {
-        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
-        let (dirs, files) = self.stores.list_dir(&location).await.map_err(to_iceberg_error)?;
-        Ok(!dirs.is_empty() || !files.is_empty() || (super::storage::is_local(&location) && std::path::Path::new(&location).is_dir()))
+        let location = self
+            .namespace_location(namespace)
+            .map_err(to_iceberg_error)?;
+        let (dirs, files) = self
+            .stores
+            .list_dir(&location)
+            .await
+            .map_err(to_iceberg_error)?;
+        Ok(!dirs.is_empty()
+            || !files.is_empty()
+            || (super::storage::is_local(&location) && std::path::Path::new(&location).is_dir()))
     }
 
     async fn update_namespace(
@@ -410,7 +497,9 @@ impl Catalog for DirectoryCatalog {
                 format!("namespace {} is not empty", namespace.join(".")),
             ));
         }
-        let location = self.namespace_location(namespace).map_err(to_iceberg_error)?;
+        let location = self
+            .namespace_location(namespace)
+            .map_err(to_iceberg_error)?;
         if super::storage::is_local(&location) {
             let _ = std::fs::remove_dir(&location);
         }
@@ -418,11 +507,21 @@ impl Catalog for DirectoryCatalog {
     }
 
     async fn list_tables(&self, namespace: &NamespaceIdent) -> iceberg::Result<Vec<TableIdent>> {
-        let base = self.namespace_location(namespace).map_err(to_iceberg_error)?;
-        let (dirs, _) = self.stores.list_dir(&base).await.map_err(to_iceberg_error)?;
+        let base = self
+            .namespace_location(namespace)
+            .map_err(to_iceberg_error)?;
+        let (dirs, _) = self
+            .stores
+            .list_dir(&base)
+            .await
+            .map_err(to_iceberg_error)?;
         let mut out = vec![];
         for dir in dirs {
-            if self.is_table_dir(&join(&base, &dir)).await.map_err(to_iceberg_error)? {
+            if self
+                .is_table_dir(&join(&base, &dir))
+                .await
+                .map_err(to_iceberg_error)?
+            {
                 out.push(TableIdent::new(namespace.clone(), dir));
             }
         }
@@ -436,7 +535,9 @@ impl Catalog for DirectoryCatalog {
         creation: TableCreation,
     ) -> iceberg::Result<Table> {
         let ident = TableIdent::new(namespace.clone(), creation.name.clone());
-        self.create(&ident, creation).await.map_err(to_iceberg_error)
+        self.create(&ident, creation)
+            .await
+            .map_err(to_iceberg_error)
     }
 
     async fn load_table(&self, table: &TableIdent) -> iceberg::Result<Table> {
@@ -447,9 +548,16 @@ impl Catalog for DirectoryCatalog {
         // A directory table is its metadata; dropping removes the metadata files and keeps data.
         let location = self.table_location(table).map_err(to_iceberg_error)?;
         self.current(table).await.map_err(to_iceberg_error)?;
-        let listed = self.stores.list(&metadata_dir(&location)).await.map_err(to_iceberg_error)?;
+        let listed = self
+            .stores
+            .list(&metadata_dir(&location))
+            .await
+            .map_err(to_iceberg_error)?;
         for object in listed {
-            self.stores.delete(&object.location).await.map_err(to_iceberg_error)?;
+            self.stores
+                .delete(&object.location)
+                .await
+                .map_err(to_iceberg_error)?;
         }
         self.stores.remove_empty_dirs(&metadata_dir(&location));
         Ok(())
@@ -458,16 +566,27 @@ impl Catalog for DirectoryCatalog {
     async fn purge_table(&self, table: &TableIdent) -> iceberg::Result<()> {
         let location = self.table_location(table).map_err(to_iceberg_error)?;
         self.current(table).await.map_err(to_iceberg_error)?;
-        let listed = self.stores.list(&location).await.map_err(to_iceberg_error)?;
+        let listed = self
+            .stores
+            .list(&location)
+            .await
+            .map_err(to_iceberg_error)?;
         for object in listed {
-            self.stores.delete(&object.location).await.map_err(to_iceberg_error)?;
+            self.stores
+                .delete(&object.location)
+                .await
+                .map_err(to_iceberg_error)?;
         }
         Ok(())
     }
 
     async fn table_exists(&self, table: &TableIdent) -> iceberg::Result<bool> {
         let location = self.table_location(table).map_err(to_iceberg_error)?;
-        Ok(self.find_version(&location).await.map_err(to_iceberg_error)?.is_some())
+        Ok(self
+            .find_version(&location)
+            .await
+            .map_err(to_iceberg_error)?
+            .is_some())
     }
 
     async fn rename_table(&self, _src: &TableIdent, _dest: &TableIdent) -> iceberg::Result<()> {
@@ -492,7 +611,9 @@ impl Catalog for DirectoryCatalog {
         let ident = commit.identifier().clone();
         let requirements = commit.take_requirements();
         let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates).await.map_err(to_iceberg_error)
+        self.raw_commit(&ident, requirements, updates)
+            .await
+            .map_err(to_iceberg_error)
     }
 }
 

@@ -39,7 +39,9 @@ impl Serialize for ObjectStorage {
 impl<'de> Deserialize<'de> for ObjectStorage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let props = HashMap::<String, String>::deserialize(d)?;
-        Ok(ObjectStorage { stores: Stores::new(props) })
+        Ok(ObjectStorage {
+            stores: Stores::new(props),
+        })
     }
 }
 
@@ -58,22 +60,28 @@ impl Serialize for ObjectStorageFactory {
 impl<'de> Deserialize<'de> for ObjectStorageFactory {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let props = HashMap::<String, String>::deserialize(d)?;
-        Ok(ObjectStorageFactory { stores: Stores::new(props) })
+        Ok(ObjectStorageFactory {
+            stores: Stores::new(props),
+        })
     }
 }
 
 #[typetag::serde(name = "floe-object-store")]
 impl StorageFactory for ObjectStorageFactory {
     fn build(&self, _config: &StorageConfig) -> iceberg::Result<Arc<dyn Storage>> {
-        Ok(Arc::new(ObjectStorage { stores: self.stores.clone() }))
+        Ok(Arc::new(ObjectStorage {
+            stores: self.stores.clone(),
+        }))
     }
 }
 
 /// A `FileIO` whose every operation goes through `stores`.
 pub fn file_io(stores: &Stores) -> FileIO {
-    FileIOBuilder::new(Arc::new(ObjectStorageFactory { stores: stores.clone() }))
-        .with_props(stores.props().clone())
-        .build()
+    FileIOBuilder::new(Arc::new(ObjectStorageFactory {
+        stores: stores.clone(),
+    }))
+    .with_props(stores.props().clone())
+    .build()
 }
 
 fn to_iceberg(e: anyhow::Error) -> Error {
@@ -85,7 +93,10 @@ fn to_iceberg(e: anyhow::Error) -> Error {
 }
 
 fn os_error(e: object_store::Error, path: &str) -> Error {
-    Error::new(ErrorKind::Unexpected, format!("storage error on {path}: {e}"))
+    Error::new(
+        ErrorKind::Unexpected,
+        format!("storage error on {path}: {e}"),
+    )
 }
 
 impl ObjectStorage {
@@ -102,7 +113,9 @@ impl Storage for ObjectStorage {
     }
 
     async fn metadata(&self, path: &str) -> iceberg::Result<FileMetadata> {
-        Ok(FileMetadata { size: self.stores.size(path).await.map_err(to_iceberg)? })
+        Ok(FileMetadata {
+            size: self.stores.size(path).await.map_err(to_iceberg)?,
+        })
     }
 
     async fn read(&self, path: &str) -> iceberg::Result<Bytes> {
@@ -111,7 +124,11 @@ impl Storage for ObjectStorage {
 
     async fn reader(&self, path: &str) -> iceberg::Result<Box<dyn FileRead>> {
         let (store, location) = self.resolve(path)?;
-        Ok(Box::new(ObjectRead { store, location, display: path.to_string() }))
+        Ok(Box::new(ObjectRead {
+            store,
+            location,
+            display: path.to_string(),
+        }))
     }
 
     async fn write(&self, path: &str, bs: Bytes) -> iceberg::Result<()> {
@@ -133,7 +150,10 @@ impl Storage for ObjectStorage {
     async fn delete_prefix(&self, path: &str) -> iceberg::Result<()> {
         let listed = self.stores.list(path).await.map_err(to_iceberg)?;
         for object in listed {
-            self.stores.delete(&object.location).await.map_err(to_iceberg)?;
+            self.stores
+                .delete(&object.location)
+                .await
+                .map_err(to_iceberg)?;
         }
         Ok(())
     }
@@ -180,17 +200,26 @@ struct ObjectWrite {
 impl FileWrite for ObjectWrite {
     async fn write(&mut self, bs: Bytes) -> iceberg::Result<()> {
         let writer = self.inner.as_mut().ok_or_else(|| {
-            Error::new(ErrorKind::Unexpected, format!("write after close on {}", self.display))
+            Error::new(
+                ErrorKind::Unexpected,
+                format!("write after close on {}", self.display),
+            )
         })?;
         writer.put(bs).await.map_err(|e| os_error(e, &self.display))
     }
 
     async fn close(&mut self) -> iceberg::Result<()> {
         let mut writer = self.inner.take().ok_or_else(|| {
-            Error::new(ErrorKind::Unexpected, format!("{} closed twice", self.display))
+            Error::new(
+                ErrorKind::Unexpected,
+                format!("{} closed twice", self.display),
+            )
         })?;
         writer.shutdown().await.map_err(|e| {
-            Error::new(ErrorKind::Unexpected, format!("cannot finish writing {}: {e}", self.display))
+            Error::new(
+                ErrorKind::Unexpected,
+                format!("cannot finish writing {}: {e}", self.display),
+            )
         })
     }
 }

@@ -10,7 +10,9 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use iceberg::io::{FileMetadata, FileRead, FileWrite, InputFile, OutputFile, Storage};
 use iceberg::spec::DataFileBuilder;
-use iceberg::writer::file_writer::{FileWriter, FileWriterBuilder, ParquetWriter, ParquetWriterBuilder};
+use iceberg::writer::file_writer::{
+    FileWriter, FileWriterBuilder, ParquetWriter, ParquetWriterBuilder,
+};
 use iceberg::writer::CurrentFileStatus;
 use serde::{Deserialize, Serialize};
 
@@ -34,9 +36,15 @@ impl FileWriterBuilder for OnDiskSized {
 
     async fn build(&self, output_file: OutputFile) -> iceberg::Result<Self::R> {
         let location = output_file.location().to_string();
-        self.written.lock().expect("written lock").push(location.clone());
+        self.written
+            .lock()
+            .expect("written lock")
+            .push(location.clone());
         let flushed = Arc::new(AtomicU64::new(0));
-        let counting = Arc::new(CountingStorage { inner: output_file, flushed: flushed.clone() });
+        let counting = Arc::new(CountingStorage {
+            inner: output_file,
+            flushed: flushed.clone(),
+        });
         let output = OutputFile::new(counting, location);
         Ok(OnDiskSizedWriter {
             inner: self.inner.build(output).await?,
@@ -98,18 +106,25 @@ struct CountingStorage {
 
 impl Serialize for CountingStorage {
     fn serialize<S: serde::Serializer>(&self, _s: S) -> std::result::Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("a counting writer cannot be serialized"))
+        Err(serde::ser::Error::custom(
+            "a counting writer cannot be serialized",
+        ))
     }
 }
 
 impl<'de> Deserialize<'de> for CountingStorage {
     fn deserialize<D: serde::Deserializer<'de>>(_d: D) -> std::result::Result<Self, D::Error> {
-        Err(serde::de::Error::custom("a counting writer cannot be deserialized"))
+        Err(serde::de::Error::custom(
+            "a counting writer cannot be deserialized",
+        ))
     }
 }
 
 fn single_file_only() -> iceberg::Error {
-    iceberg::Error::new(iceberg::ErrorKind::Unexpected, "counting storage serves one output file")
+    iceberg::Error::new(
+        iceberg::ErrorKind::Unexpected,
+        "counting storage serves one output file",
+    )
 }
 
 #[async_trait]
@@ -132,7 +147,10 @@ impl Storage for CountingStorage {
         self.inner.write(bs).await
     }
     async fn writer(&self, _path: &str) -> iceberg::Result<Box<dyn FileWrite>> {
-        Ok(Box::new(CountingWrite { inner: self.inner.writer().await?, flushed: self.flushed.clone() }))
+        Ok(Box::new(CountingWrite {
+            inner: self.inner.writer().await?,
+            flushed: self.flushed.clone(),
+        }))
     }
     async fn delete(&self, _path: &str) -> iceberg::Result<()> {
         self.inner.delete().await

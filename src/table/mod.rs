@@ -5,17 +5,19 @@ pub mod catalog;
 pub mod commit;
 pub mod directory;
 pub mod file_io;
-pub mod session;
-pub mod reachable;
-pub mod scan;
-pub mod snapshot_commit;
-pub mod sql;
-pub mod storage;
 pub mod file_sizing;
 pub mod parallel_scan;
 pub mod partition_split;
+pub mod reachable;
+pub mod scan;
+pub mod session;
+pub mod snapshot_commit;
+pub mod sql;
+pub mod storage;
 pub mod write;
 
-pub use catalog::{display_ident, parse_ident, parse_namespace, FloeCatalog, TableRef, TableTarget};
-pub use storage::Stores;
+pub use catalog::{
+    display_ident, parse_ident, parse_namespace, FloeCatalog, TableRef, TableTarget,
+};
 pub use session::Session;
+pub use storage::Stores;

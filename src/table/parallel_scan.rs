@@ -17,7 +17,9 @@ use datafusion::logical_expr::TableProviderFilterPushDown;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
 use datafusion::prelude::Expr;
 use futures::{StreamExt, TryStreamExt};
 use iceberg::expr::Predicate;
@@ -44,7 +46,11 @@ impl ParallelScanProvider {
             None => table.metadata().current_schema().clone(),
         };
         let schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?);
-        Ok(ParallelScanProvider { table, snapshot_id, schema })
+        Ok(ParallelScanProvider {
+            table,
+            snapshot_id,
+            schema,
+        })
     }
 }
 
@@ -76,8 +82,18 @@ impl TableProvider for ParallelScanProvider {
         // With no columns wanted (count(*)), read the narrowest possible: the first column,
         // then drop it; iceberg reads every column when asked for none.
         let columns: Vec<String> = match output_schema.fields().len() {
-            0 => self.schema.fields().iter().take(1).map(|f| f.name().clone()).collect(),
-            _ => output_schema.fields().iter().map(|f| f.name().clone()).collect(),
+            0 => self
+                .schema
+                .fields()
+                .iter()
+                .take(1)
+                .map(|f| f.name().clone())
+                .collect(),
+            _ => output_schema
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
         };
         let predicate = convert_filters_to_predicate(filters);
         let mut builder = match self.snapshot_id {
@@ -88,18 +104,34 @@ impl TableProvider for ParallelScanProvider {
         if let Some(p) = predicate.clone() {
             builder = builder.with_filter(p);
         }
-        let tasks: Vec<FileScanTask> = if self.table.metadata().current_snapshot().is_none() && self.snapshot_id.is_none() {
-            vec![]
-        } else {
-            builder.build().map_err(df_error)?.plan_files().await.map_err(df_error)?.try_collect().await.map_err(df_error)?
-        };
-        let partitions = state.config().target_partitions().max(1).min(tasks.len().max(1));
+        let tasks: Vec<FileScanTask> =
+            if self.table.metadata().current_snapshot().is_none() && self.snapshot_id.is_none() {
+                vec![]
+            } else {
+                builder
+                    .build()
+                    .map_err(df_error)?
+                    .plan_files()
+                    .await
+                    .map_err(df_error)?
+                    .try_collect()
+                    .await
+                    .map_err(df_error)?
+            };
+        let partitions = state
+            .config()
+            .target_partitions()
+            .max(1)
+            .min(tasks.len().max(1));
         // Largest files first, each to the least-loaded partition.
         let mut sorted = tasks;
         sorted.sort_by_key(|t| std::cmp::Reverse(t.length));
         let mut groups: Vec<(u64, Vec<FileScanTask>)> = vec![(0, vec![]); partitions];
         for task in sorted {
-            let slot = groups.iter_mut().min_by_key(|(bytes, _)| *bytes).expect("one partition at least");
+            let slot = groups
+                .iter_mut()
+                .min_by_key(|(bytes, _)| *bytes)
+                .expect("one partition at least");
             slot.0 += task.length;
             slot.1.push(task);
         }
@@ -122,7 +154,10 @@ impl TableProvider for ParallelScanProvider {
         }))
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         // iceberg prunes with what it can convert; DataFusion applies every filter again.
         Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
     }
@@ -176,7 +211,10 @@ impl DisplayAs for ParallelScanExec {
             self.file_count(),
             self.groups.len(),
             self.columns.join(","),
-            self.predicate.as_ref().map(|p| p.to_string()).unwrap_or_default()
+            self.predicate
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
         )
     }
 }
@@ -198,11 +236,18 @@ impl ExecutionPlan for ParallelScanExec {
         vec![]
     }
 
-    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
         Ok(self)
     }
 
-    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
         let tasks = self.groups.get(partition).cloned().unwrap_or_default();
         // DataFusion's batch size (8192) rather than the Parquet reader's 1024-row default.
         let reader = self
@@ -223,7 +268,11 @@ impl ExecutionPlan for ParallelScanExec {
                 let batch = batch?;
                 if drop_columns {
                     let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-                    return Ok(RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &options)?);
+                    return Ok(RecordBatch::try_new_with_options(
+                        Arc::new(Schema::empty()),
+                        vec![],
+                        &options,
+                    )?);
                 }
                 Ok(batch)
             })

@@ -22,7 +22,12 @@ impl PartitionSplitter {
     pub fn new(schema: SchemaRef, spec: PartitionSpecRef) -> Result<Self> {
         let calculator = PartitionValueCalculator::try_new(&spec, &schema)?;
         let partition_type = spec.partition_type(&schema)?;
-        Ok(PartitionSplitter { calculator, spec, schema, partition_type })
+        Ok(PartitionSplitter {
+            calculator,
+            spec,
+            schema,
+            partition_type,
+        })
     }
 
     /// The batch's rows grouped by partition, each group with its key.
@@ -37,10 +42,17 @@ impl PartitionSplitter {
         let (batch, values, ranges) = if unsorted.len() == 1 {
             (batch.clone(), values, unsorted)
         } else {
-            let sort: Vec<SortColumn> =
-                values.columns().iter().map(|c| SortColumn { values: c.clone(), options: None }).collect();
+            let sort: Vec<SortColumn> = values
+                .columns()
+                .iter()
+                .map(|c| SortColumn {
+                    values: c.clone(),
+                    options: None,
+                })
+                .collect();
             let indices = lexsort_to_indices(&sort, None)?;
-            let sorted = StructArray::from(take_record_batch(&RecordBatch::from(values), &indices)?);
+            let sorted =
+                StructArray::from(take_record_batch(&RecordBatch::from(values), &indices)?);
             let ranges = partition(sorted.columns())?.ranges();
             (take_record_batch(batch, &indices)?, sorted, ranges)
         };

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use super::parallel_scan::ParallelScanProvider;
 use anyhow::Result;
 use datafusion::catalog::TableProvider;
 use iceberg::spec::SnapshotReference;
 use iceberg::table::Table;
-use super::parallel_scan::ParallelScanProvider;
 
 use crate::error::FloeError;
 
@@ -69,7 +69,11 @@ pub fn resolve_snapshot(table: &Table, display: &str, version: &Version) -> Resu
             let nearest: Vec<String> = ids.iter().take(5).map(|s| s.to_string()).collect();
             Err(FloeError::not_found(format!(
                 "table {display} has no snapshot {id}{}",
-                if nearest.is_empty() { " (it has no snapshots)".to_string() } else { format!("; nearest: {}", nearest.join(", ")) }
+                if nearest.is_empty() {
+                    " (it has no snapshots)".to_string()
+                } else {
+                    format!("; nearest: {}", nearest.join(", "))
+                }
             ))
             .with_hint("list them with `floe snapshots`")
             .into())
@@ -79,7 +83,9 @@ pub fn resolve_snapshot(table: &Table, display: &str, version: &Version) -> Resu
             match log.iter().rev().find(|entry| entry.timestamp_ms <= *ms) {
                 Some(entry) => Ok(Some(entry.snapshot_id)),
                 None => {
-                    let first = log.first().map(|e| crate::units::format_time_ms(e.timestamp_ms));
+                    let first = log
+                        .first()
+                        .map(|e| crate::units::format_time_ms(e.timestamp_ms));
                     Err(FloeError::not_found(format!(
                         "table {display} had no snapshot at {}{}",
                         crate::units::format_time_ms(*ms),
@@ -98,7 +104,11 @@ pub fn resolve_snapshot(table: &Table, display: &str, version: &Version) -> Resu
                 let names: Vec<String> = refs(table)?.into_keys().collect();
                 Err(FloeError::not_found(format!(
                     "table {display} has no branch or tag '{name}' (refs: {})",
-                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
                 ))
                 .into())
             }
@@ -127,9 +137,18 @@ mod tests {
 
     #[test]
     fn parses_version_selectors() {
-        assert_eq!(Version::parse_selector("42").unwrap(), Version::Snapshot(42));
-        assert_eq!(Version::parse_selector("1970-01-01T00:00:01Z").unwrap(), Version::AsOf(1000));
-        assert_eq!(Version::parse_selector("audit-2024").unwrap(), Version::Ref("audit-2024".into()));
+        assert_eq!(
+            Version::parse_selector("42").unwrap(),
+            Version::Snapshot(42)
+        );
+        assert_eq!(
+            Version::parse_selector("1970-01-01T00:00:01Z").unwrap(),
+            Version::AsOf(1000)
+        );
+        assert_eq!(
+            Version::parse_selector("audit-2024").unwrap(),
+            Version::Ref("audit-2024".into())
+        );
         assert_eq!(parse_time("1700000000000").unwrap(), 1_700_000_000_000);
         assert!(parse_time("last tuesday").is_err());
     }

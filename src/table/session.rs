@@ -21,8 +21,16 @@ impl Session {
     /// Select a catalog (or the default) from the configuration.
     pub fn new(config: &Config, catalog: Option<&str>) -> Result<Self> {
         let (catalog_name, catalog_config) = config.catalog(catalog)?;
-        let props = catalog_config.props().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        Ok(Session { catalog_name, catalog_config, stores: Stores::new(props) })
+        let props = catalog_config
+            .props()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(Session {
+            catalog_name,
+            catalog_config,
+            stores: Stores::new(props),
+        })
     }
 
     /// A session on the embedded default (a directory warehouse), for tests and tools.
@@ -30,7 +38,11 @@ impl Session {
         let mut config = CatalogConfig::default();
         config.set("type", "directory");
         config.set("warehouse", warehouse);
-        Session { catalog_name: "default".into(), catalog_config: config, stores: Stores::new(Default::default()) }
+        Session {
+            catalog_name: "default".into(),
+            catalog_config: config,
+            stores: Stores::new(Default::default()),
+        }
     }
 
     /// Route every storage call through `wrapper` (fault injection in tests).
@@ -48,7 +60,12 @@ impl Session {
     }
 
     pub async fn catalog(&self) -> Result<Arc<dyn FloeCatalog>> {
-        build_catalog(&self.catalog_name, &self.catalog_config, self.stores.clone()).await
+        build_catalog(
+            &self.catalog_name,
+            &self.catalog_config,
+            self.stores.clone(),
+        )
+        .await
     }
 
     pub async fn target(&self, table: &TableRef) -> Result<TableTarget> {

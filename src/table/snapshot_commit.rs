@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use iceberg::spec::{
-    DataContentType, DataFile, FormatVersion, Schema, SchemaRef, ManifestContentType, ManifestFile,
-    ManifestListWriter, ManifestWriter, ManifestWriterBuilder, Operation,
+    DataContentType, DataFile, FormatVersion, ManifestContentType, ManifestFile,
+    ManifestListWriter, ManifestWriter, ManifestWriterBuilder, Operation, Schema, SchemaRef,
     Snapshot, SnapshotReference, SnapshotRetention, SnapshotSummaryCollector, Summary,
     TableMetadata, MAIN_BRANCH,
 };
@@ -64,18 +64,28 @@ struct Attempt {
 ///
 /// When the commit definitely fails, every file written for it is deleted: the manifests of
 /// each attempt and the request's added data files. When its outcome is unknown, nothing is.
-pub async fn commit_snapshot(target: &TableTarget, request: SnapshotRequest) -> Result<CommittedSnapshot> {
+pub async fn commit_snapshot(
+    target: &TableTarget,
+    request: SnapshotRequest,
+) -> Result<CommittedSnapshot> {
     let outcome = commit_attempts(target, &request).await;
     if let Err(err) = &outcome {
         if !is_state_unknown(err) {
-            let added: Vec<String> = request.added.iter().map(|f| f.file_path().to_string()).collect();
+            let added: Vec<String> = request
+                .added
+                .iter()
+                .map(|f| f.file_path().to_string())
+                .collect();
             target.catalog.stores().delete_all(&added).await;
         }
     }
     outcome
 }
 
-async fn commit_attempts(target: &TableTarget, request: &SnapshotRequest) -> Result<CommittedSnapshot> {
+async fn commit_attempts(
+    target: &TableTarget,
+    request: &SnapshotRequest,
+) -> Result<CommittedSnapshot> {
     let started = Instant::now();
     let stores = target.catalog.stores();
     let mut attempts = 0u32;
@@ -94,7 +104,11 @@ async fn commit_attempts(target: &TableTarget, request: &SnapshotRequest) -> Res
         };
         let outcome = target
             .catalog
-            .commit(&target.ident, attempt.requirements.clone(), attempt.updates.clone())
+            .commit(
+                &target.ident,
+                attempt.requirements.clone(),
+                attempt.updates.clone(),
+            )
             .await;
         match outcome {
             Ok(table) => {
@@ -157,7 +171,12 @@ fn new_manifest_writer(
 
 /// Write an attempt's manifests and manifest list (recording each file in `written`, so the
 /// caller can delete them if the attempt does not land) and build its commit.
-async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, written: &mut Vec<String>) -> Result<Attempt> {
+async fn prepare(
+    table: &Table,
+    request: &SnapshotRequest,
+    attempt_no: u32,
+    written: &mut Vec<String>,
+) -> Result<Attempt> {
     let metadata = table.metadata();
     if metadata.format_version() == FormatVersion::V3 {
         return Err(FloeError::invalid(
@@ -187,7 +206,9 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         let files: Vec<&DataFile> = request
             .added
             .iter()
-            .filter(|f| (f.content_type() == DataContentType::Data) == (content == DataContentType::Data))
+            .filter(|f| {
+                (f.content_type() == DataContentType::Data) == (content == DataContentType::Data)
+            })
             .collect();
         if files.is_empty() {
             continue;
@@ -199,13 +220,24 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
                 request.spec_id
             )));
         }
-        let kind = if content == DataContentType::Data { ManifestContentType::Data } else { ManifestContentType::Deletes };
+        let kind = if content == DataContentType::Data {
+            ManifestContentType::Data
+        } else {
+            ManifestContentType::Deletes
+        };
         let path = next_path(written);
         let files_schema = match &request.schema {
             Some(schema) => Arc::new(schema.clone()),
             None => schema.clone(),
         };
-        let mut writer = new_manifest_writer(table, files_schema, &path, snapshot_id, default_spec.spec_id(), kind)?;
+        let mut writer = new_manifest_writer(
+            table,
+            files_schema,
+            &path,
+            snapshot_id,
+            default_spec.spec_id(),
+            kind,
+        )?;
         for f in files {
             summary.add_file(f, schema.clone(), default_spec.clone());
             // A negative sequence number leaves it to be inherited from the manifest list.
@@ -222,7 +254,12 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
                 SnapshotKind::Append | SnapshotKind::RowDelta => manifests.push(manifest.clone()),
                 SnapshotKind::OverwriteAll => {
                     let loaded = manifest.load_manifest(table.file_io()).await?;
-                    let live: Vec<_> = loaded.entries().iter().filter(|e| e.is_alive()).cloned().collect();
+                    let live: Vec<_> = loaded
+                        .entries()
+                        .iter()
+                        .filter(|e| e.is_alive())
+                        .cloned()
+                        .collect();
                     if live.is_empty() {
                         continue;
                     }
@@ -242,7 +279,11 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
                     for entry in live {
                         summary.remove_file(entry.data_file(), schema.clone(), spec.clone());
                         let seq = entry.sequence_number().unwrap_or(0);
-                        writer.add_delete_file(entry.data_file().clone(), seq, entry.file_sequence_number)?;
+                        writer.add_delete_file(
+                            entry.data_file().clone(),
+                            seq,
+                            entry.file_sequence_number,
+                        )?;
                     }
                     manifests.push(writer.write_manifest_file().await?);
                 }
@@ -250,7 +291,10 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         }
     }
 
-    let adds_data = request.added.iter().any(|f| f.content_type() == DataContentType::Data);
+    let adds_data = request
+        .added
+        .iter()
+        .any(|f| f.content_type() == DataContentType::Data);
     let operation = match request.kind {
         SnapshotKind::Append => Operation::Append,
         SnapshotKind::OverwriteAll => Operation::Overwrite,
@@ -267,11 +311,22 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         None => metadata.current_schema_id(),
         Some(schema) => metadata
             .schemas_iter()
-            .find(|s| s.as_struct() == schema.as_struct() && s.identifier_field_ids().eq(schema.identifier_field_ids()))
+            .find(|s| {
+                s.as_struct() == schema.as_struct()
+                    && s.identifier_field_ids().eq(schema.identifier_field_ids())
+            })
             .map(|s| s.schema_id())
-            .unwrap_or_else(|| metadata.schemas_iter().map(|s| s.schema_id()).max().unwrap_or(0) + 1),
+            .unwrap_or_else(|| {
+                metadata
+                    .schemas_iter()
+                    .map(|s| s.schema_id())
+                    .max()
+                    .unwrap_or(0)
+                    + 1
+            }),
     };
-    let list_path = format!("{location}/metadata/snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro");
+    let list_path =
+        format!("{location}/metadata/snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro");
     written.push(list_path.clone());
     let parent_id = parent.as_ref().map(|p| p.snapshot_id());
     let out = table.file_io().new_output(&list_path)?;
@@ -286,21 +341,39 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
         .with_snapshot_id(snapshot_id)
         .with_parent_snapshot_id(parent_id)
         .with_sequence_number(sequence_number)
-        .with_timestamp_ms(chrono::Utc::now().timestamp_millis().max(metadata.last_updated_ms()))
+        .with_timestamp_ms(
+            chrono::Utc::now()
+                .timestamp_millis()
+                .max(metadata.last_updated_ms()),
+        )
         .with_manifest_list(list_path)
-        .with_summary(Summary { operation, additional_properties: properties })
+        .with_summary(Summary {
+            operation,
+            additional_properties: properties,
+        })
         .with_schema_id(snapshot_schema_id)
         .build();
 
     let mut requirements = vec![
-        TableRequirement::UuidMatch { uuid: metadata.uuid() },
-        TableRequirement::RefSnapshotIdMatch { r#ref: MAIN_BRANCH.to_string(), snapshot_id: parent_id },
+        TableRequirement::UuidMatch {
+            uuid: metadata.uuid(),
+        },
+        TableRequirement::RefSnapshotIdMatch {
+            r#ref: MAIN_BRANCH.to_string(),
+            snapshot_id: parent_id,
+        },
     ];
     let mut updates = vec![];
     if let Some(schema) = &request.schema {
-        requirements.push(TableRequirement::CurrentSchemaIdMatch { current_schema_id: metadata.current_schema_id() });
-        requirements.push(TableRequirement::LastAssignedFieldIdMatch { last_assigned_field_id: metadata.last_column_id() });
-        updates.push(TableUpdate::AddSchema { schema: schema.clone() });
+        requirements.push(TableRequirement::CurrentSchemaIdMatch {
+            current_schema_id: metadata.current_schema_id(),
+        });
+        requirements.push(TableRequirement::LastAssignedFieldIdMatch {
+            last_assigned_field_id: metadata.last_column_id(),
+        });
+        updates.push(TableUpdate::AddSchema {
+            schema: schema.clone(),
+        });
         updates.push(TableUpdate::SetCurrentSchema { schema_id: -1 });
     }
     updates.extend([
@@ -317,25 +390,46 @@ async fn prepare(table: &Table, request: &SnapshotRequest, attempt_no: u32, writ
             ),
         },
     ]);
-    Ok(Attempt { requirements, updates, snapshot_id, sequence_number })
+    Ok(Attempt {
+        requirements,
+        updates,
+        snapshot_id,
+        sequence_number,
+    })
 }
 
 /// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it
 /// removed (Iceberg's rule; missing parent totals count as zero).
 fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
     let get = |map: &HashMap<String, String>, key: &str| {
-        map.get(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)
+        map.get(key)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
     };
     let rules = [
         ("total-data-files", "added-data-files", "deleted-data-files"),
-        ("total-delete-files", "added-delete-files", "removed-delete-files"),
+        (
+            "total-delete-files",
+            "added-delete-files",
+            "removed-delete-files",
+        ),
         ("total-records", "added-records", "deleted-records"),
         ("total-files-size", "added-files-size", "removed-files-size"),
-        ("total-position-deletes", "added-position-deletes", "removed-position-deletes"),
-        ("total-equality-deletes", "added-equality-deletes", "removed-equality-deletes"),
+        (
+            "total-position-deletes",
+            "added-position-deletes",
+            "removed-position-deletes",
+        ),
+        (
+            "total-equality-deletes",
+            "added-equality-deletes",
+            "removed-equality-deletes",
+        ),
     ];
     for (total, added, removed) in rules {
-        let before = parent.map(|p| get(&p.additional_properties, total)).unwrap_or(0);
+        let before = parent
+            .map(|p| get(&p.additional_properties, total))
+            .unwrap_or(0);
         let value = before + get(props, added) - get(props, removed);
         props.insert(total.to_string(), value.max(0).to_string());
     }

@@ -12,13 +12,15 @@ use bytes::Bytes;
 use iceberg::spec::{TableMetadata, TableMetadataBuilder};
 use iceberg::table::Table;
 use iceberg::{
-    Catalog, Error as IcebergError, ErrorKind as IcebergKind, Namespace, NamespaceIdent, TableCommit,
-    TableCreation, TableIdent, TableRequirement, TableUpdate,
+    Catalog, Error as IcebergError, ErrorKind as IcebergKind, Namespace, NamespaceIdent,
+    TableCommit, TableCreation, TableIdent, TableRequirement, TableUpdate,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Connection, Row};
 
-use super::catalog::{build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog};
+use super::catalog::{
+    build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog,
+};
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
 use super::storage::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
@@ -64,7 +66,10 @@ pub fn sqlx_uri(uri: &str) -> Result<String> {
             return Ok(format!("postgres{rest}"));
         }
     }
-    Err(FloeError::config(format!("unsupported SQL catalog URI '{uri}' (use sqlite:///… or postgresql://…)")).into())
+    Err(FloeError::config(format!(
+        "unsupported SQL catalog URI '{uri}' (use sqlite:///… or postgresql://…)"
+    ))
+    .into())
 }
 
 fn redact(uri: &str) -> String {
@@ -90,12 +95,22 @@ fn namespace_key(ns: &NamespaceIdent) -> String {
 /// `…/metadata/00012-<uuid>.metadata.json` → 12 (PyIceberg's and Java's naming).
 fn metadata_version(location: &str) -> i64 {
     let name = location.rsplit('/').next().unwrap_or("");
-    let digits: String = name.trim_start_matches('v').chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = name
+        .trim_start_matches('v')
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     digits.parse().unwrap_or(0)
 }
 
 fn new_metadata_location(table_location: &str, version: i64) -> String {
-    join(table_location, &format!("metadata/{version:05}-{}.metadata.json", uuid::Uuid::new_v4()))
+    join(
+        table_location,
+        &format!(
+            "metadata/{version:05}-{}.metadata.json",
+            uuid::Uuid::new_v4()
+        ),
+    )
 }
 
 impl SqlCatalog {
@@ -113,18 +128,24 @@ impl SqlCatalog {
         let is_sqlite = url.starts_with("sqlite:");
         let describe = redact(uri);
         let unusable = |e: &dyn std::fmt::Display| -> anyhow::Error {
-            FloeError::config(format!("cannot open the SQL catalog '{name}' at {describe}: {e}"))
-                .with_hint("check the catalog's `uri` (and that the database server is running)")
-                .into()
+            FloeError::config(format!(
+                "cannot open the SQL catalog '{name}' at {describe}: {e}"
+            ))
+            .with_hint("check the catalog's `uri` (and that the database server is running)")
+            .into()
         };
         // One direct connection first: a pool only reports "timed out" when the server is
         // unreachable, a connection says why.
-        let probe = tokio::time::timeout(Duration::from_secs(15), sqlx::AnyConnection::connect(&url)).await;
+        let probe =
+            tokio::time::timeout(Duration::from_secs(15), sqlx::AnyConnection::connect(&url)).await;
         match probe {
             Ok(Ok(mut conn)) => {
                 // Also proves a sqlite file really is a database.
                 if is_sqlite {
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut conn).await.map_err(|e| unusable(&e))?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut conn)
+                        .await
+                        .map_err(|e| unusable(&e))?;
                 }
                 let _ = conn.close().await;
             }
@@ -141,7 +162,9 @@ impl SqlCatalog {
                     if is_sqlite {
                         let pragma = format!("PRAGMA busy_timeout = {}", busy_timeout.as_millis());
                         sqlx::query(&pragma).execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -149,7 +172,14 @@ impl SqlCatalog {
             .connect(&url)
             .await
             .map_err(|e| unusable(&e))?;
-        let mut catalog = SqlCatalog { name: name.to_string(), pool, warehouse, stores, typed: true, describe };
+        let mut catalog = SqlCatalog {
+            name: name.to_string(),
+            pool,
+            warehouse,
+            stores,
+            typed: true,
+            describe,
+        };
         catalog.ensure_schema().await?;
         Ok(catalog)
     }
@@ -185,7 +215,11 @@ impl SqlCatalog {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     Err(e) => {
-                        return Err(FloeError::config(format!("the SQL catalog at {} is not usable: {e}", self.describe)).into())
+                        return Err(FloeError::config(format!(
+                            "the SQL catalog at {} is not usable: {e}",
+                            self.describe
+                        ))
+                        .into())
                     }
                 }
             }
@@ -211,9 +245,13 @@ impl SqlCatalog {
     }
 
     fn not_found(&self, ident: &TableIdent) -> anyhow::Error {
-        FloeError::not_found(format!("table {} does not exist in catalog '{}'", self.display(ident), self.name))
-            .with_hint("create it with `floe create`, or list tables with `floe list`")
-            .into()
+        FloeError::not_found(format!(
+            "table {} does not exist in catalog '{}'",
+            self.display(ident),
+            self.name
+        ))
+        .with_hint("create it with `floe create`, or list tables with `floe list`")
+        .into()
     }
 
     async fn pointer(&self, ident: &TableIdent) -> Result<Option<String>> {
@@ -229,26 +267,41 @@ impl SqlCatalog {
             .await
             .map_err(|e| db_error(e, "read a table pointer"))?;
         Ok(match row {
-            Some(row) => row.try_get::<Option<String>, _>(0).map_err(|e| db_error(e, "read a table pointer"))?,
+            Some(row) => row
+                .try_get::<Option<String>, _>(0)
+                .map_err(|e| db_error(e, "read a table pointer"))?,
             None => None,
         })
     }
 
-    fn table_from(&self, ident: &TableIdent, location: String, metadata: TableMetadata) -> Result<Table> {
+    fn table_from(
+        &self,
+        ident: &TableIdent,
+        location: String,
+        metadata: TableMetadata,
+    ) -> Result<Table> {
         build_table(ident, location, metadata, &self.stores)
     }
 
     async fn current(&self, ident: &TableIdent) -> Result<(String, TableMetadata)> {
-        let location = self.pointer(ident).await?.ok_or_else(|| self.not_found(ident))?;
+        let location = self
+            .pointer(ident)
+            .await?
+            .ok_or_else(|| self.not_found(ident))?;
         let metadata = read_table_metadata(&self.stores, &location).await?;
         Ok((location, metadata))
     }
 
     fn namespace_location(&self, ns: &NamespaceIdent) -> Result<String> {
         let warehouse = self.warehouse.as_deref().ok_or_else(|| {
-            FloeError::config(format!("catalog '{}' has no `warehouse`, so new tables have no location", self.name))
+            FloeError::config(format!(
+                "catalog '{}' has no `warehouse`, so new tables have no location",
+                self.name
+            ))
         })?;
-        Ok(ns.iter().fold(warehouse.to_string(), |acc, part| join(&acc, part)))
+        Ok(ns
+            .iter()
+            .fold(warehouse.to_string(), |acc, part| join(&acc, part)))
     }
 
     async fn raw_commit(
@@ -263,13 +316,19 @@ impl SqlCatalog {
             let (old, metadata) = self.current(ident).await?;
             for requirement in &requirements {
                 requirement.check(Some(&metadata)).map_err(|e| {
-                    conflict(format!("commit to {} rejected: {}", self.display(ident), e.message()))
+                    conflict(format!(
+                        "commit to {} rejected: {}",
+                        self.display(ident),
+                        e.message()
+                    ))
                 })?;
             }
             let policy = RetryPolicy::from_properties(metadata.properties());
             let (new_metadata, expired) = apply_updates(&metadata, &old, &updates)?;
             let new = new_metadata_location(new_metadata.location(), metadata_version(&old) + 1);
-            self.stores.put(&new, Bytes::from(serde_json::to_vec_pretty(&new_metadata)?)).await?;
+            self.stores
+                .put(&new, Bytes::from(serde_json::to_vec_pretty(&new_metadata)?))
+                .await?;
             let swapped = self.swap(ident, &old, &new).await;
             let landed = match swapped {
                 Ok(true) => true,
@@ -343,8 +402,11 @@ impl SqlCatalog {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::Error::new(
-                    FloeError::new(ErrorKind::AlreadyExists, format!("table {} already exists", self.display(ident)))
-                        .with_hint("use --if-not-exists to accept an existing table"),
+                    FloeError::new(
+                        ErrorKind::AlreadyExists,
+                        format!("table {} already exists", self.display(ident)),
+                    )
+                    .with_hint("use --if-not-exists to accept an existing table"),
                 ),
                 _ => db_error(e, "add a table"),
             })?;
@@ -353,18 +415,28 @@ impl SqlCatalog {
 
     async fn create(&self, ident: &TableIdent, mut creation: TableCreation) -> Result<Table> {
         if self.pointer(ident).await?.is_some() {
-            return Err(FloeError::new(ErrorKind::AlreadyExists, format!("table {} already exists", self.display(ident)))
-                .with_hint("use --if-not-exists to accept an existing table")
-                .into());
+            return Err(FloeError::new(
+                ErrorKind::AlreadyExists,
+                format!("table {} already exists", self.display(ident)),
+            )
+            .with_hint("use --if-not-exists to accept an existing table")
+            .into());
         }
         let location = match creation.location.take() {
             Some(l) => l,
             None => self.default_location(ident)?,
         };
         creation.location = Some(location.clone());
-        let metadata = TableMetadataBuilder::from_table_creation(creation)?.build()?.metadata;
+        let metadata = TableMetadataBuilder::from_table_creation(creation)?
+            .build()?
+            .metadata;
         let metadata_location = new_metadata_location(&location, 0);
-        self.stores.put(&metadata_location, Bytes::from(serde_json::to_vec_pretty(&metadata)?)).await?;
+        self.stores
+            .put(
+                &metadata_location,
+                Bytes::from(serde_json::to_vec_pretty(&metadata)?),
+            )
+            .await?;
         if let Err(e) = self.insert_pointer(ident, &metadata_location).await {
             let _ = self.stores.delete(&metadata_location).await;
             return Err(e);
@@ -377,8 +449,15 @@ impl SqlCatalog {
             "SELECT DISTINCT table_namespace FROM {TABLES} WHERE catalog_name = $1
              UNION SELECT DISTINCT namespace FROM {NAMESPACE_PROPS} WHERE catalog_name = $1"
         );
-        let rows = sqlx::query(&sql).bind(&self.name).fetch_all(&self.pool).await.map_err(|e| db_error(e, "list namespaces"))?;
-        let mut out: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).collect();
+        let rows = sqlx::query(&sql)
+            .bind(&self.name)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| db_error(e, "list namespaces"))?;
+        let mut out: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>(0).ok())
+            .collect();
         out.sort();
         out.dedup();
         Ok(out)
@@ -394,11 +473,21 @@ impl SqlCatalog {
             .map_err(|e| db_error(e, "read namespace properties"))?;
         Ok(rows
             .iter()
-            .filter_map(|r| Some((r.try_get::<String, _>(0).ok()?, r.try_get::<Option<String>, _>(1).ok()?.unwrap_or_default())))
+            .filter_map(|r| {
+                Some((
+                    r.try_get::<String, _>(0).ok()?,
+                    r.try_get::<Option<String>, _>(1).ok()?.unwrap_or_default(),
+                ))
+            })
             .collect())
     }
 
-    async fn insert_namespace_property(&self, ns: &NamespaceIdent, key: &str, value: &str) -> Result<()> {
+    async fn insert_namespace_property(
+        &self,
+        ns: &NamespaceIdent,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
         let sql = format!("INSERT INTO {NAMESPACE_PROPS} (catalog_name, namespace, property_key, property_value) VALUES ($1, $2, $3, $4)");
         sqlx::query(&sql)
             .bind(&self.name)
@@ -423,7 +512,10 @@ impl SqlCatalog {
             .fetch_all(&self.pool)
             .await
             .map_err(|e| db_error(e, "list tables"))?;
-        Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).collect())
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>(0).ok())
+            .collect())
     }
 
     async fn delete_pointer(&self, ident: &TableIdent) -> Result<()> {
@@ -447,7 +539,12 @@ impl SqlCatalog {
 
 #[async_trait]
 impl FloeCatalog for SqlCatalog {
-    async fn commit(&self, ident: &TableIdent, requirements: Vec<TableRequirement>, updates: Vec<TableUpdate>) -> Result<Table> {
+    async fn commit(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> Result<Table> {
         self.raw_commit(ident, requirements, updates).await
     }
 
@@ -457,7 +554,10 @@ impl FloeCatalog for SqlCatalog {
     }
 
     fn default_location(&self, ident: &TableIdent) -> Result<String> {
-        Ok(join(&self.namespace_location(ident.namespace())?, ident.name()))
+        Ok(join(
+            &self.namespace_location(ident.namespace())?,
+            ident.name(),
+        ))
     }
 
     fn stores(&self) -> &Stores {
@@ -471,7 +571,10 @@ impl FloeCatalog for SqlCatalog {
 
 #[async_trait]
 impl Catalog for SqlCatalog {
-    async fn list_namespaces(&self, parent: Option<&NamespaceIdent>) -> iceberg::Result<Vec<NamespaceIdent>> {
+    async fn list_namespaces(
+        &self,
+        parent: Option<&NamespaceIdent>,
+    ) -> iceberg::Result<Vec<NamespaceIdent>> {
         let all = self.namespaces().await.map_err(to_iceberg_error)?;
         let prefix = parent.map(|p| format!("{}.", namespace_key(p)));
         let depth = parent.map(|p| p.len() + 1).unwrap_or(1);
@@ -494,7 +597,11 @@ impl Catalog for SqlCatalog {
         Ok(out)
     }
 
-    async fn create_namespace(&self, namespace: &NamespaceIdent, properties: HashMap<String, String>) -> iceberg::Result<Namespace> {
+    async fn create_namespace(
+        &self,
+        namespace: &NamespaceIdent,
+        properties: HashMap<String, String>,
+    ) -> iceberg::Result<Namespace> {
         if self.namespace_exists(namespace).await? {
             return Err(IcebergError::new(
                 IcebergKind::NamespaceAlreadyExists,
@@ -503,9 +610,13 @@ impl Catalog for SqlCatalog {
         }
         // PyIceberg and Java mark an empty namespace with an `exists` property.
         let mut props = properties.clone();
-        props.entry("exists".to_string()).or_insert_with(|| "true".to_string());
+        props
+            .entry("exists".to_string())
+            .or_insert_with(|| "true".to_string());
         for (k, v) in &props {
-            self.insert_namespace_property(namespace, k, v).await.map_err(to_iceberg_error)?;
+            self.insert_namespace_property(namespace, k, v)
+                .await
+                .map_err(to_iceberg_error)?;
         }
         Ok(Namespace::with_properties(namespace.clone(), properties))
     }
@@ -517,7 +628,10 @@ impl Catalog for SqlCatalog {
                 format!("namespace {} does not exist", namespace_key(namespace)),
             ));
         }
-        let props = self.namespace_properties(namespace).await.map_err(to_iceberg_error)?;
+        let props = self
+            .namespace_properties(namespace)
+            .await
+            .map_err(to_iceberg_error)?;
         Ok(Namespace::with_properties(namespace.clone(), props))
     }
 
@@ -528,7 +642,11 @@ impl Catalog for SqlCatalog {
         Ok(all.iter().any(|n| *n == key || n.starts_with(&prefix)))
     }
 
-    async fn update_namespace(&self, namespace: &NamespaceIdent, properties: HashMap<String, String>) -> iceberg::Result<()> {
+    async fn update_namespace(
+        &self,
+        namespace: &NamespaceIdent,
+        properties: HashMap<String, String>,
+    ) -> iceberg::Result<()> {
         if !self.namespace_exists(namespace).await? {
             return Err(IcebergError::new(
                 IcebergKind::NamespaceNotFound,
@@ -546,7 +664,9 @@ impl Catalog for SqlCatalog {
                 .await
                 .map_err(|e| to_iceberg_error(db_error(e, "update namespace properties")))?;
             if done.rows_affected() == 0 {
-                self.insert_namespace_property(namespace, k, v).await.map_err(to_iceberg_error)?;
+                self.insert_namespace_property(namespace, k, v)
+                    .await
+                    .map_err(to_iceberg_error)?;
             }
         }
         Ok(())
@@ -560,30 +680,52 @@ impl Catalog for SqlCatalog {
             ));
         }
         let key = namespace_key(namespace);
-        let nested = self.namespaces().await.map_err(to_iceberg_error)?.into_iter().any(|n| n.starts_with(&format!("{key}.")));
-        if nested || !self.tables_in(namespace).await.map_err(to_iceberg_error)?.is_empty() {
+        let nested = self
+            .namespaces()
+            .await
+            .map_err(to_iceberg_error)?
+            .into_iter()
+            .any(|n| n.starts_with(&format!("{key}.")));
+        if nested
+            || !self
+                .tables_in(namespace)
+                .await
+                .map_err(to_iceberg_error)?
+                .is_empty()
+        {
             return Err(IcebergError::new(
                 IcebergKind::PreconditionFailed,
                 format!("namespace {key} is not empty"),
             ));
         }
-        sqlx::query(&format!("DELETE FROM {NAMESPACE_PROPS} WHERE catalog_name = $1 AND namespace = $2"))
-            .bind(&self.name)
-            .bind(&key)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| to_iceberg_error(db_error(e, "drop a namespace")))?;
+        sqlx::query(&format!(
+            "DELETE FROM {NAMESPACE_PROPS} WHERE catalog_name = $1 AND namespace = $2"
+        ))
+        .bind(&self.name)
+        .bind(&key)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| to_iceberg_error(db_error(e, "drop a namespace")))?;
         Ok(())
     }
 
     async fn list_tables(&self, namespace: &NamespaceIdent) -> iceberg::Result<Vec<TableIdent>> {
         let names = self.tables_in(namespace).await.map_err(to_iceberg_error)?;
-        Ok(names.into_iter().map(|n| TableIdent::new(namespace.clone(), n)).collect())
+        Ok(names
+            .into_iter()
+            .map(|n| TableIdent::new(namespace.clone(), n))
+            .collect())
     }
 
-    async fn create_table(&self, namespace: &NamespaceIdent, creation: TableCreation) -> iceberg::Result<Table> {
+    async fn create_table(
+        &self,
+        namespace: &NamespaceIdent,
+        creation: TableCreation,
+    ) -> iceberg::Result<Table> {
         let ident = TableIdent::new(namespace.clone(), creation.name.clone());
-        self.create(&ident, creation).await.map_err(to_iceberg_error)
+        self.create(&ident, creation)
+            .await
+            .map_err(to_iceberg_error)
     }
 
     async fn load_table(&self, table: &TableIdent) -> iceberg::Result<Table> {
@@ -601,11 +743,20 @@ impl Catalog for SqlCatalog {
     }
 
     async fn table_exists(&self, table: &TableIdent) -> iceberg::Result<bool> {
-        Ok(self.pointer(table).await.map_err(to_iceberg_error)?.is_some())
+        Ok(self
+            .pointer(table)
+            .await
+            .map_err(to_iceberg_error)?
+            .is_some())
     }
 
     async fn rename_table(&self, src: &TableIdent, dest: &TableIdent) -> iceberg::Result<()> {
-        if self.pointer(dest).await.map_err(to_iceberg_error)?.is_some() {
+        if self
+            .pointer(dest)
+            .await
+            .map_err(to_iceberg_error)?
+            .is_some()
+        {
             return Err(IcebergError::new(
                 IcebergKind::TableAlreadyExists,
                 format!("table {} already exists", display_ident(dest)),
@@ -630,17 +781,28 @@ impl Catalog for SqlCatalog {
         Ok(())
     }
 
-    async fn register_table(&self, table: &TableIdent, metadata_location: String) -> iceberg::Result<Table> {
-        let metadata = read_table_metadata(&self.stores, &metadata_location).await.map_err(to_iceberg_error)?;
-        self.insert_pointer(table, &metadata_location).await.map_err(to_iceberg_error)?;
-        self.table_from(table, metadata_location, metadata).map_err(to_iceberg_error)
+    async fn register_table(
+        &self,
+        table: &TableIdent,
+        metadata_location: String,
+    ) -> iceberg::Result<Table> {
+        let metadata = read_table_metadata(&self.stores, &metadata_location)
+            .await
+            .map_err(to_iceberg_error)?;
+        self.insert_pointer(table, &metadata_location)
+            .await
+            .map_err(to_iceberg_error)?;
+        self.table_from(table, metadata_location, metadata)
+            .map_err(to_iceberg_error)
     }
 
     async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
         let ident = commit.identifier().clone();
         let requirements = commit.take_requirements();
         let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates).await.map_err(to_iceberg_error)
+        self.raw_commit(&ident, requirements, updates)
+            .await
+            .map_err(to_iceberg_error)
     }
 }
 
@@ -650,13 +812,28 @@ mod tests {
 
     #[test]
     fn converts_sqlalchemy_uris() {
-        assert_eq!(sqlx_uri("sqlite:////var/lib/c.db").unwrap(), "sqlite:///var/lib/c.db?mode=rwc");
-        assert_eq!(sqlx_uri("sqlite:///c.db").unwrap(), "sqlite://c.db?mode=rwc");
-        assert_eq!(sqlx_uri("postgresql+psycopg2://u:p@h:5432/db").unwrap(), "postgres://u:p@h:5432/db");
+        assert_eq!(
+            sqlx_uri("sqlite:////var/lib/c.db").unwrap(),
+            "sqlite:///var/lib/c.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlx_uri("sqlite:///c.db").unwrap(),
+            "sqlite://c.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlx_uri("postgresql+psycopg2://u:p@h:5432/db").unwrap(),
+            "postgres://u:p@h:5432/db"
+        );
         assert_eq!(sqlx_uri("postgresql://h/db").unwrap(), "postgres://h/db");
         assert!(sqlx_uri("mysql://h/db").is_err());
-        assert_eq!(redact("postgresql://u:secret@h/db"), "postgresql://***@h/db");
-        assert_eq!(metadata_version("s3://b/t/metadata/00012-abc.metadata.json"), 12);
+        assert_eq!(
+            redact("postgresql://u:secret@h/db"),
+            "postgresql://***@h/db"
+        );
+        assert_eq!(
+            metadata_version("s3://b/t/metadata/00012-abc.metadata.json"),
+            12
+        );
         assert_eq!(metadata_version("/t/metadata/v3.metadata.json"), 3);
     }
 }

@@ -55,7 +55,9 @@ pub struct Stores {
 
 impl std::fmt::Debug for Stores {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stores").field("props", &redacted(&self.props)).finish()
+        f.debug_struct("Stores")
+            .field("props", &redacted(&self.props))
+            .finish()
     }
 }
 
@@ -64,7 +66,10 @@ fn redacted(props: &HashMap<String, String>) -> HashMap<String, String> {
         .iter()
         .map(|(k, v)| {
             let secret = k.contains("secret") || k.contains("token") || k.contains("password");
-            (k.clone(), if secret { "***".to_string() } else { v.clone() })
+            (
+                k.clone(),
+                if secret { "***".to_string() } else { v.clone() },
+            )
         })
         .collect()
 }
@@ -108,9 +113,17 @@ pub fn normalize_location(location: &str) -> Result<String> {
 
 fn local_path(location: &str) -> PathBuf {
     if let Some(rest) = location.strip_prefix("file://") {
-        PathBuf::from(if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") })
+        PathBuf::from(if rest.starts_with('/') {
+            rest.to_string()
+        } else {
+            format!("/{rest}")
+        })
     } else if let Some(rest) = location.strip_prefix("file:") {
-        PathBuf::from(if rest.starts_with('/') { rest.to_string() } else { format!("/{rest}") })
+        PathBuf::from(if rest.starts_with('/') {
+            rest.to_string()
+        } else {
+            format!("/{rest}")
+        })
     } else {
         PathBuf::from(location)
     }
@@ -118,21 +131,35 @@ fn local_path(location: &str) -> PathBuf {
 
 /// Join a child name onto a location.
 pub fn join(base: &str, child: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), child.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        child.trim_start_matches('/')
+    )
 }
 
 /// Whether a location is on the local file system.
 pub fn is_local(location: &str) -> bool {
-    !(location.starts_with("s3://") || location.starts_with("s3a://") || location.starts_with("memory://"))
+    !(location.starts_with("s3://")
+        || location.starts_with("s3a://")
+        || location.starts_with("memory://"))
 }
 
 fn split(location: &str) -> Result<(Scheme, String)> {
-    if let Some(rest) = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://")) {
+    if let Some(rest) = location
+        .strip_prefix("s3://")
+        .or_else(|| location.strip_prefix("s3a://"))
+    {
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             bail!("S3 location '{location}' has no bucket");
         }
-        return Ok((Scheme::S3 { bucket: bucket.to_string() }, key.to_string()));
+        return Ok((
+            Scheme::S3 {
+                bucket: bucket.to_string(),
+            },
+            key.to_string(),
+        ));
     }
     if let Some(rest) = location.strip_prefix("memory://") {
         return Ok((Scheme::Memory, rest.trim_start_matches('/').to_string()));
@@ -140,12 +167,22 @@ fn split(location: &str) -> Result<(Scheme, String)> {
     let path = local_path(location);
     let absolute = std::path::absolute(&path)
         .with_context(|| format!("cannot make '{location}' an absolute path"))?;
-    Ok((Scheme::Local, absolute.to_string_lossy().trim_start_matches('/').to_string()))
+    Ok((
+        Scheme::Local,
+        absolute
+            .to_string_lossy()
+            .trim_start_matches('/')
+            .to_string(),
+    ))
 }
 
 impl Stores {
     pub fn new(props: HashMap<String, String>) -> Self {
-        Stores { props: Arc::new(props), cache: Arc::default(), wrapper: None }
+        Stores {
+            props: Arc::new(props),
+            cache: Arc::default(),
+            wrapper: None,
+        }
     }
 
     /// Wrap every store built from now on (fault injection in tests).
@@ -195,7 +232,10 @@ impl Stores {
     }
 
     fn prop(&self, key: &str) -> Option<&str> {
-        self.props.get(key).map(|s| s.as_str()).filter(|s| !s.is_empty())
+        self.props
+            .get(key)
+            .map(|s| s.as_str())
+            .filter(|s| !s.is_empty())
     }
 
     fn build_s3(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
@@ -240,7 +280,10 @@ impl Stores {
         let mut client = ClientOptions::new()
             .with_connect_timeout(connect_timeout)
             .with_timeout(request_timeout);
-        if endpoint.as_deref().is_some_and(|e| e.starts_with("http://")) {
+        if endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"))
+        {
             client = client.with_allow_http(true);
         }
         builder = builder.with_client_options(client).with_retry(RetryConfig {
@@ -263,15 +306,24 @@ impl Stores {
 
     pub async fn read(&self, location: &str) -> Result<Bytes> {
         let (store, path) = self.resolve(location)?;
-        let got = store.get(&path).await.map_err(|e| storage_error(e, location, "read"))?;
-        got.bytes().await.map_err(|e| storage_error(e, location, "read"))
+        let got = store
+            .get(&path)
+            .await
+            .map_err(|e| storage_error(e, location, "read"))?;
+        got.bytes()
+            .await
+            .map_err(|e| storage_error(e, location, "read"))
     }
 
     /// Read, with `None` for a missing object.
     pub async fn read_optional(&self, location: &str) -> Result<Option<Bytes>> {
         let (store, path) = self.resolve(location)?;
         match store.get(&path).await {
-            Ok(got) => Ok(Some(got.bytes().await.map_err(|e| storage_error(e, location, "read"))?)),
+            Ok(got) => Ok(Some(
+                got.bytes()
+                    .await
+                    .map_err(|e| storage_error(e, location, "read"))?,
+            )),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(storage_error(e, location, "read")),
         }
@@ -288,7 +340,10 @@ impl Stores {
 
     pub async fn size(&self, location: &str) -> Result<u64> {
         let (store, path) = self.resolve(location)?;
-        let meta = store.head(&path).await.map_err(|e| storage_error(e, location, "stat"))?;
+        let meta = store
+            .head(&path)
+            .await
+            .map_err(|e| storage_error(e, location, "stat"))?;
         Ok(meta.size)
     }
 
@@ -317,7 +372,10 @@ impl Stores {
                 .with_context(|| format!("cannot write {location}"));
         }
         let (store, path) = self.resolve(location)?;
-        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
         match store.put_opts(&path, PutPayload::from(bytes), opts).await {
             Ok(_) => Ok(PutIfAbsent::Created),
             Err(object_store::Error::AlreadyExists { .. })
@@ -364,7 +422,10 @@ impl Stores {
             .into_iter()
             .map(|meta| {
                 let key = meta.location.to_string();
-                let rel = key.strip_prefix(&key_prefix).unwrap_or(&key).trim_start_matches('/');
+                let rel = key
+                    .strip_prefix(&key_prefix)
+                    .unwrap_or(&key)
+                    .trim_start_matches('/');
                 ListedObject {
                     location: join(&base, rel),
                     size_bytes: meta.size,
@@ -403,7 +464,9 @@ impl Stores {
     /// directories.
     pub fn remove_empty_dirs(&self, location: &str) {
         fn prune(dir: &std::path::Path) -> bool {
-            let Ok(entries) = std::fs::read_dir(dir) else { return false };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return false;
+            };
             let mut empty = true;
             for entry in entries.flatten() {
                 let path = entry.path();
@@ -424,7 +487,10 @@ impl Stores {
         location: &str,
     ) -> Result<futures::stream::BoxStream<'static, Result<Bytes>>> {
         let (store, path) = self.resolve(location)?;
-        let got = store.get(&path).await.map_err(|e| storage_error(e, location, "read"))?;
+        let got = store
+            .get(&path)
+            .await
+            .map_err(|e| storage_error(e, location, "read"))?;
         let loc = location.to_string();
         Ok(got
             .into_stream()
@@ -437,10 +503,16 @@ fn durable_create(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<Put
     use std::io::Write;
     let dir = target.parent().unwrap_or(std::path::Path::new("/"));
     std::fs::create_dir_all(dir)?;
-    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
     let outcome = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -449,7 +521,9 @@ fn durable_create(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<Put
                 std::fs::File::open(dir)?.sync_all()?;
                 Ok(PutIfAbsent::Created)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(PutIfAbsent::AlreadyExists),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(PutIfAbsent::AlreadyExists)
+            }
             Err(e) => Err(e),
         }
     })();
@@ -461,10 +535,15 @@ fn durable_create(target: &std::path::Path, bytes: &[u8]) -> std::io::Result<Put
 pub fn storage_error(e: object_store::Error, location: &str, action: &str) -> anyhow::Error {
     use crate::error::FloeError;
     match e {
-        object_store::Error::NotFound { .. } => anyhow::Error::new(FloeError::not_found(format!("{location} does not exist"))),
-        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+        object_store::Error::NotFound { .. } => {
+            anyhow::Error::new(FloeError::not_found(format!("{location} does not exist")))
+        }
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => {
             let text = e.to_string();
-            let code = aws_error_code(&text).map(|c| format!(" ({c})")).unwrap_or_default();
+            let code = aws_error_code(&text)
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
             anyhow::Error::new(
                 FloeError::config(format!("access to {location} was denied{code}"))
                     .with_hint("check the credentials: s3.access-key-id and s3.secret-access-key in the catalog config, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"),
@@ -500,11 +579,26 @@ mod tests {
         let target = dir.path().join("m/v1.metadata.json");
         let stores = Stores::new(HashMap::new());
         let loc = target.to_string_lossy().to_string();
-        assert_eq!(stores.put_if_absent(&loc, Bytes::from_static(b"a")).await.unwrap(), PutIfAbsent::Created);
-        assert_eq!(stores.put_if_absent(&loc, Bytes::from_static(b"b")).await.unwrap(), PutIfAbsent::AlreadyExists);
+        assert_eq!(
+            stores
+                .put_if_absent(&loc, Bytes::from_static(b"a"))
+                .await
+                .unwrap(),
+            PutIfAbsent::Created
+        );
+        assert_eq!(
+            stores
+                .put_if_absent(&loc, Bytes::from_static(b"b"))
+                .await
+                .unwrap(),
+            PutIfAbsent::AlreadyExists
+        );
         assert_eq!(stores.read(&loc).await.unwrap(), Bytes::from_static(b"a"));
         // No temp files are left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("m"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1);
     }
 }

@@ -68,7 +68,9 @@ impl WriteSettings {
             .get("write.parquet.compression-codec")
             .map(|s| s.to_ascii_lowercase())
             .unwrap_or_else(|| "zstd".into());
-        let level = props.get("write.parquet.compression-level").and_then(|v| v.parse::<i32>().ok());
+        let level = props
+            .get("write.parquet.compression-level")
+            .and_then(|v| v.parse::<i32>().ok());
         let compression = match codec.as_str() {
             "zstd" => Compression::ZSTD(ZstdLevel::try_new(level.unwrap_or(1)).unwrap_or_default()),
             "snappy" => Compression::SNAPPY,
@@ -86,10 +88,23 @@ impl WriteSettings {
         // 2 MiB dictionaries): a partitioned ingest keeps a writer per column per open partition,
         // and these buffers are most of its memory. Dictionaries that outgrow 64 KiB fall back
         // to plain encoding, which zstd compresses as well and which is much cheaper to build.
-        let page_bytes = num("write.parquet.page-size-bytes")?.unwrap_or(64 * 1024).clamp(4 * 1024, 64 * MIB) as usize;
-        let page_rows = num("write.parquet.page-row-limit")?.unwrap_or(8192).clamp(64, 1 << 24) as usize;
-        let dictionary_bytes = num("write.parquet.dict-size-bytes")?.unwrap_or(64 * 1024).clamp(4 * 1024, 64 * MIB) as usize;
-        Ok(WriteSettings { target_file_size_bytes: target, row_group_bytes: row_group, page_bytes, page_rows, dictionary_bytes, compression })
+        let page_bytes = num("write.parquet.page-size-bytes")?
+            .unwrap_or(64 * 1024)
+            .clamp(4 * 1024, 64 * MIB) as usize;
+        let page_rows = num("write.parquet.page-row-limit")?
+            .unwrap_or(8192)
+            .clamp(64, 1 << 24) as usize;
+        let dictionary_bytes = num("write.parquet.dict-size-bytes")?
+            .unwrap_or(64 * 1024)
+            .clamp(4 * 1024, 64 * MIB) as usize;
+        Ok(WriteSettings {
+            target_file_size_bytes: target,
+            row_group_bytes: row_group,
+            page_bytes,
+            page_rows,
+            dictionary_bytes,
+            compression,
+        })
     }
 }
 
@@ -118,7 +133,13 @@ pub struct TableDataWriter {
 impl TableDataWriter {
     /// `schema` is the schema the files are written with: the table's current one, or the
     /// evolved one an ingest with `--merge-schema` commits together with its data.
-    pub fn new(table: &Table, schema: iceberg::spec::SchemaRef, stores: &Stores, file_prefix: &str, parallelism: usize) -> Result<Self> {
+    pub fn new(
+        table: &Table,
+        schema: iceberg::spec::SchemaRef,
+        stores: &Stores,
+        file_prefix: &str,
+        parallelism: usize,
+    ) -> Result<Self> {
         let metadata = table.metadata();
         let settings = WriteSettings::from_table(table)?;
         let props = WriterProperties::builder()
@@ -149,8 +170,19 @@ impl TableDataWriter {
         let workers = (0..parallelism.max(1))
             .map(|_| spawn_worker(DataFileWriterBuilder::new(rolling.clone()), partitioned))
             .collect();
-        let splitter = if partitioned { Some(PartitionSplitter::new(schema, spec)?) } else { None };
-        Ok(TableDataWriter { splitter, workers, next_worker: 0, written, spec_id, stores: stores.clone() })
+        let splitter = if partitioned {
+            Some(PartitionSplitter::new(schema, spec)?)
+        } else {
+            None
+        };
+        Ok(TableDataWriter {
+            splitter,
+            workers,
+            next_worker: 0,
+            written,
+            spec_id,
+            stores: stores.clone(),
+        })
     }
 
     pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
@@ -175,7 +207,12 @@ impl TableDataWriter {
         }
     }
 
-    async fn send(&mut self, worker: usize, key: Option<PartitionKey>, batch: RecordBatch) -> Result<()> {
+    async fn send(
+        &mut self,
+        worker: usize,
+        key: Option<PartitionKey>,
+        batch: RecordBatch,
+    ) -> Result<()> {
         if self.workers[worker].queue.send((key, batch)).await.is_ok() {
             return Ok(());
         }
@@ -235,7 +272,9 @@ fn spawn_worker(builder: Inner, partitioned: bool) -> Worker {
         if partitioned {
             let mut writer = FanoutWriter::new(builder);
             while let Some((key, batch)) = rx.recv().await {
-                writer.write(key.context("partition key missing")?, batch).await?;
+                writer
+                    .write(key.context("partition key missing")?, batch)
+                    .await?;
             }
             Ok(writer.close().await?)
         } else {

@@ -47,13 +47,19 @@ pub fn parse_transform(expr: &str) -> Result<TransformExpr> {
         if text.contains(|c: char| c.is_whitespace() || c == ')' || c == ',') {
             return Err(bad(expr, "expected a column name or transform(column)"));
         }
-        return Ok(TransformExpr { column: text.to_string(), transform: Transform::Identity });
+        return Ok(TransformExpr {
+            column: text.to_string(),
+            transform: Transform::Identity,
+        });
     };
     if !text.ends_with(')') {
         return Err(bad(expr, "missing ')'"));
     }
     let func = text[..open].trim().to_ascii_lowercase();
-    let args: Vec<&str> = text[open + 1..text.len() - 1].split(',').map(str::trim).collect();
+    let args: Vec<&str> = text[open + 1..text.len() - 1]
+        .split(',')
+        .map(str::trim)
+        .collect();
     let column_arg = |args: &[&str]| -> Result<String> {
         match args {
             [c] if !c.is_empty() => Ok(c.to_string()),
@@ -63,7 +69,9 @@ pub fn parse_transform(expr: &str) -> Result<TransformExpr> {
     let width_and_column = |args: &[&str]| -> Result<(u32, String)> {
         match args {
             [n, c] if !c.is_empty() => {
-                let n: u32 = n.parse().map_err(|_| bad(expr, &format!("'{n}' is not a positive number")))?;
+                let n: u32 = n
+                    .parse()
+                    .map_err(|_| bad(expr, &format!("'{n}' is not a positive number")))?;
                 if n == 0 {
                     return Err(bad(expr, "the number must be positive"));
                 }
@@ -93,7 +101,12 @@ pub fn parse_transform(expr: &str) -> Result<TransformExpr> {
 
 fn check_column(schema: &Schema, expr: &str, column: &str) -> Result<()> {
     if schema.field_by_name(column).is_none() {
-        let mut names: Vec<String> = schema.as_struct().fields().iter().map(|f| f.name.clone()).collect();
+        let mut names: Vec<String> = schema
+            .as_struct()
+            .fields()
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
         names.sort();
         return Err(FloeError::usage(format!(
             "'{expr}' refers to column '{column}', which is not in the schema (columns: {})",
@@ -112,9 +125,13 @@ pub fn partition_spec(schema: &SchemaRef, exprs: &[String]) -> Result<PartitionS
         check_column(schema, expr, &parsed.column)?;
         builder = builder
             .add_partition_field(&parsed.column, parsed.default_name(), parsed.transform)
-            .map_err(|e| FloeError::usage(format!("cannot partition by '{expr}': {}", e.message())))?;
+            .map_err(|e| {
+                FloeError::usage(format!("cannot partition by '{expr}': {}", e.message()))
+            })?;
     }
-    builder.build().map_err(|e| FloeError::usage(format!("invalid partition spec: {}", e.message())).into())
+    builder
+        .build()
+        .map_err(|e| FloeError::usage(format!("invalid partition spec: {}", e.message())).into())
 }
 
 /// Build a sort order from `expr [asc|desc] [nulls first|last]` items.
@@ -131,7 +148,12 @@ pub fn sort_order(schema: &Schema, exprs: &[String]) -> Result<SortOrder> {
             null_order = Some(match words[words.len() - 1] {
                 "first" => NullOrder::First,
                 "last" => NullOrder::Last,
-                other => return Err(bad(expr, &format!("'nulls {other}' should be 'nulls first' or 'nulls last'"))),
+                other => {
+                    return Err(bad(
+                        expr,
+                        &format!("'nulls {other}' should be 'nulls first' or 'nulls last'"),
+                    ))
+                }
             });
             words.truncate(words.len() - 2);
         }
@@ -165,7 +187,9 @@ pub fn sort_order(schema: &Schema, exprs: &[String]) -> Result<SortOrder> {
             }),
         });
     }
-    builder.build(schema).map_err(|e| FloeError::usage(format!("invalid sort order: {}", e.message())).into())
+    builder
+        .build(schema)
+        .map_err(|e| FloeError::usage(format!("invalid sort order: {}", e.message())).into())
 }
 
 #[cfg(test)]
@@ -174,14 +198,37 @@ mod tests {
 
     #[test]
     fn parses_transforms() {
-        assert_eq!(parse_transform("month(ts)").unwrap().transform, Transform::Month);
+        assert_eq!(
+            parse_transform("month(ts)").unwrap().transform,
+            Transform::Month
+        );
         let b = parse_transform("bucket(16, id)").unwrap();
-        assert_eq!((b.transform, b.column.as_str()), (Transform::Bucket(16), "id"));
-        assert_eq!(parse_transform("region").unwrap().transform, Transform::Identity);
-        assert_eq!(parse_transform("truncate(4,name)").unwrap().default_name(), "name_trunc");
-        for bad in ["bucket(x, id)", "bucket(0, id)", "frobnicate(id)", "month(ts", "month()", "a b"] {
+        assert_eq!(
+            (b.transform, b.column.as_str()),
+            (Transform::Bucket(16), "id")
+        );
+        assert_eq!(
+            parse_transform("region").unwrap().transform,
+            Transform::Identity
+        );
+        assert_eq!(
+            parse_transform("truncate(4,name)").unwrap().default_name(),
+            "name_trunc"
+        );
+        for bad in [
+            "bucket(x, id)",
+            "bucket(0, id)",
+            "frobnicate(id)",
+            "month(ts",
+            "month()",
+            "a b",
+        ] {
             let err = parse_transform(bad).unwrap_err();
-            assert_eq!(crate::error::kind_of(&err), crate::error::ErrorKind::Usage, "{bad}");
+            assert_eq!(
+                crate::error::kind_of(&err),
+                crate::error::ErrorKind::Usage,
+                "{bad}"
+            );
         }
     }
 }

@@ -10,12 +10,16 @@ use crate::error::FloeError;
 
 /// Read a schema file (YAML or JSON).
 pub fn load(path: &std::path::Path) -> Result<Schema> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FloeError::invalid(format!("cannot read schema file {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        FloeError::invalid(format!("cannot read schema file {}: {e}", path.display()))
+    })?;
     parse(&text).map_err(|e| {
-        FloeError::invalid(format!("schema file {} is not valid: {e:#}", path.display()))
-            .with_hint("see `floe create --help` for the schema file format")
-            .into()
+        FloeError::invalid(format!(
+            "schema file {} is not valid: {e:#}",
+            path.display()
+        ))
+        .with_hint("see `floe create --help` for the schema file format")
+        .into()
     })
 }
 
@@ -31,7 +35,9 @@ pub fn parse(text: &str) -> Result<Schema> {
         Json::Array(_) => &json,
         _ => bail!("expected a mapping with `fields:` or a list of fields"),
     };
-    let fields = fields.as_array().ok_or_else(|| anyhow!("`fields` must be a list"))?;
+    let fields = fields
+        .as_array()
+        .ok_or_else(|| anyhow!("`fields` must be a list"))?;
     let is_iceberg = fields.iter().all(|f| f.get("id").is_some()) && !fields.is_empty();
     if is_iceberg {
         return Ok(serde_json::from_value::<Schema>(json)?);
@@ -48,21 +54,32 @@ fn yaml_to_json(value: &Yaml) -> Result<Json> {
 
 fn convert_fields(fields: &[Json], next_id: &mut i32, path: &str) -> Result<Vec<Json>> {
     if fields.is_empty() {
-        bail!("{} has no fields", if path.is_empty() { "the schema" } else { path });
+        bail!(
+            "{} has no fields",
+            if path.is_empty() { "the schema" } else { path }
+        );
     }
     let mut seen = std::collections::HashSet::new();
     let mut out = vec![];
     for field in fields {
-        let obj = field.as_object().ok_or_else(|| anyhow!("each field must be a mapping with name and type"))?;
+        let obj = field
+            .as_object()
+            .ok_or_else(|| anyhow!("each field must be a mapping with name and type"))?;
         let name = obj
             .get("name")
             .and_then(Json::as_str)
             .ok_or_else(|| anyhow!("a field{} has no `name`", at(path)))?;
-        let full = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        let full = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
         if !seen.insert(name.to_string()) {
             bail!("field '{full}' appears twice");
         }
-        let ty = obj.get("type").ok_or_else(|| anyhow!("field '{full}' has no `type`"))?;
+        let ty = obj
+            .get("type")
+            .ok_or_else(|| anyhow!("field '{full}' has no `type`"))?;
         *next_id += 1;
         let id = *next_id;
         let mut f = Map::new();
@@ -71,7 +88,12 @@ fn convert_fields(fields: &[Json], next_id: &mut i32, path: &str) -> Result<Vec<
         f.insert("required".into(), json!(required(obj, &full)?));
         f.insert("type".into(), convert_type(ty, next_id, &full)?);
         if let Some(doc) = obj.get("doc").or_else(|| obj.get("comment")) {
-            f.insert("doc".into(), json!(doc.as_str().ok_or_else(|| anyhow!("doc of '{full}' must be text"))?));
+            f.insert(
+                "doc".into(),
+                json!(doc
+                    .as_str()
+                    .ok_or_else(|| anyhow!("doc of '{full}' must be text"))?),
+            );
         }
         out.push(Json::Object(f));
     }
@@ -79,13 +101,21 @@ fn convert_fields(fields: &[Json], next_id: &mut i32, path: &str) -> Result<Vec<
 }
 
 fn at(path: &str) -> String {
-    if path.is_empty() { String::new() } else { format!(" in '{path}'") }
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" in '{path}'")
+    }
 }
 
 fn required(obj: &Map<String, Json>, full: &str) -> Result<bool> {
     match (obj.get("required"), obj.get("nullable")) {
-        (Some(r), _) => r.as_bool().ok_or_else(|| anyhow!("`required` of '{full}' must be true or false")),
-        (None, Some(n)) => Ok(!n.as_bool().ok_or_else(|| anyhow!("`nullable` of '{full}' must be true or false"))?),
+        (Some(r), _) => r
+            .as_bool()
+            .ok_or_else(|| anyhow!("`required` of '{full}' must be true or false")),
+        (None, Some(n)) => Ok(!n
+            .as_bool()
+            .ok_or_else(|| anyhow!("`nullable` of '{full}' must be true or false"))?),
         (None, None) => Ok(false),
     }
 }
@@ -211,10 +241,22 @@ fields:
         let id = schema.field_by_name("id").unwrap();
         assert!(id.required);
         assert_eq!(id.doc.as_deref(), Some("row id"));
-        assert_eq!(*schema.field_by_name("price").unwrap().field_type, Type::Primitive(PrimitiveType::Decimal { precision: 10, scale: 2 }));
+        assert_eq!(
+            *schema.field_by_name("price").unwrap().field_type,
+            Type::Primitive(PrimitiveType::Decimal {
+                precision: 10,
+                scale: 2
+            })
+        );
         assert!(schema.field_by_name("address.zip").unwrap().required);
-        assert!(matches!(*schema.field_by_name("tags").unwrap().field_type, Type::List(_)));
-        assert!(matches!(*schema.field_by_name("attrs").unwrap().field_type, Type::Map(_)));
+        assert!(matches!(
+            *schema.field_by_name("tags").unwrap().field_type,
+            Type::List(_)
+        ));
+        assert!(matches!(
+            *schema.field_by_name("attrs").unwrap().field_type,
+            Type::Map(_)
+        ));
     }
 
     #[test]
@@ -225,8 +267,15 @@ fields:
 
     #[test]
     fn rejects_bad_types_and_duplicates() {
-        assert!(format!("{:#}", parse("fields: [{name: a, type: lng}]").unwrap_err()).contains("unknown type 'lng'"));
-        assert!(format!("{:#}", parse("fields: [{name: a, type: long}, {name: a, type: int}]").unwrap_err()).contains("twice"));
+        assert!(
+            format!("{:#}", parse("fields: [{name: a, type: lng}]").unwrap_err())
+                .contains("unknown type 'lng'")
+        );
+        assert!(format!(
+            "{:#}",
+            parse("fields: [{name: a, type: long}, {name: a, type: int}]").unwrap_err()
+        )
+        .contains("twice"));
         assert!(parse("fields: [{name: a, type: \"decimal(40,2)\"}]").is_err());
     }
 }

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use serde_json::Value;
@@ -22,18 +25,30 @@ impl Run {
     /// The one JSON document on stdout.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("stdout is not one JSON document ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
         })
     }
 
     /// The JSON error object on stderr (last line).
     pub fn json_error(&self) -> Value {
-        let line = self.stderr.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON error on stderr:\n{}", self.stderr));
+        let line = self
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("no JSON error on stderr:\n{}", self.stderr));
         serde_json::from_str(line).unwrap()
     }
 
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "floe failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "floe failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -47,7 +62,10 @@ pub struct Floe {
 
 impl Floe {
     pub fn new(dir: &Path) -> Self {
-        Floe { dir: dir.to_path_buf(), env: vec![] }
+        Floe {
+            dir: dir.to_path_buf(),
+            env: vec![],
+        }
     }
 
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
@@ -59,7 +77,9 @@ impl Floe {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_floe"));
         cmd.current_dir(&self.dir).args(args);
         // Keep the developer's own configuration out of tests.
-        cmd.env_remove("FLOE_CONFIG").env_remove("FLOE_OUTPUT").env_remove("FLOE_CATALOG");
+        cmd.env_remove("FLOE_CONFIG")
+            .env_remove("FLOE_OUTPUT")
+            .env_remove("FLOE_CATALOG");
         cmd.env("HOME", &self.dir);
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -81,7 +101,11 @@ impl Floe {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["-o", "json"]);
         let run = self.run(&all).ok();
-        assert!(run.stderr.trim().is_empty(), "stderr must be silent under JSON, got:\n{}", run.stderr);
+        assert!(
+            run.stderr.trim().is_empty(),
+            "stderr must be silent under JSON, got:\n{}",
+            run.stderr
+        );
         run.json()
     }
 }
@@ -93,7 +117,11 @@ pub fn events_batch(start: i64, rows: usize) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Int64, false),
         Field::new("region", DataType::Utf8, true),
-        Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
+        Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        ),
         Field::new("amount", DataType::Float64, true),
         Field::new("qty", DataType::Int32, true),
     ]));
@@ -101,10 +129,25 @@ pub fn events_batch(start: i64, rows: usize) -> RecordBatch {
     let base = 1_704_067_200_000_000i64;
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids.clone())),
-        Arc::new(StringArray::from(ids.iter().map(|i| regions[(*i % 3) as usize]).collect::<Vec<_>>())),
-        Arc::new(TimestampMicrosecondArray::from(ids.iter().map(|i| base + (i % 120) * 86_400_000_000).collect::<Vec<_>>()).with_timezone("UTC")),
-        Arc::new(Float64Array::from(ids.iter().map(|i| *i as f64 * 0.5).collect::<Vec<_>>())),
-        Arc::new(Int32Array::from(ids.iter().map(|i| (*i % 10) as i32).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(
+            ids.iter()
+                .map(|i| regions[(*i % 3) as usize])
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(
+            TimestampMicrosecondArray::from(
+                ids.iter()
+                    .map(|i| base + (i % 120) * 86_400_000_000)
+                    .collect::<Vec<_>>(),
+            )
+            .with_timezone("UTC"),
+        ),
+        Arc::new(Float64Array::from(
+            ids.iter().map(|i| *i as f64 * 0.5).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int32Array::from(
+            ids.iter().map(|i| (*i % 10) as i32).collect::<Vec<_>>(),
+        )),
     ];
     RecordBatch::try_new(schema, columns).unwrap()
 }
@@ -124,7 +167,13 @@ pub fn events_csv(start: i64, rows: usize) -> String {
     let mut out = String::from("id,region,ts,amount,qty\n");
     for i in start..start + rows as i64 {
         let day = chrono::DateTime::from_timestamp(1_704_067_200 + (i % 120) * 86_400, 0).unwrap();
-        out.push_str(&format!("{i},{},{},{},{}\n", regions[(i % 3) as usize], day.format("%Y-%m-%dT%H:%M:%SZ"), i as f64 * 0.5, i % 10));
+        out.push_str(&format!(
+            "{i},{},{},{},{}\n",
+            regions[(i % 3) as usize],
+            day.format("%Y-%m-%dT%H:%M:%SZ"),
+            i as f64 * 0.5,
+            i % 10
+        ));
     }
     out
 }
@@ -169,7 +218,10 @@ pub fn s3() -> Option<S3> {
             bucket: std::env::var("FLOE_TEST_S3_BUCKET").unwrap_or_else(|_| "floe-test".into()),
         }),
         _ => {
-            assert!(!require_all(), "FLOE_TEST_S3_ENDPOINT is required (FLOE_TEST_REQUIRE_ALL=1)");
+            assert!(
+                !require_all(),
+                "FLOE_TEST_S3_ENDPOINT is required (FLOE_TEST_REQUIRE_ALL=1)"
+            );
             eprintln!("skipping: no FLOE_TEST_S3_ENDPOINT (run the suite with scripts/test)");
             None
         }
@@ -184,7 +236,11 @@ pub struct S3 {
 impl S3 {
     /// A fresh prefix for one test.
     pub fn prefix(&self, name: &str) -> String {
-        format!("s3://{}/{name}-{}", self.bucket, uuid::Uuid::new_v4().simple())
+        format!(
+            "s3://{}/{name}-{}",
+            self.bucket,
+            uuid::Uuid::new_v4().simple()
+        )
     }
 
     /// A config file pointing a directory catalog at `warehouse` on this server.
@@ -207,7 +263,10 @@ pub fn python() -> Option<String> {
     match std::env::var("FLOE_TEST_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),
         _ => {
-            assert!(!require_all(), "FLOE_TEST_PYTHON is required (FLOE_TEST_REQUIRE_ALL=1)");
+            assert!(
+                !require_all(),
+                "FLOE_TEST_PYTHON is required (FLOE_TEST_REQUIRE_ALL=1)"
+            );
             eprintln!("skipping: no FLOE_TEST_PYTHON (run the suite with scripts/test)");
             None
         }
@@ -223,7 +282,11 @@ pub fn pyiceberg_read(python: &str, metadata_location: &str, s3_endpoint: Option
         cmd.arg("--s3-endpoint").arg(endpoint);
     }
     let out = cmd.output().expect("run python");
-    assert!(out.status.success(), "read_table.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "read_table.py failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -25,7 +25,9 @@ impl Place {
 }
 
 fn number(v: &Value, key: &str) -> i64 {
-    v[key].as_i64().unwrap_or_else(|| panic!("{key} is not a number in {v}"))
+    v[key]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{key} is not a number in {v}"))
 }
 
 /// Create from a YAML schema with partitioning, sort order and properties; describe shows it.
@@ -34,14 +36,26 @@ pub fn create_from_schema_file(place: &Place) {
     std::fs::write(&schema, EVENTS_SCHEMA_YAML).unwrap();
     let table = place.table("from_schema");
     let created = place.floe.json(&[
-        "create", &table, "--schema", schema.to_str().unwrap(),
-        "--partition-by", "month(ts)", "--partition-by", "bucket(4, id)",
-        "--sort-by", "id desc", "--property", "write.target-file-size-bytes=1048576",
+        "create",
+        &table,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--partition-by",
+        "month(ts)",
+        "--partition-by",
+        "bucket(4, id)",
+        "--sort-by",
+        "id desc",
+        "--property",
+        "write.target-file-size-bytes=1048576",
     ]);
     assert_eq!(created["created"], true);
     assert_eq!(created["format_version"], 2);
     assert_eq!(created["location"], table.as_str());
-    assert!(created["metadata_location"].as_str().unwrap().ends_with("/metadata/v1.metadata.json"));
+    assert!(created["metadata_location"]
+        .as_str()
+        .unwrap()
+        .ends_with("/metadata/v1.metadata.json"));
     let fields = created["schema"]["fields"].as_array().unwrap();
     let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["id", "region", "ts", "amount", "qty"]);
@@ -59,7 +73,10 @@ pub fn create_from_schema_file(place: &Place) {
     assert_eq!(sort[0]["source"], "id");
     assert_eq!(sort[0]["direction"], "desc");
     assert_eq!(sort[0]["null_order"], "nulls-last");
-    assert_eq!(created["properties"]["write.target-file-size-bytes"], "1048576");
+    assert_eq!(
+        created["properties"]["write.target-file-size-bytes"],
+        "1048576"
+    );
     assert!(created["current_snapshot"].is_null());
 
     let described = place.floe.json(&["describe", &table]);
@@ -68,10 +85,18 @@ pub fn create_from_schema_file(place: &Place) {
     assert_eq!(described["totals"]["records"], 0);
 
     // Again: exit 1 naming the table; with --if-not-exists: success, unchanged.
-    let again = place.floe.run(&["create", &table, "--schema", schema.to_str().unwrap()]);
+    let again = place
+        .floe
+        .run(&["create", &table, "--schema", schema.to_str().unwrap()]);
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
-    let accepted = place.floe.json(&["create", &table, "--schema", schema.to_str().unwrap(), "--if-not-exists"]);
+    let accepted = place.floe.json(&[
+        "create",
+        &table,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--if-not-exists",
+    ]);
     assert_eq!(accepted["created"], false);
     assert_eq!(accepted["table_uuid"], created["table_uuid"]);
 }
@@ -86,10 +111,22 @@ pub fn ingest_formats_and_inspect(place: &Place) {
     std::fs::write(&json, events_json(1250, 150)).unwrap();
 
     let table = place.table("formats");
-    let created = place.floe.json(&["create", &table, "--like", parquet.to_str().unwrap(), "--partition-by", "region"]);
-    assert_eq!(created["schema"]["fields"][0]["required"], true, "Parquet's required id stays required");
+    let created = place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        parquet.to_str().unwrap(),
+        "--partition-by",
+        "region",
+    ]);
+    assert_eq!(
+        created["schema"]["fields"][0]["required"], true,
+        "Parquet's required id stays required"
+    );
 
-    let first = place.floe.json(&["ingest", &table, parquet.to_str().unwrap()]);
+    let first = place
+        .floe
+        .json(&["ingest", &table, parquet.to_str().unwrap()]);
     assert_eq!(first["records_added"], 1000);
     assert_eq!(first["input_files"], 1);
     assert_eq!(first["files_added"], 3, "one file per region partition");
@@ -97,7 +134,12 @@ pub fn ingest_formats_and_inspect(place: &Place) {
     let first_id = number(&first, "snapshot_id");
 
     // CSV and JSON together: one command, one snapshot.
-    let second = place.floe.json(&["ingest", &table, csv.to_str().unwrap(), json.to_str().unwrap()]);
+    let second = place.floe.json(&[
+        "ingest",
+        &table,
+        csv.to_str().unwrap(),
+        json.to_str().unwrap(),
+    ]);
     assert_eq!(second["records_added"], 400);
     assert_eq!(second["input_files"], 2);
     let second_id = number(&second, "snapshot_id");
@@ -117,41 +159,87 @@ pub fn ingest_formats_and_inspect(place: &Place) {
     assert_eq!(files["record_count"], 1400);
     let listed = files["files"].as_array().unwrap();
     assert_eq!(listed.len(), number(&files, "file_count") as usize);
-    let regions: std::collections::BTreeSet<&str> = listed.iter().map(|f| f["partition"]["region"].as_str().unwrap()).collect();
+    let regions: std::collections::BTreeSet<&str> = listed
+        .iter()
+        .map(|f| f["partition"]["region"].as_str().unwrap())
+        .collect();
     assert_eq!(regions.into_iter().collect::<Vec<_>>(), ["ap", "eu", "us"]);
     for f in listed {
         let region = f["partition"]["region"].as_str().unwrap();
-        assert!(f["file_path"].as_str().unwrap().contains(&format!("/data/region={region}/")), "{f}");
+        assert!(
+            f["file_path"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/data/region={region}/")),
+            "{f}"
+        );
         assert_eq!(f["file_format"], "parquet");
     }
-    let old = place.floe.json(&["files", &table, "--snapshot", &first_id.to_string()]);
+    let old = place
+        .floe
+        .json(&["files", &table, "--snapshot", &first_id.to_string()]);
     assert_eq!(old["record_count"], 1000);
     assert_eq!(old["snapshot_id"].as_i64(), Some(first_id));
 
-    let detail = place.floe.json(&["snapshot", &table, &second_id.to_string()]);
+    let detail = place
+        .floe
+        .json(&["snapshot", &table, &second_id.to_string()]);
     assert_eq!(detail["snapshot_id"].as_i64(), Some(second_id));
     assert_eq!(detail["summary"]["added-records"], "400");
     let manifests = detail["manifests"].as_array().unwrap();
-    assert_eq!(manifests.len(), 2, "the new manifest plus the first snapshot's");
-    assert_eq!(manifests.iter().map(|m| m["added_files"].as_u64().unwrap()).sum::<u64>(), number(&files, "file_count") as u64);
+    assert_eq!(
+        manifests.len(),
+        2,
+        "the new manifest plus the first snapshot's"
+    );
+    assert_eq!(
+        manifests
+            .iter()
+            .map(|m| m["added_files"].as_u64().unwrap())
+            .sum::<u64>(),
+        number(&files, "file_count") as u64
+    );
 
     let described = place.floe.json(&["describe", &table]);
     assert_eq!(described["totals"]["records"], 1400);
-    assert_eq!(described["totals"]["data_files"].as_i64(), Some(number(&files, "file_count")));
-    assert_eq!(described["current_snapshot"]["snapshot_id"].as_i64(), Some(second_id));
-    assert!(described["metadata_location"].as_str().unwrap().ends_with("/metadata/v3.metadata.json"));
+    assert_eq!(
+        described["totals"]["data_files"].as_i64(),
+        Some(number(&files, "file_count"))
+    );
+    assert_eq!(
+        described["current_snapshot"]["snapshot_id"].as_i64(),
+        Some(second_id)
+    );
+    assert!(described["metadata_location"]
+        .as_str()
+        .unwrap()
+        .ends_with("/metadata/v3.metadata.json"));
 
     // Overwrite replaces everything with the input's rows.
-    let third = place.floe.json(&["ingest", &table, csv.to_str().unwrap(), "--mode", "overwrite"]);
+    let third = place.floe.json(&[
+        "ingest",
+        &table,
+        csv.to_str().unwrap(),
+        "--mode",
+        "overwrite",
+    ]);
     assert_eq!(third["records_added"], 250);
     let after = place.floe.json(&["describe", &table]);
     assert_eq!(after["totals"]["records"], 250);
     assert_eq!(after["current_snapshot"]["operation"], "overwrite");
     let files = place.floe.json(&["files", &table]);
     assert_eq!(files["record_count"], 250);
-    let new_paths: Vec<&str> = files["files"].as_array().unwrap().iter().map(|f| f["file_path"].as_str().unwrap()).collect();
+    let new_paths: Vec<&str> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_path"].as_str().unwrap())
+        .collect();
     let commit = third["commit_id"].as_str().unwrap();
-    assert!(new_paths.iter().all(|p| p.contains(commit)), "only the overwrite's files remain: {new_paths:?}");
+    assert!(
+        new_paths.iter().all(|p| p.contains(commit)),
+        "only the overwrite's files remain: {new_paths:?}"
+    );
 }
 
 /// Globs and directories expand to many files landing in one snapshot.
@@ -159,10 +247,18 @@ pub fn ingest_glob_one_snapshot(place: &Place) {
     let dir = place.work.join("parts");
     std::fs::create_dir_all(&dir).unwrap();
     for i in 0..5 {
-        write_parquet(&dir.join(format!("part-{i}.parquet")), &[events_batch(i * 100, 100)]);
+        write_parquet(
+            &dir.join(format!("part-{i}.parquet")),
+            &[events_batch(i * 100, 100)],
+        );
     }
     let table = place.table("globbed");
-    place.floe.json(&["create", &table, "--like", dir.join("part-0.parquet").to_str().unwrap()]);
+    place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        dir.join("part-0.parquet").to_str().unwrap(),
+    ]);
     let pattern = format!("{}/part-*.parquet", dir.display());
     let report = place.floe.json(&["ingest", &table, &pattern]);
     assert_eq!(report["input_files"], 5);
@@ -172,7 +268,10 @@ pub fn ingest_glob_one_snapshot(place: &Place) {
     // A directory works as well.
     let report = place.floe.json(&["ingest", &table, dir.to_str().unwrap()]);
     assert_eq!(report["input_files"], 5);
-    assert_eq!(place.floe.json(&["describe", &table])["totals"]["records"], 1000);
+    assert_eq!(
+        place.floe.json(&["describe", &table])["totals"]["records"],
+        1000
+    );
 }
 
 /// Files roll at the target size measured in on-disk bytes.
@@ -183,29 +282,59 @@ pub fn files_roll_at_on_disk_target(place: &Place) {
     let batches: Vec<_> = (0..6).map(|i| noisy_batch(i * 50_000, 50_000)).collect();
     write_parquet(&input, &batches);
     let table = place.table("sized");
-    place.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--property", &format!("write.target-file-size-bytes={target}")]);
-    let report = place.floe.json(&["ingest", &table, input.to_str().unwrap()]);
+    place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        input.to_str().unwrap(),
+        "--property",
+        &format!("write.target-file-size-bytes={target}"),
+    ]);
+    let report = place
+        .floe
+        .json(&["ingest", &table, input.to_str().unwrap()]);
     assert_eq!(report["records_added"], 300_000);
     let files = place.floe.json(&["files", &table]);
-    let mut sizes: Vec<u64> = files["files"].as_array().unwrap().iter().map(|f| f["file_size_bytes"].as_u64().unwrap()).collect();
+    let mut sizes: Vec<u64> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_size_bytes"].as_u64().unwrap())
+        .collect();
     sizes.sort();
     assert!(sizes.len() >= 4, "expected several files, got {sizes:?}");
-    assert_eq!(sizes.iter().sum::<u64>(), report["bytes_added"].as_u64().unwrap());
+    assert_eq!(
+        sizes.iter().sum::<u64>(),
+        report["bytes_added"].as_u64().unwrap()
+    );
     // Files land near the target, not several times smaller; only the last file of each
     // writer task (one per core) may be a short remainder.
-    let tasks = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let short = sizes.iter().filter(|s| (**s as f64) < target as f64 * 0.75).count();
-    assert!(short <= tasks, "{short} files far below the {target}-byte target: {sizes:?}");
+    let tasks = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let short = sizes
+        .iter()
+        .filter(|s| (**s as f64) < target as f64 * 0.75)
+        .count();
+    assert!(
+        short <= tasks,
+        "{short} files far below the {target}-byte target: {sizes:?}"
+    );
     for size in &sizes {
-        assert!(*size as f64 <= target as f64 * 1.35, "file of {size} bytes overshoots the {target}-byte target: {sizes:?}");
+        assert!(
+            *size as f64 <= target as f64 * 1.35,
+            "file of {size} bytes overshoots the {target}-byte target: {sizes:?}"
+        );
     }
 }
 
 fn noisy_batch(start: i64, rows: usize) -> arrow::array::RecordBatch {
-    use std::sync::Arc;
     use arrow::array::{Float64Array, Int64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
-    let mut state = (start as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    use std::sync::Arc;
+    let mut state = (start as u64)
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;
@@ -213,7 +342,9 @@ fn noisy_batch(start: i64, rows: usize) -> arrow::array::RecordBatch {
         state
     };
     let ids: Vec<i64> = (start..start + rows as i64).collect();
-    let values: Vec<f64> = (0..rows).map(|_| (next() % 1_000_000_007) as f64 / 7.0).collect();
+    let values: Vec<f64> = (0..rows)
+        .map(|_| (next() % 1_000_000_007) as f64 / 7.0)
+        .collect();
     let texts: Vec<String> = (0..rows).map(|_| format!("{:016x}", next())).collect();
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Int64, false),
@@ -222,7 +353,11 @@ fn noisy_batch(start: i64, rows: usize) -> arrow::array::RecordBatch {
     ]));
     arrow::array::RecordBatch::try_new(
         schema,
-        vec![Arc::new(Int64Array::from(ids)), Arc::new(Float64Array::from(values)), Arc::new(StringArray::from(texts))],
+        vec![
+            Arc::new(Int64Array::from(ids)),
+            Arc::new(Float64Array::from(values)),
+            Arc::new(StringArray::from(texts)),
+        ],
     )
     .unwrap()
 }
@@ -232,8 +367,12 @@ pub fn csv_and_table_output(place: &Place) {
     let input = place.work.join("small.parquet");
     write_parquet(&input, &[events_batch(0, 10)]);
     let table = place.table("outputs");
-    place.floe.json(&["create", &table, "--like", input.to_str().unwrap()]);
-    place.floe.json(&["ingest", &table, input.to_str().unwrap()]);
+    place
+        .floe
+        .json(&["create", &table, "--like", input.to_str().unwrap()]);
+    place
+        .floe
+        .json(&["ingest", &table, input.to_str().unwrap()]);
     let csv = place.floe.run(&["snapshots", &table, "-o", "csv"]).ok();
     let lines: Vec<&str> = csv.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", csv.stdout);
@@ -242,7 +381,10 @@ pub fn csv_and_table_output(place: &Place) {
     let human = place.floe.run(&["describe", &table]).ok();
     assert!(human.stdout.contains("Schema (id 0)"), "{}", human.stdout);
     // Not a terminal: no status or progress on stderr.
-    let quiet = place.floe.run(&["ingest", &table, input.to_str().unwrap()]).ok();
+    let quiet = place
+        .floe
+        .run(&["ingest", &table, input.to_str().unwrap()])
+        .ok();
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
 }
 
@@ -252,54 +394,133 @@ pub fn pyiceberg_reads_floe_tables(place: &Place) {
     let schema = place.work.join("events.yaml");
     std::fs::write(&schema, EVENTS_SCHEMA_YAML).unwrap();
     let table = place.table("interop");
-    place.floe.json(&["create", &table, "--schema", schema.to_str().unwrap(), "--partition-by", "month(ts)", "--partition-by", "region"]);
+    place.floe.json(&[
+        "create",
+        &table,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--partition-by",
+        "month(ts)",
+        "--partition-by",
+        "region",
+    ]);
     let csv = place.work.join("interop.csv");
     std::fs::write(&csv, events_csv(0, 300)).unwrap();
     let parquet = place.work.join("interop.parquet");
     write_parquet(&parquet, &[events_batch(300, 200)]);
     place.floe.json(&["ingest", &table, csv.to_str().unwrap()]);
-    let last = place.floe.json(&["ingest", &table, parquet.to_str().unwrap()]);
+    let last = place
+        .floe
+        .json(&["ingest", &table, parquet.to_str().unwrap()]);
     let described = place.floe.json(&["describe", &table]);
     let metadata = described["metadata_location"].as_str().unwrap();
     let read = pyiceberg_read(&python, metadata, place.s3_endpoint.as_deref());
     assert_eq!(read["row_count"], 500);
     assert_eq!(read["snapshot_id"], last["snapshot_id"]);
-    let types: Vec<(String, String, bool)> = read["schema"].as_array().unwrap().iter()
-        .map(|f| (f["name"].as_str().unwrap().to_string(), f["type"].as_str().unwrap().to_string(), f["required"].as_bool().unwrap()))
+    let types: Vec<(String, String, bool)> = read["schema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["type"].as_str().unwrap().to_string(),
+                f["required"].as_bool().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(types, vec![
-        ("id".to_string(), "long".to_string(), true),
-        ("region".to_string(), "string".to_string(), false),
-        ("ts".to_string(), "timestamptz".to_string(), false),
-        ("amount".to_string(), "double".to_string(), false),
-        ("qty".to_string(), "int".to_string(), false),
-    ]);
+    assert_eq!(
+        types,
+        vec![
+            ("id".to_string(), "long".to_string(), true),
+            ("region".to_string(), "string".to_string(), false),
+            ("ts".to_string(), "timestamptz".to_string(), false),
+            ("amount".to_string(), "double".to_string(), false),
+            ("qty".to_string(), "int".to_string(), false),
+        ]
+    );
     // Exact rows: every id once, with the values floe was given.
-    let mut ids: Vec<i64> = read["rows"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let mut ids: Vec<i64> = read["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     ids.sort();
     assert_eq!(ids, (0..500).collect::<Vec<_>>());
-    let row_7 = read["rows"].as_array().unwrap().iter().find(|r| r["id"] == 7).unwrap();
+    let row_7 = read["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == 7)
+        .unwrap();
     assert_eq!(row_7["region"], "us");
     assert_eq!(row_7["amount"], 3.5);
     assert_eq!(row_7["qty"], 7);
-    assert!(row_7["ts"].as_str().unwrap().starts_with("2024-01-08T00:00:00"), "{row_7}");
+    assert!(
+        row_7["ts"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-08T00:00:00"),
+        "{row_7}"
+    );
     // PyIceberg's file list matches floe's, partition values included.
     let ours = place.floe.json(&["files", &table]);
-    let mut our_files: Vec<(String, u64, String)> = ours["files"].as_array().unwrap().iter()
-        .map(|f| (f["file_path"].as_str().unwrap().to_string(), f["record_count"].as_u64().unwrap(), f["partition"]["region"].as_str().unwrap().to_string()))
+    let mut our_files: Vec<(String, u64, String)> = ours["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file_path"].as_str().unwrap().to_string(),
+                f["record_count"].as_u64().unwrap(),
+                f["partition"]["region"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    let mut their_files: Vec<(String, u64, String)> = read["files"].as_array().unwrap().iter()
-        .map(|f| (f["file_path"].as_str().unwrap().to_string(), f["record_count"].as_u64().unwrap(), f["partition"]["region"].as_str().unwrap().to_string()))
+    let mut their_files: Vec<(String, u64, String)> = read["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file_path"].as_str().unwrap().to_string(),
+                f["record_count"].as_u64().unwrap(),
+                f["partition"]["region"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     our_files.sort();
     their_files.sort();
     assert_eq!(our_files, their_files);
-    let months: std::collections::BTreeSet<i64> = read["files"].as_array().unwrap().iter().map(|f| f["partition"]["ts_month"].as_i64().unwrap()).collect();
-    let ours_months: std::collections::BTreeSet<i64> = ours["files"].as_array().unwrap().iter().map(|f| f["partition"]["ts_month"].as_i64().unwrap()).collect();
+    let months: std::collections::BTreeSet<i64> = read["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["partition"]["ts_month"].as_i64().unwrap())
+        .collect();
+    let ours_months: std::collections::BTreeSet<i64> = ours["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["partition"]["ts_month"].as_i64().unwrap())
+        .collect();
     assert_eq!(months, ours_months);
-    assert_eq!(months.into_iter().collect::<Vec<_>>(), vec![648, 649, 650, 651], "Jan..Apr 2024 as months since 1970");
-    let shown: std::collections::BTreeSet<&str> = ours["files"].as_array().unwrap().iter().map(|f| f["partition_display"]["ts_month"].as_str().unwrap()).collect();
-    assert_eq!(shown.into_iter().collect::<Vec<_>>(), ["2024-01", "2024-02", "2024-03", "2024-04"]);
+    assert_eq!(
+        months.into_iter().collect::<Vec<_>>(),
+        vec![648, 649, 650, 651],
+        "Jan..Apr 2024 as months since 1970"
+    );
+    let shown: std::collections::BTreeSet<&str> = ours["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["partition_display"]["ts_month"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown.into_iter().collect::<Vec<_>>(),
+        ["2024-01", "2024-02", "2024-03", "2024-04"]
+    );
 }
 
 /// Four floe processes, ten ingests each, into one table at once: 40 snapshots, no lost rows.
@@ -308,7 +529,18 @@ pub fn concurrent_writers(place: &Place) {
     write_parquet(&input, &[events_batch(0, 25)]);
     let table = place.table("contended");
     // Generous retries: four writers racing for every commit.
-    place.floe.json(&["create", &table, "--like", input.to_str().unwrap(), "--property", "commit.retry.num-retries=30", "--property", "commit.retry.min-wait-ms=20", "--property", "commit.retry.max-wait-ms=2000"]);
+    place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        input.to_str().unwrap(),
+        "--property",
+        "commit.retry.num-retries=30",
+        "--property",
+        "commit.retry.min-wait-ms=20",
+        "--property",
+        "commit.retry.max-wait-ms=2000",
+    ]);
     let workers: Vec<_> = (0..4)
         .map(|_| {
             let floe = place.floe.clone();
@@ -325,12 +557,20 @@ pub fn concurrent_writers(place: &Place) {
             })
         })
         .collect();
-    let mut ids: Vec<i64> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let mut ids: Vec<i64> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 40);
     let snapshots = place.floe.json(&["snapshots", &table]);
-    let mut listed: Vec<i64> = snapshots["snapshots"].as_array().unwrap().iter().map(|s| s["snapshot_id"].as_i64().unwrap()).collect();
+    let mut listed: Vec<i64> = snapshots["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["snapshot_id"].as_i64().unwrap())
+        .collect();
     listed.sort();
     assert_eq!(listed, ids, "every reported snapshot is in the table");
     let described = place.floe.json(&["describe", &table]);
@@ -340,10 +580,25 @@ pub fn concurrent_writers(place: &Place) {
     assert_eq!(files["record_count"], 1000);
     // The snapshot chain is linear: each parent is the previous snapshot.
     let list = snapshots["snapshots"].as_array().unwrap();
-    let mut by_seq: Vec<(i64, i64, Option<i64>)> = list.iter().map(|s| (s["sequence_number"].as_i64().unwrap(), s["snapshot_id"].as_i64().unwrap(), s["parent_snapshot_id"].as_i64())).collect();
+    let mut by_seq: Vec<(i64, i64, Option<i64>)> = list
+        .iter()
+        .map(|s| {
+            (
+                s["sequence_number"].as_i64().unwrap(),
+                s["snapshot_id"].as_i64().unwrap(),
+                s["parent_snapshot_id"].as_i64(),
+            )
+        })
+        .collect();
     by_seq.sort();
     for pair in by_seq.windows(2) {
-        assert_eq!(pair[1].2, Some(pair[0].1), "snapshot {} should follow {}", pair[1].1, pair[0].1);
+        assert_eq!(
+            pair[1].2,
+            Some(pair[0].1),
+            "snapshot {} should follow {}",
+            pair[1].1,
+            pair[0].1
+        );
     }
 }
 
