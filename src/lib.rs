@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod input;
+pub mod json_rows;
 pub mod ops;
 pub mod output;
 pub mod table;

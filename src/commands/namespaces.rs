@@ -3,11 +3,10 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::{key_value, Context};
 use crate::ops::listing::{namespaces, NamespacesReport};
-use crate::ops::manage::{create_namespace, drop_namespace, NamespaceChange};
+use crate::ops::manage::{create_namespace, drop_namespace};
 use crate::output::{Block, Report, Tabular};
 
 /// List namespaces (nested ones included); create or drop them first when asked.
@@ -26,15 +25,7 @@ pub struct NamespacesArgs {
     pub property: Vec<String>,
 }
 
-/// The listing, plus what this command changed.
-#[derive(Debug, Clone, Serialize)]
-pub struct NamespacesOutcome {
-    #[serde(flatten)]
-    pub listing: NamespacesReport,
-    pub changes: Vec<NamespaceChange>,
-}
-
-impl Report for NamespacesOutcome {
+impl Report for NamespacesReport {
     fn blocks(&self) -> Vec<Block> {
         let mut blocks: Vec<Block> = self
             .changes
@@ -42,8 +33,8 @@ impl Report for NamespacesOutcome {
             .map(|c| Block::Line(format!("{} namespace {}", c.action, c.namespace)))
             .collect();
         let mut t = Tabular::new(&["namespace", "properties"]);
-        for n in &self.listing.namespaces {
-            let props = self.listing.properties.get(n).map(|p| {
+        for n in &self.namespaces {
+            let props = self.properties.get(n).map(|p| {
                 p.iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
@@ -53,8 +44,8 @@ impl Report for NamespacesOutcome {
         }
         blocks.push(Block::Title(format!(
             "Namespaces in catalog {} ({})",
-            self.listing.catalog,
-            self.listing.namespaces.len()
+            self.catalog,
+            self.namespaces.len()
         )));
         blocks.push(Block::Table(t));
         blocks
@@ -62,7 +53,7 @@ impl Report for NamespacesOutcome {
 
     fn csv(&self) -> Tabular {
         let mut t = Tabular::new(&["namespace"]);
-        for n in &self.listing.namespaces {
+        for n in &self.namespaces {
             t.row(vec![n.clone()]);
         }
         t
@@ -83,6 +74,7 @@ pub async fn run(args: NamespacesArgs, ctx: &Context) -> Result<()> {
     for ns in &args.drop {
         changes.push(drop_namespace(&session, ns).await?);
     }
-    let listing = namespaces(&session).await?;
-    ctx.printer.print(&NamespacesOutcome { listing, changes })
+    let mut report = namespaces(&session).await?;
+    report.changes = changes;
+    ctx.printer.print(&report)
 }

@@ -2,12 +2,12 @@
 
 use anyhow::Result;
 use futures::StreamExt;
-use serde::Serialize;
 
 use super::{table_ref, Context};
-use crate::error::FloeError;
-use crate::ops::query::{explain, query, ExplainReport, QueryOptions, QueryResult};
-use crate::output::rows::{export, print, Batches, FileFormat};
+use crate::ops::query::{
+    explain, export, query, ExplainReport, ExportReport, QueryOptions, QueryResult,
+};
+use crate::output::rows::{print, Batches};
 use crate::output::{Block, Report, Tabular};
 use crate::table::scan::{parse_time, Version};
 use crate::table::Session;
@@ -120,21 +120,6 @@ impl Report for ExplainReport {
     }
 }
 
-/// What `--out` wrote.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportReport {
-    pub file: String,
-    pub rows: u64,
-    /// The snapshot read from each table (null for an empty table).
-    pub sources: Vec<ExportSource>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportSource {
-    pub table: String,
-    pub snapshot_id: Option<i64>,
-}
-
 impl Report for ExportReport {
     fn blocks(&self) -> Vec<Block> {
         vec![Block::Line(format!(
@@ -167,39 +152,16 @@ pub async fn emit(
             None => ctx.printer.status(&format!("{table} has no snapshots yet")),
         }
     }
-    let batches: Batches = result
-        .batches
-        .map(|b| b.map_err(anyhow::Error::from))
-        .boxed();
     match out {
         None => {
+            let batches: Batches = result
+                .batches
+                .map(|b| b.map_err(anyhow::Error::from))
+                .boxed();
             print(batches, schema, ctx.printer.format, preview).await?;
             Ok(())
         }
-        Some(file) => {
-            let format = FileFormat::from_name(file).ok_or_else(|| {
-                FloeError::usage(format!(
-                    "--out {file}: the name must end in .parquet, .csv or .json"
-                ))
-            })?;
-            let location = crate::table::storage::normalize_location(file)?;
-            let (store, path) = session.stores().resolve(&location)?;
-            let sink = object_store::buffered::BufWriter::new(store, path);
-            let rows = export(batches, schema, format, sink).await?;
-            let report = ExportReport {
-                file: location,
-                rows,
-                sources: result
-                    .sources
-                    .iter()
-                    .map(|(t, s)| ExportSource {
-                        table: t.clone(),
-                        snapshot_id: *s,
-                    })
-                    .collect(),
-            };
-            ctx.printer.print(&report)
-        }
+        Some(file) => ctx.printer.print(&export(session, result, file).await?),
     }
 }
 

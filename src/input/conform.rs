@@ -259,24 +259,11 @@ impl Conformer {
     }
 }
 
-/// The Iceberg word for an Arrow type the table uses, for messages.
+/// The Iceberg name of an Arrow type the table uses, for messages.
 fn iceberg_type_word(t: &DataType) -> String {
-    match t {
-        DataType::Boolean => "boolean".into(),
-        DataType::Int32 => "int".into(),
-        DataType::Int64 => "long".into(),
-        DataType::Float32 => "float".into(),
-        DataType::Float64 => "double".into(),
-        DataType::Date32 => "date".into(),
-        DataType::Time64(_) => "time".into(),
-        DataType::Timestamp(_, None) => "timestamp".into(),
-        DataType::Timestamp(_, Some(_)) => "timestamptz".into(),
-        DataType::Utf8 | DataType::LargeUtf8 => "string".into(),
-        DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
-        DataType::LargeBinary | DataType::Binary => "binary".into(),
-        DataType::FixedSizeBinary(n) => format!("fixed[{n}]"),
-        other => format!("{other}"),
-    }
+    iceberg::arrow::arrow_type_to_type(t)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// A schema with every top-level field nullable (decoders must not fail on a missing value

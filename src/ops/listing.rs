@@ -26,6 +26,8 @@ pub struct NamespacesReport {
     /// Properties of each namespace that has any (sql catalogs keep them; the directory
     /// catalog has none).
     pub properties: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Namespaces this command created or dropped before listing.
+    pub changes: Vec<crate::ops::manage::NamespaceChange>,
 }
 
 /// All namespaces, walking nested ones.
@@ -98,5 +100,6 @@ pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
         catalog: session.catalog_name().to_string(),
         namespaces,
         properties,
+        changes: vec![],
     })
 }

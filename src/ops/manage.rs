@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::error::{kind_of, ErrorKind, FloeError};
 use crate::ops::describe::{describe_table, TableDescription};
-use crate::table::reachable::reachable_files;
 use crate::table::{parse_ident, parse_namespace, Session, TableRef};
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,7 +92,7 @@ pub async fn drop_table(session: &Session, table: &TableRef, purge: bool) -> Res
         files_deleted: 0,
         files_not_deleted: 0,
     };
-    let files = if purge {
+    if purge {
         let gc = loaded
             .metadata()
             .properties()
@@ -108,18 +107,10 @@ pub async fn drop_table(session: &Session, table: &TableRef, purge: bool) -> Res
             .with_hint("drop it without --purge, or set gc.enabled=true first")
             .into());
         }
-        reachable_files(&loaded).await?
-    } else {
-        vec![]
-    };
-    target.catalog.drop_table(&target.ident).await?;
-    if purge {
-        let stores = target.catalog.stores();
-        let failed = stores.delete_all(&files).await;
-        report.files_deleted = files.len() - failed;
-        report.files_not_deleted = failed;
-        stores.remove_empty_dirs(loaded.metadata().location());
     }
+    let (deleted, not_deleted) = target.drop(&loaded, purge).await?;
+    report.files_deleted = deleted;
+    report.files_not_deleted = not_deleted;
     Ok(report)
 }
 

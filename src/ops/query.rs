@@ -246,3 +246,36 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
     let batches = frame.execute_stream().await.map_err(sql_error)?;
     Ok(QueryResult { sources, batches })
 }
+
+/// What `--out` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportReport {
+    pub file: String,
+    pub rows: u64,
+    /// The snapshot read from each table (null for an empty table).
+    pub sources: Vec<ExportSource>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportSource {
+    pub table: String,
+    pub snapshot_id: Option<i64>,
+}
+
+/// Write a result to a file (local or `s3://`): Parquet, CSV or NDJSON by its name.
+pub async fn export(session: &Session, result: QueryResult, file: &str) -> Result<ExportReport> {
+    use futures::TryStreamExt;
+    let schema = result.batches.schema();
+    let batches = result.batches.map_err(anyhow::Error::from);
+    let (location, rows) =
+        crate::table::export::export_to(batches, schema, file, session.stores()).await?;
+    Ok(ExportReport {
+        file: location,
+        rows,
+        sources: result
+            .sources
+            .into_iter()
+            .map(|(table, snapshot_id)| ExportSource { table, snapshot_id })
+            .collect(),
+    })
+}

@@ -104,9 +104,6 @@ pub trait FloeCatalog: iceberg::Catalog {
 
     /// The stores behind this catalog's file IO.
     fn stores(&self) -> &Stores;
-
-    /// A short description for reports (`directory /path/wh`).
-    fn describe(&self) -> String;
 }
 
 /// The catalog and identifier that address one table.
@@ -121,6 +118,24 @@ pub struct TableTarget {
 impl TableTarget {
     pub async fn load(&self) -> Result<Table> {
         self.catalog.open(&self.ident).await
+    }
+
+    /// Drop the table from its catalog; with `purge`, also delete every file its metadata
+    /// reaches (listed before the drop). Returns (files deleted, files that could not be).
+    pub async fn drop(&self, table: &Table, purge: bool) -> Result<(usize, usize)> {
+        let files = if purge {
+            super::reachable::reachable_files(table).await?
+        } else {
+            vec![]
+        };
+        self.catalog.drop_table(&self.ident).await?;
+        if !purge {
+            return Ok((0, 0));
+        }
+        let stores = self.catalog.stores();
+        let failed = stores.delete_all(&files).await;
+        stores.remove_empty_dirs(table.metadata().location());
+        Ok((files.len() - failed, failed))
     }
 
     /// Create the table at the catalog's default location for it. An existing table is an
@@ -195,6 +210,21 @@ pub(crate) async fn read_table_metadata(
             .with_hint("the file is corrupt or truncated; restore it, or roll back by deleting it if it is the newest version and nothing references it")
             .into()
     })
+}
+
+/// iceberg's `Catalog::update_table` for a floe catalog: the commit's requirements and updates
+/// go through floe's raw commit path.
+pub(crate) async fn update_table_through<C: FloeCatalog + ?Sized>(
+    catalog: &C,
+    mut commit: iceberg::TableCommit,
+) -> iceberg::Result<Table> {
+    let ident = commit.identifier().clone();
+    let requirements = commit.take_requirements();
+    let updates = commit.take_updates();
+    catalog
+        .commit(&ident, requirements, updates)
+        .await
+        .map_err(to_iceberg_error)
 }
 
 /// An iceberg `Table` over metadata read from `location`, doing its IO through `stores`.

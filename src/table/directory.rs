@@ -15,7 +15,8 @@ use iceberg::{
 };
 
 use super::catalog::{
-    build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog,
+    build_table, display_ident, read_table_metadata, to_iceberg_error, update_table_through,
+    FloeCatalog,
 };
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
 use super::storage::{join, PutIfAbsent, Stores};
@@ -87,10 +88,6 @@ impl DirectoryCatalog {
             stores,
         };
         Ok((catalog, ident))
-    }
-
-    pub fn warehouse(&self) -> Option<&str> {
-        self.warehouse.as_deref()
     }
 
     fn namespace_location(&self, ns: &NamespaceIdent) -> Result<String> {
@@ -376,14 +373,6 @@ impl FloeCatalog for DirectoryCatalog {
     fn stores(&self) -> &Stores {
         &self.stores
     }
-
-    fn describe(&self) -> String {
-        match (&self.warehouse, &self.pinned) {
-            (Some(w), _) => format!("directory {w}"),
-            (None, Some((_, l))) => format!("directory table {l}"),
-            (None, None) => "directory".to_string(),
-        }
-    }
 }
 
 #[async_trait]
@@ -607,13 +596,8 @@ impl Catalog for DirectoryCatalog {
         ))
     }
 
-    async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
-        let ident = commit.identifier().clone();
-        let requirements = commit.take_requirements();
-        let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates)
-            .await
-            .map_err(to_iceberg_error)
+    async fn update_table(&self, commit: TableCommit) -> iceberg::Result<Table> {
+        update_table_through(self, commit).await
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod commit;
 pub mod directory;
+pub mod export;
 pub mod file_io;
 pub mod file_sizing;
 pub mod parallel_scan;

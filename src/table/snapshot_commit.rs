@@ -48,7 +48,6 @@ pub struct SnapshotRequest {
 pub struct CommittedSnapshot {
     pub snapshot_id: i64,
     pub sequence_number: i64,
-    pub table: Table,
     pub attempts: u32,
 }
 
@@ -111,11 +110,10 @@ async fn commit_attempts(
             )
             .await;
         match outcome {
-            Ok(table) => {
+            Ok(_) => {
                 return Ok(CommittedSnapshot {
                     snapshot_id: attempt.snapshot_id,
                     sequence_number: attempt.sequence_number,
-                    table,
                     attempts,
                 })
             }

@@ -19,7 +19,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Connection, Row};
 
 use super::catalog::{
-    build_table, display_ident, read_table_metadata, to_iceberg_error, FloeCatalog,
+    build_table, display_ident, read_table_metadata, to_iceberg_error, update_table_through,
+    FloeCatalog,
 };
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
 use super::storage::{join, Stores};
@@ -563,10 +564,6 @@ impl FloeCatalog for SqlCatalog {
     fn stores(&self) -> &Stores {
         &self.stores
     }
-
-    fn describe(&self) -> String {
-        format!("sql {}", self.describe)
-    }
 }
 
 #[async_trait]
@@ -796,13 +793,8 @@ impl Catalog for SqlCatalog {
             .map_err(to_iceberg_error)
     }
 
-    async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
-        let ident = commit.identifier().clone();
-        let requirements = commit.take_requirements();
-        let updates = commit.take_updates();
-        self.raw_commit(&ident, requirements, updates)
-            .await
-            .map_err(to_iceberg_error)
+    async fn update_table(&self, commit: TableCommit) -> iceberg::Result<Table> {
+        update_table_through(self, commit).await
     }
 }
 

@@ -364,6 +364,8 @@ impl Stores {
     /// name. Object stores: a conditional PUT (`If-None-Match: *` on S3).
     pub async fn put_if_absent(&self, location: &str, bytes: Bytes) -> Result<PutIfAbsent> {
         let (scheme, _) = split(location)?;
+        // A store wrapper (fault injection) must see every write, so it takes the object-store
+        // path even for local files.
         if scheme == Scheme::Local && self.wrapper.is_none() {
             let target = local_path(location);
             return tokio::task::spawn_blocking(move || durable_create(&target, &bytes))
