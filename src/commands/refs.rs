@@ -19,7 +19,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 
 impl Report for RefsReport {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = Tabular::new(&[
+        let t = self.csv().titled(&[
             "name",
             "type",
             "snapshot id",
@@ -27,16 +27,6 @@ impl Report for RefsReport {
             "max snapshot age ms",
             "min snapshots",
         ]);
-        for r in &self.refs {
-            t.row(vec![
-                r.name.clone(),
-                r.ref_type.clone(),
-                r.snapshot_id.to_string(),
-                opt(&r.max_ref_age_ms),
-                opt(&r.max_snapshot_age_ms),
-                opt(&r.min_snapshots_to_keep),
-            ]);
-        }
         vec![
             Block::Title(format!("Refs of {}", self.table)),
             Block::Table(t),

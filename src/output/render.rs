@@ -21,6 +21,12 @@ impl Tabular {
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
+
+    /// The same rows under another header (human column titles over CSV field names).
+    pub fn titled(mut self, header: &[&str]) -> Self {
+        self.header = header.iter().map(|s| s.to_string()).collect();
+        self
+    }
 }
 
 /// A piece of human output.
