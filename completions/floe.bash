@@ -1388,7 +1388,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__schema__subcmd__evolve)
-            opts="-o -q -v -h -V --add --rename --drop --widen --make-optional --doc --move --identifier-fields --dry-run --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --add --rename --drop --widen --required --make-optional --make-required --doc --move --identifier-fields --dry-run --catalog --config --output --quiet --no-progress --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1411,6 +1411,10 @@ _floe() {
                     return 0
                     ;;
                 --make-optional)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --make-required)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -119,6 +119,7 @@ complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l drop -d 'Drop a column' -r
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l widen -d 'Widen NAME:TYPE (int to long, float to double, decimal precision up)' -r
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l make-optional -d 'Make a required column optional' -r
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l make-required -d 'Make an optional column required: refused, as Iceberg refuses it (files already written may hold nulls in it)' -r
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l doc -d 'Set a column\'s doc: NAME:TEXT' -r
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l move -d 'Move NAME:first, NAME:after:OTHER or NAME:before:OTHER (among its siblings)' -r
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l identifier-fields -d 'Set the identifier fields (comma-separated; required, non-floating primitives)' -r
@@ -127,6 +128,7 @@ complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l required -d 'Make the --add columns required. Refused on format v2 tables: rows already written would need a default, and v2 has no column defaults'
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l dry-run -d 'Show the resulting schema without committing'
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l no-progress -d 'No progress bars'

@@ -169,6 +169,14 @@ fn evolve_refusals_leave_the_table_unchanged() {
         (vec!["--drop", "nope"], "column 'nope' does not exist"),
         (vec!["--add", "qty.x:int"], "is not a struct"),
         (vec!["--move", "qty:after:nope"], "no such sibling column"),
+        (
+            vec!["--add", "extra:int", "--required"],
+            "cannot add required column 'extra' without a default",
+        ),
+        (
+            vec!["--make-required", "qty"],
+            "only allows making columns optional",
+        ),
     ] {
         let mut all = vec!["schema", "evolve", table.as_str()];
         all.extend(args.iter().copied());
@@ -354,4 +362,110 @@ fn ingest_merge_schema() {
             {"id": 3, "qty": 9000000000i64, "label": "new"},
         ])
     );
+}
+
+/// `--merge-schema` with nested input: new struct fields and new nested columns get fresh ids
+/// in the same commit as the data; a later file without them still ingests; PyIceberg agrees.
+#[test]
+fn ingest_merge_schema_nested() {
+    let (dir, floe, table) = setup();
+    std::fs::write(
+        dir.path().join("nested.ndjson"),
+        "{\"id\": 3, \"address\": {\"city\": \"Rome\", \"zip\": 100, \"country\": \"IT\"}, \"qty\": 7, \"meta\": {\"source\": \"app\", \"level\": 2}, \"hits\": [4, 5]}\n",
+    )
+    .unwrap();
+    let merged = floe.json(&["ingest", &table, "nested.ndjson", "--merge-schema"]);
+    assert_eq!(
+        merged["schema_changes"],
+        serde_json::json!([
+            "add address.country string",
+            "add meta struct<source: string, level: long>",
+            "add hits list<long>"
+        ])
+    );
+    let schema = floe.json(&["schema", &table]);
+    let fields = schema["schemas"][0]["fields"].as_array().unwrap();
+    let address = fields.iter().find(|f| f["name"] == "address").unwrap();
+    let country = address["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "country")
+        .unwrap();
+    let meta = fields.iter().find(|f| f["name"] == "meta").unwrap();
+    // The original schema used ids 1..=7; new ids follow in order.
+    assert_eq!(country["id"], 8);
+    assert_eq!(meta["id"], 9);
+    let hits = fields.iter().find(|f| f["name"] == "hits").unwrap();
+    assert_eq!(hits["id"], 12);
+    let meta_ids: Vec<i64> = meta["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(meta_ids, vec![10, 11]);
+
+    // A file without the new fields conforms (nulls) rather than failing.
+    std::fs::write(
+        dir.path().join("plain.ndjson"),
+        "{\"id\": 4, \"address\": {\"city\": \"Lima\"}, \"qty\": 1}\n",
+    )
+    .unwrap();
+    floe.json(&["ingest", &table, "plain.ndjson"]);
+
+    let rows = floe.json(&[
+        "query",
+        &table,
+        "--select",
+        "id,address,meta,hits",
+        "--order-by",
+        "id",
+    ]);
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"id": 1, "address": {"city": "Oslo", "zip": 150, "country": null}, "meta": null, "hits": null},
+            {"id": 2, "address": null, "meta": null, "hits": null},
+            {"id": 3, "address": {"city": "Rome", "zip": 100, "country": "IT"}, "meta": {"source": "app", "level": 2}, "hits": [4, 5]},
+            {"id": 4, "address": {"city": "Lima", "zip": null, "country": null}, "meta": null, "hits": null},
+        ])
+    );
+    if let Some(python) = python() {
+        let read = pyiceberg_read(&python, &table, None);
+        assert_eq!(read["row_count"], 4);
+        let third = read["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == 3)
+            .unwrap();
+        assert_eq!(third["address"]["country"], "IT");
+        assert_eq!(third["meta"]["level"], 2);
+    }
+
+    // A typed input whose column type conflicts with the table's refuses, naming both.
+    let batch = arrow::array::RecordBatch::try_new(
+        std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+            arrow::datatypes::Field::new("id", arrow::datatypes::DataType::Int64, false),
+            arrow::datatypes::Field::new("qty", arrow::datatypes::DataType::Utf8, true),
+        ])),
+        vec![
+            std::sync::Arc::new(arrow::array::Int64Array::from(vec![5])),
+            std::sync::Arc::new(arrow::array::StringArray::from(vec!["five"])),
+        ],
+    )
+    .unwrap();
+    write_parquet(&dir.path().join("conflict.parquet"), &[batch]);
+    let before = floe.json(&["describe", &table]);
+    let refused = floe.run(&["ingest", &table, "conflict.parquet", "--merge-schema"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("conflict.parquet: column 'qty' is string in the file but int in the table"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(floe.json(&["describe", &table]), before);
 }

@@ -695,3 +695,125 @@ fn sqlite_schema_history_after_pyiceberg_evolution() {
     assert_eq!(rows.as_array().unwrap().len(), 8);
     assert!(rows.as_array().unwrap().iter().all(|r| r["note"].is_null()));
 }
+
+/// A table PyIceberg evolved (rename, union_by_name, move, one schema change each): floe reads
+/// it exactly as PyIceberg does, evolves it further, and PyIceberg reads floe's changes back.
+#[test]
+fn sqlite_pyiceberg_evolved_table_is_read_and_evolved_further() {
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
+    lake.py(&[
+        "create",
+        "--table",
+        "db.evolved",
+        "--rows",
+        "6",
+        "--partition",
+        "none",
+    ]);
+    let evolved = lake.py(&[
+        "evolve",
+        "--table",
+        "db.evolved",
+        "--start",
+        "6",
+        "--rows",
+        "2",
+    ]);
+    assert_eq!(evolved["schema_id"], 3, "three schema changes");
+    let schema = lake.floe.json(&["schema", "db.evolved"]);
+    let names: Vec<String> = schema["schemas"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names[0], "score", "PyIceberg moved score first");
+    assert_eq!(names.last().unwrap(), "channel");
+    assert!(names.contains(&"customer".to_string()) && !names.contains(&"name".to_string()));
+
+    let rows = lake.floe.json(&[
+        "query",
+        "db.evolved",
+        "--select",
+        "id, customer, channel",
+        "--order-by",
+        "id",
+    ]);
+    assert_eq!(rows.as_array().unwrap().len(), 8);
+    // Rows written before the rename carry their values under the new name.
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"id": 0, "customer": "name-0", "channel": null})
+    );
+    assert_eq!(
+        rows[7],
+        serde_json::json!({"id": 7, "customer": "name-7", "channel": "web"})
+    );
+    let metadata = lake.py(&["read", "--table", "db.evolved"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let py = pyiceberg_read(&lake.python, &metadata, None);
+    let floe_all = lake.floe.json(&["query", "db.evolved", "--order-by", "id"]);
+    let py_customers: Vec<&Value> = py["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["customer"])
+        .collect();
+    let floe_customers: Vec<&Value> = floe_all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["customer"])
+        .collect();
+    assert_eq!(floe_customers, py_customers);
+
+    lake.floe.json(&[
+        "schema",
+        "evolve",
+        "db.evolved",
+        "--rename",
+        "channel:source",
+        "--add",
+        "note:string",
+        "--move",
+        "id:first",
+    ]);
+    std::fs::write(
+        lake.work.join("more.csv"),
+        "id,customer,source,note\n100,zed,shop,hi\n",
+    )
+    .unwrap();
+    lake.floe.json(&["ingest", "db.evolved", "more.csv"]);
+    let metadata = lake.py(&["read", "--table", "db.evolved"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = pyiceberg_read(&lake.python, &metadata, None);
+    assert_eq!(read["row_count"], 9);
+    let py_names: Vec<&str> = read["schema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(&py_names[..2], &["id", "score"]);
+    assert!(py_names.contains(&"source") && py_names.contains(&"note"));
+    let find = |id: i64| {
+        read["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find(100)["note"], "hi");
+    assert_eq!(find(100)["source"], "shop");
+    assert_eq!(find(7)["source"], "web", "renamed twice, the values stay");
+    assert_eq!(find(7)["customer"], "name-7");
+    assert!(find(0)["source"].is_null());
+}

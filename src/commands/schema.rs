@@ -49,9 +49,17 @@ pub struct EvolveArgs {
     /// Widen NAME:TYPE (int to long, float to double, decimal precision up).
     #[arg(long = "widen", value_name = "NAME:TYPE")]
     pub widen: Vec<String>,
+    /// Make the --add columns required. Refused on format v2 tables: rows already written
+    /// would need a default, and v2 has no column defaults.
+    #[arg(long, requires = "add")]
+    pub required: bool,
     /// Make a required column optional.
     #[arg(long = "make-optional", value_name = "NAME")]
     pub make_optional: Vec<String>,
+    /// Make an optional column required: refused, as Iceberg refuses it (files already
+    /// written may hold nulls in it).
+    #[arg(long = "make-required", value_name = "NAME")]
+    pub make_required: Vec<String>,
     /// Set a column's doc: NAME:TEXT.
     #[arg(long = "doc", value_name = "NAME:TEXT")]
     pub doc: Vec<String>,
@@ -142,6 +150,8 @@ async fn run_evolve(args: EvolveArgs, ctx: &Context) -> Result<()> {
     }
     options.drops = args.drop;
     options.make_optional = args.make_optional;
+    options.make_required = args.make_required;
+    options.required_adds = args.required;
     options.identifier_fields = args.identifier_fields.map(|s| {
         s.split(',')
             .map(|p| p.trim().to_string())

@@ -66,9 +66,17 @@ fn is_safe_cast(from: &DataType, to: &DataType) -> bool {
             tz1.is_some() == tz2.is_some()
         }
         (Time32(_) | Time64(_), Time64(TimeUnit::Microsecond)) => true,
-        (List(_) | LargeList(_), List(_) | LargeList(_))
-        | (Struct(_), Struct(_))
-        | (Map(_, _), Map(_, _)) => arrow::compute::can_cast_types(from, to),
+        (List(a) | LargeList(a), List(b) | LargeList(b)) => {
+            is_safe_cast(a.data_type(), b.data_type())
+        }
+        // Struct fields match by name, as columns do: the input may lack optional fields but
+        // may not carry fields the table does not have.
+        (Struct(a), Struct(b)) => a.iter().all(|f| {
+            b.iter()
+                .find(|t| t.name().eq_ignore_ascii_case(f.name()))
+                .is_some_and(|t| is_safe_cast(f.data_type(), t.data_type()))
+        }),
+        (Map(_, _), Map(_, _)) => arrow::compute::can_cast_types(from, to),
         _ => false,
     }
 }
@@ -218,6 +226,9 @@ impl Conformer {
         if array.data_type() == to {
             return Ok(array.clone());
         }
+        let aligned = crate::struct_fill::fill_struct_fields(array, to)
+            .map_err(|e| FloeError::invalid(format!("{}: column '{name}' {e}", self.location)))?;
+        let array = &aligned;
         let strict = CastOptions {
             safe: false,
             format_options: FormatOptions::default(),

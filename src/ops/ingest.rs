@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::error::FloeError;
 use crate::input::conform::{all_nullable, Conformer};
 use crate::input::{self, read, Format, FormatChoice, InputFile};
+use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
 use crate::ops::{NoProgress, Progress};
 use crate::table::snapshot_commit::{commit_snapshot, SnapshotKind, SnapshotRequest};
 use crate::table::write::{TableDataWriter, WriteSettings};
@@ -204,8 +205,9 @@ pub async fn ingest_with_progress(
     Ok(report)
 }
 
-/// `--merge-schema`: the table's schema plus the inputs' columns it lacks (union by name) and
-/// the widenings typed inputs need. Returns (schema to write with, schema to commit, changes).
+/// `--merge-schema`: the table's schema plus the inputs' columns it lacks (union by name,
+/// nested too) and the widenings typed inputs need. Returns (schema to write with, schema to
+/// commit, changes).
 async fn merged_schema(
     table: &iceberg::table::Table,
     files: &[InputFile],
@@ -215,68 +217,23 @@ async fn merged_schema(
     Option<iceberg::spec::Schema>,
     Vec<String>,
 )> {
-    let current = table.metadata().current_schema();
-    let mut options = crate::ops::schema_evolve::EvolveOptions::default();
-    let mut added: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    let mut inferred = Vec::with_capacity(files.len());
     for file in files {
-        let inferred = crate::input::infer::infer_schema(file, session.stores()).await?;
-        for field in inferred.as_struct().fields() {
-            let type_text = field.field_type.to_string();
-            match current
-                .as_struct()
-                .fields()
-                .iter()
-                .find(|f| f.name.eq_ignore_ascii_case(&field.name))
-            {
-                None => {
-                    if !field.field_type.is_primitive() {
-                        return Err(FloeError::invalid(format!(
-                            "{}: new column '{}' is nested ({type_text}); --merge-schema adds primitive columns (add nested ones with `floe schema evolve`)",
-                            file.location, field.name
-                        ))
-                        .into());
-                    }
-                    match added.get(&field.name) {
-                        Some((other, from)) if *other != type_text => {
-                            return Err(FloeError::invalid(format!(
-                                "column '{}' is {type_text} in {} but {other} in {from}",
-                                field.name, file.location
-                            ))
-                            .into())
-                        }
-                        Some(_) => {}
-                        None => {
-                            added.insert(field.name.clone(), (type_text, file.location.clone()));
-                        }
-                    }
-                }
-                // Text inputs carry no real types; only typed inputs widen columns.
-                Some(existing)
-                    if file.format != Format::Csv && existing.field_type.is_primitive() =>
-                {
-                    let (from, to) = (existing.field_type.to_string(), type_text);
-                    let wider = matches!(
-                        (from.as_str(), to.as_str()),
-                        ("int", "long") | ("float", "double")
-                    );
-                    if wider && !options.widens.iter().any(|(n, _)| *n == existing.name) {
-                        options.widens.push((existing.name.clone(), to));
-                    }
-                }
-                Some(_) => {}
-            }
-        }
+        inferred.push(crate::input::infer::infer_schema(file, session.stores()).await?);
     }
-    options.adds = added
-        .into_iter()
-        .map(|(name, (type_text, _))| (name, type_text))
+    let inputs: Vec<InputSchema<'_>> = files
+        .iter()
+        .zip(&inferred)
+        .map(|(file, schema)| InputSchema {
+            location: &file.location,
+            schema,
+            typed: file.format == Format::Parquet,
+        })
         .collect();
-    if options.adds.is_empty() && options.widens.is_empty() {
-        return Ok((current.clone(), None, vec![]));
+    match merge_input_schemas(table.metadata(), &inputs)? {
+        Some((schema, changes)) => Ok((Arc::new(schema.clone()), Some(schema), changes)),
+        None => Ok((table.metadata().current_schema().clone(), None, vec![])),
     }
-    let (schema, changes, _) =
-        crate::ops::schema_evolve::evolved_schema(table.metadata(), &options)?;
-    Ok((Arc::new(schema.clone()), Some(schema), changes))
 }
 
 /// How many writer tasks to run: one per core for partitioned tables (partitions never share

@@ -15,6 +15,7 @@ pub mod properties;
 pub mod query;
 pub mod schema;
 pub mod schema_evolve;
+pub mod schema_merge;
 pub mod snapshots;
 pub mod sort_order;
 

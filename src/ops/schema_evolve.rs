@@ -31,6 +31,9 @@ pub struct EvolveOptions {
     pub drops: Vec<String>,
     pub widens: Vec<(String, String)>,
     pub make_optional: Vec<String>,
+    pub make_required: Vec<String>,
+    /// `--add` columns are to be required.
+    pub required_adds: bool,
     pub docs: Vec<(String, String)>,
     pub moves: Vec<(String, Position)>,
     pub identifier_fields: Option<Vec<String>>,
@@ -91,7 +94,7 @@ fn locate<'a>(root: &'a mut Vec<Value>, path: &str) -> Result<(&'a mut Vec<Value
 }
 
 /// Iceberg's allowed type promotions.
-fn widening_allowed(from: &str, to: &str) -> bool {
+pub fn widening_allowed(from: &str, to: &str) -> bool {
     if from == to {
         return true;
     }
@@ -206,10 +209,29 @@ pub fn evolved_schema(
             fields[i]["required"] = json!(false);
             changes.push(format!("make {path} optional"));
         }
+        for path in &options.make_required {
+            let (fields, i) = locate(root, path)?;
+            if fields[i]["required"] != true {
+                return Err(FloeError::invalid(format!(
+                    "cannot make '{path}' required: files already written may hold nulls in it, so Iceberg only allows making columns optional"
+                ))
+                .with_hint("write a new table with the column required (`floe create`), then copy the rows")
+                .into());
+            }
+        }
         for (path, text) in &options.docs {
             let (fields, i) = locate(root, path)?;
             fields[i]["doc"] = json!(text);
             changes.push(format!("doc {path}"));
+        }
+        if options.required_adds {
+            if let Some((path, _)) = options.adds.first() {
+                return Err(FloeError::invalid(format!(
+                    "cannot add required column '{path}' without a default: the rows already written have no value for it (column defaults need format v3, and floe does not write them)"
+                ))
+                .with_hint("add it optional (without --required)")
+                .into());
+            }
         }
         for (path, type_text) in &options.adds {
             let wanted = primitive_name(type_text).ok_or_else(|| {

@@ -15,6 +15,7 @@ pub mod session;
 pub mod snapshot_commit;
 pub mod sql;
 pub mod storage;
+pub mod struct_projection;
 pub mod write;
 
 pub use catalog::{

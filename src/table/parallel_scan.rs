@@ -27,6 +27,9 @@ use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 use iceberg_datafusion::physical_plan::convert_filters_to_predicate;
 
+use super::struct_projection::{has_grown_nested_fields, narrow_tasks};
+use crate::struct_fill::fill_struct_fields;
+
 fn df_error(e: iceberg::Error) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
@@ -37,6 +40,8 @@ pub struct ParallelScanProvider {
     table: Table,
     snapshot_id: Option<i64>,
     schema: SchemaRef,
+    /// Nested fields were added over the table's life, so older files lack them.
+    grown_structs: bool,
 }
 
 impl ParallelScanProvider {
@@ -46,10 +51,12 @@ impl ParallelScanProvider {
             None => table.metadata().current_schema().clone(),
         };
         let schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?);
+        let grown_structs = has_grown_nested_fields(table.metadata(), &iceberg_schema);
         Ok(ParallelScanProvider {
             table,
             snapshot_id,
             schema,
+            grown_structs,
         })
     }
 }
@@ -118,6 +125,13 @@ impl TableProvider for ParallelScanProvider {
                     .await
                     .map_err(df_error)?
             };
+        let tasks = if self.grown_structs {
+            narrow_tasks(self.table.file_io(), tasks)
+                .await
+                .map_err(df_error)?
+        } else {
+            tasks
+        };
         let partitions = state
             .config()
             .target_partitions()
@@ -147,6 +161,7 @@ impl TableProvider for ParallelScanProvider {
             groups: groups.into_iter().map(|(_, g)| g).collect(),
             schema: output_schema,
             drop_columns: projection.is_some_and(|p| p.is_empty()),
+            fill_structs: self.grown_structs,
             predicate,
             columns,
             limit,
@@ -172,6 +187,9 @@ pub struct ParallelScanExec {
     schema: SchemaRef,
     /// The query wants rows but no columns.
     drop_columns: bool,
+    /// Files may have been read with fewer struct fields than the schema's (see
+    /// `struct_projection`); fill them with nulls.
+    fill_structs: bool,
     predicate: Option<Predicate>,
     columns: Vec<String>,
     limit: Option<usize>,
@@ -263,14 +281,42 @@ impl ExecutionPlan for ParallelScanExec {
             .map_err(df_error);
         let schema = self.schema.clone();
         let drop_columns = self.drop_columns;
+        let fill_structs = self.fill_structs;
+        let output_schema = schema.clone();
         let mut stream = stream
             .map(move |batch| {
                 let batch = batch?;
+                let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
                 if drop_columns {
-                    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
                     return Ok(RecordBatch::try_new_with_options(
                         Arc::new(Schema::empty()),
                         vec![],
+                        &options,
+                    )?);
+                }
+                if fill_structs {
+                    // By name: files may have been read without the nested columns they lack.
+                    let columns = output_schema
+                        .fields()
+                        .iter()
+                        .map(|field| match batch.column_by_name(field.name()) {
+                            Some(column) => {
+                                fill_struct_fields(column, field.data_type()).map_err(|e| {
+                                    DataFusionError::Execution(format!(
+                                        "column '{}' {e}",
+                                        field.name()
+                                    ))
+                                })
+                            }
+                            None => Ok(arrow::array::new_null_array(
+                                field.data_type(),
+                                batch.num_rows(),
+                            )),
+                        })
+                        .collect::<DfResult<Vec<_>>>()?;
+                    return Ok(RecordBatch::try_new_with_options(
+                        output_schema.clone(),
+                        columns,
                         &options,
                     )?);
                 }

@@ -8,6 +8,9 @@ Usage (each prints one JSON document):
     sql_catalog.py read    --uri U --warehouse W --name CATALOG --table ns.t
     sql_catalog.py parquet --start S --rows N --out FILE      (sample rows as a Parquet file)
     sql_catalog.py add-column --uri U --warehouse W --name CATALOG --table ns.t --column NAME   (adds an optional string column)
+    sql_catalog.py evolve --uri U --warehouse W --name CATALOG --table ns.t --start S --rows N
+        (renames name to customer, union_by_name adds a string column channel, moves score
+        first, each as its own schema change, then appends N rows with channel = "web")
 """
 
 from __future__ import annotations
@@ -69,8 +72,8 @@ def read(args) -> dict:
     snapshot = table.current_snapshot()
     return {
         "ids": [r["id"] for r in rows],
-        "names": [r["name"] for r in rows],
-        "amounts": [str(r["amount"]) if r["amount"] is not None else None for r in rows],
+        "names": [r.get("name") for r in rows],
+        "amounts": [str(r["amount"]) if r.get("amount") is not None else None for r in rows],
         "snapshot_id": snapshot.snapshot_id if snapshot else None,
         "snapshot_count": len(table.metadata.snapshots),
         "metadata_location": table.metadata_location,
@@ -87,6 +90,29 @@ def add_column(args) -> dict:
     return {"schema_id": table.schema().schema_id}
 
 
+def evolve(args) -> dict:
+    import pyarrow as pa
+    from pyiceberg.schema import Schema
+    from pyiceberg.types import NestedField, StringType
+
+    cat = catalog(args)
+    table = cat.load_table(args.table)
+    with table.update_schema() as update:
+        update.rename_column("name", "customer")
+    with table.update_schema() as update:
+        update.union_by_name(Schema(NestedField(100, "channel", StringType(), required=False)))
+    with table.update_schema() as update:
+        update.move_first("score")
+    table = cat.load_table(args.table)
+    rows = sample_rows(args.start, args.rows).rename_columns(
+        ["customer" if n == "name" else n for n in SCHEMA.column_names]
+    )
+    rows = rows.append_column("channel", pa.array(["web"] * args.rows, pa.string()))
+    table.append(rows.select([f.name for f in table.schema().fields]).cast(table.schema().as_arrow()))
+    table = cat.load_table(args.table)
+    return {"schema_id": table.schema().schema_id, "snapshot_id": table.current_snapshot().snapshot_id}
+
+
 def parquet(args) -> dict:
     pq.write_table(sample_rows(args.start, args.rows), args.out)
     return {"rows": args.rows}
@@ -94,7 +120,7 @@ def parquet(args) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["create", "append", "read", "parquet", "add-column"])
+    ap.add_argument("command", choices=["create", "append", "read", "parquet", "add-column", "evolve"])
     ap.add_argument("--column")
     ap.add_argument("--uri")
     ap.add_argument("--warehouse")
@@ -106,7 +132,7 @@ def main() -> int:
     ap.add_argument("--partition", choices=sorted(SPECS), default="month-region")
     ap.add_argument("--out")
     args = ap.parse_args()
-    out = {"create": create, "append": append, "read": read, "parquet": parquet, "add-column": add_column}[args.command](args)
+    out = {"create": create, "append": append, "read": read, "parquet": parquet, "add-column": add_column, "evolve": evolve}[args.command](args)
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0
