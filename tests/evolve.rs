@@ -150,6 +150,31 @@ fn evolve_keeps_ids_and_reads_old_and_new_data() {
     }
     let history = floe.json(&["schema", &table, "--history"]);
     assert_eq!(history["schemas"].as_array().unwrap().len(), 2);
+
+    // A field added inside a struct: files written before it read null there.
+    floe.json(&[
+        "schema",
+        "evolve",
+        &table,
+        "--add",
+        "address.country:string",
+    ]);
+    let rows = floe.json(&[
+        "query",
+        &table,
+        "--order-by",
+        "id",
+        "--select",
+        "id, address",
+    ]);
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"id": 1, "address": {"city": "Oslo", "zip": 150, "country": null}},
+            {"id": 2, "address": null},
+            {"id": 7, "address": {"city": "Rome", "zip": 3000000000i64, "country": null}},
+        ])
+    );
 }
 
 #[test]

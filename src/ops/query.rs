@@ -49,6 +49,14 @@ pub(crate) fn sql_error(e: datafusion::error::DataFusionError) -> anyhow::Error 
 }
 
 /// A query's frame, planned but not run.
+/// The snapshot to scan: `None` for the current state, which reads with the current schema.
+fn read_version(version: &Version, snapshot: Option<i64>) -> Option<i64> {
+    match version {
+        Version::Current => None,
+        _ => snapshot,
+    }
+}
+
 async fn plan(
     session: &Session,
     options: &QueryOptions,
@@ -61,7 +69,7 @@ async fn plan(
     let name = target.ident.name().replace('"', "");
     ctx.register_table(
         TableReference::bare(name.clone()),
-        provider(table, snapshot).await?,
+        provider(table, read_version(&options.version, snapshot)).await?,
     )
     .map_err(sql_error)?;
     let mut sql = format!(
@@ -238,8 +246,11 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
                 }
             }
         }
-        ctx.register_table(reference.clone(), provider(table, snapshot).await?)
-            .map_err(sql_error)?;
+        ctx.register_table(
+            reference.clone(),
+            provider(table, read_version(&version, snapshot)).await?,
+        )
+        .map_err(sql_error)?;
         sources.push((target.display.clone(), snapshot));
     }
     let frame = ctx.sql(text).await.map_err(sql_error)?;

@@ -128,7 +128,45 @@ pub fn refs(table: &Table) -> Result<std::collections::BTreeMap<String, Snapshot
 
 /// A DataFusion table provider reading `table` at `snapshot` (or its current state).
 pub async fn provider(table: Table, snapshot: Option<i64>) -> Result<Arc<dyn TableProvider>> {
+    let table = match snapshot {
+        Some(_) => table,
+        None => with_current_schema(table)?,
+    };
     Ok(Arc::new(ParallelScanProvider::try_new(table, snapshot)?))
+}
+
+/// The table as its current state reads. iceberg 0.10 scans a snapshot with the schema it was
+/// written with, but the current state reads with the current schema, as in Spark: a rename or
+/// an added column shows before the next write. Field ids make old files read right under it.
+fn with_current_schema(table: Table) -> Result<Table> {
+    let metadata = table.metadata();
+    let current_schema_id = metadata.current_schema_id();
+    let Some(current) = metadata.current_snapshot() else {
+        return Ok(table);
+    };
+    if current.schema_id() == Some(current_schema_id) {
+        return Ok(table);
+    }
+    let mut json = serde_json::to_value(metadata)?;
+    let snapshot_id = current.snapshot_id();
+    if let Some(snapshots) = json["snapshots"].as_array_mut() {
+        for snapshot in snapshots
+            .iter_mut()
+            .filter(|s| s["snapshot-id"] == snapshot_id)
+        {
+            snapshot["schema-id"] = serde_json::json!(current_schema_id);
+        }
+    }
+    let metadata: iceberg::spec::TableMetadata = serde_json::from_value(json)?;
+    let mut builder = Table::builder()
+        .metadata(metadata)
+        .identifier(table.identifier().clone())
+        .file_io(table.file_io().clone())
+        .runtime(iceberg::Runtime::try_current()?);
+    if let Some(location) = table.metadata_location() {
+        builder = builder.metadata_location(location.to_string());
+    }
+    Ok(builder.build()?)
 }
 
 #[cfg(test)]
