@@ -68,13 +68,18 @@ fn is_safe_cast(from: &DataType, to: &DataType) -> bool {
         (Time32(_) | Time64(_), Time64(TimeUnit::Microsecond)) => true,
         (List(a) | LargeList(a), List(b) | LargeList(b)) => {
             is_safe_cast(a.data_type(), b.data_type())
+                || arrow::compute::can_cast_types(a.data_type(), b.data_type())
         }
         // Struct fields match by name, as columns do: the input may lack optional fields but
-        // may not carry fields the table does not have.
+        // may not carry fields the table does not have. Values inside are checked one by one
+        // by the strict cast (writers such as pyarrow type every nested integer as int64).
         (Struct(a), Struct(b)) => a.iter().all(|f| {
             b.iter()
                 .find(|t| t.name().eq_ignore_ascii_case(f.name()))
-                .is_some_and(|t| is_safe_cast(f.data_type(), t.data_type()))
+                .is_some_and(|t| {
+                    is_safe_cast(f.data_type(), t.data_type())
+                        || arrow::compute::can_cast_types(f.data_type(), t.data_type())
+                })
         }),
         (Map(_, _), Map(_, _)) => arrow::compute::can_cast_types(from, to),
         _ => false,

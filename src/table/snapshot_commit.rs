@@ -52,7 +52,7 @@ pub struct CommittedSnapshot {
 }
 
 /// One attempt's commit: what it requires of the table and the updates it makes.
-struct Attempt {
+pub(crate) struct Attempt {
     requirements: Vec<TableRequirement>,
     updates: Vec<TableUpdate>,
     snapshot_id: i64,
@@ -85,6 +85,48 @@ async fn commit_attempts(
     target: &TableTarget,
     request: &SnapshotRequest,
 ) -> Result<CommittedSnapshot> {
+    let landed = commit_with_retries(target, |table, attempt_no| async move {
+        let mut written = vec![];
+        let outcome = prepare(&table, request, attempt_no, &mut written)
+            .await
+            .map(|attempt| Some((attempt, ())));
+        Prepared { written, outcome }
+    })
+    .await?;
+    let landed = landed.expect("an append or overwrite always commits");
+    Ok(CommittedSnapshot {
+        snapshot_id: landed.snapshot_id,
+        sequence_number: landed.sequence_number,
+        attempts: landed.attempts,
+    })
+}
+
+/// What one attempt prepared: the commit to make with a value to hand back (or nothing to
+/// commit), and every file it wrote, deleted again if the attempt does not land.
+pub(crate) struct Prepared<T> {
+    pub written: Vec<String>,
+    pub outcome: Result<Option<(Attempt, T)>>,
+}
+
+/// A landed commit with what its attempt prepared.
+pub(crate) struct Landed<T> {
+    pub snapshot_id: i64,
+    pub sequence_number: i64,
+    pub attempts: u32,
+    pub value: T,
+}
+
+/// Load the table, prepare an attempt against it, commit; on a conflict, delete the attempt's
+/// files, back off per `commit.retry.*` and prepare again from the new state. `Ok(None)` when
+/// an attempt finds nothing to commit.
+pub(crate) async fn commit_with_retries<T, F, Fut>(
+    target: &TableTarget,
+    mut prepare_attempt: F,
+) -> Result<Option<Landed<T>>>
+where
+    F: FnMut(Table, u32) -> Fut,
+    Fut: std::future::Future<Output = Prepared<T>>,
+{
     let started = Instant::now();
     let stores = target.catalog.stores();
     let mut attempts = 0u32;
@@ -92,10 +134,13 @@ async fn commit_attempts(
         let table = target.load().await?;
         let policy = RetryPolicy::from_properties(table.metadata().properties());
         attempts += 1;
-        let mut written = vec![];
-        let prepared = prepare(&table, request, attempts, &mut written).await;
-        let attempt = match prepared {
-            Ok(attempt) => attempt,
+        let Prepared { written, outcome } = prepare_attempt(table, attempts).await;
+        let (attempt, value) = match outcome {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => {
+                stores.delete_all(&written).await;
+                return Ok(None);
+            }
             Err(err) => {
                 stores.delete_all(&written).await;
                 return Err(err);
@@ -111,11 +156,12 @@ async fn commit_attempts(
             .await;
         match outcome {
             Ok(_) => {
-                return Ok(CommittedSnapshot {
+                return Ok(Some(Landed {
                     snapshot_id: attempt.snapshot_id,
                     sequence_number: attempt.sequence_number,
                     attempts,
-                })
+                    value,
+                }))
             }
             Err(err) if is_state_unknown(&err) => return Err(err),
             Err(err) => {
@@ -130,7 +176,7 @@ async fn commit_attempts(
     }
 }
 
-fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
+pub(crate) fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
     loop {
         let (hi, lo) = uuid::Uuid::new_v4().as_u64_pair();
         let id = ((hi ^ lo) & (i64::MAX as u64)) as i64;
@@ -142,7 +188,7 @@ fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
 
 /// A manifest writer; `schema` is the one the listed files were written with (their column
 /// bounds are encoded in its types).
-fn new_manifest_writer(
+pub(crate) fn new_manifest_writer(
     table: &Table,
     schema: SchemaRef,
     path: &str,
@@ -184,7 +230,6 @@ async fn prepare(
     }
     let location = metadata.location().trim_end_matches('/').to_string();
     let snapshot_id = new_snapshot_id(metadata);
-    let sequence_number = metadata.last_sequence_number() + 1;
     let parent = metadata.current_snapshot().cloned();
     let commit_uuid = uuid::Uuid::new_v4();
     let schema = metadata.current_schema().clone();
@@ -323,44 +368,7 @@ async fn prepare(
                     + 1
             }),
     };
-    let list_path =
-        format!("{location}/metadata/snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro");
-    written.push(list_path.clone());
-    let parent_id = parent.as_ref().map(|p| p.snapshot_id());
-    let out = table.file_io().new_output(&list_path)?;
-    let mut list_writer = match metadata.format_version() {
-        FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
-        _ => ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number),
-    };
-    list_writer.add_manifests(manifests.into_iter())?;
-    list_writer.close().await?;
-
-    let snapshot = Snapshot::builder()
-        .with_snapshot_id(snapshot_id)
-        .with_parent_snapshot_id(parent_id)
-        .with_sequence_number(sequence_number)
-        .with_timestamp_ms(
-            chrono::Utc::now()
-                .timestamp_millis()
-                .max(metadata.last_updated_ms()),
-        )
-        .with_manifest_list(list_path)
-        .with_summary(Summary {
-            operation,
-            additional_properties: properties,
-        })
-        .with_schema_id(snapshot_schema_id)
-        .build();
-
-    let mut requirements = vec![
-        TableRequirement::UuidMatch {
-            uuid: metadata.uuid(),
-        },
-        TableRequirement::RefSnapshotIdMatch {
-            r#ref: MAIN_BRANCH.to_string(),
-            snapshot_id: parent_id,
-        },
-    ];
+    let mut requirements = vec![];
     let mut updates = vec![];
     if let Some(schema) = &request.schema {
         requirements.push(TableRequirement::CurrentSchemaIdMatch {
@@ -374,6 +382,88 @@ async fn prepare(
         });
         updates.push(TableUpdate::SetCurrentSchema { schema_id: -1 });
     }
+    write_snapshot(
+        table,
+        NewSnapshot {
+            snapshot_id,
+            operation,
+            manifests,
+            properties,
+            schema_id: snapshot_schema_id,
+            list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
+            requirements,
+            updates,
+        },
+        written,
+    )
+    .await
+}
+
+/// A snapshot ready to be written: its manifests, summary and schema, plus requirements and
+/// updates of the same commit (a new schema) beyond the snapshot itself.
+pub(crate) struct NewSnapshot {
+    pub snapshot_id: i64,
+    pub operation: Operation,
+    pub manifests: Vec<ManifestFile>,
+    /// The summary's properties, totals included.
+    pub properties: HashMap<String, String>,
+    pub schema_id: i32,
+    /// File name of the manifest list under `metadata/`.
+    pub list_name: String,
+    pub requirements: Vec<TableRequirement>,
+    pub updates: Vec<TableUpdate>,
+}
+
+/// Write the manifest list and build the commit that makes the snapshot current on `main`,
+/// required to follow the current `main` snapshot.
+pub(crate) async fn write_snapshot(
+    table: &Table,
+    new: NewSnapshot,
+    written: &mut Vec<String>,
+) -> Result<Attempt> {
+    let metadata = table.metadata();
+    let location = metadata.location().trim_end_matches('/');
+    let snapshot_id = new.snapshot_id;
+    let sequence_number = metadata.last_sequence_number() + 1;
+    let list_path = format!("{location}/metadata/{}", new.list_name);
+    written.push(list_path.clone());
+    let parent_id = metadata.current_snapshot().map(|p| p.snapshot_id());
+    let out = table.file_io().new_output(&list_path)?;
+    let mut list_writer = match metadata.format_version() {
+        FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
+        _ => ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number),
+    };
+    list_writer.add_manifests(new.manifests.into_iter())?;
+    list_writer.close().await?;
+
+    let snapshot = Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(parent_id)
+        .with_sequence_number(sequence_number)
+        .with_timestamp_ms(
+            chrono::Utc::now()
+                .timestamp_millis()
+                .max(metadata.last_updated_ms()),
+        )
+        .with_manifest_list(list_path)
+        .with_summary(Summary {
+            operation: new.operation,
+            additional_properties: new.properties,
+        })
+        .with_schema_id(new.schema_id)
+        .build();
+
+    let mut requirements = vec![
+        TableRequirement::UuidMatch {
+            uuid: metadata.uuid(),
+        },
+        TableRequirement::RefSnapshotIdMatch {
+            r#ref: MAIN_BRANCH.to_string(),
+            snapshot_id: parent_id,
+        },
+    ];
+    requirements.extend(new.requirements);
+    let mut updates = new.updates;
     updates.extend([
         TableUpdate::AddSnapshot { snapshot },
         TableUpdate::SetSnapshotRef {
@@ -398,7 +488,7 @@ async fn prepare(
 
 /// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it
 /// removed (Iceberg's rule; missing parent totals count as zero).
-fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
+pub(crate) fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
     let get = |map: &HashMap<String, String>, key: &str| {
         map.get(key)
             .and_then(|v| v.parse::<i64>().ok())
