@@ -82,5 +82,6 @@ pub enum Command {
     Register(commands::register::RegisterArgs),
     Query(commands::query::QueryArgs),
     Sql(commands::sql::SqlArgs),
+    Compact(commands::compact::CompactArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -1,6 +1,7 @@
 //! Subcommands: one file each. Each turns its clap args into an `ops` call and prints the
 //! report it gets back.
 
+pub mod compact;
 pub mod completions;
 pub mod create;
 pub mod describe;
@@ -90,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Register(args) => register::run(args, &ctx).await,
         Command::Query(args) => query::run(args, &ctx).await,
         Command::Sql(args) => sql::run(args, &ctx).await,
+        Command::Compact(args) => compact::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -56,6 +56,30 @@ fn day_text(days: i32) -> String {
         .unwrap_or_else(|| days.to_string())
 }
 
+/// A partition in words, `name=value, ...` in Iceberg's human form ("unpartitioned" when the
+/// spec has no fields).
+pub fn partition_words(
+    spec: &iceberg::spec::PartitionSpec,
+    partition: Option<&iceberg::spec::Struct>,
+) -> String {
+    let Some(partition) = partition.filter(|_| !spec.fields().is_empty()) else {
+        return "unpartitioned".to_string();
+    };
+    spec.fields()
+        .iter()
+        .zip(partition.fields())
+        .map(|(field, value)| {
+            let json = partition_json(&field.transform, value.as_ref());
+            format!(
+                "{}={}",
+                field.name,
+                partition_human(&field.transform, &json)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Iceberg's human form of a partition value.
 fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
     match (transform, value.as_i64()) {

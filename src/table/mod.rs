@@ -10,6 +10,7 @@ pub mod file_sizing;
 pub mod parallel_scan;
 pub mod partition_split;
 pub mod reachable;
+pub mod rewrite_commit;
 pub mod scan;
 pub mod session;
 pub mod snapshot_commit;

@@ -178,6 +178,54 @@ impl TableProvider for ParallelScanProvider {
     }
 }
 
+/// Read file tasks with iceberg's reader (deletes applied), `batch_size` rows a batch. With
+/// `fill_to`, batches are brought onto that schema by name: nested fields and columns the
+/// files lack become nulls (see `struct_projection`).
+pub fn read_tasks(
+    table: &Table,
+    tasks: Vec<FileScanTask>,
+    batch_size: usize,
+    fill_to: Option<SchemaRef>,
+) -> futures::stream::BoxStream<'static, DfResult<RecordBatch>> {
+    let reader = table
+        .reader_builder()
+        .with_batch_size(batch_size)
+        .with_data_file_concurrency_limit(2)
+        .build();
+    let stream = match reader.read(futures::stream::iter(tasks.into_iter().map(Ok)).boxed()) {
+        Ok(stream) => stream.stream().map_err(df_error),
+        Err(e) => return futures::stream::once(async move { Err(df_error(e)) }).boxed(),
+    };
+    let Some(output_schema) = fill_to else {
+        return stream.boxed();
+    };
+    stream
+        .map(move |batch| {
+            let batch = batch?;
+            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+            // By name: files may have been read without the nested columns they lack.
+            let columns = output_schema
+                .fields()
+                .iter()
+                .map(|field| match batch.column_by_name(field.name()) {
+                    Some(column) => fill_struct_fields(column, field.data_type()).map_err(|e| {
+                        DataFusionError::Execution(format!("column '{}' {e}", field.name()))
+                    }),
+                    None => Ok(arrow::array::new_null_array(
+                        field.data_type(),
+                        batch.num_rows(),
+                    )),
+                })
+                .collect::<DfResult<Vec<_>>>()?;
+            Ok(RecordBatch::try_new_with_options(
+                output_schema.clone(),
+                columns,
+                &options,
+            )?)
+        })
+        .boxed()
+}
+
 /// The physical scan: one group of file tasks per partition.
 #[derive(Debug)]
 pub struct ParallelScanExec {
@@ -267,62 +315,32 @@ impl ExecutionPlan for ParallelScanExec {
         context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
         let tasks = self.groups.get(partition).cloned().unwrap_or_default();
-        // DataFusion's batch size (8192) rather than the Parquet reader's 1024-row default.
-        let reader = self
-            .table
-            .reader_builder()
-            .with_batch_size(context.session_config().batch_size())
-            .with_data_file_concurrency_limit(2)
-            .build();
-        let stream = reader
-            .read(futures::stream::iter(tasks.into_iter().map(Ok)).boxed())
-            .map_err(df_error)?
-            .stream()
-            .map_err(df_error);
         let schema = self.schema.clone();
-        let drop_columns = self.drop_columns;
-        let fill_structs = self.fill_structs;
-        let output_schema = schema.clone();
-        let mut stream = stream
-            .map(move |batch| {
+        let mut stream = if self.drop_columns {
+            read_tasks(
+                &self.table,
+                tasks,
+                context.session_config().batch_size(),
+                None,
+            )
+            .map(|batch| {
                 let batch = batch?;
                 let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-                if drop_columns {
-                    return Ok(RecordBatch::try_new_with_options(
-                        Arc::new(Schema::empty()),
-                        vec![],
-                        &options,
-                    )?);
-                }
-                if fill_structs {
-                    // By name: files may have been read without the nested columns they lack.
-                    let columns = output_schema
-                        .fields()
-                        .iter()
-                        .map(|field| match batch.column_by_name(field.name()) {
-                            Some(column) => {
-                                fill_struct_fields(column, field.data_type()).map_err(|e| {
-                                    DataFusionError::Execution(format!(
-                                        "column '{}' {e}",
-                                        field.name()
-                                    ))
-                                })
-                            }
-                            None => Ok(arrow::array::new_null_array(
-                                field.data_type(),
-                                batch.num_rows(),
-                            )),
-                        })
-                        .collect::<DfResult<Vec<_>>>()?;
-                    return Ok(RecordBatch::try_new_with_options(
-                        output_schema.clone(),
-                        columns,
-                        &options,
-                    )?);
-                }
-                Ok(batch)
+                Ok(RecordBatch::try_new_with_options(
+                    Arc::new(Schema::empty()),
+                    vec![],
+                    &options,
+                )?)
             })
-            .boxed();
+            .boxed()
+        } else {
+            read_tasks(
+                &self.table,
+                tasks,
+                context.session_config().batch_size(),
+                self.fill_structs.then(|| schema.clone()),
+            )
+        };
         if let Some(limit) = self.limit {
             let mut remaining = limit;
             stream = stream

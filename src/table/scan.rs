@@ -138,7 +138,7 @@ pub async fn provider(table: Table, snapshot: Option<i64>) -> Result<Arc<dyn Tab
 /// The table as its current state reads. iceberg 0.10 scans a snapshot with the schema it was
 /// written with, but the current state reads with the current schema, as in Spark: a rename or
 /// an added column shows before the next write. Field ids make old files read right under it.
-fn with_current_schema(table: Table) -> Result<Table> {
+pub fn with_current_schema(table: Table) -> Result<Table> {
     let metadata = table.metadata();
     let current_schema_id = metadata.current_schema_id();
     let Some(current) = metadata.current_snapshot() else {

@@ -108,6 +108,17 @@ impl WriteSettings {
     }
 }
 
+impl WriteSettings {
+    /// These settings with another target file size (row groups kept a fraction of it).
+    pub fn with_target_file_size(mut self, bytes: u64) -> Self {
+        self.target_file_size_bytes = bytes.max(1);
+        self.row_group_bytes = self
+            .row_group_bytes
+            .min((self.target_file_size_bytes / 8).max(64 * 1024));
+        self
+    }
+}
+
 type Inner = DataFileWriterBuilder<OnDiskSized, DefaultLocationGenerator, DefaultFileNameGenerator>;
 
 /// One writer task: owns the open files of the partitions routed to it.
@@ -140,8 +151,21 @@ impl TableDataWriter {
         file_prefix: &str,
         parallelism: usize,
     ) -> Result<Self> {
-        let metadata = table.metadata();
         let settings = WriteSettings::from_table(table)?;
+        Self::with_settings(table, schema, stores, file_prefix, parallelism, settings)
+    }
+
+    /// As [`TableDataWriter::new`], with settings other than the table's (compaction's
+    /// `--target-file-size`).
+    pub fn with_settings(
+        table: &Table,
+        schema: iceberg::spec::SchemaRef,
+        stores: &Stores,
+        file_prefix: &str,
+        parallelism: usize,
+        settings: WriteSettings,
+    ) -> Result<Self> {
+        let metadata = table.metadata();
         let props = WriterProperties::builder()
             .set_compression(settings.compression)
             .set_max_row_group_row_count(None)

@@ -1,0 +1,363 @@
+//! Committing a rewrite of data files (compaction) as a `replace` snapshot: each group's old
+//! files leave and its new files enter, written at the STARTING snapshot's sequence number so
+//! equality deletes committed meanwhile still apply to them. Every attempt validates each
+//! group against the snapshots committed since the start; a group whose files were removed,
+//! or that gained position deletes, fails alone and the others commit.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use iceberg::spec::{
+    DataContentType, DataFile, ManifestContentType, ManifestFile, ManifestStatus, Operation,
+    SnapshotRef, SnapshotSummaryCollector, Struct, TableMetadata,
+};
+use iceberg::table::Table;
+
+use super::catalog::TableTarget;
+use super::commit::is_state_unknown;
+use super::snapshot_commit::{
+    add_totals, commit_with_retries, new_manifest_writer, new_snapshot_id, write_snapshot, Attempt,
+    NewSnapshot, Prepared,
+};
+
+/// One group's rewrite: the data files it replaces (all in one partition of one spec) and
+/// the files written for them.
+#[derive(Debug, Clone)]
+pub struct RewrittenGroup {
+    pub id: usize,
+    pub spec_id: i32,
+    pub partition: Option<Struct>,
+    pub removed: Vec<String>,
+    pub added: Vec<DataFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RewriteRequest {
+    pub starting_snapshot_id: i64,
+    pub starting_sequence_number: i64,
+    /// The partition spec the new files were written for.
+    pub spec_id: i32,
+    pub groups: Vec<RewrittenGroup>,
+    /// Delete files live at the starting snapshot, each with the data files it applied to
+    /// then: it leaves with the commit that rewrites all of them (its rows are applied).
+    pub delete_scopes: Vec<(String, Vec<String>)>,
+    pub summary: HashMap<String, String>,
+}
+
+/// What landed.
+#[derive(Debug, Clone, Default)]
+pub struct RewriteOutcome {
+    pub snapshot_id: Option<i64>,
+    pub committed: Vec<usize>,
+    /// Groups refused by validation, with the reason.
+    pub failed: Vec<(usize, String)>,
+    pub removed_delete_files: usize,
+    pub attempts: u32,
+}
+
+/// Commit the groups that still validate. Files written for groups that do not commit are
+/// deleted, unless the commit's outcome is unknown.
+pub async fn commit_rewrite(
+    target: &TableTarget,
+    request: &RewriteRequest,
+) -> Result<RewriteOutcome> {
+    let landed = commit_with_retries(target, |table, attempt_no| async move {
+        let mut written = vec![];
+        let outcome = prepare(&table, request, attempt_no, &mut written).await;
+        Prepared { written, outcome }
+    })
+    .await;
+    let stores = target.catalog.stores();
+    let added_by = |ids: &dyn Fn(usize) -> bool| -> Vec<String> {
+        request
+            .groups
+            .iter()
+            .filter(|g| ids(g.id))
+            .flat_map(|g| g.added.iter().map(|f| f.file_path().to_string()))
+            .collect()
+    };
+    match landed {
+        Ok(Some(landed)) => {
+            let (committed, failed, removed_delete_files) = landed.value;
+            let done: HashSet<usize> = committed.iter().copied().collect();
+            stores
+                .delete_all(&added_by(&|id| !done.contains(&id)))
+                .await;
+            Ok(RewriteOutcome {
+                snapshot_id: Some(landed.snapshot_id),
+                committed,
+                failed,
+                removed_delete_files,
+                attempts: landed.attempts,
+            })
+        }
+        Ok(None) => {
+            stores.delete_all(&added_by(&|_| true)).await;
+            // Nothing landed: every group failed validation; say why from a fresh look.
+            let table = target.load().await?;
+            let failed = validate(&table, request).await?.1;
+            Ok(RewriteOutcome {
+                failed,
+                ..Default::default()
+            })
+        }
+        Err(err) => {
+            if !is_state_unknown(&err) {
+                stores.delete_all(&added_by(&|_| true)).await;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// What snapshots since the start did that can invalidate a group.
+#[derive(Default)]
+struct ChangesSince {
+    /// Data files removed, with the snapshot that removed them.
+    removed: HashMap<String, i64>,
+    /// Position delete files added: (spec id, partition, referenced data file, snapshot).
+    position_deletes: Vec<(i32, Option<Struct>, Option<String>, i64)>,
+}
+
+fn since_start(metadata: &TableMetadata, start: i64) -> Option<Vec<&SnapshotRef>> {
+    let mut out = vec![];
+    let mut at = metadata.current_snapshot()?;
+    while at.snapshot_id() != start {
+        out.push(at);
+        at = metadata.snapshot_by_id(at.parent_snapshot_id()?)?;
+    }
+    Some(out)
+}
+
+async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<ChangesSince> {
+    let mut changes = ChangesSince::default();
+    for snapshot in snapshots {
+        let id = snapshot.snapshot_id();
+        let list = table.manifest_list_reader(snapshot).load().await?;
+        for manifest in list.entries().iter().filter(|m| m.added_snapshot_id == id) {
+            let loaded = manifest.load_manifest(table.file_io()).await?;
+            for entry in loaded.entries() {
+                if entry.snapshot_id() != Some(id) {
+                    continue;
+                }
+                let file = entry.data_file();
+                match (entry.status(), file.content_type()) {
+                    (ManifestStatus::Deleted, DataContentType::Data) => {
+                        changes.removed.insert(file.file_path().to_string(), id);
+                    }
+                    (ManifestStatus::Added, DataContentType::PositionDeletes) => {
+                        changes.position_deletes.push((
+                            manifest.partition_spec_id,
+                            Some(file.partition().clone()),
+                            file.referenced_data_file(),
+                            id,
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(changes)
+}
+
+fn same_partition(a: &Option<Struct>, b: &Option<Struct>) -> bool {
+    let empty = |p: &Option<Struct>| p.as_ref().is_none_or(|s| s.fields().is_empty());
+    (empty(a) && empty(b)) || a == b
+}
+
+/// (groups that still hold, groups that do not with the reason).
+async fn validate(
+    table: &Table,
+    request: &RewriteRequest,
+) -> Result<(Vec<usize>, Vec<(usize, String)>)> {
+    let metadata = table.metadata();
+    let all_fail = |why: String| {
+        Ok((
+            vec![],
+            request.groups.iter().map(|g| (g.id, why.clone())).collect(),
+        ))
+    };
+    if metadata.default_partition_spec_id() != request.spec_id {
+        return all_fail(format!(
+            "the partition spec changed to {} during the rewrite",
+            metadata.default_partition_spec_id()
+        ));
+    }
+    let Some(snapshots) = since_start(metadata, request.starting_snapshot_id) else {
+        return all_fail(format!(
+            "snapshot {} is no longer an ancestor of main (rolled back?)",
+            request.starting_snapshot_id
+        ));
+    };
+    let changes = changes_since(table, &snapshots).await?;
+    let mut ok = vec![];
+    let mut failed = vec![];
+    'groups: for group in &request.groups {
+        for path in &group.removed {
+            if let Some(by) = changes.removed.get(path) {
+                failed.push((group.id, format!("{path} was removed by snapshot {by}")));
+                continue 'groups;
+            }
+        }
+        for (spec_id, partition, referenced, by) in &changes.position_deletes {
+            let touches = match referenced {
+                Some(file) => group.removed.contains(file),
+                None => *spec_id == group.spec_id && same_partition(partition, &group.partition),
+            };
+            if touches {
+                failed.push((
+                    group.id,
+                    format!("snapshot {by} added position deletes for its files"),
+                ));
+                continue 'groups;
+            }
+        }
+        ok.push(group.id);
+    }
+    Ok((ok, failed))
+}
+
+type Committed = (Vec<usize>, Vec<(usize, String)>, usize);
+
+async fn prepare(
+    table: &Table,
+    request: &RewriteRequest,
+    attempt_no: u32,
+    written: &mut Vec<String>,
+) -> Result<Option<(Attempt, Committed)>> {
+    let (ok, failed) = validate(table, request).await?;
+    if ok.is_empty() {
+        return Ok(None);
+    }
+    let metadata = table.metadata();
+    let groups: Vec<&RewrittenGroup> = request
+        .groups
+        .iter()
+        .filter(|g| ok.contains(&g.id))
+        .collect();
+    let removed: HashSet<&str> = groups
+        .iter()
+        .flat_map(|g| g.removed.iter().map(String::as_str))
+        .collect();
+    let removed_deletes: HashSet<&str> = request
+        .delete_scopes
+        .iter()
+        .filter(|(_, applies_to)| applies_to.iter().all(|p| removed.contains(p.as_str())))
+        .map(|(path, _)| path.as_str())
+        .collect();
+
+    let location = metadata.location().trim_end_matches('/').to_string();
+    let snapshot_id = new_snapshot_id(metadata);
+    let commit_uuid = uuid::Uuid::new_v4();
+    let schema = metadata.current_schema().clone();
+    let mut summary = SnapshotSummaryCollector::default();
+    let mut manifests: Vec<ManifestFile> = vec![];
+    let mut counter = 0;
+    let mut next_path = |written: &mut Vec<String>| {
+        let path = format!("{location}/metadata/{commit_uuid}-m{counter}.avro");
+        counter += 1;
+        written.push(path.clone());
+        path
+    };
+
+    let added: Vec<&DataFile> = groups.iter().flat_map(|g| g.added.iter()).collect();
+    if !added.is_empty() {
+        let spec = metadata.default_partition_spec().clone();
+        let path = next_path(written);
+        let mut writer = new_manifest_writer(
+            table,
+            schema.clone(),
+            &path,
+            snapshot_id,
+            spec.spec_id(),
+            ManifestContentType::Data,
+        )?;
+        for file in added {
+            summary.add_file(file, schema.clone(), spec.clone());
+            writer.add_file(file.clone(), request.starting_sequence_number)?;
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+
+    let current = metadata
+        .current_snapshot()
+        .expect("validated against the current snapshot");
+    let (mut found, mut deletes_found) = (0usize, 0usize);
+    let list = table.manifest_list_reader(current).load().await?;
+    for manifest in list.entries() {
+        let loaded = manifest.load_manifest(table.file_io()).await?;
+        let leaving = |path: &str| match manifest.content {
+            ManifestContentType::Data => removed.contains(path),
+            ManifestContentType::Deletes => removed_deletes.contains(path),
+        };
+        let touched = loaded
+            .entries()
+            .iter()
+            .any(|e| e.is_alive() && leaving(e.data_file().file_path()));
+        if !touched {
+            manifests.push(manifest.clone());
+            continue;
+        }
+        let spec = metadata
+            .partition_spec_by_id(manifest.partition_spec_id)
+            .ok_or_else(|| anyhow::anyhow!("manifest references a missing partition spec"))?
+            .clone();
+        let path = next_path(written);
+        let mut writer = new_manifest_writer(
+            table,
+            schema.clone(),
+            &path,
+            snapshot_id,
+            manifest.partition_spec_id,
+            manifest.content,
+        )?;
+        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+            let file = entry.data_file().clone();
+            let sequence_number = entry.sequence_number().unwrap_or(0);
+            if leaving(file.file_path()) {
+                match manifest.content {
+                    ManifestContentType::Data => found += 1,
+                    ManifestContentType::Deletes => deletes_found += 1,
+                }
+                summary.remove_file(&file, schema.clone(), spec.clone());
+                writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
+            } else {
+                writer.add_existing_file(
+                    file,
+                    entry.snapshot_id().unwrap_or(current.snapshot_id()),
+                    sequence_number,
+                    entry.file_sequence_number,
+                )?;
+            }
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+    if found != removed.len() {
+        return Err(super::commit::conflict(format!(
+            "{} of the {} rewritten files are no longer live",
+            removed.len() - found,
+            removed.len()
+        )));
+    }
+
+    let mut properties = request.summary.clone();
+    properties.extend(summary.build());
+    add_totals(&mut properties, Some(current.summary()));
+    let attempt = write_snapshot(
+        table,
+        NewSnapshot {
+            snapshot_id,
+            operation: Operation::Replace,
+            manifests,
+            properties,
+            schema_id: metadata.current_schema_id(),
+            list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
+            requirements: vec![],
+            updates: vec![],
+        },
+        written,
+    )
+    .await?;
+    Ok(Some((attempt, (ok, failed, deletes_found))))
+}
