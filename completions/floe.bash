@@ -16,6 +16,9 @@ _floe() {
             ",$1")
                 cmd="floe"
                 ;;
+            floe,compact)
+                cmd="floe__subcmd__compact"
+                ;;
             floe,completions)
                 cmd="floe__subcmd__completions"
                 ;;
@@ -87,6 +90,9 @@ _floe() {
                 ;;
             floe,sql)
                 cmd="floe__subcmd__sql"
+                ;;
+            floe__subcmd__help,compact)
+                cmd="floe__subcmd__help__subcmd__compact"
                 ;;
             floe__subcmd__help,completions)
                 cmd="floe__subcmd__help__subcmd__completions"
@@ -212,12 +218,86 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__compact)
+            opts="-o -q -v -h -V --strategy --sort-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --strategy)
+                    COMPREPLY=($(compgen -W "binpack sort" -- "${cur}"))
+                    return 0
+                    ;;
+                --sort-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-file-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-file-group-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-input-files)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-commits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --catalog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -450,8 +530,22 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help)
-            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql completions help"
+            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__compact)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -3,26 +3,8 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use arrow::array::{Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use common::row_deletes::{commit_equality_deletes, commit_position_deletes};
 use common::*;
-use iceberg::spec::{DataContentType, DataFileBuilder, DataFileFormat, Struct};
-use iceberg::writer::base_writer::equality_delete_writer::{
-    EqualityDeleteFileWriterBuilder, EqualityDeleteWriterConfig,
-};
-use iceberg::writer::file_writer::location_generator::{
-    DefaultFileNameGenerator, DefaultLocationGenerator,
-};
-use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
-use iceberg::writer::file_writer::ParquetWriterBuilder;
-use iceberg::writer::{IcebergWriter, IcebergWriterBuilder};
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
-
-use floe::table::snapshot_commit::{commit_snapshot, SnapshotKind, SnapshotRequest};
 use floe::table::{Session, TableRef};
 
 fn ids(rows: &serde_json::Value) -> Vec<i64> {
@@ -63,51 +45,7 @@ fn position_and_equality_deletes_are_applied() {
     // Position deletes: rows 0..10 of the data file, in the spec's delete-file schema.
     let position_snapshot = runtime.block_on(async {
         let target = session.target(&table_ref).await.unwrap();
-        let path = format!("{location}/data/pos-deletes.parquet");
-        let field = |name: &str, t: DataType, id: i32| {
-            Field::new(name, t, false).with_metadata(HashMap::from([(
-                "PARQUET:field_id".to_string(),
-                id.to_string(),
-            )]))
-        };
-        let schema = Arc::new(Schema::new(vec![
-            field("file_path", DataType::Utf8, 2147483546),
-            field("pos", DataType::Int64, 2147483545),
-        ]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(StringArray::from(vec![data_file.as_str(); 10])),
-                Arc::new(Int64Array::from((0..10).collect::<Vec<i64>>())),
-            ],
-        )
-        .unwrap();
-        let mut writer = ArrowWriter::try_new(
-            std::fs::File::create(&path).unwrap(),
-            schema,
-            Some(WriterProperties::default()),
-        )
-        .unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-        let delete_file = DataFileBuilder::default()
-            .content(DataContentType::PositionDeletes)
-            .file_path(path.clone())
-            .file_format(DataFileFormat::Parquet)
-            .partition(Struct::empty())
-            .partition_spec_id(0)
-            .record_count(10)
-            .file_size_in_bytes(std::fs::metadata(&path).unwrap().len())
-            .build()
-            .unwrap();
-        let request = SnapshotRequest {
-            kind: SnapshotKind::RowDelta,
-            added: vec![delete_file],
-            spec_id: 0,
-            schema: None,
-            summary: HashMap::new(),
-        };
-        commit_snapshot(&target, request).await.unwrap().snapshot_id
+        commit_position_deletes(&target, &data_file, &(0..10).collect::<Vec<i64>>()).await
     });
     let rows = floe.json(&["query", &location, "--select", "id"]);
     assert_eq!(
@@ -134,43 +72,7 @@ fn position_and_equality_deletes_are_applied() {
     // Equality deletes on `id` through iceberg's writer: ids 50..60 go.
     runtime.block_on(async {
         let target = session.target(&table_ref).await.unwrap();
-        let table = target.load().await.unwrap();
-        let schema = table.metadata().current_schema().clone();
-        let id_field = schema.field_by_name("id").unwrap().id;
-        let config = EqualityDeleteWriterConfig::new(vec![id_field], schema.clone()).unwrap();
-        let delete_schema = Arc::new(
-            iceberg::arrow::arrow_schema_to_schema(config.projected_arrow_schema_ref()).unwrap(),
-        );
-        let rolling = RollingFileWriterBuilder::new_with_default_file_size(
-            ParquetWriterBuilder::new(WriterProperties::default(), delete_schema),
-            table.file_io().clone(),
-            DefaultLocationGenerator::new(table.metadata()).unwrap(),
-            DefaultFileNameGenerator::new("eq-delete".into(), None, DataFileFormat::Parquet),
-        );
-        let mut writer = EqualityDeleteFileWriterBuilder::new(rolling, config)
-            .build(None)
-            .await
-            .unwrap();
-        let full = iceberg::arrow::schema_to_arrow_schema(&schema).unwrap();
-        let raw = events_batch(50, 10);
-        let columns = raw
-            .columns()
-            .iter()
-            .zip(full.fields())
-            .map(|(c, f)| arrow::compute::cast(c, f.data_type()).unwrap())
-            .collect();
-        let batch = RecordBatch::try_new(Arc::new(full), columns).unwrap();
-        writer.write(batch).await.unwrap();
-        let files = writer.close().await.unwrap();
-        assert_eq!(files[0].content_type(), DataContentType::EqualityDeletes);
-        let request = SnapshotRequest {
-            kind: SnapshotKind::RowDelta,
-            added: files,
-            spec_id: 0,
-            schema: None,
-            summary: HashMap::new(),
-        };
-        commit_snapshot(&target, request).await.unwrap();
+        commit_equality_deletes(&target, &(50..60).collect::<Vec<i64>>()).await
     });
     let rows = floe.json(&["query", &location, "--select", "id"]);
     let expected: Vec<i64> = (10..50).chain(60..100).collect();

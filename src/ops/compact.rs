@@ -335,14 +335,14 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
 
     let default_spec = metadata.default_partition_spec_id();
+    let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), (Option<Struct>, Vec<FileScanTask>, Vec<String>)> =
         BTreeMap::new();
     for task in selected {
-        let spec_id = task
-            .partition_spec
-            .as_ref()
-            .map(|s| s.spec_id())
+        let spec_id = specs
+            .get(&task.data_file_path)
+            .copied()
             .unwrap_or(default_spec);
         let mut reasons = vec![];
         if options.rewrite_all {
@@ -552,7 +552,8 @@ impl datafusion::physical_plan::streaming::PartitionStream for OneStream {
         }
     }
 }
-async fn rewrite_group(
+/// Write one group's rows into new files (deleted again if anything fails); not committed.
+pub async fn rewrite_group(
     plan: &CompactionPlan,
     group: &PlannedGroup,
     prefix: &str,

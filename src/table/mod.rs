@@ -7,6 +7,7 @@ pub mod directory;
 pub mod export;
 pub mod file_io;
 pub mod file_sizing;
+pub mod live_files;
 pub mod parallel_scan;
 pub mod partition_split;
 pub mod reachable;

@@ -2,6 +2,8 @@
 //! reaching the test S3 server and the PyIceberg venv.
 #![allow(dead_code)]
 
+pub mod row_deletes;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -1,0 +1,541 @@
+//! `compact`: rows identical before and after (floe and PyIceberg), time travel intact, files
+//! near the target size, deletes applied and their files gone, concurrent appends and row
+//! deletes never lost or undone, a killed compaction changing nothing, budgets and refusals.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::row_deletes::{commit_equality_deletes, commit_position_deletes};
+use common::*;
+use floe::ops::compact::{self, CompactOptions, GroupResult};
+use floe::table::{Session, TableRef};
+use serde_json::Value;
+
+struct Lake {
+    dir: tempfile::TempDir,
+    floe: Floe,
+}
+
+impl Lake {
+    fn new() -> Lake {
+        let dir = tempfile::tempdir().unwrap();
+        let floe = Floe::new(dir.path());
+        Lake { dir, floe }
+    }
+
+    fn table(&self, name: &str) -> String {
+        self.dir
+            .path()
+            .join("wh/db")
+            .join(name)
+            .to_string_lossy()
+            .to_string()
+    }
+
+    /// A table of the sample events, `appends` ingests of `rows` rows each (one file each
+    /// when unpartitioned).
+    fn events(&self, name: &str, partition: Option<&str>, appends: i64, rows: usize) -> String {
+        let table = self.table(name);
+        write_parquet(&self.dir.path().join("like.parquet"), &[events_batch(0, 1)]);
+        let mut args = vec!["create", table.as_str(), "--like", "like.parquet"];
+        if let Some(p) = partition {
+            args.extend(["--partition-by", p]);
+        }
+        self.floe.json(&args);
+        for k in 0..appends {
+            let file = format!("part-{name}-{k}.parquet");
+            write_parquet(
+                &self.dir.path().join(&file),
+                &[events_batch(k * rows as i64, rows)],
+            );
+            self.floe.json(&["ingest", &table, &file]);
+        }
+        table
+    }
+
+    fn rows(&self, table: &str, extra: &[&str]) -> Value {
+        let mut args = vec!["query", table, "--order-by", "id"];
+        args.extend(extra);
+        self.floe.json(&args)
+    }
+
+    /// One row of aggregates over the current state.
+    fn aggregate(&self, table: &str, select: &str) -> Value {
+        self.floe.json(&["query", table, "--select", select])[0].clone()
+    }
+
+    fn files(&self, table: &str) -> Vec<Value> {
+        self.floe.json(&["files", table])["files"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn session(&self) -> Session {
+        Session::embedded(&self.dir.path().join("wh").to_string_lossy())
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn ids(rows: &Value) -> Vec<i64> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn compaction_keeps_rows_and_history() {
+    let lake = Lake::new();
+    let table = lake.events("binpack", Some("region"), 8, 50);
+    assert_eq!(lake.files(&table).len(), 24, "8 appends x 3 regions");
+    let before = lake.rows(&table, &[]);
+    let first_snapshot = lake.floe.json(&["describe", &table])["current_snapshot"]["snapshot_id"]
+        .as_i64()
+        .unwrap();
+
+    let dry = lake.floe.json(&["compact", &table, "--dry-run"]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["groups_planned"], 3, "one group per region");
+    assert_eq!(dry["files_rewritten"], 24);
+    assert_eq!(dry["groups"][0]["expected_output_files"], 1);
+    assert_eq!(lake.files(&table).len(), 24, "a dry run writes nothing");
+
+    let report = lake.floe.json(&["compact", &table]);
+    assert_eq!(report["groups_committed"], 3);
+    assert_eq!(report["files_rewritten"], 24);
+    assert_eq!(report["files_written"], 3);
+    let snapshot_id = report["snapshot_ids"][0].as_i64().unwrap();
+    let files = lake.files(&table);
+    assert_eq!(files.len(), 3);
+    assert_eq!(
+        lake.rows(&table, &[]),
+        before,
+        "the same rows, values and all"
+    );
+
+    let snapshots = lake.floe.json(&["snapshots", &table]);
+    let last = snapshots["snapshots"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["snapshot_id"], snapshot_id);
+    assert_eq!(last["operation"], "replace");
+    // Time travel to before the compaction reads the old files, exactly.
+    assert_eq!(
+        lake.rows(&table, &["--snapshot", &first_snapshot.to_string()]),
+        before
+    );
+    if let Some(python) = python() {
+        let read = pyiceberg_read(&python, &table, None);
+        assert_eq!(read["snapshot_id"].as_i64(), Some(snapshot_id));
+        assert_eq!(read["row_count"], 400);
+        let mut got: Vec<i64> = read["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        got.sort();
+        assert_eq!(got, ids(&before));
+        assert_eq!(read["files"].as_array().unwrap().len(), 3);
+    }
+
+    // Nothing left to do: exit 0 and a report that says so.
+    let again = lake.floe.json(&["compact", &table]);
+    assert_eq!(again["groups_planned"], 0);
+    assert!(again["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("nothing to compact"));
+}
+
+#[test]
+fn files_end_near_the_target_size() {
+    let lake = Lake::new();
+    let table = lake.events("sized", None, 6, 50_000);
+    let target = 256 * 1024;
+    let report = lake.floe.json(&[
+        "compact",
+        &table,
+        "--target-file-size",
+        "256KiB",
+        "--rewrite-all",
+    ]);
+    assert_eq!(report["groups_committed"], 1);
+    let mut sizes: Vec<u64> = lake
+        .files(&table)
+        .iter()
+        .map(|f| f["file_size_bytes"].as_u64().unwrap())
+        .collect();
+    sizes.sort();
+    assert!(sizes.len() >= 4, "{sizes:?}");
+    // Files roll at the target, measured on disk; a file ends past it by less than one row
+    // group (64 KiB at this target). The smallest file holds the remainder.
+    for size in &sizes[1..] {
+        assert!(
+            *size >= target * 3 / 4 && *size < target + 64 * 1024,
+            "{size} vs target {target}: {sizes:?}"
+        );
+    }
+    assert_eq!(lake.aggregate(&table, "count(*) AS n")["n"], 300_000);
+}
+
+#[test]
+fn sort_strategy_orders_rows_within_files() {
+    let lake = Lake::new();
+    let table = lake.events("sorted", None, 5, 200);
+    let report = lake.floe.json(&[
+        "compact",
+        &table,
+        "--strategy",
+        "sort",
+        "--sort-by",
+        "amount desc",
+    ]);
+    assert_eq!(report["groups_committed"], 1);
+    let files = lake.files(&table);
+    assert_eq!(files.len(), 1);
+    let path = files[0]["file_path"].as_str().unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut amounts = vec![];
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("amount").unwrap();
+        let values = column
+            .as_any()
+            .downcast_ref::<arrow::array::Float64Array>()
+            .unwrap();
+        amounts.extend(values.iter().map(|v| v.unwrap()));
+    }
+    assert_eq!(amounts.len(), 1000);
+    assert!(
+        amounts.windows(2).all(|w| w[0] >= w[1]),
+        "rows are in descending amount order"
+    );
+
+    // A sort with nothing to sort by, and a bucket sort, are refused as usage errors.
+    let unsorted = lake.floe.run(&["compact", &table, "--strategy", "sort"]);
+    assert_eq!(unsorted.code, 2, "{}", unsorted.stderr);
+    assert!(
+        unsorted.stderr.contains("needs a sort order"),
+        "{}",
+        unsorted.stderr
+    );
+}
+
+#[test]
+fn deletes_are_applied_and_their_files_removed() {
+    let lake = Lake::new();
+    let table = lake.events("deletes", None, 3, 100);
+    let session = lake.session();
+    let table_ref = TableRef::parse(&table).unwrap();
+    let first_file = lake.files(&table)[0]["file_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rt = runtime();
+    rt.block_on(async {
+        let target = session.target(&table_ref).await.unwrap();
+        commit_position_deletes(&target, &first_file, &[0, 1, 2]).await;
+        commit_equality_deletes(&target, &[150, 151, 250]).await;
+    });
+    let before = lake.rows(&table, &[]);
+    assert_eq!(before.as_array().unwrap().len(), 294);
+    assert_eq!(lake.files(&table).len(), 5, "3 data + 2 delete files");
+
+    let report = lake.floe.json(&["compact", &table]);
+    assert_eq!(report["groups_committed"], 1);
+    assert_eq!(report["delete_files_removed"], 2);
+    let files = lake.files(&table);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["content"], "data");
+    assert_eq!(
+        files[0]["record_count"], 294,
+        "deleted rows are gone for good"
+    );
+    assert_eq!(lake.rows(&table, &[]), before);
+    if let Some(python) = python() {
+        let read = pyiceberg_read(&python, &table, None);
+        assert_eq!(read["row_count"], 294);
+    }
+}
+
+/// Plan and rewrite, then a concurrent commit, then commit the rewrite.
+fn rewrite_then<F: FnOnce(&floe::table::TableTarget) -> futures::future::BoxFuture<'_, ()>>(
+    lake: &Lake,
+    table: &str,
+    between: F,
+) -> floe::table::rewrite_commit::RewriteOutcome {
+    let session = lake.session();
+    let rt = runtime();
+    rt.block_on(async {
+        let mut options = CompactOptions::new(TableRef::parse(table).unwrap());
+        options.rewrite_all = true;
+        let plan = compact::plan(&session, options).await.unwrap();
+        let mut results = vec![];
+        for group in &plan.groups {
+            let outcome = compact::rewrite_group(&plan, group, "compact-test")
+                .await
+                .map_err(|e| e.to_string());
+            results.push(GroupResult {
+                id: group.report.id,
+                outcome,
+            });
+        }
+        between(&plan.target).await;
+        compact::commit(&plan, &results, &HashSet::new())
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn a_position_delete_committed_meanwhile_fails_the_group() {
+    let lake = Lake::new();
+    let table = lake.events("racing-delete", None, 3, 100);
+    let first_file = lake.files(&table)[0]["file_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let outcome = rewrite_then(&lake, &table, |target| {
+        let file = first_file.clone();
+        Box::pin(async move {
+            commit_position_deletes(target, &file, &[5, 6]).await;
+        })
+    });
+    assert!(outcome.committed.is_empty());
+    assert_eq!(outcome.failed.len(), 1);
+    assert!(
+        outcome.failed[0].1.contains("added position deletes"),
+        "{:?}",
+        outcome.failed
+    );
+    // No resurrection: the deleted rows stay deleted, the old files stay, and the rewrite's
+    // own files were cleaned up.
+    let rows = lake.rows(&table, &["--select", "id"]);
+    assert_eq!(rows.as_array().unwrap().len(), 298);
+    assert_eq!(lake.files(&table).len(), 4);
+    let leftovers: Vec<_> = data_files(std::path::Path::new(&table))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("compact-test"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn an_equality_delete_committed_meanwhile_still_applies() {
+    let lake = Lake::new();
+    let table = lake.events("racing-eq", None, 3, 100);
+    let outcome = rewrite_then(&lake, &table, |target| {
+        Box::pin(async move {
+            commit_equality_deletes(target, &[10, 110, 210]).await;
+        })
+    });
+    assert_eq!(outcome.committed.len(), 1, "{:?}", outcome.failed);
+    let rows = lake.rows(&table, &["--select", "id"]);
+    let got = ids(&rows);
+    assert_eq!(got.len(), 297);
+    assert!(!got.contains(&10) && !got.contains(&110) && !got.contains(&210));
+    // The rewritten file kept the starting snapshot's sequence number (3: three appends), so
+    // the equality delete (sequence 4) applies to it.
+    let files = lake.files(&table);
+    let data: Vec<&Value> = files.iter().filter(|f| f["content"] == "data").collect();
+    assert_eq!(data.len(), 1);
+    assert_eq!(data[0]["sequence_number"], 3);
+}
+
+#[test]
+fn a_file_removed_meanwhile_fails_its_group_only() {
+    let lake = Lake::new();
+    let table = lake.events("racing-overwrite", Some("region"), 3, 30);
+    // Overwrite the table while the rewrite is in flight: every group's files are gone.
+    let replacement = lake.dir.path().join("replacement.parquet");
+    write_parquet(&replacement, &[events_batch(1000, 3)]);
+    let replacement = replacement.to_string_lossy().to_string();
+    let outcome = rewrite_then(&lake, &table, |_| {
+        let floe = Floe::new(lake.dir.path());
+        let table = table.clone();
+        Box::pin(async move {
+            floe.json(&["ingest", &table, &replacement, "--mode", "overwrite"]);
+        })
+    });
+    assert!(outcome.committed.is_empty());
+    assert_eq!(outcome.failed.len(), 3);
+    assert!(outcome.failed[0].1.contains("was removed by snapshot"));
+    assert_eq!(
+        ids(&lake.rows(&table, &["--select", "id"])),
+        vec![1000, 1001, 1002]
+    );
+}
+
+#[test]
+fn concurrent_appends_are_never_lost() {
+    let lake = Lake::new();
+    let table = lake.events("busy", Some("region"), 6, 100);
+    let appender = {
+        let floe = Floe::new(lake.dir.path());
+        let dir = lake.dir.path().to_path_buf();
+        let table = table.clone();
+        std::thread::spawn(move || {
+            for k in 0..8i64 {
+                let file = dir.join(format!("concurrent-{k}.parquet"));
+                write_parquet(&file, &[events_batch(10_000 + k * 10, 10)]);
+                floe.json(&["ingest", &table, file.to_str().unwrap()]);
+            }
+        })
+    };
+    let mut committed = 0;
+    for _ in 0..4 {
+        let report = lake
+            .floe
+            .json(&["compact", &table, "--min-input-files", "2"]);
+        committed += report["groups_committed"].as_u64().unwrap();
+    }
+    appender.join().unwrap();
+    assert!(committed > 0);
+    let got = ids(&lake.rows(&table, &["--select", "id"]));
+    let expected: Vec<i64> = (0..600).chain(10_000..10_080).collect();
+    assert_eq!(got, expected, "no row lost, none duplicated");
+}
+
+#[test]
+fn partial_progress_and_budgets() {
+    let lake = Lake::new();
+    let table = lake.events("budgets", Some("region"), 5, 30);
+    let report = lake.floe.json(&["compact", &table, "--max-commits", "3"]);
+    assert_eq!(report["groups_committed"], 3);
+    assert_eq!(
+        report["snapshot_ids"].as_array().unwrap().len(),
+        3,
+        "one commit per group"
+    );
+
+    let table = lake.events("budgeted", Some("region"), 5, 30);
+    let report = lake.floe.json(&["compact", &table, "--max-bytes", "1"]);
+    // The first groups to start (one per core) spend the budget; the rest do not start.
+    let started = report["groups_committed"].as_u64().unwrap();
+    assert!(started >= 1 && started < 3, "{report}");
+    assert_eq!(report["groups_skipped"].as_u64().unwrap(), 3 - started);
+    assert_eq!(lake.aggregate(&table, "count(*) AS n")["n"], 150);
+}
+
+#[test]
+fn older_spec_files_move_to_the_current_spec() {
+    let lake = Lake::new();
+    let table = lake.events("respec", None, 2, 60);
+    lake.floe
+        .json(&["partition", "evolve", &table, "--add", "region"]);
+    let before = lake.rows(&table, &[]);
+    let report = lake.floe.json(&["compact", &table]);
+    let reasons = report["groups"][0]["reasons"].as_array().unwrap();
+    assert!(
+        reasons.contains(&serde_json::json!("older spec")),
+        "{reasons:?}"
+    );
+    let files = lake.files(&table);
+    assert_eq!(files.len(), 3, "one file per region");
+    assert!(files.iter().all(|f| f["partition_spec_id"] == 1));
+    assert_eq!(lake.rows(&table, &[]), before);
+    let pruned = lake.floe.json(&[
+        "query",
+        &table,
+        "--where",
+        "region = 'eu'",
+        "--select",
+        "count(*) AS n",
+    ]);
+    assert_eq!(pruned[0]["n"], 40);
+}
+
+#[test]
+fn refusals_and_empty_tables() {
+    let lake = Lake::new();
+    let table = lake.events("plain", Some("region"), 2, 10);
+    let bad = lake.floe.run(&["compact", &table, "--where", "amount > 3"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("not a partition source column"),
+        "{}",
+        bad.stderr
+    );
+    let scoped = lake.floe.json(&[
+        "compact",
+        &table,
+        "--where",
+        "region = 'eu'",
+        "--min-input-files",
+        "2",
+    ]);
+    assert_eq!(scoped["groups_planned"], 1);
+    assert_eq!(scoped["groups"][0]["partition"], "region=eu");
+
+    let empty = lake.events("empty", None, 0, 0);
+    let report = lake.floe.json(&["compact", &empty]);
+    assert_eq!(report["groups_planned"], 0);
+    assert!(report["message"].as_str().unwrap().contains("no snapshots"));
+}
+
+/// A compaction killed while writing leaves the table as it was.
+#[test]
+fn a_killed_compaction_changes_nothing() {
+    let lake = Lake::new();
+    let table = lake.events("killed", None, 4, 150_000);
+    let before_meta = lake.floe.json(&["describe", &table])["metadata_location"].clone();
+    let before = lake.aggregate(&table, "count(*) AS n, sum(id) AS s");
+    let mut child = lake
+        .floe
+        .command(&[
+            "compact",
+            &table,
+            "--rewrite-all",
+            "--target-file-size",
+            "1MiB",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let data = std::path::Path::new(&table).join("data");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut saw_output = false;
+    while std::time::Instant::now() < deadline {
+        let writing = std::fs::read_dir(&data)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("compact-"));
+        if writing {
+            saw_output = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+    assert!(
+        saw_output,
+        "the compaction was killed while writing its files"
+    );
+    assert_eq!(
+        lake.floe.json(&["describe", &table])["metadata_location"],
+        before_meta,
+        "no commit landed"
+    );
+    assert_eq!(
+        lake.aggregate(&table, "count(*) AS n, sum(id) AS s"),
+        before
+    );
+}
