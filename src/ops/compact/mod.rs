@@ -1,0 +1,392 @@
+//! `compact`: rewrite small, oversized, delete-laden and old-spec data files into files near
+//! the target size, in the current spec, as `replace` snapshots that are safe beside concurrent
+//! writers (see `table::rewrite_commit` for the validation).
+//!
+//! Three steps, each callable alone (tests put a concurrent commit between them): [`plan`]
+//! picks file groups per partition, [`rewrite_group`] writes a group's new files, [`commit`]
+//! commits the groups that still validate. [`run`] does the last two for every group, several
+//! at once, within the budgets.
+
+mod plan;
+mod rewrite;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures::StreamExt;
+use iceberg::scan::FileScanTask;
+use iceberg::spec::{DataFile, SortOrder, Struct};
+use iceberg::table::Table;
+use serde::Serialize;
+
+pub use plan::plan;
+pub use rewrite::rewrite_group;
+
+use crate::table::rewrite_commit::{
+    commit_rewrite, RewriteOutcome, RewriteRequest, RewrittenGroup,
+};
+use crate::table::write::WriteSettings;
+use crate::table::{Session, TableRef, TableTarget};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Combine files up to the target size, rows in their existing order.
+    Binpack,
+    /// Also sort each group by the table's sort order (or --sort-by).
+    Sort,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompactOptions {
+    pub table: TableRef,
+    pub strategy: Strategy,
+    /// Sort expressions overriding the table's sort order (`--sort-by`).
+    pub sort_by: Vec<String>,
+    pub target_file_size: Option<u64>,
+    pub min_file_size: Option<u64>,
+    pub max_file_size: Option<u64>,
+    pub max_file_group_size: Option<u64>,
+    pub min_input_files: usize,
+    /// A SQL predicate on partition source columns.
+    pub filter: Option<String>,
+    pub rewrite_all: bool,
+    pub dry_run: bool,
+    pub max_commits: usize,
+    pub max_bytes: Option<u64>,
+    pub max_runtime: Option<Duration>,
+}
+
+impl CompactOptions {
+    pub fn new(table: TableRef) -> Self {
+        CompactOptions {
+            table,
+            strategy: Strategy::Binpack,
+            sort_by: vec![],
+            target_file_size: None,
+            min_file_size: None,
+            max_file_size: None,
+            max_file_group_size: None,
+            min_input_files: 5,
+            filter: None,
+            rewrite_all: false,
+            dry_run: false,
+            max_commits: 1,
+            max_bytes: None,
+            max_runtime: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupStatus {
+    Planned,
+    Committed,
+    Failed,
+    /// Not started: a budget (--max-bytes, --max-runtime) was spent.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    pub id: usize,
+    pub partition: String,
+    pub spec_id: i32,
+    pub files: usize,
+    pub bytes: u64,
+    pub records: u64,
+    pub delete_files: usize,
+    pub expected_output_files: u64,
+    pub reasons: Vec<String>,
+    pub status: GroupStatus,
+    pub output_files: usize,
+    pub output_bytes: u64,
+    pub failure: Option<String>,
+    pub snapshot_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompactReport {
+    pub table: String,
+    pub dry_run: bool,
+    pub strategy: Strategy,
+    pub starting_snapshot_id: Option<i64>,
+    pub target_file_size_bytes: u64,
+    /// Why there is nothing to do, when there is nothing to do.
+    pub message: Option<String>,
+    pub groups_planned: usize,
+    pub groups_committed: usize,
+    pub groups_failed: usize,
+    pub groups_skipped: usize,
+    pub files_rewritten: usize,
+    pub bytes_rewritten: u64,
+    pub files_written: usize,
+    pub bytes_written: u64,
+    pub delete_files_removed: usize,
+    pub snapshot_ids: Vec<i64>,
+    pub commit_attempts: u32,
+    pub elapsed_ms: u64,
+    pub groups: Vec<GroupReport>,
+}
+
+/// One group of files to rewrite together (all from one partition of one spec).
+#[derive(Debug, Clone)]
+pub struct PlannedGroup {
+    pub report: GroupReport,
+    pub spec_id: i32,
+    pub partition: Option<Struct>,
+    pub tasks: Vec<FileScanTask>,
+}
+
+/// What [`plan`] decided, and what [`rewrite`] and [`commit`] need.
+pub struct CompactionPlan {
+    pub target: TableTarget,
+    /// The table at the starting snapshot, read with the current schema.
+    pub table: Table,
+    pub starting_snapshot_id: Option<i64>,
+    pub starting_sequence_number: i64,
+    pub settings: WriteSettings,
+    pub sort: Option<SortOrder>,
+    pub groups: Vec<PlannedGroup>,
+    pub delete_scopes: Vec<(String, Vec<String>)>,
+    pub options: CompactOptions,
+    pub message: Option<String>,
+    started: Instant,
+}
+
+/// A group's new files, or why it has none.
+pub struct GroupResult {
+    pub id: usize,
+    pub outcome: std::result::Result<Vec<DataFile>, String>,
+}
+
+/// What the commits of a run did so far.
+#[derive(Default)]
+struct Tally {
+    snapshots: Vec<i64>,
+    attempts: u32,
+    delete_files_removed: usize,
+    /// Data files committed groups rewrote.
+    rewritten: HashSet<String>,
+    outcomes: HashMap<usize, GroupOutcome>,
+}
+
+/// How one group ended.
+struct GroupOutcome {
+    status: GroupStatus,
+    written: Vec<DataFile>,
+    failure: Option<String>,
+    snapshot_id: Option<i64>,
+}
+
+impl Tally {
+    async fn commit(&mut self, plan: &CompactionPlan, batch: Vec<GroupResult>) -> Result<()> {
+        let landed = commit(plan, &batch, &self.rewritten).await?;
+        self.attempts += landed.attempts;
+        self.delete_files_removed += landed.removed_delete_files;
+        self.snapshots.extend(landed.snapshot_id);
+        for group in plan
+            .groups
+            .iter()
+            .filter(|g| landed.committed.contains(&g.report.id))
+        {
+            self.rewritten
+                .extend(group.tasks.iter().map(|t| t.data_file_path.clone()));
+        }
+        for result in batch {
+            let failed = |failure| GroupOutcome {
+                status: GroupStatus::Failed,
+                written: vec![],
+                failure,
+                snapshot_id: None,
+            };
+            let outcome = match (result.outcome, landed.committed.contains(&result.id)) {
+                (Ok(written), true) => GroupOutcome {
+                    status: GroupStatus::Committed,
+                    written,
+                    failure: None,
+                    snapshot_id: landed.snapshot_id,
+                },
+                (Ok(_), false) => failed(
+                    landed
+                        .failed
+                        .iter()
+                        .find(|(id, _)| *id == result.id)
+                        .map(|(_, why)| why.clone()),
+                ),
+                (Err(why), _) => failed(Some(why)),
+            };
+            self.outcomes.insert(result.id, outcome);
+        }
+        Ok(())
+    }
+}
+
+/// Rewrite the planned groups, several at once; commits along the way when `--max-commits`
+/// asks for partial progress. Budgets stop new groups from starting.
+pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
+    if plan.options.dry_run || plan.groups.is_empty() {
+        return Ok(report(plan, &Tally::default()));
+    }
+    let parallel = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(plan.groups.len());
+    let bytes_started = Arc::new(AtomicU64::new(0));
+    let prefix = format!("compact-{}", uuid::Uuid::new_v4());
+    let per_commit = plan.groups.len().div_ceil(plan.options.max_commits);
+    let mut tally = Tally::default();
+    let plan_ref: &CompactionPlan = plan;
+    let mut results = futures::stream::iter(plan_ref.groups.iter())
+        .map(|group| {
+            let bytes_started = bytes_started.clone();
+            let prefix = prefix.clone();
+            async move {
+                let over_bytes = plan_ref
+                    .options
+                    .max_bytes
+                    .is_some_and(|max| bytes_started.load(Ordering::SeqCst) >= max);
+                let over_time = plan_ref
+                    .options
+                    .max_runtime
+                    .is_some_and(|max| plan_ref.started.elapsed() >= max);
+                if over_bytes || over_time {
+                    return None;
+                }
+                bytes_started.fetch_add(group.report.bytes, Ordering::SeqCst);
+                let outcome = rewrite_group(plan_ref, group, &prefix)
+                    .await
+                    .map_err(|e| format!("{e:#}"));
+                Some(GroupResult {
+                    id: group.report.id,
+                    outcome,
+                })
+            }
+        })
+        .buffer_unordered(parallel);
+    let mut pending: Vec<GroupResult> = vec![];
+    while let Some(result) = results.next().await {
+        pending.extend(result);
+        if plan_ref.options.max_commits > 1 && pending.len() >= per_commit {
+            tally.commit(plan_ref, std::mem::take(&mut pending)).await?;
+        }
+    }
+    drop(results);
+    if !pending.is_empty() {
+        tally.commit(plan_ref, pending).await?;
+    }
+    for group in plan.groups.iter_mut() {
+        let report = &mut group.report;
+        match tally.outcomes.get(&report.id) {
+            Some(outcome) => {
+                report.status = outcome.status;
+                report.output_files = outcome.written.len();
+                report.output_bytes = outcome.written.iter().map(|f| f.file_size_in_bytes()).sum();
+                report.failure = outcome.failure.clone();
+                report.snapshot_id = outcome.snapshot_id;
+            }
+            None => report.status = GroupStatus::Skipped,
+        }
+    }
+    Ok(report(plan, &tally))
+}
+
+/// Commit finished groups (failed rewrites are left out).
+///
+/// `earlier` lists data files earlier commits of this run rewrote: a delete file that applied
+/// to those and to this commit's files leaves with this commit.
+pub async fn commit(
+    plan: &CompactionPlan,
+    results: &[GroupResult],
+    earlier: &HashSet<String>,
+) -> Result<RewriteOutcome> {
+    let groups: Vec<RewrittenGroup> = results
+        .iter()
+        .filter_map(|r| {
+            let files = r.outcome.as_ref().ok()?;
+            let planned = plan.groups.iter().find(|g| g.report.id == r.id)?;
+            Some(RewrittenGroup {
+                id: r.id,
+                spec_id: planned.spec_id,
+                partition: planned.partition.clone(),
+                removed: planned
+                    .tasks
+                    .iter()
+                    .map(|t| t.data_file_path.clone())
+                    .collect(),
+                added: files.clone(),
+            })
+        })
+        .collect();
+    let mut outcome = if groups.is_empty() {
+        Default::default()
+    } else {
+        let request = RewriteRequest {
+            starting_snapshot_id: plan.starting_snapshot_id.unwrap_or_default(),
+            starting_sequence_number: plan.starting_sequence_number,
+            spec_id: plan.table.metadata().default_partition_spec_id(),
+            groups,
+            delete_scopes: plan
+                .delete_scopes
+                .iter()
+                .map(|(delete, applies_to)| {
+                    let left = applies_to
+                        .iter()
+                        .filter(|p| !earlier.contains(*p))
+                        .cloned()
+                        .collect();
+                    (delete.clone(), left)
+                })
+                .filter(|(_, left): &(String, Vec<String>)| !left.is_empty())
+                .collect(),
+            summary: HashMap::from([("floe.operation".to_string(), "compact".to_string())]),
+        };
+        commit_rewrite(&plan.target, &request).await?
+    };
+    for r in results {
+        if let Err(e) = &r.outcome {
+            outcome.failed.push((r.id, e.clone()));
+        }
+    }
+    Ok(outcome)
+}
+
+fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
+    let groups: Vec<GroupReport> = plan.groups.iter().map(|g| g.report.clone()).collect();
+    let count = |s: GroupStatus| groups.iter().filter(|g| g.status == s).count();
+    let committed: Vec<&GroupReport> = groups
+        .iter()
+        .filter(|g| g.status == GroupStatus::Committed || plan.options.dry_run)
+        .collect();
+    CompactReport {
+        table: plan.target.display.clone(),
+        dry_run: plan.options.dry_run,
+        strategy: plan.options.strategy,
+        starting_snapshot_id: plan.starting_snapshot_id,
+        target_file_size_bytes: plan.settings.target_file_size_bytes,
+        message: plan.message.clone(),
+        groups_planned: groups.len(),
+        groups_committed: count(GroupStatus::Committed),
+        groups_failed: count(GroupStatus::Failed),
+        groups_skipped: count(GroupStatus::Skipped),
+        files_rewritten: committed.iter().map(|g| g.files).sum(),
+        bytes_rewritten: committed.iter().map(|g| g.bytes).sum(),
+        files_written: committed.iter().map(|g| g.output_files).sum(),
+        bytes_written: committed.iter().map(|g| g.output_bytes).sum(),
+        delete_files_removed: tally.delete_files_removed,
+        snapshot_ids: tally.snapshots.clone(),
+        commit_attempts: tally.attempts,
+        elapsed_ms: plan.started.elapsed().as_millis() as u64,
+        groups,
+    }
+}
+
+/// Plan, rewrite and commit.
+pub async fn compact(session: &Session, options: CompactOptions) -> Result<CompactReport> {
+    let mut plan = plan(session, options).await?;
+    run(&mut plan).await
+}

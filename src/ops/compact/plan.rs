@@ -1,0 +1,326 @@
+//! Planning a compaction: which files of the starting snapshot to rewrite, grouped per
+//! partition (and spec) into bins, and which delete files leave with them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use futures::TryStreamExt;
+use iceberg::scan::FileScanTask;
+use iceberg::spec::{SortOrder, Struct, Transform};
+use iceberg::table::Table;
+
+use super::{CompactOptions, CompactionPlan, GroupReport, GroupStatus, PlannedGroup, Strategy};
+use crate::error::FloeError;
+use crate::ops::files::partition_words;
+use crate::table::scan::with_current_schema;
+use crate::table::write::WriteSettings;
+use crate::table::Session;
+
+/// Spark's default cap on one group's input (`max-file-group-size-bytes`).
+const DEFAULT_MAX_GROUP_BYTES: u64 = 100 * 1024 * 1024 * 1024;
+
+/// Candidate files of one (spec, partition), with why they are candidates.
+struct PartitionCandidates {
+    partition: Option<Struct>,
+    tasks: Vec<FileScanTask>,
+    reasons: Vec<String>,
+}
+
+fn usage(message: String) -> anyhow::Error {
+    FloeError::usage(message).into()
+}
+
+/// The sort order a `sort` rewrite uses, checked to be one floe can apply: every field on a
+/// top-level column through a transform that keeps order (identity, year, month, day, hour,
+/// truncate), since sorting by the column then also sorts by the transform.
+fn sort_order_for(table: &Table, options: &CompactOptions) -> Result<Option<SortOrder>> {
+    if options.strategy != Strategy::Sort {
+        return Ok(None);
+    }
+    let metadata = table.metadata();
+    let order = if options.sort_by.is_empty() {
+        metadata.default_sort_order().as_ref().clone()
+    } else {
+        crate::tabledef::expr::sort_order(metadata.current_schema(), &options.sort_by)?
+    };
+    if order.fields.is_empty() {
+        return Err(usage(
+            "--strategy sort needs a sort order: the table has none; give --sort-by".into(),
+        ));
+    }
+    for field in &order.fields {
+        let column = metadata.current_schema().name_by_field_id(field.source_id);
+        let top_level = metadata
+            .current_schema()
+            .as_struct()
+            .fields()
+            .iter()
+            .any(|f| f.id == field.source_id);
+        let keeps_order = matches!(
+            field.transform,
+            Transform::Identity
+                | Transform::Year
+                | Transform::Month
+                | Transform::Day
+                | Transform::Hour
+                | Transform::Truncate(_)
+        );
+        if !top_level || !keeps_order {
+            return Err(usage(format!(
+                "cannot sort by {}({}): compaction sorts by top-level columns through identity, year, month, day, hour or truncate",
+                field.transform,
+                column.unwrap_or("?")
+            )));
+        }
+    }
+    Ok(Some(order))
+}
+
+/// Parse `--where` and check it names only partition source columns.
+fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicate> {
+    let metadata = table.metadata();
+    let arrow = Arc::new(iceberg::arrow::schema_to_arrow_schema(
+        metadata.current_schema(),
+    )?);
+    let df_schema = datafusion::common::DFSchema::try_from(arrow.as_ref().clone())?;
+    let ctx = datafusion::prelude::SessionContext::new();
+    let expr = ctx
+        .parse_sql_expr(text, &df_schema)
+        .map_err(|e| usage(format!("--where '{text}': {e}")))?;
+    let sources: Vec<String> = metadata
+        .partition_specs_iter()
+        .flat_map(|spec| {
+            spec.fields()
+                .iter()
+                .map(|f| f.source_id)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|id| {
+            metadata
+                .current_schema()
+                .name_by_field_id(id)
+                .map(str::to_string)
+        })
+        .collect();
+    for column in expr.column_refs() {
+        if !sources.iter().any(|s| s == &column.name) {
+            return Err(FloeError::usage(format!(
+                "--where uses '{}', which is not a partition source column",
+                column.name
+            ))
+            .with_hint(if sources.is_empty() {
+                "the table is unpartitioned: compact it whole".to_string()
+            } else {
+                format!("--where selects partitions; use {}", sources.join(", "))
+            })
+            .into());
+        }
+    }
+    iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr]).ok_or_else(|| {
+        usage(format!(
+            "--where '{text}' cannot be evaluated on partitions"
+        ))
+    })
+}
+
+async fn plan_tasks(
+    table: &Table,
+    snapshot_id: i64,
+    filter: Option<iceberg::expr::Predicate>,
+) -> Result<Vec<FileScanTask>> {
+    let mut builder = table.scan().snapshot_id(snapshot_id).select_all();
+    if let Some(filter) = filter {
+        builder = builder.with_filter(filter);
+    }
+    Ok(builder.build()?.plan_files().await?.try_collect().await?)
+}
+
+/// Pick the groups to rewrite.
+pub async fn plan(session: &Session, options: CompactOptions) -> Result<CompactionPlan> {
+    let started = Instant::now();
+    if options.max_commits == 0 {
+        return Err(usage("--max-commits must be at least 1".into()));
+    }
+    let target = session.target(&options.table).await?;
+    let table = with_current_schema(target.load().await?)?;
+    let metadata = table.metadata();
+    let mut settings = WriteSettings::from_table(&table)?;
+    if let Some(bytes) = options.target_file_size {
+        settings = settings.with_target_file_size(bytes);
+    }
+    let target_size = settings.target_file_size_bytes;
+    let min_size = options.min_file_size.unwrap_or(target_size * 3 / 4);
+    let max_size = options.max_file_size.unwrap_or(target_size * 9 / 5);
+    let max_group = options
+        .max_file_group_size
+        .unwrap_or(DEFAULT_MAX_GROUP_BYTES);
+    let sort = sort_order_for(&table, &options)?;
+    let filter = options
+        .filter
+        .as_deref()
+        .map(|text| partition_filter(&table, text))
+        .transpose()?;
+    let mut plan = CompactionPlan {
+        starting_snapshot_id: metadata.current_snapshot_id(),
+        starting_sequence_number: metadata
+            .current_snapshot()
+            .map(|s| s.sequence_number())
+            .unwrap_or(0),
+        target: target.clone(),
+        table: table.clone(),
+        settings,
+        sort,
+        groups: vec![],
+        delete_scopes: vec![],
+        options: options.clone(),
+        message: None,
+        started,
+    };
+    let Some(snapshot_id) = plan.starting_snapshot_id else {
+        plan.message = Some("the table has no snapshots: nothing to compact".into());
+        return Ok(plan);
+    };
+
+    let all = plan_tasks(&table, snapshot_id, None).await?;
+    let mut scopes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for task in &all {
+        for delete in &task.deletes {
+            scopes
+                .entry(delete.file_path.clone())
+                .or_default()
+                .push(task.data_file_path.clone());
+        }
+    }
+    plan.delete_scopes = scopes.into_iter().collect();
+    let selected = match filter {
+        Some(f) => plan_tasks(&table, snapshot_id, Some(f)).await?,
+        None => all,
+    };
+
+    let default_spec = metadata.default_partition_spec_id();
+    let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
+    // Candidates per (spec, partition), keyed by the partition's text for a stable order.
+    let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
+    for task in selected {
+        let spec_id = specs
+            .get(&task.data_file_path)
+            .copied()
+            .unwrap_or(default_spec);
+        let mut reasons = vec![];
+        if options.rewrite_all {
+            reasons.push("rewrite-all");
+        }
+        if task.file_size_in_bytes < min_size {
+            reasons.push("small");
+        }
+        if task.file_size_in_bytes > max_size {
+            reasons.push("large");
+        }
+        if !task.deletes.is_empty() {
+            reasons.push("deletes");
+        }
+        if spec_id != default_spec {
+            reasons.push("older spec");
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let spec = metadata
+            .partition_spec_by_id(spec_id)
+            .cloned()
+            .unwrap_or_else(|| metadata.default_partition_spec().clone());
+        let words = partition_words(&spec, task.partition.as_ref());
+        let slot = partitions
+            .entry((spec_id, words))
+            .or_insert_with(|| PartitionCandidates {
+                partition: task.partition.clone(),
+                tasks: vec![],
+                reasons: vec![],
+            });
+        for r in reasons {
+            if !slot.reasons.iter().any(|x| x == r) {
+                slot.reasons.push(r.to_string());
+            }
+        }
+        slot.tasks.push(task);
+    }
+
+    for ((spec_id, words), candidates) in partitions {
+        let PartitionCandidates {
+            partition,
+            mut tasks,
+            reasons,
+        } = candidates;
+        let bytes: u64 = tasks.iter().map(|t| t.file_size_in_bytes).sum();
+        let forced = reasons.iter().any(|r| {
+            matches!(
+                r.as_str(),
+                "rewrite-all" | "large" | "deletes" | "older spec"
+            )
+        });
+        let enough_files = tasks.len() >= options.min_input_files.max(1);
+        let enough_content = bytes > target_size && tasks.len() > 1;
+        if !(forced || enough_files || enough_content) {
+            continue;
+        }
+        // Bins up to the group cap, largest files first.
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.file_size_in_bytes));
+        let mut bins: Vec<Vec<FileScanTask>> = vec![];
+        let mut bin_bytes: Vec<u64> = vec![];
+        for task in tasks {
+            match bin_bytes
+                .iter()
+                .position(|b| b + task.file_size_in_bytes <= max_group)
+            {
+                Some(i) => {
+                    bin_bytes[i] += task.file_size_in_bytes;
+                    bins[i].push(task);
+                }
+                None => {
+                    bin_bytes.push(task.file_size_in_bytes);
+                    bins.push(vec![task]);
+                }
+            }
+        }
+        for tasks in bins {
+            let bytes: u64 = tasks.iter().map(|t| t.file_size_in_bytes).sum();
+            let mut deletes: Vec<&str> = tasks
+                .iter()
+                .flat_map(|t| t.deletes.iter().map(|d| d.file_path.as_str()))
+                .collect();
+            deletes.sort_unstable();
+            deletes.dedup();
+            let id = plan.groups.len() + 1;
+            plan.groups.push(PlannedGroup {
+                report: GroupReport {
+                    id,
+                    partition: words.clone(),
+                    spec_id,
+                    files: tasks.len(),
+                    bytes,
+                    records: tasks.iter().filter_map(|t| t.record_count).sum(),
+                    delete_files: deletes.len(),
+                    expected_output_files: bytes.div_ceil(target_size).max(1),
+                    reasons: reasons.clone(),
+                    status: GroupStatus::Planned,
+                    output_files: 0,
+                    output_bytes: 0,
+                    failure: None,
+                    snapshot_id: None,
+                },
+                spec_id,
+                partition: partition.clone(),
+                tasks,
+            });
+        }
+    }
+    if plan.groups.is_empty() {
+        plan.message = Some(format!(
+            "nothing to compact: no partition has {} or more files outside {}..{} bytes, nor files with deletes or from an older spec",
+            options.min_input_files, min_size, max_size
+        ));
+    }
+    Ok(plan)
+}
