@@ -76,6 +76,9 @@ _floe() {
             floe,rename)
                 cmd="floe__subcmd__rename"
                 ;;
+            floe,rewrite-manifests)
+                cmd="floe__subcmd__rewrite__subcmd__manifests"
+                ;;
             floe,schema)
                 cmd="floe__subcmd__schema"
                 ;;
@@ -151,6 +154,9 @@ _floe() {
             floe__subcmd__help,rename)
                 cmd="floe__subcmd__help__subcmd__rename"
                 ;;
+            floe__subcmd__help,rewrite-manifests)
+                cmd="floe__subcmd__help__subcmd__rewrite__subcmd__manifests"
+                ;;
             floe__subcmd__help,schema)
                 cmd="floe__subcmd__help__subcmd__schema"
                 ;;
@@ -218,7 +224,7 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -530,7 +536,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help)
-            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact completions help"
+            opts="create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +830,20 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__help__subcmd__rewrite__subcmd__manifests)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1422,6 +1442,36 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rename)
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__rewrite__subcmd__manifests)
             opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

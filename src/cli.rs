@@ -83,5 +83,6 @@ pub enum Command {
     Query(commands::query::QueryArgs),
     Sql(commands::sql::SqlArgs),
     Compact(commands::compact::CompactArgs),
+    RewriteManifests(commands::rewrite_manifests::RewriteManifestsArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -539,3 +539,59 @@ fn a_killed_compaction_changes_nothing() {
         before
     );
 }
+
+#[test]
+fn rewrite_manifests_merges_and_keeps_entries() {
+    let lake = Lake::new();
+    let table = lake.events("manifests", Some("region"), 6, 30);
+    let manifests = |lake: &Lake| {
+        lake.floe.json(&["manifests", &table])["manifests"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(manifests(&lake), 6, "one manifest per append");
+    let files_before = lake.files(&table);
+    let before = lake.rows(&table, &[]);
+
+    let report = lake.floe.json(&["rewrite-manifests", &table]);
+    assert_eq!(report["manifests_before"], 6);
+    assert_eq!(report["manifests_after"], 1);
+    assert_eq!(report["entries"], 18);
+    assert_eq!(manifests(&lake), 1);
+    // Same files with the same sequence numbers, same rows.
+    assert_eq!(lake.files(&table), files_before);
+    assert_eq!(lake.rows(&table, &[]), before);
+    let snapshots = lake.floe.json(&["snapshots", &table]);
+    let last = snapshots["snapshots"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["operation"], "replace");
+    assert_eq!(last["snapshot_id"], report["snapshot_id"]);
+    if let Some(python) = python() {
+        let read = pyiceberg_read(&python, &table, None);
+        assert_eq!(read["row_count"], 180);
+    }
+
+    let again = lake.floe.json(&["rewrite-manifests", &table]);
+    assert!(again["snapshot_id"].is_null());
+    assert!(again["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("nothing to rewrite"));
+
+    // After a compaction the old manifests hold only removals; the next commit drops them.
+    lake.floe.json(&["compact", &table, "--rewrite-all"]);
+    let file = lake.dir.path().join("one-more.parquet");
+    write_parquet(&file, &[events_batch(5000, 3)]);
+    lake.floe.json(&["ingest", &table, file.to_str().unwrap()]);
+    let listed = lake.floe.json(&["manifests", &table]);
+    assert!(
+        listed["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(
+                |m| m["added_files"].as_u64().unwrap() + m["existing_files"].as_u64().unwrap() > 0
+            ),
+        "{listed}"
+    );
+}

@@ -20,6 +20,7 @@ pub mod query;
 pub mod refs;
 pub mod register;
 pub mod rename;
+pub mod rewrite_manifests;
 pub mod schema;
 pub mod snapshot;
 pub mod snapshots;
@@ -92,6 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Query(args) => query::run(args, &ctx).await,
         Command::Sql(args) => sql::run(args, &ctx).await,
         Command::Compact(args) => compact::run(args, &ctx).await,
+        Command::RewriteManifests(args) => rewrite_manifests::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

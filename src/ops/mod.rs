@@ -14,6 +14,7 @@ pub mod partition_evolve;
 pub mod partitions;
 pub mod properties;
 pub mod query;
+pub mod rewrite_manifests;
 pub mod schema;
 pub mod schema_evolve;
 pub mod schema_merge;

@@ -8,6 +8,7 @@ pub mod export;
 pub mod file_io;
 pub mod file_sizing;
 pub mod live_files;
+pub mod manifest_rewrite;
 pub mod parallel_scan;
 pub mod partition_split;
 pub mod reachable;

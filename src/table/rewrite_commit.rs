@@ -16,8 +16,8 @@ use iceberg::table::Table;
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_commit::{
-    add_totals, commit_with_retries, new_manifest_writer, new_snapshot_id, write_snapshot, Attempt,
-    NewSnapshot, Prepared,
+    add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
+    write_snapshot, Attempt, NewSnapshot, Prepared,
 };
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and
@@ -296,7 +296,9 @@ async fn prepare(
             .iter()
             .any(|e| e.is_alive() && leaving(e.data_file().file_path()));
         if !touched {
-            manifests.push(manifest.clone());
+            if has_live_files(manifest) {
+                manifests.push(manifest.clone());
+            }
             continue;
         }
         let spec = metadata

@@ -176,6 +176,13 @@ where
     }
 }
 
+/// Whether a parent's manifest still lists live files. One holding only DELETED entries
+/// recorded its snapshot's removals and is not carried into the next snapshot (as Iceberg's
+/// own producers do).
+pub(crate) fn has_live_files(manifest: &ManifestFile) -> bool {
+    manifest.has_added_files() || manifest.has_existing_files()
+}
+
 pub(crate) fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
     loop {
         let (hi, lo) = uuid::Uuid::new_v4().as_u64_pair();
@@ -294,7 +301,11 @@ async fn prepare(
         let list = table.manifest_list_reader(parent).load().await?;
         for manifest in list.entries() {
             match request.kind {
-                SnapshotKind::Append | SnapshotKind::RowDelta => manifests.push(manifest.clone()),
+                SnapshotKind::Append | SnapshotKind::RowDelta => {
+                    if has_live_files(manifest) {
+                        manifests.push(manifest.clone());
+                    }
+                }
                 SnapshotKind::OverwriteAll => {
                     let loaded = manifest.load_manifest(table.file_io()).await?;
                     let live: Vec<_> = loaded
