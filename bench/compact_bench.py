@@ -8,8 +8,8 @@ own process with peak RSS from wait4:
   floe       `floe compact TABLE` on the first table
   pyiceberg  full scan to Arrow + `overwrite` on the second table (registered in a SQLite
              catalog): PyIceberg has no compaction of its own
-  pyarrow    reading the first table's data files and writing them again, no Iceberg (the
-             limit on reading and rewriting the same bytes)
+  pyarrow    reading the second table's original data files and writing them again, no
+             Iceberg (the limit on reading and rewriting the same bytes)
 
 Rows are checked after each: the compacted tables hold exactly the input's rows.
 """
@@ -31,9 +31,8 @@ from ingest_bench import parse_report, run_measured, run_plain  # noqa: E402
 
 
 def slices(source: str, count: int, work: str) -> list[str]:
-    """The input cut into `count` Parquet files (cached)."""
-    import pyarrow.parquet as pq
-
+    """The input cut into `count` Parquet files (cached). Cut in a child process: the whole
+    input in this process's memory would be counted in every later child's peak RSS."""
     folder = os.path.join(work, f"slices-{count}")
     done = os.path.join(folder, "done")
     paths = [os.path.join(folder, f"part-{i:04}.parquet") for i in range(count)]
@@ -41,10 +40,15 @@ def slices(source: str, count: int, work: str) -> list[str]:
         return paths
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    table = pq.read_table(source)
-    step = -(-table.num_rows // count)
-    for i, path in enumerate(paths):
-        pq.write_table(table.slice(i * step, step), path)
+    cut = (
+        "import sys, pyarrow.parquet as pq\n"
+        "source, count, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
+        "table = pq.read_table(source)\n"
+        "step = -(-table.num_rows // count)\n"
+        "for i in range(count):\n"
+        "    pq.write_table(table.slice(i * step, step), f'{folder}/part-{i:04}.parquet')\n"
+    )
+    subprocess.run([sys.executable, "-c", cut, source, str(count), folder], check=True)
     open(done, "w").close()
     return paths
 
@@ -87,13 +91,11 @@ def main() -> int:
     ap.add_argument("source")
     args = ap.parse_args()
 
-    import pyarrow.parquet as pq
-
     out = os.path.abspath(args.out)
     work = os.path.join(out, "compact")
     logs = os.path.join(out, "logs")
     os.makedirs(logs, exist_ok=True)
-    expected = pq.ParquetFile(args.source).metadata.num_rows
+    expected = int(run_plain([sys.executable, "-c", "import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)", args.source], "count rows"))
     parts = slices(args.source, args.appends, os.path.join(out, "compact-input"))
     print(f"bench: {len(parts)} appends of ~{expected // len(parts):,} rows", file=sys.stderr)
 

@@ -358,25 +358,38 @@ fn an_equality_delete_committed_meanwhile_still_applies() {
 #[test]
 fn a_file_removed_meanwhile_fails_its_group_only() {
     let lake = Lake::new();
-    let table = lake.events("racing-overwrite", Some("region"), 3, 30);
-    // Overwrite the table while the rewrite is in flight: every group's files are gone.
-    let replacement = lake.dir.path().join("replacement.parquet");
-    write_parquet(&replacement, &[events_batch(1000, 3)]);
-    let replacement = replacement.to_string_lossy().to_string();
+    let table = lake.events("racing-compaction", Some("region"), 3, 30);
+    let before = lake.rows(&table, &[]);
+    // Another compaction of one partition lands while the rewrite is in flight.
     let outcome = rewrite_then(&lake, &table, |_| {
         let floe = Floe::new(lake.dir.path());
         let table = table.clone();
         Box::pin(async move {
-            floe.json(&["ingest", &table, &replacement, "--mode", "overwrite"]);
+            let other = floe.json(&[
+                "compact",
+                &table,
+                "--where",
+                "region = 'eu'",
+                "--rewrite-all",
+            ]);
+            assert_eq!(other["groups_committed"], 1);
         })
     });
-    assert!(outcome.committed.is_empty());
-    assert_eq!(outcome.failed.len(), 3);
-    assert!(outcome.failed[0].1.contains("was removed by snapshot"));
-    assert_eq!(
-        ids(&lake.rows(&table, &["--select", "id"])),
-        vec![1000, 1001, 1002]
+    assert_eq!(outcome.committed.len(), 2, "{:?}", outcome.failed);
+    assert_eq!(outcome.failed.len(), 1);
+    assert!(
+        outcome.failed[0].1.contains("was removed by snapshot"),
+        "{:?}",
+        outcome.failed
     );
+    assert_eq!(lake.rows(&table, &[]), before, "no row lost or doubled");
+    assert_eq!(lake.files(&table).len(), 3, "one file per region");
+    // The failed group's own output was deleted; only committed files remain.
+    let on_disk = data_files(std::path::Path::new(&table))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("compact-test"))
+        .count();
+    assert_eq!(on_disk, 2);
 }
 
 #[test]

@@ -53,6 +53,12 @@ fn pyiceberg_reads_floe_tables_local() {
 }
 
 #[test]
+fn compact_and_rewrite_manifests_local() {
+    let (_d, p) = place();
+    compact_and_rewrite_manifests(&p);
+}
+
+#[test]
 fn concurrent_writers_local() {
     let (_d, p) = place();
     concurrent_writers(&p);

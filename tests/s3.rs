@@ -62,6 +62,14 @@ fn pyiceberg_reads_floe_tables_s3() {
 }
 
 #[test]
+fn compact_and_rewrite_manifests_s3() {
+    let Some((_d, p)) = place("compacted") else {
+        return;
+    };
+    compact_and_rewrite_manifests(&p);
+}
+
+#[test]
 fn concurrent_writers_s3() {
     let Some((_d, p)) = place("contended") else {
         return;

@@ -602,6 +602,53 @@ pub fn concurrent_writers(place: &Place) {
     }
 }
 
+/// Small files compacted into one per partition, then manifests merged: the same rows, read
+/// back by PyIceberg too.
+pub fn compact_and_rewrite_manifests(place: &Place) {
+    let table = place.table("compacted");
+    let first = place.work.join("compact-0.parquet");
+    write_parquet(&first, &[events_batch(0, 40)]);
+    place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        first.to_str().unwrap(),
+        "--partition-by",
+        "region",
+    ]);
+    for k in 0..5 {
+        let input = place.work.join(format!("compact-{k}.parquet"));
+        write_parquet(&input, &[events_batch(k * 40, 40)]);
+        place
+            .floe
+            .json(&["ingest", &table, input.to_str().unwrap()]);
+    }
+    let sum = |place: &Place| {
+        place
+            .floe
+            .json(&["query", &table, "--select", "count(*) AS n, sum(id) AS s"])
+    };
+    let before = sum(place);
+    let report = place.floe.json(&["compact", &table]);
+    assert_eq!(report["groups_committed"], 3);
+    assert_eq!(report["files_rewritten"], 15);
+    assert_eq!(report["files_written"], 3);
+    assert_eq!(place.floe.json(&["files", &table])["file_count"], 3);
+    assert_eq!(sum(place), before);
+    let manifests = place.floe.json(&["rewrite-manifests", &table]);
+    assert_eq!(manifests["manifests_after"], 1);
+    assert_eq!(sum(place), before);
+    if let Some(python) = crate::common::python() {
+        let metadata = place.floe.json(&["describe", &table])["metadata_location"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let read = crate::common::pyiceberg_read(&python, &metadata, place.s3_endpoint.as_deref());
+        assert_eq!(read["row_count"], 200);
+        assert_eq!(read["files"].as_array().unwrap().len(), 3);
+    }
+}
+
 pub fn work_dir(root: &Path) -> std::path::PathBuf {
     let dir = root.join("work");
     std::fs::create_dir_all(&dir).unwrap();
