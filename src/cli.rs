@@ -84,5 +84,6 @@ pub enum Command {
     Sql(commands::sql::SqlArgs),
     Compact(commands::compact::CompactArgs),
     RewriteManifests(commands::rewrite_manifests::RewriteManifestsArgs),
+    Expire(commands::expire::ExpireArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -47,6 +47,26 @@ pub fn format_size(bytes: u64) -> String {
     }
 }
 
+/// `7d`, `12h`, `30m`, `90s`, `2w` → milliseconds.
+pub fn parse_age_ms(text: &str) -> Result<i64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: i64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("'{text}' is not an age (examples: 7d, 12h, 30m)"))?;
+    let factor: i64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => bail!("'{text}' has no age unit (use s, m, h, d or w: 7d, 12h)"),
+    };
+    Ok(value.saturating_mul(factor))
+}
+
 /// Epoch milliseconds → RFC 3339 (UTC, millisecond precision).
 pub fn format_time_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -57,6 +77,15 @@ pub fn format_time_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age_ms("7d").unwrap(), 7 * 86_400_000);
+        assert_eq!(parse_age_ms("12h").unwrap(), 12 * 3_600_000);
+        assert_eq!(parse_age_ms("30m").unwrap(), 30 * 60_000);
+        assert!(parse_age_ms("7").is_err());
+        assert!(parse_age_ms("soon").is_err());
+    }
 
     #[test]
     fn sizes() {

@@ -7,6 +7,7 @@ pub mod create;
 pub mod describe;
 pub mod diff;
 pub mod drop;
+pub mod expire;
 pub mod files;
 pub mod history;
 pub mod ingest;
@@ -94,6 +95,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Sql(args) => sql::run(args, &ctx).await,
         Command::Compact(args) => compact::run(args, &ctx).await,
         Command::RewriteManifests(args) => rewrite_manifests::run(args, &ctx).await,
+        Command::Expire(args) => expire::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

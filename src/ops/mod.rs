@@ -5,6 +5,7 @@ pub mod compact;
 pub mod create;
 pub mod describe;
 pub mod diff;
+pub mod expire;
 pub mod files;
 pub mod history;
 pub mod ingest;

@@ -124,7 +124,7 @@ impl TableTarget {
     /// reaches (listed before the drop). Returns (files deleted, files that could not be).
     pub async fn drop(&self, table: &Table, purge: bool) -> Result<(usize, usize)> {
         let files = if purge {
-            super::reachable::reachable_files(table).await?
+            super::reachable::reachable_files(table, super::reachable::Entries::All).await?
         } else {
             vec![]
         };
@@ -241,6 +241,23 @@ pub(crate) fn build_table(
         .file_io(super::file_io::file_io(stores))
         .runtime(iceberg::Runtime::try_current()?)
         .build()?)
+}
+
+/// The same table (identifier, file IO, metadata location) with other metadata: a view of
+/// what a change would make it, or a corrected reading of it. Never committed.
+pub(crate) fn with_metadata(
+    table: &Table,
+    metadata: iceberg::spec::TableMetadata,
+) -> Result<Table> {
+    let mut builder = Table::builder()
+        .metadata(metadata)
+        .identifier(table.identifier().clone())
+        .file_io(table.file_io().clone())
+        .runtime(iceberg::Runtime::try_current()?);
+    if let Some(location) = table.metadata_location() {
+        builder = builder.metadata_location(location.to_string());
+    }
+    Ok(builder.build()?)
 }
 
 /// Build the catalog from configuration.

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod commit;
 pub mod directory;
+pub mod expire;
 pub mod export;
 pub mod file_io;
 pub mod file_sizing;
@@ -11,6 +12,7 @@ pub mod live_files;
 pub mod manifest_rewrite;
 pub mod parallel_scan;
 pub mod partition_split;
+pub mod planning_catalog;
 pub mod reachable;
 pub mod rewrite_commit;
 pub mod scan;

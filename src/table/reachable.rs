@@ -1,13 +1,24 @@
 //! Every file a table's metadata reaches: metadata files (current and logged), manifest lists,
-//! manifests, data and delete files of every snapshot, statistics files.
+//! manifests, data and delete files of every snapshot, statistics files. And the files of
+//! chosen snapshots, by kind, as expiry deletes them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
+use iceberg::spec::DataContentType;
 use iceberg::table::Table;
 
+/// Which manifest entries count as reaching their data or delete file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entries {
+    /// Every entry, removals too: the cautious view (purge, orphan removal).
+    All,
+    /// Live entries only: a file a snapshot lists as removed is not part of it (expiry).
+    Live,
+}
+
 /// The files reachable from the table's current metadata, sorted and without repeats.
-pub async fn reachable_files(table: &Table) -> Result<Vec<String>> {
+pub async fn reachable_files(table: &Table, entries: Entries) -> Result<Vec<String>> {
     let metadata = table.metadata();
     let mut files = BTreeSet::new();
     if let Some(location) = table.metadata_location() {
@@ -22,20 +33,100 @@ pub async fn reachable_files(table: &Table) -> Result<Vec<String>> {
     for stats in metadata.partition_statistics_iter() {
         files.insert(stats.statistics_path.clone());
     }
+    let ids: Vec<i64> = metadata.snapshots().map(|s| s.snapshot_id()).collect();
+    for file in snapshot_files(table, &ids, entries).await?.into_keys() {
+        files.insert(file);
+    }
+    Ok(files.into_iter().collect())
+}
+
+/// What kind of file a snapshot reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    ManifestList,
+    Manifest,
+    Data,
+    Deletes,
+    Statistics,
+}
+
+/// A file a snapshot reaches, with its size when the metadata records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    pub kind: FileKind,
+    pub size_bytes: Option<u64>,
+}
+
+/// Every file the snapshots `ids` reach (manifest lists, manifests, data and delete files per
+/// `entries`, statistics), by path. Fails if any manifest list or manifest cannot be read.
+pub async fn snapshot_files(
+    table: &Table,
+    ids: &[i64],
+    entries: Entries,
+) -> Result<BTreeMap<String, SnapshotFile>> {
+    let metadata = table.metadata();
+    let mut files = BTreeMap::new();
     let mut seen_manifests = BTreeSet::new();
-    for snapshot in metadata.snapshots() {
-        files.insert(snapshot.manifest_list().to_string());
+    for id in ids {
+        let Some(snapshot) = metadata.snapshot_by_id(*id) else {
+            continue;
+        };
+        files.insert(
+            snapshot.manifest_list().to_string(),
+            SnapshotFile {
+                kind: FileKind::ManifestList,
+                size_bytes: None,
+            },
+        );
+        if let Some(stats) = metadata.statistics_for_snapshot(*id) {
+            files.insert(
+                stats.statistics_path.clone(),
+                SnapshotFile {
+                    kind: FileKind::Statistics,
+                    size_bytes: Some(stats.file_size_in_bytes as u64),
+                },
+            );
+        }
+        if let Some(stats) = metadata.partition_statistics_for_snapshot(*id) {
+            files.insert(
+                stats.statistics_path.clone(),
+                SnapshotFile {
+                    kind: FileKind::Statistics,
+                    size_bytes: Some(stats.file_size_in_bytes as u64),
+                },
+            );
+        }
         let list = table.manifest_list_reader(snapshot).load().await?;
         for manifest_file in list.entries() {
             if !seen_manifests.insert(manifest_file.manifest_path.clone()) {
                 continue;
             }
-            files.insert(manifest_file.manifest_path.clone());
+            files.insert(
+                manifest_file.manifest_path.clone(),
+                SnapshotFile {
+                    kind: FileKind::Manifest,
+                    size_bytes: Some(manifest_file.manifest_length as u64),
+                },
+            );
             let manifest = manifest_file.load_manifest(table.file_io()).await?;
             for entry in manifest.entries() {
-                files.insert(entry.data_file().file_path().to_string());
+                if entries == Entries::Live && !entry.is_alive() {
+                    continue;
+                }
+                let file = entry.data_file();
+                files.insert(
+                    file.file_path().to_string(),
+                    SnapshotFile {
+                        kind: match file.content_type() {
+                            DataContentType::Data => FileKind::Data,
+                            _ => FileKind::Deletes,
+                        },
+                        size_bytes: Some(file.file_size_in_bytes()),
+                    },
+                );
             }
         }
     }
-    Ok(files.into_iter().collect())
+    Ok(files)
 }

@@ -158,15 +158,7 @@ pub fn with_current_schema(table: Table) -> Result<Table> {
         }
     }
     let metadata: iceberg::spec::TableMetadata = serde_json::from_value(json)?;
-    let mut builder = Table::builder()
-        .metadata(metadata)
-        .identifier(table.identifier().clone())
-        .file_io(table.file_io().clone())
-        .runtime(iceberg::Runtime::try_current()?);
-    if let Some(location) = table.metadata_location() {
-        builder = builder.metadata_location(location.to_string());
-    }
-    Ok(builder.build()?)
+    super::catalog::with_metadata(&table, metadata)
 }
 
 #[cfg(test)]

@@ -1,0 +1,129 @@
+//! `expire`: drop old snapshots (and aged-out refs), then delete the files only they reached;
+//! `--metadata` also deletes metadata files that fell out of the metadata log.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::table::expire::{delete_concurrently, expire as expire_snapshots, ExpireRequest};
+use crate::table::reachable::FileKind;
+use crate::table::{Session, TableRef};
+
+#[derive(Debug, Clone)]
+pub struct ExpireOptions {
+    pub request: ExpireRequest,
+    /// Also delete metadata files no longer in the metadata log.
+    pub metadata: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KindTally {
+    pub kind: FileKind,
+    pub files: usize,
+    /// Bytes of the files whose size is known (manifest lists only once deleted).
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpireReport {
+    pub table: String,
+    pub dry_run: bool,
+    pub keep_files: bool,
+    pub expired_snapshot_ids: Vec<i64>,
+    pub removed_refs: Vec<String>,
+    pub snapshots_left: usize,
+    /// Files no retained snapshot reaches, per kind: deleted, or to delete under --dry-run or
+    /// --keep-files.
+    pub files: Vec<KindTally>,
+    pub files_total: usize,
+    pub bytes_total: u64,
+    pub failed_deletes: Vec<String>,
+    /// Metadata files out of the metadata log (with --metadata): deleted, or to delete.
+    pub metadata_files: Vec<String>,
+    pub commit_attempts: u32,
+}
+
+pub async fn expire(
+    session: &Session,
+    table: &TableRef,
+    options: ExpireOptions,
+) -> Result<ExpireReport> {
+    let target = session.target(table).await?;
+    let outcome = expire_snapshots(&target, &options.request).await?;
+    let mut tallies: BTreeMap<FileKind, (usize, u64)> = BTreeMap::new();
+    for file in outcome.files.values() {
+        let slot = tallies.entry(file.kind).or_default();
+        slot.0 += 1;
+        slot.1 += file.size_bytes.unwrap_or(0);
+    }
+    let loaded = target.load().await?;
+    let metadata_files = if options.metadata {
+        stale_metadata_files(&loaded, session).await?
+    } else {
+        vec![]
+    };
+    let mut failed_deletes = outcome.failed_deletes.clone();
+    if options.metadata && !options.request.dry_run {
+        failed_deletes
+            .extend(delete_concurrently(session.stores(), metadata_files.iter().cloned()).await);
+    }
+    Ok(ExpireReport {
+        table: target.display.clone(),
+        dry_run: options.request.dry_run,
+        keep_files: options.request.keep_files,
+        expired_snapshot_ids: outcome.expired_snapshot_ids,
+        removed_refs: outcome.removed_refs,
+        snapshots_left: loaded.metadata().snapshots().count(),
+        files_total: outcome.files.len(),
+        bytes_total: tallies.values().map(|(_, b)| b).sum(),
+        files: tallies
+            .into_iter()
+            .map(|(kind, (files, bytes))| KindTally { kind, files, bytes })
+            .collect(),
+        failed_deletes,
+        metadata_files,
+        commit_attempts: outcome.attempts,
+    })
+}
+
+/// Metadata files under `metadata/` that are neither current nor in the metadata log, and no
+/// newer than the current one (a newer one may be a commit in flight).
+async fn stale_metadata_files(
+    table: &iceberg::table::Table,
+    session: &Session,
+) -> Result<Vec<String>> {
+    let Some(current) = table.metadata_location() else {
+        return Ok(vec![]);
+    };
+    let folder = format!(
+        "{}/metadata",
+        table.metadata().location().trim_end_matches('/')
+    );
+    let listed = session.stores().list(&folder).await?;
+    let normalize = |p: &str| crate::table::storage::normalize_location(p).unwrap_or(p.to_string());
+    let current_norm = normalize(current);
+    let Some(current_modified) = listed
+        .iter()
+        .find(|o| normalize(&o.location) == current_norm)
+        .map(|o| o.last_modified_ms)
+    else {
+        return Ok(vec![]);
+    };
+    let logged: std::collections::HashSet<String> = table
+        .metadata()
+        .metadata_log()
+        .iter()
+        .map(|l| normalize(&l.metadata_file))
+        .collect();
+    Ok(listed
+        .into_iter()
+        .filter(|o| o.location.ends_with(".metadata.json"))
+        .filter(|o| o.last_modified_ms <= current_modified)
+        .map(|o| o.location)
+        .filter(|p| {
+            let n = normalize(p);
+            n != current_norm && !logged.contains(&n)
+        })
+        .collect())
+}

@@ -1,0 +1,206 @@
+//! Expiring snapshots. iceberg's expire action picks the snapshots and refs to drop (per-branch
+//! retention and ref ageing, as Java's RemoveSnapshots); floe commits that through its own
+//! commit path, reloads the table, and deletes only files of the expired snapshots that the
+//! REFRESHED metadata no longer reaches. Nothing is deleted if any metadata cannot be read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use anyhow::Result;
+use futures::StreamExt;
+use iceberg::table::Table;
+use iceberg::transaction::{ApplyTransactionAction, Transaction};
+use iceberg::{TableRequirement, TableUpdate};
+
+use super::catalog::{with_metadata, TableTarget};
+use super::commit::{apply_updates, is_conflict, RetryPolicy};
+use super::planning_catalog::PlanningCatalog;
+use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
+use super::storage::normalize_location;
+use crate::error::FloeError;
+
+/// Deletes in flight at once.
+const DELETE_CONCURRENCY: usize = 32;
+
+#[derive(Debug, Clone, Default)]
+pub struct ExpireRequest {
+    /// Expire snapshots older than this (epoch ms); the table's default age otherwise.
+    pub older_than_ms: Option<i64>,
+    pub retain_last: Option<usize>,
+    pub snapshot_ids: Vec<i64>,
+    pub dry_run: bool,
+    /// Commit the metadata change but delete no file.
+    pub keep_files: bool,
+}
+
+/// What expiry did (or would do, under `dry_run`).
+#[derive(Debug, Clone, Default)]
+pub struct ExpireOutcome {
+    pub expired_snapshot_ids: Vec<i64>,
+    pub removed_refs: Vec<String>,
+    /// Files no retained snapshot reaches: deleted, or to delete under `dry_run` or
+    /// `keep_files`.
+    pub files: BTreeMap<String, SnapshotFile>,
+    /// Files whose delete failed (they stay, as orphans for `remove-orphans`).
+    pub failed_deletes: Vec<String>,
+    pub committed: bool,
+    pub attempts: u32,
+}
+
+fn normalized(path: &str) -> String {
+    normalize_location(path).unwrap_or_else(|_| path.to_string())
+}
+
+/// The updates and requirements iceberg's expire action computes for `table`.
+async fn plan(
+    table: &Table,
+    request: &ExpireRequest,
+) -> Result<(Vec<TableUpdate>, Vec<TableRequirement>)> {
+    let mut action = Transaction::new(table).expire_snapshots();
+    match request.older_than_ms {
+        Some(ms) => action = action.expire_older_than_ms(ms),
+        // Naming snapshots alone expires just those (the age default does not also apply).
+        None if !request.snapshot_ids.is_empty() => action = action.expire_older_than_ms(0),
+        None => {}
+    }
+    if let Some(n) = request.retain_last {
+        action = action.retain_last(n);
+    }
+    action = action.expire_snapshot_ids(request.snapshot_ids.iter().copied());
+    let planner = PlanningCatalog::new(table.clone());
+    action
+        .apply(Transaction::new(table))?
+        .commit(&planner)
+        .await
+        .map_err(|e| FloeError::invalid(format!("cannot expire: {}", e.message())))?;
+    let (requirements, updates) = planner.taken();
+    Ok((updates, requirements))
+}
+
+fn expired_by(updates: &[TableUpdate]) -> (Vec<i64>, Vec<String>) {
+    let mut ids = vec![];
+    let mut refs = vec![];
+    for update in updates {
+        match update {
+            TableUpdate::RemoveSnapshots { snapshot_ids } => ids.extend(snapshot_ids),
+            TableUpdate::RemoveSnapshotRef { ref_name } => refs.push(ref_name.clone()),
+            _ => {}
+        }
+    }
+    (ids, refs)
+}
+
+/// The `candidates` that `retained` (the table's metadata after the change) does not reach.
+async fn unreachable(
+    candidates: BTreeMap<String, SnapshotFile>,
+    retained: &Table,
+) -> Result<BTreeMap<String, SnapshotFile>> {
+    // A file the retained snapshots only list as removed is not reached by them.
+    let reachable: BTreeSet<String> = reachable_files(retained, Entries::Live)
+        .await?
+        .iter()
+        .map(|p| normalized(p))
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .filter(|(path, _)| !reachable.contains(&normalized(path)))
+        .collect())
+}
+
+pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<ExpireOutcome> {
+    let started = Instant::now();
+    let mut attempts = 0;
+    let (candidates, updates, after) = loop {
+        attempts += 1;
+        let table = target.load().await?;
+        let policy = RetryPolicy::from_properties(table.metadata().properties());
+        let (updates, requirements) = plan(&table, request).await?;
+        if updates.is_empty() {
+            return Ok(ExpireOutcome {
+                attempts,
+                ..Default::default()
+            });
+        }
+        // Read the expired snapshots' files before committing: if a manifest cannot be read,
+        // stop with nothing changed.
+        let (expired, _) = expired_by(&updates);
+        let candidates = snapshot_files(&table, &expired, Entries::All).await?;
+        if request.dry_run {
+            let location = table.metadata().location().to_string();
+            let (metadata, _) = apply_updates(table.metadata(), &location, &updates)?;
+            let after = with_metadata(&table, metadata)?;
+            break (candidates, updates, after);
+        }
+        match target
+            .catalog
+            .commit(&target.ident, requirements, updates.clone())
+            .await
+        {
+            Ok(_) => {
+                // The refreshed metadata decides what is still reachable.
+                let after = target.load().await?;
+                break (candidates, updates, after);
+            }
+            Err(err) if is_conflict(&err) && policy.may_retry(attempts, started) => {
+                tokio::time::sleep(policy.backoff(attempts)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let (expired_snapshot_ids, removed_refs) = expired_by(&updates);
+    let files = unreachable(candidates, &after)
+        .await
+        .map_err(|e| {
+            if request.dry_run {
+                e
+            } else {
+                e.context("the snapshots were expired, but no file was deleted: reading the table's metadata failed")
+            }
+        })?;
+    let mut outcome = ExpireOutcome {
+        expired_snapshot_ids,
+        removed_refs,
+        files,
+        failed_deletes: vec![],
+        committed: !request.dry_run,
+        attempts,
+    };
+    if request.dry_run || request.keep_files {
+        return Ok(outcome);
+    }
+    // Manifest lists carry no size in the metadata: ask the store.
+    let stores = target.catalog.stores();
+    let lists: Vec<String> = outcome
+        .files
+        .iter()
+        .filter(|(_, f)| f.kind == FileKind::ManifestList)
+        .map(|(p, _)| p.clone())
+        .collect();
+    for path in lists {
+        if let Ok(size) = stores.size(&path).await {
+            if let Some(file) = outcome.files.get_mut(&path) {
+                file.size_bytes = Some(size);
+            }
+        }
+    }
+    outcome.failed_deletes = delete_concurrently(stores, outcome.files.keys().cloned()).await;
+    Ok(outcome)
+}
+
+/// Delete files, many at once; returns those that could not be deleted.
+pub async fn delete_concurrently(
+    stores: &super::storage::Stores,
+    paths: impl Iterator<Item = String>,
+) -> Vec<String> {
+    futures::stream::iter(paths)
+        .map(|path| async move {
+            match stores.delete(&path).await {
+                Ok(()) => None,
+                Err(_) => Some(path),
+            }
+        })
+        .buffer_unordered(DELETE_CONCURRENCY)
+        .filter_map(|failed| async move { failed })
+        .collect()
+        .await
+}
