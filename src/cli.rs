@@ -85,5 +85,6 @@ pub enum Command {
     Compact(commands::compact::CompactArgs),
     RewriteManifests(commands::rewrite_manifests::RewriteManifestsArgs),
     Expire(commands::expire::ExpireArgs),
+    RemoveOrphans(commands::remove_orphans::RemoveOrphansArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -20,6 +20,7 @@ pub mod properties;
 pub mod query;
 pub mod refs;
 pub mod register;
+pub mod remove_orphans;
 pub mod rename;
 pub mod rewrite_manifests;
 pub mod schema;
@@ -96,6 +97,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Compact(args) => compact::run(args, &ctx).await,
         Command::RewriteManifests(args) => rewrite_manifests::run(args, &ctx).await,
         Command::Expire(args) => expire::run(args, &ctx).await,
+        Command::RemoveOrphans(args) => remove_orphans::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

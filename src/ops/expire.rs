@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::table::expire::{delete_concurrently, expire as expire_snapshots, ExpireRequest};
+use crate::table::expire::{expire as expire_snapshots, ExpireRequest};
 use crate::table::reachable::FileKind;
 use crate::table::{Session, TableRef};
 
@@ -65,8 +65,12 @@ pub async fn expire(
     };
     let mut failed_deletes = outcome.failed_deletes.clone();
     if options.metadata && !options.request.dry_run {
-        failed_deletes
-            .extend(delete_concurrently(session.stores(), metadata_files.iter().cloned()).await);
+        failed_deletes.extend(
+            session
+                .stores()
+                .delete_concurrently(metadata_files.iter().cloned())
+                .await,
+        );
     }
     Ok(ExpireReport {
         table: target.display.clone(),

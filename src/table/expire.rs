@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use anyhow::Result;
-use futures::StreamExt;
 use iceberg::table::Table;
 use iceberg::transaction::{ApplyTransactionAction, Transaction};
 use iceberg::{TableRequirement, TableUpdate};
@@ -18,9 +17,6 @@ use super::planning_catalog::PlanningCatalog;
 use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
 use super::storage::normalize_location;
 use crate::error::FloeError;
-
-/// Deletes in flight at once.
-const DELETE_CONCURRENCY: usize = 32;
 
 #[derive(Debug, Clone, Default)]
 pub struct ExpireRequest {
@@ -183,24 +179,8 @@ pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<Exp
             }
         }
     }
-    outcome.failed_deletes = delete_concurrently(stores, outcome.files.keys().cloned()).await;
+    outcome.failed_deletes = stores
+        .delete_concurrently(outcome.files.keys().cloned())
+        .await;
     Ok(outcome)
-}
-
-/// Delete files, many at once; returns those that could not be deleted.
-pub async fn delete_concurrently(
-    stores: &super::storage::Stores,
-    paths: impl Iterator<Item = String>,
-) -> Vec<String> {
-    futures::stream::iter(paths)
-        .map(|path| async move {
-            match stores.delete(&path).await {
-                Ok(()) => None,
-                Err(_) => Some(path),
-            }
-        })
-        .buffer_unordered(DELETE_CONCURRENCY)
-        .filter_map(|failed| async move { failed })
-        .collect()
-        .await
 }

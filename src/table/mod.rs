@@ -10,6 +10,7 @@ pub mod file_io;
 pub mod file_sizing;
 pub mod live_files;
 pub mod manifest_rewrite;
+pub mod orphans;
 pub mod parallel_scan;
 pub mod partition_split;
 pub mod planning_catalog;

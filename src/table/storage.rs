@@ -80,6 +80,9 @@ fn memory_store() -> Arc<dyn ObjectStore> {
     MEMORY.get_or_init(|| Arc::new(InMemory::new())).clone()
 }
 
+/// Deletes in flight at once when cleaning up many files.
+const DELETE_CONCURRENCY: usize = 32;
+
 /// Canonical form of a location: absolute local paths without scheme, `s3a://` as `s3://`,
 /// no trailing slash.
 pub fn normalize_location(location: &str) -> Result<String> {
@@ -87,7 +90,10 @@ pub fn normalize_location(location: &str) -> Result<String> {
     if trimmed.is_empty() {
         bail!("empty location");
     }
-    if let Some(rest) = trimmed.strip_prefix("s3a://") {
+    if let Some(rest) = trimmed
+        .strip_prefix("s3a://")
+        .or_else(|| trimmed.strip_prefix("s3n://"))
+    {
         return Ok(format!("s3://{}", rest.trim_end_matches('/')));
     }
     if trimmed.starts_with("s3://") || trimmed.starts_with("memory://") {
@@ -142,6 +148,7 @@ pub fn join(base: &str, child: &str) -> String {
 pub fn is_local(location: &str) -> bool {
     !(location.starts_with("s3://")
         || location.starts_with("s3a://")
+        || location.starts_with("s3n://")
         || location.starts_with("memory://"))
 }
 
@@ -149,6 +156,7 @@ fn split(location: &str) -> Result<(Scheme, String)> {
     if let Some(rest) = location
         .strip_prefix("s3://")
         .or_else(|| location.strip_prefix("s3a://"))
+        .or_else(|| location.strip_prefix("s3n://"))
     {
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
@@ -406,6 +414,25 @@ impl Stores {
         failed
     }
 
+    /// Delete many objects, many at once (cleanup of thousands of files); returns those that
+    /// could not be deleted.
+    pub async fn delete_concurrently(
+        &self,
+        locations: impl Iterator<Item = String>,
+    ) -> Vec<String> {
+        futures::stream::iter(locations)
+            .map(|location| async move {
+                match self.delete(&location).await {
+                    Ok(()) => None,
+                    Err(_) => Some(location),
+                }
+            })
+            .buffer_unordered(DELETE_CONCURRENCY)
+            .filter_map(|failed| async move { failed })
+            .collect()
+            .await
+    }
+
     /// All objects under a location prefix (recursive). A missing directory lists as empty.
     pub async fn list(&self, prefix: &str) -> Result<Vec<ListedObject>> {
         let (store, path) = self.resolve(prefix)?;
@@ -570,6 +597,7 @@ mod tests {
     #[test]
     fn normalizes_locations() {
         assert_eq!(normalize_location("s3a://b/wh/t/").unwrap(), "s3://b/wh/t");
+        assert_eq!(normalize_location("s3n://b/wh/t").unwrap(), "s3://b/wh/t");
         assert_eq!(normalize_location("file:///tmp/x/").unwrap(), "/tmp/x");
         assert_eq!(normalize_location("/tmp/./x").unwrap(), "/tmp/x");
         assert!(normalize_location("gs://b/x").is_err());

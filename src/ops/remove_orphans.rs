@@ -1,0 +1,47 @@
+//! `remove-orphans`: delete files under a table's location that nothing reaches.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::table::orphans::{find_orphans, OrphanFile};
+use crate::table::{Session, TableRef};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoveOrphansReport {
+    pub table: String,
+    pub dry_run: bool,
+    /// Files older than this (epoch ms) were candidates.
+    pub older_than_ms: i64,
+    pub orphans: Vec<OrphanFile>,
+    pub files: usize,
+    pub bytes: u64,
+    pub failed_deletes: Vec<String>,
+}
+
+pub async fn remove_orphans(
+    session: &Session,
+    table: &TableRef,
+    older_than_ms: i64,
+    dry_run: bool,
+) -> Result<RemoveOrphansReport> {
+    let target = session.target(table).await?;
+    let loaded = target.load().await?;
+    let orphans = find_orphans(&loaded, session.stores(), older_than_ms).await?;
+    let failed_deletes = if dry_run {
+        vec![]
+    } else {
+        session
+            .stores()
+            .delete_concurrently(orphans.iter().map(|o| o.location.clone()))
+            .await
+    };
+    Ok(RemoveOrphansReport {
+        table: target.display.clone(),
+        dry_run,
+        older_than_ms,
+        files: orphans.len(),
+        bytes: orphans.iter().map(|o| o.size_bytes).sum(),
+        orphans,
+        failed_deletes,
+    })
+}
