@@ -58,6 +58,11 @@ complete -c floe -n "__fish_floe_needs_command" -f -a "query" -d 'Read a table, 
 complete -c floe -n "__fish_floe_needs_command" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
 complete -c floe -n "__fish_floe_needs_command" -f -a "compact" -d 'Rewrite small files into files near the target size, safely beside concurrent writers'
 complete -c floe -n "__fish_floe_needs_command" -f -a "rewrite-manifests" -d 'Merge small manifests, entries clustered by partition, into manifests near the target size'
+complete -c floe -n "__fish_floe_needs_command" -f -a "expire" -d 'Drop old snapshots, then delete the files no remaining snapshot reaches'
+complete -c floe -n "__fish_floe_needs_command" -f -a "remove-orphans" -d 'Delete files under the table\'s location that nothing reaches'
+complete -c floe -n "__fish_floe_needs_command" -f -a "rollback" -d 'Point main back at an older snapshot (an ancestor of the current one unless --force)'
+complete -c floe -n "__fish_floe_needs_command" -f -a "tag" -d 'Create, drop or list tags: names for snapshots that expiry keeps'
+complete -c floe -n "__fish_floe_needs_command" -f -a "branch" -d 'Create, drop, list or fast-forward branches; `ingest --branch` writes to one'
 complete -c floe -n "__fish_floe_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c floe -n "__fish_floe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand create" -l schema -d 'Schema file (YAML or JSON)' -r -F
@@ -82,6 +87,7 @@ csv\t''
 json\t''"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l mode -d 'append adds rows; overwrite replaces the table\'s rows' -r -f -a "append\t'Add the rows to the table'
 overwrite\t'Replace the table\'s rows with the input'"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l branch -d 'Commit to this branch instead of main (create it with `floe branch create`)' -r
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -407,6 +413,163 @@ complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l no-progr
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l older-than -d 'Expire snapshots older than this age (7d, 12h) or time (RFC 3339, epoch ms)' -r
+complete -c floe -n "__fish_floe_using_subcommand expire" -l retain-last -d 'Snapshots each branch keeps, however old' -r
+complete -c floe -n "__fish_floe_using_subcommand expire" -l snapshot -d 'Expire this snapshot (repeatable)' -r
+complete -c floe -n "__fish_floe_using_subcommand expire" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand expire" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand expire" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand expire" -l dry-run -d 'Show what would go without changing anything'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l keep-files -d 'Commit the expiry but delete no file'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l metadata -d 'Also delete metadata files that fell out of the metadata log (write.metadata.previous-versions-max)'
+complete -c floe -n "__fish_floe_using_subcommand expire" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand expire" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand expire" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l older-than -d 'Only files older than this age (3d, 36h)' -r
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l force -d 'Allow --older-than under 24 hours (files of writes in flight may be deleted)'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l dry-run -d 'List the orphans and their bytes without deleting'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l to-snapshot -d 'The snapshot main points at afterwards' -r
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l to-time -d 'The snapshot of main current at this time (RFC 3339 or epoch ms)' -r
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand rollback" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l force -d 'Allow a snapshot that is not an ancestor of main\'s current one'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c floe -n "__fish_floe_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "create" -d 'Tag a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "drop" -d 'Drop a tag (its snapshot stays until expired)'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "list" -d 'List the table\'s tags'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l snapshot -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l max-ref-age -d 'Expiry drops the tag once it is older than this (7d, 12h)' -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "create" -d 'Tag a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a tag (its snapshot stays until expired)'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the table\'s tags'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "create" -d 'Branch from a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "drop" -d 'Drop a branch (main cannot be dropped)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "list" -d 'List the table\'s branches'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "fast-forward" -d 'Move NAME forward to the head of --to (NAME\'s head must be its ancestor)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l snapshot -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l min-snapshots-to-keep -d 'Snapshots expiry keeps on this branch, however old' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l max-snapshot-age -d 'Expiry keeps this branch\'s snapshots younger than this (7d)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l max-ref-age -d 'Expiry drops the branch once its head is older than this' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l to -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s q -l quiet -d 'No status messages or progress'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l no-progress -d 'No progress bars'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s v -l verbose -d 'More detail in errors'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "create" -d 'Branch from a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a branch (main cannot be dropped)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the table\'s branches'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "fast-forward" -d 'Move NAME forward to the head of --to (NAME\'s head must be its ancestor)'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand completions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand completions" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -417,32 +580,44 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d
 complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "describe" -d 'Show everything about a table on one page'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "schema" -d 'Show the schema as a tree, or every schema with --history; `schema evolve` changes it'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "diff" -d 'Show what changed between two versions of a table'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "history" -d 'Show the snapshot log: when each snapshot became current'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "refs" -d 'List the table\'s branches and tags with their retention settings'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "manifests" -d 'List the manifests of the current (or a given) snapshot with their file and row counts'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "partitions" -d 'Show record count, file count and size of each partition of a snapshot'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "properties" -d 'Show table properties; with --set/--unset, change them in one commit first'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "partition" -d 'Partition spec commands'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "sort-order" -d 'Sort order commands'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "drop" -d 'Drop a table; --purge also deletes its files'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "register" -d 'Register an existing table by its metadata file (sql catalogs)'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "query" -d 'Read a table, now or at any past version'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "compact" -d 'Rewrite small files into files near the target size, safely beside concurrent writers'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "rewrite-manifests" -d 'Merge small manifests, entries clustered by partition, into manifests near the target size'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "completions" -d 'Print shell completions'
-complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "describe" -d 'Show everything about a table on one page'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "schema" -d 'Show the schema as a tree, or every schema with --history; `schema evolve` changes it'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "snapshots" -d 'List snapshots with their operation and summary'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "snapshot" -d 'Show one snapshot: summary and manifests'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "files" -d 'List the live files of the current (or a given) snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "diff" -d 'Show what changed between two versions of a table'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "history" -d 'Show the snapshot log: when each snapshot became current'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "refs" -d 'List the table\'s branches and tags with their retention settings'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "manifests" -d 'List the manifests of the current (or a given) snapshot with their file and row counts'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "partitions" -d 'Show record count, file count and size of each partition of a snapshot'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "properties" -d 'Show table properties; with --set/--unset, change them in one commit first'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "partition" -d 'Partition spec commands'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "sort-order" -d 'Sort order commands'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "list" -d 'List tables in a namespace, or in every namespace'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "namespaces" -d 'List namespaces (nested ones included); create or drop them first when asked'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "drop" -d 'Drop a table; --purge also deletes its files'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "rename" -d 'Rename a table (namespace.table to namespace.table; sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "register" -d 'Register an existing table by its metadata file (sql catalogs)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "query" -d 'Read a table, now or at any past version'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "sql" -d 'Run a SQL query (DataFusion) over tables of the selected catalog'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "compact" -d 'Rewrite small files into files near the target size, safely beside concurrent writers'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "rewrite-manifests" -d 'Merge small manifests, entries clustered by partition, into manifests near the target size'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "expire" -d 'Drop old snapshots, then delete the files no remaining snapshot reaches'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "remove-orphans" -d 'Delete files under the table\'s location that nothing reaches'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "rollback" -d 'Point main back at an older snapshot (an ancestor of the current one unless --force)'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "tag" -d 'Create, drop or list tags: names for snapshots that expiry keeps'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "branch" -d 'Create, drop, list or fast-forward branches; `ingest --branch` writes to one'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "completions" -d 'Print shell completions'
+complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from schema" -f -a "evolve" -d 'Change the schema in ONE atomic step; field ids are kept, new columns get new ids'
 complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from partition" -f -a "evolve" -d 'Make a new partition spec the default: files already written keep theirs, new writes use the new one, reads span both'
 complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from sort-order" -f -a "set" -d 'Make a new default sort order: EXPR [asc|desc] [nulls first|last], e.g. "ts desc", "bucket(16, id)". No EXPR means unsorted'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from tag" -f -a "create" -d 'Tag a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from tag" -f -a "drop" -d 'Drop a tag (its snapshot stays until expired)'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from tag" -f -a "list" -d 'List the table\'s tags'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from branch" -f -a "create" -d 'Branch from a snapshot (the current one by default)'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from branch" -f -a "drop" -d 'Drop a branch (main cannot be dropped)'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from branch" -f -a "list" -d 'List the table\'s branches'
+complete -c floe -n "__fish_floe_using_subcommand help; and __fish_seen_subcommand_from branch" -f -a "fast-forward" -d 'Move NAME forward to the head of --to (NAME\'s head must be its ancestor)'

@@ -86,5 +86,8 @@ pub enum Command {
     RewriteManifests(commands::rewrite_manifests::RewriteManifestsArgs),
     Expire(commands::expire::ExpireArgs),
     RemoveOrphans(commands::remove_orphans::RemoveOrphansArgs),
+    Rollback(commands::refs_change::RollbackArgs),
+    Tag(commands::refs_change::TagArgs),
+    Branch(commands::refs_change::BranchArgs),
     Completions(commands::completions::CompletionsArgs),
 }

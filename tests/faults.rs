@@ -209,6 +209,7 @@ impl Harness {
                         format: FormatChoice::Auto,
                         mode: IngestMode::Append,
                         merge_schema: false,
+                        branch: "main".to_string(),
                     };
                     ingest(&plain, options).await.expect("competing ingest");
                 })
@@ -272,6 +273,7 @@ impl Harness {
             format: FormatChoice::Auto,
             mode: IngestMode::Append,
             merge_schema: false,
+            branch: "main".to_string(),
         }
     }
 

@@ -36,6 +36,10 @@ pub struct IngestArgs {
     /// where typed inputs need it, in the same commit as the data.
     #[arg(long)]
     pub merge_schema: bool,
+
+    /// Commit to this branch instead of main (create it with `floe branch create`).
+    #[arg(long, value_name = "NAME", default_value = "main")]
+    pub branch: String,
 }
 
 impl Report for IngestReport {
@@ -114,6 +118,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
         format: args.format,
         mode: args.mode,
         merge_schema: args.merge_schema,
+        branch: args.branch.clone(),
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {
         Some(bar) => Arc::new(bar),

@@ -19,6 +19,7 @@ pub mod partitions;
 pub mod properties;
 pub mod query;
 pub mod refs;
+pub mod refs_change;
 pub mod register;
 pub mod remove_orphans;
 pub mod rename;
@@ -98,6 +99,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::RewriteManifests(args) => rewrite_manifests::run(args, &ctx).await,
         Command::Expire(args) => expire::run(args, &ctx).await,
         Command::RemoveOrphans(args) => remove_orphans::run(args, &ctx).await,
+        Command::Rollback(args) => refs_change::run_rollback(args, &ctx).await,
+        Command::Tag(args) => refs_change::run_tag(args, &ctx).await,
+        Command::Branch(args) => refs_change::run_branch(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -44,6 +44,8 @@ pub struct IngestOptions {
     pub mode: IngestMode,
     /// Add input columns the table lacks and apply allowed widenings, in the same commit.
     pub merge_schema: bool,
+    /// The branch to commit to (`main` by default).
+    pub branch: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -196,6 +198,7 @@ pub async fn ingest_with_progress(
         spec_id: writer.spec_id(),
         schema: new_schema,
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
+        branch: options.branch.clone(),
     };
     let committed = commit_snapshot(&target, request).await?;
     report.snapshot_id = Some(committed.snapshot_id);

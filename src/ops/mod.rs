@@ -15,6 +15,7 @@ pub mod partition_evolve;
 pub mod partitions;
 pub mod properties;
 pub mod query;
+pub mod ref_changes;
 pub mod remove_orphans;
 pub mod rewrite_manifests;
 pub mod schema;

@@ -357,6 +357,7 @@ async fn prepare(
             list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
             requirements: vec![],
             updates: vec![],
+            branch: iceberg::spec::MAIN_BRANCH.to_string(),
         },
         written,
     )

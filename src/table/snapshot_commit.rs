@@ -41,6 +41,8 @@ pub struct SnapshotRequest {
     pub schema: Option<Schema>,
     /// Extra snapshot summary properties (floe puts its commit id here).
     pub summary: HashMap<String, String>,
+    /// The branch the snapshot goes to (`main` unless `ingest --branch`).
+    pub branch: String,
 }
 
 /// The landed snapshot.
@@ -237,7 +239,7 @@ async fn prepare(
     }
     let location = metadata.location().trim_end_matches('/').to_string();
     let snapshot_id = new_snapshot_id(metadata);
-    let parent = metadata.current_snapshot().cloned();
+    let parent = branch_head(metadata, &request.branch)?;
     let commit_uuid = uuid::Uuid::new_v4();
     let schema = metadata.current_schema().clone();
     let default_spec = metadata.default_partition_spec().clone();
@@ -404,6 +406,7 @@ async fn prepare(
             list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
             requirements,
             updates,
+            branch: request.branch.clone(),
         },
         written,
     )
@@ -423,10 +426,31 @@ pub(crate) struct NewSnapshot {
     pub list_name: String,
     pub requirements: Vec<TableRequirement>,
     pub updates: Vec<TableUpdate>,
+    /// The branch it becomes the head of, required to still be at its parent.
+    pub branch: String,
 }
 
-/// Write the manifest list and build the commit that makes the snapshot current on `main`,
-/// required to follow the current `main` snapshot.
+/// The head snapshot of a branch (`None` for `main` of a table without snapshots); an error
+/// for a branch that does not exist.
+pub(crate) fn branch_head(
+    metadata: &TableMetadata,
+    branch: &str,
+) -> Result<Option<iceberg::spec::SnapshotRef>> {
+    if branch == MAIN_BRANCH {
+        return Ok(metadata.current_snapshot().cloned());
+    }
+    match metadata.snapshot_for_ref(branch) {
+        Some(snapshot) => Ok(Some(snapshot.clone())),
+        None => Err(
+            FloeError::not_found(format!("the table has no branch '{branch}'"))
+                .with_hint("create it with `floe branch create TABLE NAME`")
+                .into(),
+        ),
+    }
+}
+
+/// Write the manifest list and build the commit that makes the snapshot the head of its
+/// branch, required to follow the branch's current head.
 pub(crate) async fn write_snapshot(
     table: &Table,
     new: NewSnapshot,
@@ -438,7 +462,7 @@ pub(crate) async fn write_snapshot(
     let sequence_number = metadata.last_sequence_number() + 1;
     let list_path = format!("{location}/metadata/{}", new.list_name);
     written.push(list_path.clone());
-    let parent_id = metadata.current_snapshot().map(|p| p.snapshot_id());
+    let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
     let out = table.file_io().new_output(&list_path)?;
     let mut list_writer = match metadata.format_version() {
         FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
@@ -469,7 +493,7 @@ pub(crate) async fn write_snapshot(
             uuid: metadata.uuid(),
         },
         TableRequirement::RefSnapshotIdMatch {
-            r#ref: MAIN_BRANCH.to_string(),
+            r#ref: new.branch.clone(),
             snapshot_id: parent_id,
         },
     ];
@@ -478,15 +502,8 @@ pub(crate) async fn write_snapshot(
     updates.extend([
         TableUpdate::AddSnapshot { snapshot },
         TableUpdate::SetSnapshotRef {
-            ref_name: MAIN_BRANCH.to_string(),
-            reference: SnapshotReference::new(
-                snapshot_id,
-                SnapshotRetention::Branch {
-                    min_snapshots_to_keep: None,
-                    max_snapshot_age_ms: None,
-                    max_ref_age_ms: None,
-                },
-            ),
+            ref_name: new.branch.clone(),
+            reference: SnapshotReference::new(snapshot_id, retention_of(metadata, &new.branch)),
         },
     ]);
     Ok(Attempt {
@@ -495,6 +512,24 @@ pub(crate) async fn write_snapshot(
         snapshot_id,
         sequence_number,
     })
+}
+
+/// A branch keeps its retention settings as it moves (`main` is written with the defaults).
+fn retention_of(metadata: &TableMetadata, branch: &str) -> SnapshotRetention {
+    // iceberg 0.10 keeps the refs map private: read it from the serialized form.
+    let existing = (branch != MAIN_BRANCH)
+        .then(|| serde_json::to_value(metadata).ok())
+        .flatten()
+        .and_then(|m| m["refs"].get(branch).cloned())
+        .and_then(|r| serde_json::from_value::<SnapshotReference>(r).ok());
+    match existing {
+        Some(reference) => reference.retention,
+        None => SnapshotRetention::Branch {
+            min_snapshots_to_keep: None,
+            max_snapshot_age_ms: None,
+            max_ref_age_ms: None,
+        },
+    }
 }
 
 /// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it

@@ -30,6 +30,7 @@ async fn commit_deletes(target: &TableTarget, files: Vec<DataFile>) -> i64 {
         spec_id: 0,
         schema: None,
         summary: HashMap::new(),
+        branch: "main".to_string(),
     };
     commit_snapshot(target, request).await.unwrap().snapshot_id
 }
