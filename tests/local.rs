@@ -59,6 +59,12 @@ fn compact_and_rewrite_manifests_local() {
 }
 
 #[test]
+fn expire_and_remove_orphans_local() {
+    let (_d, p) = place();
+    expire_and_remove_orphans(&p);
+}
+
+#[test]
 fn concurrent_writers_local() {
     let (_d, p) = place();
     concurrent_writers(&p);

@@ -70,6 +70,14 @@ fn compact_and_rewrite_manifests_s3() {
 }
 
 #[test]
+fn expire_and_remove_orphans_s3() {
+    let Some((_d, p)) = place("cleaned") else {
+        return;
+    };
+    expire_and_remove_orphans(&p);
+}
+
+#[test]
 fn concurrent_writers_s3() {
     let Some((_d, p)) = place("contended") else {
         return;

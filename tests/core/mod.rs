@@ -649,6 +649,103 @@ pub fn compact_and_rewrite_manifests(place: &Place) {
     }
 }
 
+/// Expiry deletes what only expired snapshots reached; orphan removal deletes a planted file
+/// and nothing a snapshot reaches. Existence is checked by reading every retained snapshot.
+pub fn expire_and_remove_orphans(place: &Place) {
+    let table = place.table("cleaned");
+    let first = place.work.join("clean-0.parquet");
+    write_parquet(&first, &[events_batch(0, 20)]);
+    place
+        .floe
+        .json(&["create", &table, "--like", first.to_str().unwrap()]);
+    for k in 0..3 {
+        let input = place.work.join(format!("clean-{k}.parquet"));
+        write_parquet(&input, &[events_batch(k * 20, 20)]);
+        place
+            .floe
+            .json(&["ingest", &table, input.to_str().unwrap()]);
+    }
+    let replacement = place.work.join("clean-new.parquet");
+    write_parquet(&replacement, &[events_batch(500, 5)]);
+    place.floe.json(&[
+        "ingest",
+        &table,
+        replacement.to_str().unwrap(),
+        "--mode",
+        "overwrite",
+    ]);
+    let report = place
+        .floe
+        .json(&["expire", &table, "--older-than", "0s", "--retain-last", "1"]);
+    assert_eq!(report["snapshots_left"], 1);
+    assert_eq!(report["expired_snapshot_ids"].as_array().unwrap().len(), 3);
+    let data = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "data")
+        .unwrap();
+    assert_eq!(data["files"], 3, "the three overwritten data files");
+    let count = |place: &Place| {
+        place
+            .floe
+            .json(&["query", &table, "--select", "count(*) AS n"])[0]["n"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(count(place), 5);
+
+    // A planted orphan goes (a short cutoff needs --force); the table still reads.
+    let orphan = format!("{table}/data/planted-orphan.parquet");
+    let stray = place.work.join("stray.bin");
+    std::fs::write(&stray, b"orphan").unwrap();
+    plant(place, &stray, &orphan);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let removed = place
+        .floe
+        .json(&["remove-orphans", &table, "--older-than", "1s", "--force"]);
+    let locations: Vec<&str> = removed["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["location"].as_str().unwrap())
+        .collect();
+    assert_eq!(locations, vec![orphan.as_str()]);
+    assert_eq!(count(place), 5);
+    if let Some(python) = crate::common::python() {
+        let metadata = place.floe.json(&["describe", &table])["metadata_location"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let read = crate::common::pyiceberg_read(&python, &metadata, place.s3_endpoint.as_deref());
+        assert_eq!(read["row_count"], 5);
+    }
+}
+
+/// Put a local file at a table location (local or S3) without floe knowing of it.
+fn plant(place: &Place, local: &Path, location: &str) {
+    match &place.s3_endpoint {
+        None => {
+            std::fs::copy(local, location).unwrap();
+        }
+        Some(endpoint) => {
+            let props = std::collections::HashMap::from([
+                ("s3.endpoint".to_string(), endpoint.clone()),
+                ("s3.access-key-id".to_string(), "testing".to_string()),
+                ("s3.secret-access-key".to_string(), "testing".to_string()),
+                ("s3.region".to_string(), "us-east-1".to_string()),
+            ]);
+            let stores = floe::table::Stores::new(props);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(stores.put(location, bytes::Bytes::from(std::fs::read(local).unwrap())))
+                .unwrap();
+        }
+    }
+}
+
 pub fn work_dir(root: &Path) -> std::path::PathBuf {
     let dir = root.join("work");
     std::fs::create_dir_all(&dir).unwrap();
