@@ -453,3 +453,58 @@ fn orphans_old_go_fresh_stay() {
     );
     assert!(nested.join("v1.metadata.json").exists());
 }
+
+#[test]
+fn unreadable_metadata_stops_expiry_before_anything_changes() {
+    let lake = Lake::new();
+    let table = lake.table("damaged", 3);
+    let ids = lake.snapshot_ids(&table);
+    let list = lake.floe.json(&["snapshot", &table, &ids[0].to_string()])["manifest_list"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(&list).unwrap();
+    let disk = files_on_disk(&table);
+    let run = lake
+        .floe
+        .run(&["expire", &table, "--snapshot", &ids[0].to_string()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(lake.snapshot_ids(&table), ids, "nothing committed");
+    assert_eq!(files_on_disk(&table), disk, "nothing deleted");
+}
+
+#[test]
+fn old_metadata_files_are_trimmed() {
+    let lake = Lake::new();
+    let table = lake.table("metadata-log", 1);
+    lake.floe.json(&[
+        "properties",
+        &table,
+        "--set",
+        "write.metadata.previous-versions-max=2",
+    ]);
+    for k in 1..5 {
+        lake.append(&table, k * 10);
+    }
+    let metadata_files = || {
+        files_on_disk(&table)
+            .into_iter()
+            .filter(|p| p.ends_with(".metadata.json"))
+            .count()
+    };
+    let before = metadata_files();
+    assert!(
+        before > 3,
+        "without delete-after-commit old versions stay: {before}"
+    );
+    let dry = lake
+        .floe
+        .json(&["expire", &table, "--metadata", "--dry-run"]);
+    let listed = dry["metadata_files"].as_array().unwrap().len();
+    assert_eq!(listed, before - 3, "all but the current and two logged");
+    assert_eq!(metadata_files(), before);
+    lake.floe.json(&["expire", &table, "--metadata"]);
+    assert_eq!(metadata_files(), 3);
+    assert_eq!(lake.count(&table, &[]), 50);
+    lake.assert_retained_intact(&table);
+}
