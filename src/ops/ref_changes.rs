@@ -196,7 +196,7 @@ pub async fn change_ref(
                 return Err(refuse("the main branch cannot be dropped".into()));
             }
             match known.get(&name) {
-                Some(r) if r.is_branch() == !tag => {}
+                Some(r) if r.is_branch() != tag => {}
                 Some(_) => return Err(refuse(format!("'{name}' is not a {kind} of {display}"))),
                 None => {
                     return Err(FloeError::not_found(format!(

@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
-use iceberg::spec::{ManifestContentType, ManifestEntry, ManifestFile, Operation, TableMetadata};
+use iceberg::spec::{ManifestContentType, ManifestEntry, ManifestFile, TableMetadata};
 use iceberg::table::Table;
 
 use super::catalog::TableTarget;
 use super::snapshot_commit::{
     add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
-    write_snapshot, Attempt, NewSnapshot, Prepared,
+    write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 
 /// Iceberg's default `commit.manifest.target-size-bytes`.
@@ -88,12 +88,10 @@ async fn prepare(
         return Ok(None);
     }
     let target = target_bytes(metadata);
-    let location = metadata.location().trim_end_matches('/').to_string();
     let snapshot_id = new_snapshot_id(metadata);
-    let commit_uuid = uuid::Uuid::new_v4();
+    let mut files = AttemptFiles::new(metadata, snapshot_id, attempt_no);
     let schema = metadata.current_schema().clone();
     let mut out: Vec<ManifestFile> = vec![];
-    let mut counter = 0;
     let mut entries_total = 0;
     for ((_, spec_id), group) in by_kind {
         if group.len() <= 1 {
@@ -117,9 +115,7 @@ async fn prepare(
         let per_manifest = (target / per_entry).max(1) as usize;
         let content = group[0].content;
         for chunk in entries.chunks(per_manifest) {
-            let path = format!("{location}/metadata/{commit_uuid}-m{counter}.avro");
-            counter += 1;
-            written.push(path.clone());
+            let path = files.manifest(written);
             let mut writer =
                 new_manifest_writer(table, schema.clone(), &path, snapshot_id, spec_id, content)?;
             for entry in chunk {
@@ -135,6 +131,7 @@ async fn prepare(
     }
     let before = manifests.len();
     let after = out.len();
+    let counter = files.manifests_named();
     let mut properties = HashMap::from([
         (
             "manifests-replaced".to_string(),
@@ -145,21 +142,7 @@ async fn prepare(
         ("entries-processed".to_string(), entries_total.to_string()),
     ]);
     add_totals(&mut properties, Some(current.summary()));
-    let attempt = write_snapshot(
-        table,
-        NewSnapshot {
-            snapshot_id,
-            operation: Operation::Replace,
-            manifests: out,
-            properties,
-            schema_id: metadata.current_schema_id(),
-            list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
-            requirements: vec![],
-            updates: vec![],
-            branch: iceberg::spec::MAIN_BRANCH.to_string(),
-        },
-        written,
-    )
-    .await?;
+    let new = NewSnapshot::replace(metadata, &files, out, properties);
+    let attempt = write_snapshot(table, new, written).await?;
     Ok(Some((attempt, (before, after, entries_total))))
 }

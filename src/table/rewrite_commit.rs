@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, ManifestStatus, Operation,
-    SnapshotRef, SnapshotSummaryCollector, Struct, TableMetadata,
+    DataContentType, DataFile, ManifestContentType, ManifestFile, ManifestStatus, SnapshotRef,
+    SnapshotSummaryCollector, Struct, TableMetadata,
 };
 use iceberg::table::Table;
 
@@ -17,7 +17,7 @@ use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_commit::{
     add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
-    write_snapshot, Attempt, NewSnapshot, Prepared,
+    rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and
@@ -247,24 +247,16 @@ async fn prepare(
         .map(|(path, _)| path.as_str())
         .collect();
 
-    let location = metadata.location().trim_end_matches('/').to_string();
     let snapshot_id = new_snapshot_id(metadata);
-    let commit_uuid = uuid::Uuid::new_v4();
+    let mut files = AttemptFiles::new(metadata, snapshot_id, attempt_no);
     let schema = metadata.current_schema().clone();
     let mut summary = SnapshotSummaryCollector::default();
     let mut manifests: Vec<ManifestFile> = vec![];
-    let mut counter = 0;
-    let mut next_path = |written: &mut Vec<String>| {
-        let path = format!("{location}/metadata/{commit_uuid}-m{counter}.avro");
-        counter += 1;
-        written.push(path.clone());
-        path
-    };
 
     let added: Vec<&DataFile> = groups.iter().flat_map(|g| g.added.iter()).collect();
     if !added.is_empty() {
         let spec = metadata.default_partition_spec().clone();
-        let path = next_path(written);
+        let path = files.manifest(written);
         let mut writer = new_manifest_writer(
             table,
             schema.clone(),
@@ -301,19 +293,9 @@ async fn prepare(
             }
             continue;
         }
-        let spec = metadata
-            .partition_spec_by_id(manifest.partition_spec_id)
-            .ok_or_else(|| anyhow::anyhow!("manifest references a missing partition spec"))?
-            .clone();
-        let path = next_path(written);
-        let mut writer = new_manifest_writer(
-            table,
-            schema.clone(),
-            &path,
-            snapshot_id,
-            manifest.partition_spec_id,
-            manifest.content,
-        )?;
+        let path = files.manifest(written);
+        let (spec, mut writer) =
+            rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
         for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file().clone();
             let sequence_number = entry.sequence_number().unwrap_or(0);
@@ -346,21 +328,7 @@ async fn prepare(
     let mut properties = request.summary.clone();
     properties.extend(summary.build());
     add_totals(&mut properties, Some(current.summary()));
-    let attempt = write_snapshot(
-        table,
-        NewSnapshot {
-            snapshot_id,
-            operation: Operation::Replace,
-            manifests,
-            properties,
-            schema_id: metadata.current_schema_id(),
-            list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
-            requirements: vec![],
-            updates: vec![],
-            branch: iceberg::spec::MAIN_BRANCH.to_string(),
-        },
-        written,
-    )
-    .await?;
+    let new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    let attempt = write_snapshot(table, new, written).await?;
     Ok(Some((attempt, (ok, failed, deletes_found))))
 }

@@ -178,6 +178,76 @@ where
     }
 }
 
+/// Names for the files one commit attempt writes under `metadata/`, each recorded in
+/// `written` so the attempt can delete them if it does not land.
+pub(crate) struct AttemptFiles {
+    folder: String,
+    commit_uuid: uuid::Uuid,
+    snapshot_id: i64,
+    attempt_no: u32,
+    manifests: usize,
+}
+
+impl AttemptFiles {
+    pub fn new(metadata: &TableMetadata, snapshot_id: i64, attempt_no: u32) -> Self {
+        AttemptFiles {
+            folder: format!("{}/metadata", metadata.location().trim_end_matches('/')),
+            commit_uuid: uuid::Uuid::new_v4(),
+            snapshot_id,
+            attempt_no,
+            manifests: 0,
+        }
+    }
+
+    /// The path of the next manifest.
+    pub fn manifest(&mut self, written: &mut Vec<String>) -> String {
+        let path = format!(
+            "{}/{}-m{}.avro",
+            self.folder, self.commit_uuid, self.manifests
+        );
+        self.manifests += 1;
+        written.push(path.clone());
+        path
+    }
+
+    /// How many manifests were named.
+    pub fn manifests_named(&self) -> usize {
+        self.manifests
+    }
+
+    /// The manifest list's file name.
+    pub fn list_name(&self) -> String {
+        format!(
+            "snap-{}-{}-{}.avro",
+            self.snapshot_id, self.attempt_no, self.commit_uuid
+        )
+    }
+}
+
+/// A writer for a new version of an existing manifest (same spec and content), and its spec.
+pub(crate) fn rewrite_writer(
+    table: &Table,
+    schema: SchemaRef,
+    manifest: &ManifestFile,
+    path: &str,
+    snapshot_id: i64,
+) -> Result<(iceberg::spec::PartitionSpecRef, ManifestWriter)> {
+    let spec = table
+        .metadata()
+        .partition_spec_by_id(manifest.partition_spec_id)
+        .context("manifest references a missing partition spec")?
+        .clone();
+    let writer = new_manifest_writer(
+        table,
+        schema,
+        path,
+        snapshot_id,
+        manifest.partition_spec_id,
+        manifest.content,
+    )?;
+    Ok((spec, writer))
+}
+
 /// Whether a parent's manifest still lists live files. One holding only DELETED entries
 /// recorded its snapshot's removals and is not carried into the next snapshot (as Iceberg's
 /// own producers do).
@@ -237,21 +307,13 @@ async fn prepare(
         )
         .into());
     }
-    let location = metadata.location().trim_end_matches('/').to_string();
     let snapshot_id = new_snapshot_id(metadata);
     let parent = branch_head(metadata, &request.branch)?;
-    let commit_uuid = uuid::Uuid::new_v4();
+    let mut names = AttemptFiles::new(metadata, snapshot_id, attempt_no);
     let schema = metadata.current_schema().clone();
     let default_spec = metadata.default_partition_spec().clone();
     let mut manifests: Vec<ManifestFile> = vec![];
     let mut summary = SnapshotSummaryCollector::default();
-    let mut counter = 0;
-    let mut next_path = |written: &mut Vec<String>| {
-        let path = format!("{location}/metadata/{commit_uuid}-m{counter}.avro");
-        counter += 1;
-        written.push(path.clone());
-        path
-    };
 
     // Files this snapshot adds, one manifest per content type.
     for content in [DataContentType::Data, DataContentType::PositionDeletes] {
@@ -277,7 +339,7 @@ async fn prepare(
         } else {
             ManifestContentType::Deletes
         };
-        let path = next_path(written);
+        let path = names.manifest(written);
         let files_schema = match &request.schema {
             Some(schema) => Arc::new(schema.clone()),
             None => schema.clone(),
@@ -319,19 +381,9 @@ async fn prepare(
                     if live.is_empty() {
                         continue;
                     }
-                    let spec = metadata
-                        .partition_spec_by_id(manifest.partition_spec_id)
-                        .context("manifest references a missing partition spec")?
-                        .clone();
-                    let path = next_path(written);
-                    let mut writer = new_manifest_writer(
-                        table,
-                        schema.clone(),
-                        &path,
-                        snapshot_id,
-                        manifest.partition_spec_id,
-                        manifest.content,
-                    )?;
+                    let path = names.manifest(written);
+                    let (spec, mut writer) =
+                        rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
                     for entry in live {
                         summary.remove_file(entry.data_file(), schema.clone(), spec.clone());
                         let seq = entry.sequence_number().unwrap_or(0);
@@ -403,7 +455,7 @@ async fn prepare(
             manifests,
             properties,
             schema_id: snapshot_schema_id,
-            list_name: format!("snap-{snapshot_id}-{attempt_no}-{commit_uuid}.avro"),
+            list_name: names.list_name(),
             requirements,
             updates,
             branch: request.branch.clone(),
@@ -428,6 +480,28 @@ pub(crate) struct NewSnapshot {
     pub updates: Vec<TableUpdate>,
     /// The branch it becomes the head of, required to still be at its parent.
     pub branch: String,
+}
+
+impl NewSnapshot {
+    /// A `replace` snapshot on main: the same rows, rearranged files or manifests.
+    pub fn replace(
+        metadata: &TableMetadata,
+        files: &AttemptFiles,
+        manifests: Vec<ManifestFile>,
+        properties: HashMap<String, String>,
+    ) -> Self {
+        NewSnapshot {
+            snapshot_id: files.snapshot_id,
+            operation: Operation::Replace,
+            manifests,
+            properties,
+            schema_id: metadata.current_schema_id(),
+            list_name: files.list_name(),
+            requirements: vec![],
+            updates: vec![],
+            branch: MAIN_BRANCH.to_string(),
+        }
+    }
 }
 
 /// The head snapshot of a branch (`None` for `main` of a table without snapshots); an error
