@@ -17,15 +17,10 @@ import json
 import os
 import sys
 
-from pyiceberg.catalog.sql import SqlCatalog
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pyiceberg_compact import catalog  # noqa: E402
 
 IDENTIFIER = "bench.history"
-
-
-def catalog(warehouse: str) -> SqlCatalog:
-    warehouse = os.path.abspath(warehouse)
-    os.makedirs(warehouse, exist_ok=True)
-    return SqlCatalog("bench", uri=f"sqlite:///{warehouse}/catalog.db", warehouse=f"file://{warehouse}")
 
 
 def main() -> int:

@@ -75,6 +75,27 @@ fn existing_snapshot(metadata: &TableMetadata, id: i64, display: &str) -> Result
         })
 }
 
+/// The snapshot a new ref `name` points at (the current one by default); the name must be free.
+fn new_ref_snapshot(
+    metadata: &TableMetadata,
+    known: &std::collections::BTreeMap<String, SnapshotReference>,
+    name: &str,
+    snapshot_id: Option<i64>,
+    display: &str,
+) -> Result<i64> {
+    if known.contains_key(name) {
+        return Err(refuse(format!(
+            "table {display} already has a ref '{name}'"
+        )));
+    }
+    match snapshot_id {
+        Some(id) => existing_snapshot(metadata, id, display),
+        None => metadata
+            .current_snapshot_id()
+            .ok_or_else(|| refuse(format!("table {display} has no snapshots yet"))),
+    }
+}
+
 pub async fn change_ref(
     session: &Session,
     table: &TableRef,
@@ -149,16 +170,7 @@ pub async fn change_ref(
             snapshot_id,
             max_ref_age_ms,
         } => {
-            if known.contains_key(&name) {
-                return Err(refuse(format!(
-                    "table {display} already has a ref '{name}'"
-                )));
-            }
-            let id = match snapshot_id {
-                Some(id) => existing_snapshot(metadata, id, &display)?,
-                None => current
-                    .ok_or_else(|| refuse(format!("table {display} has no snapshots to tag")))?,
-            };
+            let id = new_ref_snapshot(metadata, &known, &name, snapshot_id, &display)?;
             let reference = SnapshotReference::new(id, SnapshotRetention::Tag { max_ref_age_ms });
             ("tag create", name, None, Some(id), Some(reference))
         }
@@ -169,17 +181,7 @@ pub async fn change_ref(
             max_snapshot_age_ms,
             max_ref_age_ms,
         } => {
-            if known.contains_key(&name) {
-                return Err(refuse(format!(
-                    "table {display} already has a ref '{name}'"
-                )));
-            }
-            let id = match snapshot_id {
-                Some(id) => existing_snapshot(metadata, id, &display)?,
-                None => current.ok_or_else(|| {
-                    refuse(format!("table {display} has no snapshots to branch from"))
-                })?,
-            };
+            let id = new_ref_snapshot(metadata, &known, &name, snapshot_id, &display)?;
             let reference = SnapshotReference::new(
                 id,
                 SnapshotRetention::Branch {
