@@ -307,3 +307,87 @@ fn sql_catalog_with_s3_warehouse() {
         "nothing left on S3"
     );
 }
+
+/// A table PyIceberg wrote with `s3a://` paths (its SQL catalog's warehouse is s3a://): floe
+/// lists the location as `s3://`, treats both spellings as the same files, and removes only
+/// the planted orphan.
+#[test]
+fn orphans_beside_s3a_paths() {
+    let Some(s3) = common::s3() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = s3.prefix("s3a").replacen("s3://", "s3a://", 1);
+    let uri = format!("sqlite:///{}", dir.path().join("catalog.db").display());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sql_catalog.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .args([
+            "create",
+            "--table",
+            "db.t",
+            "--rows",
+            "20",
+            "--partition",
+            "none",
+        ])
+        .args(["--uri", &uri, "--warehouse", &warehouse, "--name", "lake"])
+        .args(["--s3-endpoint", &s3.endpoint])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("floe.yaml"),
+        format!(
+            "catalog:\n  lake:\n    type: sql\n    uri: {uri}\n    warehouse: {warehouse}\n    s3.endpoint: {}\n    s3.access-key-id: testing\n    s3.secret-access-key: testing\n    s3.region: us-east-1\n",
+            s3.endpoint
+        ),
+    )
+    .unwrap();
+    let floe = common::Floe::new(dir.path());
+    let files = floe.json(&["files", "db.t"]);
+    let first = files["files"][0]["file_path"].as_str().unwrap().to_string();
+    assert!(first.starts_with("s3a://"), "{first}");
+    let location = floe.json(&["describe", "db.t"])["location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let props = std::collections::HashMap::from([
+        ("s3.endpoint".to_string(), s3.endpoint.clone()),
+        ("s3.access-key-id".to_string(), "testing".to_string()),
+        ("s3.secret-access-key".to_string(), "testing".to_string()),
+        ("s3.region".to_string(), "us-east-1".to_string()),
+    ]);
+    let stores = floe::table::Stores::new(props);
+    let orphan = format!(
+        "{}/data/orphan.parquet",
+        location.replacen("s3a://", "s3://", 1)
+    );
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(stores.put(&orphan, bytes::Bytes::from_static(b"orphan")))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let report = floe.json(&["remove-orphans", "db.t", "--older-than", "1s", "--force"]);
+    let removed: Vec<&str> = report["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["location"].as_str().unwrap())
+        .collect();
+    assert_eq!(removed, vec![orphan.as_str()], "only the planted file");
+    let count = floe.json(&["query", "db.t", "--select", "count(*) AS n"]);
+    assert_eq!(count[0]["n"], 20);
+    let metadata = floe.json(&["describe", "db.t"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = common::pyiceberg_read(&python, &metadata, Some(&s3.endpoint));
+    assert_eq!(read["row_count"], 20);
+}

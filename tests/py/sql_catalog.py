@@ -2,7 +2,7 @@
 """PyIceberg's side of the SQL-catalog interoperability tests: create, append to and read
 tables through a SqlCatalog (sqlite or postgres) that floe shares.
 
-Usage (each prints one JSON document):
+Usage (each prints one JSON document; --s3-endpoint URL for a warehouse on S3):
     sql_catalog.py create  --uri U --warehouse W --name CATALOG --table ns.t [--rows N] [--partition P]
     sql_catalog.py append  --uri U --warehouse W --name CATALOG --table ns.t --start S --rows N [--times K]
     sql_catalog.py read    --uri U --warehouse W --name CATALOG --table ns.t
@@ -32,7 +32,16 @@ from write_table import SCHEMA, SPECS, sample_rows  # noqa: E402
 
 
 def catalog(args) -> SqlCatalog:
-    return SqlCatalog(args.name, uri=args.uri, warehouse=args.warehouse)
+    props = {}
+    if args.s3_endpoint:
+        props = {
+            "s3.endpoint": args.s3_endpoint,
+            "s3.access-key-id": "testing",
+            "s3.secret-access-key": "testing",
+            "s3.region": "us-east-1",
+            "s3.path-style-access": "true",
+        }
+    return SqlCatalog(args.name, uri=args.uri, warehouse=args.warehouse, **props)
 
 
 def create(args) -> dict:
@@ -122,6 +131,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("command", choices=["create", "append", "read", "parquet", "add-column", "evolve"])
     ap.add_argument("--column")
+    ap.add_argument("--s3-endpoint", help="S3 endpoint for s3:// or s3a:// warehouses")
     ap.add_argument("--uri")
     ap.add_argument("--warehouse")
     ap.add_argument("--name", default="default")
