@@ -89,5 +89,6 @@ pub enum Command {
     Rollback(commands::refs_change::RollbackArgs),
     Tag(commands::refs_change::TagArgs),
     Branch(commands::refs_change::BranchArgs),
+    Verify(commands::verify::VerifyArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -29,6 +29,7 @@ pub mod snapshot;
 pub mod snapshots;
 pub mod sort_order;
 pub mod sql;
+pub mod verify;
 
 use anyhow::Result;
 
@@ -102,6 +103,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Rollback(args) => refs_change::run_rollback(args, &ctx).await,
         Command::Tag(args) => refs_change::run_tag(args, &ctx).await,
         Command::Branch(args) => refs_change::run_branch(args, &ctx).await,
+        Command::Verify(args) => verify::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -23,6 +23,7 @@ pub mod schema_evolve;
 pub mod schema_merge;
 pub mod snapshots;
 pub mod sort_order;
+pub mod verify;
 
 /// Progress of long work (bytes processed). The default does nothing.
 pub trait Progress: Send + Sync {

@@ -22,6 +22,7 @@ pub mod snapshot_commit;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;
+pub mod verify;
 pub mod write;
 
 pub use catalog::{

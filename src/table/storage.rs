@@ -346,6 +346,15 @@ impl Stores {
         }
     }
 
+    /// Bytes `range` of an object.
+    pub async fn read_range(&self, location: &str, range: std::ops::Range<u64>) -> Result<Bytes> {
+        let (store, path) = self.resolve(location)?;
+        store
+            .get_range(&path, range)
+            .await
+            .map_err(|e| storage_error(e, location, "read"))
+    }
+
     pub async fn size(&self, location: &str) -> Result<u64> {
         let (store, path) = self.resolve(location)?;
         let meta = store
