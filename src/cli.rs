@@ -90,5 +90,6 @@ pub enum Command {
     Tag(commands::refs_change::TagArgs),
     Branch(commands::refs_change::BranchArgs),
     Verify(commands::verify::VerifyArgs),
+    Health(commands::health::HealthArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod drop;
 pub mod expire;
 pub mod files;
+pub mod health;
 pub mod history;
 pub mod ingest;
 pub mod list;
@@ -104,6 +105,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tag(args) => refs_change::run_tag(args, &ctx).await,
         Command::Branch(args) => refs_change::run_branch(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx).await,
+        Command::Health(args) => health::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

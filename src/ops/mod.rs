@@ -7,6 +7,7 @@ pub mod describe;
 pub mod diff;
 pub mod expire;
 pub mod files;
+pub mod health;
 pub mod history;
 pub mod ingest;
 pub mod listing;

@@ -1,0 +1,119 @@
+//! `floe health`: findings per table, with the command that fixes each; a CI gate.
+
+use anyhow::Result;
+
+use super::{table_ref, Context};
+use crate::error::{ErrorKind, FloeError};
+use crate::ops::health::{health, HealthReport, Severity};
+use crate::output::{Block, Report, Tabular};
+use crate::table::{Session, TableRef};
+
+/// Check tables for what maintenance they need; with --fail-on, exit 4 when they need it.
+///
+/// Findings: small files per partition, delete files, manifests in the current snapshot,
+/// snapshot count and age, metadata files, orphan files older than 3 days, tables `maintain`
+/// never ran on. Each names the floe command that fixes it.
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// Tables (locations or identifiers).
+    #[arg(required_unless_present = "all")]
+    pub tables: Vec<String>,
+    /// Every table of the catalog.
+    #[arg(long, conflicts_with = "tables")]
+    pub all: bool,
+    /// With --all: only this namespace.
+    #[arg(long, value_name = "NS", requires = "all")]
+    pub namespace: Option<String>,
+    /// Exit 4 when a finding is at least this severe.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<Severity>,
+}
+
+/// The tables a multi-table command names: the given ones, or every table (of a namespace).
+pub async fn selected_tables(
+    session: &Session,
+    tables: &[String],
+    all: bool,
+    namespace: Option<&str>,
+) -> Result<Vec<TableRef>> {
+    if !all {
+        return tables.iter().map(|t| table_ref(t)).collect();
+    }
+    let listed = crate::ops::listing::tables(session, namespace).await?;
+    listed
+        .tables
+        .iter()
+        .map(|t| table_ref(&t.identifier))
+        .collect()
+}
+
+fn severity_word(s: Option<Severity>) -> &'static str {
+    match s {
+        None => "healthy",
+        Some(Severity::Info) => "info",
+        Some(Severity::Warn) => "warn",
+        Some(Severity::Error) => "error",
+    }
+}
+
+impl Report for HealthReport {
+    fn blocks(&self) -> Vec<Block> {
+        let mut blocks = vec![];
+        for t in &self.tables {
+            blocks.push(Block::Title(format!(
+                "{}: {}",
+                t.table,
+                severity_word(t.status)
+            )));
+            for f in &t.findings {
+                blocks.push(Block::Line(format!(
+                    "  {:5} {}: {}  (fix: {})",
+                    severity_word(Some(f.severity)),
+                    f.check,
+                    f.message,
+                    f.fix
+                )));
+            }
+        }
+        if self.tables.is_empty() {
+            blocks.push(Block::Line("no tables".into()));
+        }
+        blocks
+    }
+
+    fn csv(&self) -> Tabular {
+        let mut t = Tabular::new(&["table", "check", "severity", "message", "fix"]);
+        for table in &self.tables {
+            for f in &table.findings {
+                t.row(vec![
+                    table.table.clone(),
+                    f.check.clone(),
+                    severity_word(Some(f.severity)).to_string(),
+                    f.message.clone(),
+                    f.fix.clone(),
+                ]);
+            }
+        }
+        t
+    }
+}
+
+pub async fn run(args: HealthArgs, ctx: &Context) -> Result<()> {
+    let session = ctx.session()?;
+    let tables =
+        selected_tables(&session, &args.tables, args.all, args.namespace.as_deref()).await?;
+    let report = health(&session, &tables).await?;
+    ctx.printer.print(&report)?;
+    match (args.fail_on, report.worst) {
+        (Some(level), Some(worst)) if worst >= level => Err(FloeError::new(
+            ErrorKind::Unhealthy,
+            format!(
+                "health: findings at {} or worse",
+                severity_word(Some(level))
+            ),
+        )
+        .with_hint("run the fix commands the findings name, or `floe maintain`")
+        .into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,275 @@
+//! `health`: what a table needs, as findings with a severity and the floe command that fixes
+//! each: small files, delete files, manifests, snapshots, metadata files, orphans, maintenance.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::table::orphans::find_orphans;
+use crate::table::write::WriteSettings;
+use crate::table::{Session, TableRef};
+
+/// Table property `maintain` sets when it finishes a table.
+pub const LAST_MAINTAINED_PROPERTY: &str = "floe.last-maintained-ms";
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The floe command that fixes it.
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HealthStats {
+    pub data_files: usize,
+    pub small_files: usize,
+    /// Partitions with at least five small files (worth compacting).
+    pub partitions_with_small_files: usize,
+    pub delete_files: usize,
+    pub manifests: usize,
+    pub snapshots: usize,
+    pub oldest_snapshot_age_ms: Option<i64>,
+    pub metadata_files: usize,
+    pub orphan_files: usize,
+    pub orphan_bytes: u64,
+    pub last_maintained_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableHealth {
+    pub table: String,
+    /// The worst finding's severity, or none.
+    pub status: Option<Severity>,
+    pub findings: Vec<Finding>,
+    pub stats: HealthStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub tables: Vec<TableHealth>,
+    pub worst: Option<Severity>,
+}
+
+fn finding(check: &str, severity: Severity, message: String, fix: String) -> Finding {
+    Finding {
+        check: check.into(),
+        severity,
+        message,
+        fix,
+    }
+}
+
+/// One table's health.
+pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHealth> {
+    let target = session.target(table).await?;
+    let loaded = target.load().await?;
+    let metadata = loaded.metadata();
+    let name = target.display.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut stats = HealthStats {
+        snapshots: metadata.snapshots().count(),
+        oldest_snapshot_age_ms: metadata.snapshots().map(|s| now - s.timestamp_ms()).max(),
+        last_maintained_ms: metadata
+            .properties()
+            .get(LAST_MAINTAINED_PROPERTY)
+            .and_then(|v| v.parse().ok()),
+        ..Default::default()
+    };
+    let target_size = WriteSettings::from_table(&loaded)?.target_file_size_bytes;
+    let small = target_size * 3 / 4;
+    if let Some(snapshot) = metadata.current_snapshot() {
+        let list = loaded.manifest_list_reader(snapshot).load().await?;
+        stats.manifests = list.entries().len();
+        let mut small_per_partition: HashMap<String, usize> = HashMap::new();
+        for manifest in list.entries() {
+            let loaded_manifest = manifest.load_manifest(loaded.file_io()).await?;
+            for entry in loaded_manifest.entries().iter().filter(|e| e.is_alive()) {
+                let file = entry.data_file();
+                if file.content_type() != iceberg::spec::DataContentType::Data {
+                    stats.delete_files += 1;
+                    continue;
+                }
+                stats.data_files += 1;
+                if file.file_size_in_bytes() < small {
+                    stats.small_files += 1;
+                    *small_per_partition
+                        .entry(format!(
+                            "{}/{:?}",
+                            manifest.partition_spec_id,
+                            file.partition()
+                        ))
+                        .or_default() += 1;
+                }
+            }
+        }
+        stats.partitions_with_small_files =
+            small_per_partition.values().filter(|n| **n >= 5).count();
+    }
+    let metadata_dir = format!("{}/metadata", metadata.location().trim_end_matches('/'));
+    stats.metadata_files = session
+        .stores()
+        .list(&metadata_dir)
+        .await?
+        .iter()
+        .filter(|o| o.location.ends_with(".metadata.json"))
+        .count();
+    let orphans = find_orphans(&loaded, session.stores(), now - 3 * DAY_MS).await?;
+    stats.orphan_files = orphans.len();
+    stats.orphan_bytes = orphans.iter().map(|o| o.size_bytes).sum();
+
+    let mut findings = vec![];
+    if stats.partitions_with_small_files > 0 {
+        let severity = if stats.small_files >= 1000 {
+            Severity::Error
+        } else {
+            Severity::Warn
+        };
+        findings.push(finding(
+            "small_files",
+            severity,
+            format!(
+                "{} of {} data files are under {} bytes, in {} partition(s) with 5 or more",
+                stats.small_files, stats.data_files, small, stats.partitions_with_small_files
+            ),
+            format!("floe compact {name}"),
+        ));
+    }
+    if stats.delete_files > 0 {
+        let ratio = stats.delete_files as f64 / stats.data_files.max(1) as f64;
+        let severity = if ratio >= 0.5 {
+            Severity::Error
+        } else if ratio >= 0.1 {
+            Severity::Warn
+        } else {
+            Severity::Info
+        };
+        findings.push(finding(
+            "delete_files",
+            severity,
+            format!(
+                "{} delete file(s) for {} data files: reads merge them row by row",
+                stats.delete_files, stats.data_files
+            ),
+            format!("floe compact {name}"),
+        ));
+    }
+    if stats.manifests > 100 {
+        let severity = if stats.manifests > 1000 {
+            Severity::Error
+        } else {
+            Severity::Warn
+        };
+        findings.push(finding(
+            "manifests",
+            severity,
+            format!("the current snapshot has {} manifests", stats.manifests),
+            format!("floe rewrite-manifests {name}"),
+        ));
+    }
+    let max_age = metadata
+        .properties()
+        .get("history.expire.max-snapshot-age-ms")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(5 * DAY_MS);
+    if stats.snapshots > 1000
+        || stats
+            .oldest_snapshot_age_ms
+            .is_some_and(|age| age > 2 * max_age && stats.snapshots > 1)
+    {
+        let severity = if stats.snapshots > 10_000 {
+            Severity::Error
+        } else {
+            Severity::Warn
+        };
+        findings.push(finding(
+            "snapshots",
+            severity,
+            format!(
+                "{} snapshots, the oldest {} days old",
+                stats.snapshots,
+                stats.oldest_snapshot_age_ms.unwrap_or(0) / DAY_MS
+            ),
+            format!("floe expire {name}"),
+        ));
+    }
+    if stats.metadata_files > 100 {
+        findings.push(finding(
+            "metadata_files",
+            Severity::Warn,
+            format!(
+                "{} metadata files under {metadata_dir}",
+                stats.metadata_files
+            ),
+            format!("floe expire {name} --metadata"),
+        ));
+    }
+    if stats.orphan_files > 0 {
+        let severity = if stats.orphan_bytes >= 1 << 30 {
+            Severity::Warn
+        } else {
+            Severity::Info
+        };
+        findings.push(finding(
+            "orphans",
+            severity,
+            format!(
+                "{} file(s), {} bytes, older than 3 days that nothing reaches",
+                stats.orphan_files, stats.orphan_bytes
+            ),
+            format!("floe remove-orphans {name}"),
+        ));
+    }
+    if stats.last_maintained_ms.is_none() && stats.snapshots > 0 {
+        findings.push(finding(
+            "never_maintained",
+            Severity::Info,
+            "floe maintain has never run on this table".into(),
+            format!("floe maintain {name}"),
+        ));
+    }
+    Ok(TableHealth {
+        table: name,
+        status: findings.iter().map(|f| f.severity).max(),
+        findings,
+        stats,
+    })
+}
+
+pub async fn health(session: &Session, tables: &[TableRef]) -> Result<HealthReport> {
+    let mut out = vec![];
+    for table in tables {
+        // A table that cannot be read is a finding, not the end of the check.
+        let checked = match table_health(session, table).await {
+            Ok(checked) => checked,
+            Err(e) => TableHealth {
+                table: table.to_string(),
+                status: Some(Severity::Error),
+                findings: vec![finding(
+                    "unreadable",
+                    Severity::Error,
+                    format!("the table cannot be read: {e:#}"),
+                    format!("floe verify {table} --all-snapshots"),
+                )],
+                stats: HealthStats::default(),
+            },
+        };
+        out.push(checked);
+    }
+    Ok(HealthReport {
+        worst: out.iter().filter_map(|t| t.status).max(),
+        tables: out,
+    })
+}
