@@ -91,5 +91,6 @@ pub enum Command {
     Branch(commands::refs_change::BranchArgs),
     Verify(commands::verify::VerifyArgs),
     Health(commands::health::HealthArgs),
+    Maintain(commands::maintain::MaintainArgs),
     Completions(commands::completions::CompletionsArgs),
 }

@@ -13,6 +13,7 @@ pub mod health;
 pub mod history;
 pub mod ingest;
 pub mod list;
+pub mod maintain;
 pub mod manifests;
 pub mod namespaces;
 pub mod partition;
@@ -106,6 +107,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Branch(args) => refs_change::run_branch(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx).await,
         Command::Health(args) => health::run(args, &ctx).await,
+        Command::Maintain(args) => maintain::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod history;
 pub mod ingest;
 pub mod listing;
+pub mod maintain;
 pub mod manage;
 pub mod partition_evolve;
 pub mod partitions;

@@ -8,6 +8,7 @@ pub mod expire;
 pub mod export;
 pub mod file_io;
 pub mod file_sizing;
+pub mod lease;
 pub mod live_files;
 pub mod manifest_rewrite;
 pub mod orphans;

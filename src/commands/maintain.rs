@@ -1,0 +1,153 @@
+//! `floe maintain`: the cron one-shot over one table, several, or a whole catalog.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::health::selected_tables;
+use super::Context;
+use crate::error::{ErrorKind, FloeError};
+use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, StepStatus};
+use crate::output::{Block, Report, Tabular};
+use crate::units::format_size;
+
+/// Compact, rewrite manifests, expire snapshots, trim metadata and remove orphans, per table.
+///
+/// Every step follows the table's properties: write.target-file-size-bytes and
+/// floe.maintain.compact.max-bytes / .max-runtime-seconds for compaction;
+/// floe.maintain.rewrite-manifests.min-count (default 20) for manifests; history.expire.*
+/// for expiry; write.metadata.previous-versions-max for metadata files;
+/// floe.maintain.orphans.older-than (default 3d, never under 1d) for orphans. A lease next to
+/// the metadata keeps two runs off one table (a dead run's lease expires after
+/// --lease-seconds). One table's failure does not stop the others. Exit 0 when every table is
+/// done (or held by another run), 3 when only commit conflicts failed (retry later), 1 else.
+#[derive(Debug, clap::Args)]
+pub struct MaintainArgs {
+    /// Tables (locations or identifiers).
+    #[arg(required_unless_present = "all")]
+    pub tables: Vec<String>,
+    /// Every table of the catalog.
+    #[arg(long, conflicts_with = "tables")]
+    pub all: bool,
+    /// With --all: only this namespace.
+    #[arg(long, value_name = "NS", requires = "all")]
+    pub namespace: Option<String>,
+    /// Leave out a step (repeatable).
+    #[arg(long, value_enum, value_name = "STEP")]
+    pub skip: Vec<Step>,
+    /// Show what every step would do, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write the JSON run record to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+    /// Tables worked on at once.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub concurrency: usize,
+    /// How long a run's lease on a table lasts.
+    #[arg(long, value_name = "SECONDS", default_value_t = 7200)]
+    pub lease_seconds: u64,
+}
+
+fn status_word(s: StepStatus) -> &'static str {
+    match s {
+        StepStatus::Done => "done",
+        StepStatus::Clean => "clean",
+        StepStatus::Skipped => "skipped",
+        StepStatus::Failed => "FAILED",
+    }
+}
+
+impl Report for MaintainReport {
+    fn blocks(&self) -> Vec<Block> {
+        let mut blocks = vec![Block::Line(format!(
+            "{}maintained {} table(s) in {:.1} s, {} reclaimed",
+            if self.dry_run { "(dry run) " } else { "" },
+            self.tables.len(),
+            self.seconds,
+            format_size(self.bytes_reclaimed)
+        ))];
+        blocks.push(Block::Table(self.csv()));
+        for t in self.tables.iter().filter(|t| t.error.is_some()) {
+            blocks.push(Block::Line(format!(
+                "{}: {}",
+                t.table,
+                t.error.clone().unwrap_or_default()
+            )));
+        }
+        blocks
+    }
+
+    fn csv(&self) -> Tabular {
+        let mut t = Tabular::new(&[
+            "table",
+            "outcome",
+            "step",
+            "status",
+            "reclaimed",
+            "seconds",
+            "error",
+        ]);
+        for table in &self.tables {
+            for step in &table.steps {
+                t.row(vec![
+                    table.table.clone(),
+                    table.outcome.clone(),
+                    serde_json::to_value(step.step)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    status_word(step.status).to_string(),
+                    step.bytes_reclaimed.to_string(),
+                    format!("{:.2}", step.seconds),
+                    step.error.clone().unwrap_or_default(),
+                ]);
+            }
+            if table.steps.is_empty() {
+                t.row(vec![
+                    table.table.clone(),
+                    table.outcome.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    table.error.clone().unwrap_or_default(),
+                ]);
+            }
+        }
+        t
+    }
+}
+
+pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<()> {
+    let session = ctx.session()?;
+    let tables =
+        selected_tables(&session, &args.tables, args.all, args.namespace.as_deref()).await?;
+    let options = MaintainOptions {
+        skip: args.skip,
+        dry_run: args.dry_run,
+        concurrency: args.concurrency,
+        lease: Duration::from_secs(args.lease_seconds),
+    };
+    let report = maintain(&session, &tables, options).await?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?).map_err(|e| {
+            FloeError::invalid(format!("cannot write --report {}: {e}", path.display()))
+        })?;
+    }
+    ctx.printer.print(&report)?;
+    match report.exit_code {
+        0 => Ok(()),
+        3 => Err(FloeError::new(
+            ErrorKind::CommitConflict,
+            "maintain: commits lost to concurrent writers on some tables",
+        )
+        .with_hint("run it again later; nothing was left half done")
+        .into()),
+        _ => Err(
+            FloeError::new(ErrorKind::Failed, "maintain: some tables failed")
+                .with_hint("see the errors in the run record")
+                .into(),
+        ),
+    }
+}

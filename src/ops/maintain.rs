@@ -1,0 +1,355 @@
+//! `maintain`: the nightly one-shot. Per table, under a lease so two runs never work on one
+//! table at once: compact, rewrite manifests when there are many, expire snapshots (and trim
+//! old metadata files), remove orphans. Each step is driven by table properties, skippable,
+//! and recorded; one table's failure does not stop the others.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::error::{kind_of, ErrorKind};
+use crate::ops::compact::{compact, CompactOptions};
+use crate::ops::expire::{expire, ExpireOptions};
+use crate::ops::health::LAST_MAINTAINED_PROPERTY;
+use crate::ops::properties::{properties, PropertiesOptions};
+use crate::ops::remove_orphans::remove_orphans;
+use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::table::expire::ExpireRequest;
+use crate::table::lease::{Busy, Lease};
+use crate::table::{Session, TableRef};
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Compact,
+    RewriteManifests,
+    Expire,
+    Metadata,
+    Orphans,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaintainOptions {
+    pub skip: Vec<Step>,
+    pub dry_run: bool,
+    pub concurrency: usize,
+    pub lease: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Done,
+    /// Nothing to do.
+    Clean,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub step: Step,
+    pub status: StepStatus,
+    /// Bytes of files deleted (or, dry, to delete) by this step; compaction deletes none (the
+    /// files it replaces stay for older snapshots until expiry).
+    pub bytes_reclaimed: u64,
+    pub seconds: f64,
+    /// The step's own report (`compact`, `expire`, … JSON).
+    pub report: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub error_kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableRecord {
+    pub table: String,
+    /// `done`, `failed` (a step failed), `busy` (another run holds the lease) or `unreadable`.
+    pub outcome: String,
+    pub steps: Vec<StepRecord>,
+    pub bytes_reclaimed: u64,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaintainReport {
+    pub dry_run: bool,
+    pub tables: Vec<TableRecord>,
+    pub bytes_reclaimed: u64,
+    pub seconds: f64,
+    /// 0 all done, 3 only commit conflicts (retry later), 1 anything else failed.
+    pub exit_code: i32,
+}
+
+fn number(props: &std::collections::HashMap<String, String>, key: &str) -> Option<u64> {
+    props
+        .get(key)
+        .and_then(|v| crate::units::parse_size(v).ok())
+}
+
+async fn run_step(
+    step: Step,
+    session: &Session,
+    table: &TableRef,
+    options: &MaintainOptions,
+    props: &std::collections::HashMap<String, String>,
+) -> Result<(StepStatus, u64, serde_json::Value)> {
+    let dry = options.dry_run;
+    match step {
+        Step::Compact => {
+            let mut o = CompactOptions::new(table.clone());
+            o.dry_run = dry;
+            o.max_bytes = number(props, "floe.maintain.compact.max-bytes");
+            o.max_runtime =
+                number(props, "floe.maintain.compact.max-runtime-seconds").map(Duration::from_secs);
+            let report = compact(session, o).await?;
+            let status = if report.groups_planned == 0 {
+                StepStatus::Clean
+            } else {
+                StepStatus::Done
+            };
+            // Rewritten files stay for older snapshots until expiry deletes them.
+            Ok((status, 0, serde_json::to_value(report)?))
+        }
+        Step::RewriteManifests => {
+            let min =
+                number(props, "floe.maintain.rewrite-manifests.min-count").unwrap_or(20) as usize;
+            let target = session.target(table).await?;
+            let loaded = target.load().await?;
+            let count = match loaded.metadata().current_snapshot() {
+                Some(s) => loaded.manifest_list_reader(s).load().await?.entries().len(),
+                None => 0,
+            };
+            if count < min {
+                return Ok((
+                    StepStatus::Clean,
+                    0,
+                    serde_json::json!({"manifests": count, "rewrite_from": min}),
+                ));
+            }
+            if dry {
+                return Ok((
+                    StepStatus::Done,
+                    0,
+                    serde_json::json!({"manifests": count, "rewrite_from": min, "dry_run": true}),
+                ));
+            }
+            let report = rewrite_manifests(session, table).await?;
+            Ok((StepStatus::Done, 0, serde_json::to_value(report)?))
+        }
+        Step::Expire | Step::Metadata => {
+            let only_metadata = step == Step::Metadata;
+            let request = ExpireRequest {
+                // Trimming metadata alone expires nothing.
+                older_than_ms: only_metadata.then_some(0),
+                dry_run: dry,
+                ..Default::default()
+            };
+            let report = expire(
+                session,
+                table,
+                ExpireOptions {
+                    request,
+                    metadata: only_metadata,
+                },
+            )
+            .await?;
+            let done = !report.expired_snapshot_ids.is_empty() || !report.metadata_files.is_empty();
+            let status = if done {
+                StepStatus::Done
+            } else {
+                StepStatus::Clean
+            };
+            Ok((status, report.bytes_total, serde_json::to_value(report)?))
+        }
+        Step::Orphans => {
+            let age = props
+                .get("floe.maintain.orphans.older-than")
+                .and_then(|v| crate::units::parse_age_ms(v).ok())
+                .unwrap_or(3 * DAY_MS)
+                .max(DAY_MS);
+            let cutoff = chrono::Utc::now().timestamp_millis() - age;
+            let report = remove_orphans(session, table, cutoff, dry).await?;
+            let status = if report.files == 0 {
+                StepStatus::Clean
+            } else {
+                StepStatus::Done
+            };
+            Ok((status, report.bytes, serde_json::to_value(report)?))
+        }
+    }
+}
+
+async fn maintain_table(
+    session: &Session,
+    table: &TableRef,
+    options: &MaintainOptions,
+) -> TableRecord {
+    let started = Instant::now();
+    let mut record = TableRecord {
+        table: table.to_string(),
+        outcome: "done".into(),
+        steps: vec![],
+        bytes_reclaimed: 0,
+        seconds: 0.0,
+        error: None,
+    };
+    let loaded = match session.target(table).await {
+        Ok(target) => match target.load().await {
+            Ok(loaded) => Some((target, loaded)),
+            Err(e) => {
+                record.error = Some(format!("{e:#}"));
+                None
+            }
+        },
+        Err(e) => {
+            record.error = Some(format!("{e:#}"));
+            None
+        }
+    };
+    let Some((target, loaded)) = loaded else {
+        record.outcome = "unreadable".into();
+        return record;
+    };
+    record.table = target.display.clone();
+    let props = loaded.metadata().properties().clone();
+    let lease = if options.dry_run {
+        None
+    } else {
+        match Lease::acquire(
+            session.stores(),
+            loaded.metadata().location(),
+            options.lease,
+        )
+        .await
+        {
+            Ok(Ok(lease)) => Some(lease),
+            Ok(Err(Busy::HeldBy(holder))) => {
+                record.outcome = "busy".into();
+                record.error = Some(format!(
+                    "another maintain run ({} pid {}) holds the lease until {}",
+                    holder.host,
+                    holder.pid,
+                    crate::units::format_time_ms(holder.expires_ms)
+                ));
+                return record;
+            }
+            Err(e) => {
+                record.outcome = "failed".into();
+                record.error = Some(format!("cannot take the lease: {e:#}"));
+                return record;
+            }
+        }
+    };
+    for step in [
+        Step::Compact,
+        Step::RewriteManifests,
+        Step::Expire,
+        Step::Metadata,
+        Step::Orphans,
+    ] {
+        let step_started = Instant::now();
+        let mut step_record = StepRecord {
+            step,
+            status: StepStatus::Skipped,
+            bytes_reclaimed: 0,
+            seconds: 0.0,
+            report: None,
+            error: None,
+            error_kind: None,
+        };
+        if !options.skip.contains(&step) {
+            match run_step(step, session, table, options, &props).await {
+                Ok((status, bytes, report)) => {
+                    step_record.status = status;
+                    step_record.bytes_reclaimed = bytes;
+                    step_record.report = Some(report);
+                }
+                Err(e) => {
+                    step_record.status = StepStatus::Failed;
+                    step_record.error = Some(format!("{e:#}"));
+                    step_record.error_kind = Some(kind_of(&e).as_str().to_string());
+                    record.outcome = "failed".into();
+                }
+            }
+        }
+        step_record.seconds = step_started.elapsed().as_secs_f64();
+        record.bytes_reclaimed += step_record.bytes_reclaimed;
+        record.steps.push(step_record);
+    }
+    if !options.dry_run && record.outcome == "done" {
+        let stamp = PropertiesOptions {
+            table: table.clone(),
+            set: vec![(
+                LAST_MAINTAINED_PROPERTY.to_string(),
+                chrono::Utc::now().timestamp_millis().to_string(),
+            )],
+            unset: vec![],
+        };
+        if let Err(e) = properties(session, stamp).await {
+            record.outcome = "failed".into();
+            record.error = Some(format!("cannot record the run: {e:#}"));
+        }
+    }
+    if let Some(lease) = lease {
+        lease.release().await;
+    }
+    record.seconds = started.elapsed().as_secs_f64();
+    record
+}
+
+/// The exit code of a run: conflicts alone (3) can be retried by cron; anything else that
+/// failed is 1. A table another run holds is left to that run, not a failure.
+fn exit_code(tables: &[TableRecord]) -> i32 {
+    let code_of = |table: &TableRecord| match table.outcome.as_str() {
+        "done" | "busy" => 0,
+        "failed"
+            if table.error.is_none()
+                && table
+                    .steps
+                    .iter()
+                    .filter(|s| s.status == StepStatus::Failed)
+                    .all(|s| {
+                        s.error_kind.as_deref() == Some(ErrorKind::CommitConflict.as_str())
+                    }) =>
+        {
+            3
+        }
+        _ => 1,
+    };
+    // 1 outranks 3, which outranks 0.
+    let rank = |code: i32| match code {
+        0 => 0,
+        3 => 1,
+        _ => 2,
+    };
+    tables
+        .iter()
+        .map(code_of)
+        .max_by_key(|c| rank(*c))
+        .unwrap_or(0)
+}
+
+pub async fn maintain(
+    session: &Session,
+    tables: &[TableRef],
+    options: MaintainOptions,
+) -> Result<MaintainReport> {
+    let started = Instant::now();
+    let records: Vec<TableRecord> = futures::stream::iter(tables.iter())
+        .map(|table| maintain_table(session, table, &options))
+        .buffered(options.concurrency.max(1))
+        .collect()
+        .await;
+    Ok(MaintainReport {
+        dry_run: options.dry_run,
+        bytes_reclaimed: records.iter().map(|r| r.bytes_reclaimed).sum(),
+        seconds: started.elapsed().as_secs_f64(),
+        exit_code: exit_code(&records),
+        tables: records,
+    })
+}
