@@ -92,5 +92,6 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Health(commands::health::HealthArgs),
     Maintain(commands::maintain::MaintainArgs),
+    Policy(commands::policy::PolicyArgs),
     Completions(commands::completions::CompletionsArgs),
 }

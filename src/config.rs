@@ -51,6 +51,8 @@ pub struct Config {
     pub default_catalog: Option<String>,
     /// The file the configuration was read from, if any.
     pub source: Option<PathBuf>,
+    /// The `maintenance` section: settings `maintain` uses per table pattern.
+    pub maintenance: crate::policy::MaintenancePolicy,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +61,8 @@ struct RawFile {
     catalog: BTreeMap<String, BTreeMap<String, serde_yaml_ng::Value>>,
     #[serde(default, rename = "default-catalog")]
     default_catalog: Option<String>,
+    #[serde(default)]
+    maintenance: Option<serde_yaml_ng::Value>,
 }
 
 fn scalar(value: &serde_yaml_ng::Value) -> Option<String> {
@@ -140,10 +144,15 @@ impl Config {
             }
             catalogs.insert(name, config);
         }
+        let maintenance = match &raw.maintenance {
+            Some(value) => crate::policy::MaintenancePolicy::from_yaml(value)?,
+            None => Default::default(),
+        };
         Ok(Config {
             catalogs,
             default_catalog: raw.default_catalog,
             source: None,
+            maintenance,
         })
     }
 

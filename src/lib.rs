@@ -9,6 +9,7 @@ pub mod input;
 pub mod json_rows;
 pub mod ops;
 pub mod output;
+pub mod policy;
 pub mod struct_fill;
 pub mod table;
 pub mod tabledef;

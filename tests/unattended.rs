@@ -363,3 +363,78 @@ fn verify_finds_missing_truncated_and_resized_files() {
         "{found:?}"
     );
 }
+
+#[test]
+fn policies_from_the_config_file_drive_maintain() {
+    let w = Warehouse::new();
+    let governed = w.table("governed", 6, None);
+    let other = w.table("other", 6, None);
+    std::fs::write(
+        w.dir.path().join("floe.yaml"),
+        "maintenance:\n  defaults: {retain-last: 2, max-snapshot-age: 1ms}\n  policies:\n    - {match: 'db.gov*', steps: [expire], retain-last: 3}\n",
+    )
+    .unwrap();
+    w.floe.json(&[
+        "properties",
+        &other,
+        "--set",
+        "history.expire.min-snapshots-to-keep=4",
+    ]);
+    let shown = w.floe.json(&["policy", "show", &governed]);
+    let setting = |report: &Value, name: &str| -> (String, String) {
+        let s = report["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap();
+        (
+            s["value"].as_str().unwrap().to_string(),
+            s["source"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        setting(&shown, "retain-last"),
+        ("3".into(), "policy 'db.gov*'".into())
+    );
+    assert_eq!(
+        setting(&shown, "max-snapshot-age"),
+        ("1ms".into(), "maintenance defaults".into())
+    );
+    assert_eq!(setting(&shown, "steps").0, "expire");
+    let other_shown = w.floe.json(&["policy", "show", &other]);
+    assert_eq!(
+        setting(&other_shown, "retain-last"),
+        (
+            "4".into(),
+            "table property history.expire.min-snapshots-to-keep".into()
+        )
+    );
+
+    let report = w.floe.json(&["maintain", &governed, &other]);
+    assert_eq!(report["exit_code"], 0);
+    let snapshots = |t: &str| {
+        w.floe.json(&["snapshots", t])["snapshots"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // governed: only expiry ran, keeping 3; other: compacted (a snapshot more), keeping 4.
+    assert_eq!(snapshots(&governed), 3);
+    assert_eq!(w.floe.json(&["files", &governed])["file_count"], 6);
+    assert_eq!(snapshots(&other), 4);
+    assert_eq!(w.floe.json(&["files", &other])["file_count"], 1);
+
+    std::fs::write(
+        w.dir.path().join("floe.yaml"),
+        "maintenance:\n  defaults: {retain: 2}\n",
+    )
+    .unwrap();
+    let bad = w.floe.run(&["policy", "show", &governed]);
+    assert_eq!(bad.code, 2, "a bad policy is a configuration error");
+    assert!(
+        bad.stderr.contains("unknown maintenance setting 'retain'"),
+        "{}",
+        bad.stderr
+    );
+}

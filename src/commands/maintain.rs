@@ -13,11 +13,11 @@ use crate::units::format_size;
 
 /// Compact, rewrite manifests, expire snapshots, trim metadata and remove orphans, per table.
 ///
-/// Every step follows the table's properties: write.target-file-size-bytes and
-/// floe.maintain.compact.max-bytes / .max-runtime-seconds for compaction;
-/// floe.maintain.rewrite-manifests.min-count (default 20) for manifests; history.expire.*
-/// for expiry; write.metadata.previous-versions-max for metadata files;
-/// floe.maintain.orphans.older-than (default 3d, never under 1d) for orphans. A lease next to
+/// Every step follows the table's effective settings (`floe policy show TABLE`): its table
+/// properties, else the config file's maintenance policies and defaults: target file size and
+/// budgets for compaction, a manifest count past which manifests are rewritten, retain-last
+/// and max snapshot age for expiry, write.metadata.previous-versions-max for metadata files,
+/// the orphan age (never under 1 day), and which steps run. A lease next to
 /// the metadata keeps two runs off one table (a dead run's lease expires after
 /// --lease-seconds). One table's failure does not stop the others. Exit 0 when every table is
 /// done (or held by another run), 3 when only commit conflicts failed (retry later), 1 else.

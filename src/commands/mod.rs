@@ -18,6 +18,7 @@ pub mod manifests;
 pub mod namespaces;
 pub mod partition;
 pub mod partitions;
+pub mod policy;
 pub mod properties;
 pub mod query;
 pub mod refs;
@@ -108,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => verify::run(args, &ctx).await,
         Command::Health(args) => health::run(args, &ctx).await,
         Command::Maintain(args) => maintain::run(args, &ctx).await,
+        Command::Policy(args) => policy::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

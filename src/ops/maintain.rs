@@ -16,6 +16,7 @@ use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::policy::EffectiveSettings;
 use crate::table::expire::ExpireRequest;
 use crate::table::lease::{Busy, Lease};
 use crate::table::{Session, TableRef};
@@ -85,27 +86,23 @@ pub struct MaintainReport {
     pub exit_code: i32,
 }
 
-fn number(props: &std::collections::HashMap<String, String>, key: &str) -> Option<u64> {
-    props
-        .get(key)
-        .and_then(|v| crate::units::parse_size(v).ok())
-}
-
 async fn run_step(
     step: Step,
     session: &Session,
     table: &TableRef,
     options: &MaintainOptions,
-    props: &std::collections::HashMap<String, String>,
+    settings: &EffectiveSettings,
 ) -> Result<(StepStatus, u64, serde_json::Value)> {
     let dry = options.dry_run;
     match step {
         Step::Compact => {
             let mut o = CompactOptions::new(table.clone());
             o.dry_run = dry;
-            o.max_bytes = number(props, "floe.maintain.compact.max-bytes");
-            o.max_runtime =
-                number(props, "floe.maintain.compact.max-runtime-seconds").map(Duration::from_secs);
+            o.target_file_size = settings.size("target-file-size");
+            o.max_bytes = settings.size("compact-max-bytes");
+            o.max_runtime = settings
+                .age_ms("compact-max-runtime")
+                .map(|ms| Duration::from_millis(ms.max(0) as u64));
             let report = compact(session, o).await?;
             let status = if report.groups_planned == 0 {
                 StepStatus::Clean
@@ -116,8 +113,7 @@ async fn run_step(
             Ok((status, 0, serde_json::to_value(report)?))
         }
         Step::RewriteManifests => {
-            let min =
-                number(props, "floe.maintain.rewrite-manifests.min-count").unwrap_or(20) as usize;
+            let min = settings.count("rewrite-manifests-min-count").unwrap_or(20) as usize;
             let target = session.target(table).await?;
             let loaded = target.load().await?;
             let count = match loaded.metadata().current_snapshot() {
@@ -143,9 +139,15 @@ async fn run_step(
         }
         Step::Expire | Step::Metadata => {
             let only_metadata = step == Step::Metadata;
+            let now = chrono::Utc::now().timestamp_millis();
             let request = ExpireRequest {
                 // Trimming metadata alone expires nothing.
-                older_than_ms: only_metadata.then_some(0),
+                older_than_ms: if only_metadata {
+                    Some(0)
+                } else {
+                    settings.age_ms("max-snapshot-age").map(|age| now - age)
+                },
+                retain_last: settings.count("retain-last").map(|n| n.max(1) as usize),
                 dry_run: dry,
                 ..Default::default()
             };
@@ -167,9 +169,9 @@ async fn run_step(
             Ok((status, report.bytes_total, serde_json::to_value(report)?))
         }
         Step::Orphans => {
-            let age = props
-                .get("floe.maintain.orphans.older-than")
-                .and_then(|v| crate::units::parse_age_ms(v).ok())
+            // Never under a day: writes in flight own younger files.
+            let age = settings
+                .age_ms("orphan-age")
                 .unwrap_or(3 * DAY_MS)
                 .max(DAY_MS);
             let cutoff = chrono::Utc::now().timestamp_millis() - age;
@@ -216,7 +218,10 @@ async fn maintain_table(
         return record;
     };
     record.table = target.display.clone();
-    let props = loaded.metadata().properties().clone();
+    let settings = session
+        .policy()
+        .resolve(&target.display, loaded.metadata().properties());
+    let wanted = settings.steps();
     let lease = if options.dry_run {
         None
     } else {
@@ -262,8 +267,12 @@ async fn maintain_table(
             error: None,
             error_kind: None,
         };
-        if !options.skip.contains(&step) {
-            match run_step(step, session, table, options, &props).await {
+        let step_name = serde_json::to_value(step)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if !options.skip.contains(&step) && wanted.contains(&step_name) {
+            match run_step(step, session, table, options, &settings).await {
                 Ok((status, bytes, report)) => {
                     step_record.status = status;
                     step_record.bytes_reclaimed = bytes;

@@ -15,6 +15,7 @@ pub struct Session {
     catalog_name: String,
     catalog_config: CatalogConfig,
     stores: Stores,
+    policy: Arc<crate::policy::MaintenancePolicy>,
 }
 
 impl Session {
@@ -30,6 +31,7 @@ impl Session {
             catalog_name,
             catalog_config,
             stores: Stores::new(props),
+            policy: Arc::new(config.maintenance.clone()),
         })
     }
 
@@ -42,6 +44,7 @@ impl Session {
             catalog_name: "default".into(),
             catalog_config: config,
             stores: Stores::new(Default::default()),
+            policy: Default::default(),
         }
     }
 
@@ -53,6 +56,11 @@ impl Session {
 
     pub fn catalog_name(&self) -> &str {
         &self.catalog_name
+    }
+
+    /// The maintenance policy of the configuration.
+    pub fn policy(&self) -> &crate::policy::MaintenancePolicy {
+        &self.policy
     }
 
     pub fn stores(&self) -> &Stores {
