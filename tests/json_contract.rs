@@ -178,3 +178,197 @@ fn unattended_commands_keep_their_json_shapes() {
     let error: ErrorDoc = exactly(&failed.json_error());
     assert_eq!(error.error.kind, "not_found");
 }
+
+/// The documented shapes: command → object path → exact keys (`None`: a map, or the opaque
+/// report of a maintain step).
+fn documented(
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, Option<Vec<String>>>> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md"),
+    )
+    .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("## floe ") {
+            current = Some(name.to_string());
+            out.insert(name.to_string(), std::collections::BTreeMap::new());
+        } else if let (Some(name), Some(rest)) = (&current, line.strip_prefix("- `")) {
+            let (path, keys) = rest.split_once("`: ").unwrap();
+            let keys = if keys.starts_with('*') || keys.starts_with("the step") {
+                None
+            } else {
+                Some(keys.split(", ").map(str::to_string).collect())
+            };
+            out.get_mut(name).unwrap().insert(path.to_string(), keys);
+        }
+    }
+    out
+}
+
+/// Every object path in `value` with its keys; paths the doc marks as maps are not entered.
+fn observed(
+    value: &Value,
+    path: &str,
+    maps: &std::collections::BTreeMap<String, Option<Vec<String>>>,
+    out: &mut std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) {
+    let path = path.replace(".children[].children[]", ".children[]");
+    if matches!(maps.get(&path), Some(None)) {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            out.entry(path.clone())
+                .or_default()
+                .extend(map.keys().cloned());
+            for (key, child) in map {
+                let child_path = if path == "." {
+                    format!(".{key}")
+                } else {
+                    format!("{path}.{key}")
+                };
+                observed(child, &child_path, maps, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                observed(item, &format!("{path}[]"), maps, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Run every documented command on a small table and hold its output to the documented shape.
+#[test]
+fn every_command_matches_docs_json_md() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    std::fs::write(
+        dir.path().join("a.csv"),
+        "id,region,v\n1,eu,1.5\n2,us,2.5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "fields:\n  - {name: id, type: long, required: true}\n  - {name: region, type: string}\n  - name: v\n    type: {type: struct, fields: [{name: x, type: double}]}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.csv"), "id,region\n3,eu\n").unwrap();
+    let mut outputs: Vec<(&str, Value)> = vec![];
+    outputs.push((
+        "create",
+        floe.json(&[
+            "create",
+            "db.t",
+            "--schema",
+            "s.yaml",
+            "--partition-by",
+            "region",
+            "--sort-by",
+            "id",
+        ]),
+    ));
+    outputs.push(("ingest", floe.json(&["ingest", "db.t", "b.csv"])));
+    floe.json(&["ingest", "db.t", "b.csv"]);
+    let first = floe.json(&["snapshots", "db.t"])["snapshots"][0]["snapshot_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("describe", vec!["describe", "db.t"]),
+        ("schema", vec!["schema", "db.t"]),
+        (
+            "schema evolve",
+            vec!["schema", "evolve", "db.t", "--add", "v.y:int", "--dry-run"],
+        ),
+        ("snapshots", vec!["snapshots", "db.t"]),
+        ("snapshot", vec!["snapshot", "db.t", &first]),
+        ("files", vec!["files", "db.t"]),
+        ("diff", vec!["diff", "db.t", &first, "main"]),
+        ("history", vec!["history", "db.t"]),
+        ("refs", vec!["refs", "db.t"]),
+        ("manifests", vec!["manifests", "db.t"]),
+        ("partitions", vec!["partitions", "db.t"]),
+        ("query --explain", vec!["query", "db.t", "--explain"]),
+        (
+            "compact",
+            vec!["compact", "db.t", "--dry-run", "--rewrite-all"],
+        ),
+        (
+            "expire",
+            vec![
+                "expire",
+                "db.t",
+                "--older-than",
+                "0s",
+                "--retain-last",
+                "1",
+                "--dry-run",
+            ],
+        ),
+        (
+            "remove-orphans",
+            vec!["remove-orphans", "db.t", "--dry-run"],
+        ),
+        ("verify", vec!["verify", "db.t", "--deep"]),
+        ("health", vec!["health", "db.t"]),
+        ("policy show", vec!["policy", "show", "db.t"]),
+        ("maintain", vec!["maintain", "db.t"]),
+        ("rewrite-manifests", vec!["rewrite-manifests", "db.t"]),
+        (
+            "tag create",
+            vec!["tag", "create", "db.t", "t1", "--snapshot", &first],
+        ),
+        ("branch create", vec!["branch", "create", "db.t", "b1"]),
+        (
+            "rollback",
+            vec!["rollback", "db.t", "--to-snapshot", &first],
+        ),
+        (
+            "properties",
+            vec!["properties", "db.t", "--set", "owner=me"],
+        ),
+        (
+            "sort-order set",
+            vec!["sort-order", "set", "db.t", "id desc"],
+        ),
+        (
+            "partition evolve",
+            vec!["partition", "evolve", "db.t", "--add", "bucket(2, id)"],
+        ),
+        ("list", vec!["list"]),
+        ("namespaces", vec!["namespaces"]),
+        ("drop", vec!["drop", "db.t"]),
+    ];
+    for (name, args) in &runs {
+        outputs.push((name, floe.json(args)));
+    }
+    let docs = documented();
+    let mut checked = std::collections::BTreeSet::new();
+    for (name, value) in outputs {
+        let shapes = docs
+            .get(name)
+            .unwrap_or_else(|| panic!("docs/json.md has no section for floe {name}"));
+        let mut seen = std::collections::BTreeMap::new();
+        observed(&value, ".", shapes, &mut seen);
+        for (path, keys) in seen {
+            match shapes.get(&path) {
+                Some(Some(documented)) => {
+                    let documented: std::collections::BTreeSet<String> =
+                        documented.iter().cloned().collect();
+                    assert_eq!(keys, documented, "floe {name}: keys of {path}");
+                }
+                Some(None) => {}
+                None => panic!("floe {name}: {path} is not in docs/json.md ({keys:?})"),
+            }
+        }
+        checked.insert(name.to_string());
+    }
+    let undocumented: Vec<&String> = docs.keys().filter(|k| !checked.contains(*k)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "documented but not run: {undocumented:?}"
+    );
+}
