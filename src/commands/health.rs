@@ -15,6 +15,16 @@ use crate::table::{Session, TableRef};
 /// never ran on. Each names the floe command that fixes it.
 #[derive(Debug, clap::Args)]
 pub struct HealthArgs {
+    #[command(flatten)]
+    pub select: TableSelection,
+    /// Exit 4 when a finding is at least this severe.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<Severity>,
+}
+
+/// The tables of a multi-table command (`health`, `maintain`).
+#[derive(Debug, clap::Args)]
+pub struct TableSelection {
     /// Tables (locations or identifiers).
     #[arg(required_unless_present = "all")]
     pub tables: Vec<String>,
@@ -24,22 +34,14 @@ pub struct HealthArgs {
     /// With --all: only this namespace.
     #[arg(long, value_name = "NS", requires = "all")]
     pub namespace: Option<String>,
-    /// Exit 4 when a finding is at least this severe.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub fail_on: Option<Severity>,
 }
 
 /// The tables a multi-table command names: the given ones, or every table (of a namespace).
-pub async fn selected_tables(
-    session: &Session,
-    tables: &[String],
-    all: bool,
-    namespace: Option<&str>,
-) -> Result<Vec<TableRef>> {
-    if !all {
-        return tables.iter().map(|t| table_ref(t)).collect();
+pub async fn selected_tables(session: &Session, select: &TableSelection) -> Result<Vec<TableRef>> {
+    if !select.all {
+        return select.tables.iter().map(|t| table_ref(t)).collect();
     }
-    let listed = crate::ops::listing::tables(session, namespace).await?;
+    let listed = crate::ops::listing::tables(session, select.namespace.as_deref()).await?;
     listed
         .tables
         .iter()
@@ -100,8 +102,7 @@ impl Report for HealthReport {
 
 pub async fn run(args: HealthArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
-    let tables =
-        selected_tables(&session, &args.tables, args.all, args.namespace.as_deref()).await?;
+    let tables = selected_tables(&session, &args.select).await?;
     let report = health(&session, &tables).await?;
     ctx.printer.print(&report)?;
     match (args.fail_on, report.worst) {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::health::selected_tables;
+use super::health::{selected_tables, TableSelection};
 use super::Context;
 use crate::error::{ErrorKind, FloeError};
 use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, StepStatus};
@@ -23,15 +23,8 @@ use crate::units::format_size;
 /// done (or held by another run), 3 when only commit conflicts failed (retry later), 1 else.
 #[derive(Debug, clap::Args)]
 pub struct MaintainArgs {
-    /// Tables (locations or identifiers).
-    #[arg(required_unless_present = "all")]
-    pub tables: Vec<String>,
-    /// Every table of the catalog.
-    #[arg(long, conflicts_with = "tables")]
-    pub all: bool,
-    /// With --all: only this namespace.
-    #[arg(long, value_name = "NS", requires = "all")]
-    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub select: TableSelection,
     /// Leave out a step (repeatable).
     #[arg(long, value_enum, value_name = "STEP")]
     pub skip: Vec<Step>,
@@ -121,8 +114,7 @@ impl Report for MaintainReport {
 
 pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
-    let tables =
-        selected_tables(&session, &args.tables, args.all, args.namespace.as_deref()).await?;
+    let tables = selected_tables(&session, &args.select).await?;
     let options = MaintainOptions {
         skip: args.skip,
         dry_run: args.dry_run,

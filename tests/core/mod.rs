@@ -19,6 +19,20 @@ pub struct Place {
 }
 
 impl Place {
+    /// PyIceberg's read of a table's current metadata, or `None` without Python.
+    pub fn pyiceberg_read(&self, table: &str) -> Option<Value> {
+        let python = crate::common::python()?;
+        let metadata = self.floe.json(&["describe", table])["metadata_location"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Some(crate::common::pyiceberg_read(
+            &python,
+            &metadata,
+            self.s3_endpoint.as_deref(),
+        ))
+    }
+
     pub fn table(&self, name: &str) -> String {
         format!("{}/db/{name}", self.warehouse)
     }
@@ -638,12 +652,7 @@ pub fn compact_and_rewrite_manifests(place: &Place) {
     let manifests = place.floe.json(&["rewrite-manifests", &table]);
     assert_eq!(manifests["manifests_after"], 1);
     assert_eq!(sum(place), before);
-    if let Some(python) = crate::common::python() {
-        let metadata = place.floe.json(&["describe", &table])["metadata_location"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let read = crate::common::pyiceberg_read(&python, &metadata, place.s3_endpoint.as_deref());
+    if let Some(read) = place.pyiceberg_read(&table) {
         assert_eq!(read["row_count"], 200);
         assert_eq!(read["files"].as_array().unwrap().len(), 3);
     }
@@ -712,12 +721,7 @@ pub fn expire_and_remove_orphans(place: &Place) {
         .collect();
     assert_eq!(locations, vec![orphan.as_str()]);
     assert_eq!(count(place), 5);
-    if let Some(python) = crate::common::python() {
-        let metadata = place.floe.json(&["describe", &table])["metadata_location"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let read = crate::common::pyiceberg_read(&python, &metadata, place.s3_endpoint.as_deref());
+    if let Some(read) = place.pyiceberg_read(&table) {
         assert_eq!(read["row_count"], 5);
     }
 }
