@@ -81,6 +81,14 @@ fn position_and_equality_deletes_are_applied() {
     assert_eq!(described["totals"]["delete_files"], 2);
     assert_eq!(described["totals"]["position_deletes"], 10);
     assert_eq!(described["totals"]["equality_deletes"], 10);
+    let plan = floe.json(&["query", &location, "--explain"])["plan"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        plan.contains("reader:iceberg"),
+        "files with deletes go through iceberg's reader: {plan}"
+    );
     let count = floe.json(&["query", &location, "--select", "count(*) AS n"]);
     assert_eq!(count, serde_json::json!([{"n": 80}]));
     // Time travel still sees the rows before the deletes.

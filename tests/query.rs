@@ -393,6 +393,11 @@ fn predicates_prune_files() {
         "three appends into three region partitions"
     );
     assert_eq!(all["files_scanned"], 9);
+    assert!(
+        all["plan"].as_str().unwrap().contains("reader:datafusion"),
+        "plain Parquet files without deletes go through DataFusion's reader: {}",
+        all["plan"]
+    );
     let by_partition = f.floe.json(&[
         "query",
         &f.table,

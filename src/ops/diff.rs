@@ -249,11 +249,19 @@ pub async fn diff_rows(
     let ctx = context();
     ctx.register_table(
         "diff_from",
-        provider(loaded.clone(), Some(a.snapshot_id())).await?,
+        provider(
+            loaded.clone(),
+            Some(a.snapshot_id()),
+            target.catalog.stores(),
+        )
+        .await?,
     )
     .map_err(sql_error)?;
-    ctx.register_table("diff_to", provider(loaded, Some(b.snapshot_id())).await?)
-        .map_err(sql_error)?;
+    ctx.register_table(
+        "diff_to",
+        provider(loaded, Some(b.snapshot_id()), target.catalog.stores()).await?,
+    )
+    .map_err(sql_error)?;
     let frame = ctx
         .sql(
             "SELECT 'added' AS _change, * FROM (SELECT * FROM diff_to EXCEPT ALL SELECT * FROM diff_from) \

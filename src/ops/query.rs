@@ -69,7 +69,12 @@ async fn plan(
     let name = target.ident.name().replace('"', "");
     ctx.register_table(
         TableReference::bare(name.clone()),
-        provider(table, read_version(&options.version, snapshot)).await?,
+        provider(
+            table,
+            read_version(&options.version, snapshot),
+            target.catalog.stores(),
+        )
+        .await?,
     )
     .map_err(sql_error)?;
     let mut sql = format!(
@@ -248,7 +253,12 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
         }
         ctx.register_table(
             reference.clone(),
-            provider(table, read_version(&version, snapshot)).await?,
+            provider(
+                table,
+                read_version(&version, snapshot),
+                target.catalog.stores(),
+            )
+            .await?,
         )
         .map_err(sql_error)?;
         sources.push((target.display.clone(), snapshot));

@@ -11,6 +11,7 @@ pub mod file_sizing;
 pub mod lease;
 pub mod live_files;
 pub mod manifest_rewrite;
+pub mod native_scan;
 pub mod orphans;
 pub mod parallel_scan;
 pub mod partition_split;

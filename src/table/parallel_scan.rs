@@ -40,12 +40,18 @@ pub struct ParallelScanProvider {
     table: Table,
     snapshot_id: Option<i64>,
     schema: SchemaRef,
+    iceberg_schema: iceberg::spec::SchemaRef,
+    stores: super::storage::Stores,
     /// Nested fields were added over the table's life, so older files lack them.
     grown_structs: bool,
 }
 
 impl ParallelScanProvider {
-    pub fn try_new(table: Table, snapshot_id: Option<i64>) -> iceberg::Result<Self> {
+    pub fn try_new(
+        table: Table,
+        snapshot_id: Option<i64>,
+        stores: super::storage::Stores,
+    ) -> iceberg::Result<Self> {
         let iceberg_schema = match snapshot_id.and_then(|id| table.metadata().snapshot_by_id(id)) {
             Some(snapshot) => snapshot.schema(table.metadata())?,
             None => table.metadata().current_schema().clone(),
@@ -56,6 +62,8 @@ impl ParallelScanProvider {
             table,
             snapshot_id,
             schema,
+            iceberg_schema,
+            stores,
             grown_structs,
         })
     }
@@ -149,6 +157,23 @@ impl TableProvider for ParallelScanProvider {
             slot.0 += task.length;
             slot.1.push(task);
         }
+        let groups: Vec<Vec<FileScanTask>> = groups.into_iter().map(|(_, g)| g).collect();
+        let all: Vec<FileScanTask> = groups.iter().flatten().cloned().collect();
+        let native = if !self.grown_structs
+            && super::native_scan::eligible(self.table.metadata(), &self.iceberg_schema, &all)
+        {
+            super::native_scan::plan(
+                state,
+                &self.stores,
+                self.schema.clone(),
+                &groups,
+                projection,
+                filters,
+                limit,
+            )?
+        } else {
+            None
+        };
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(output_schema.clone()),
             Partitioning::UnknownPartitioning(partitions),
@@ -156,9 +181,10 @@ impl TableProvider for ParallelScanProvider {
             Boundedness::Bounded,
         ));
         Ok(Arc::new(ParallelScanExec {
+            native,
             table: self.table.clone(),
             snapshot_id: self.snapshot_id,
-            groups: groups.into_iter().map(|(_, g)| g).collect(),
+            groups,
             schema: output_schema,
             drop_columns: projection.is_some_and(|p| p.is_empty()),
             fill_structs: self.grown_structs,
@@ -229,6 +255,9 @@ pub fn read_tasks(
 /// The physical scan: one group of file tasks per partition.
 #[derive(Debug)]
 pub struct ParallelScanExec {
+    /// DataFusion's own Parquet scan of the same files, when they need nothing of Iceberg's
+    /// reader (see `native_scan`).
+    native: Option<Arc<dyn ExecutionPlan>>,
     table: Table,
     snapshot_id: Option<i64>,
     groups: Vec<Vec<FileScanTask>>,
@@ -273,7 +302,12 @@ impl DisplayAs for ParallelScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         write!(
             f,
-            "IcebergParallelScan files:[{}] partitions:[{}] columns:[{}] predicate:[{}]",
+            "IcebergParallelScan reader:{} files:[{}] partitions:[{}] columns:[{}] predicate:[{}]",
+            if self.native.is_some() {
+                "datafusion"
+            } else {
+                "iceberg"
+            },
             self.file_count(),
             self.groups.len(),
             self.columns.join(","),
@@ -314,6 +348,9 @@ impl ExecutionPlan for ParallelScanExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
+        if let Some(native) = &self.native {
+            return native.execute(partition, context);
+        }
         let tasks = self.groups.get(partition).cloned().unwrap_or_default();
         let schema = self.schema.clone();
         let mut stream = if self.drop_columns {

@@ -127,12 +127,20 @@ pub fn refs(table: &Table) -> Result<std::collections::BTreeMap<String, Snapshot
 }
 
 /// A DataFusion table provider reading `table` at `snapshot` (or its current state).
-pub async fn provider(table: Table, snapshot: Option<i64>) -> Result<Arc<dyn TableProvider>> {
+pub async fn provider(
+    table: Table,
+    snapshot: Option<i64>,
+    stores: &super::storage::Stores,
+) -> Result<Arc<dyn TableProvider>> {
     let table = match snapshot {
         Some(_) => table,
         None => with_current_schema(table)?,
     };
-    Ok(Arc::new(ParallelScanProvider::try_new(table, snapshot)?))
+    Ok(Arc::new(ParallelScanProvider::try_new(
+        table,
+        snapshot,
+        stores.clone(),
+    )?))
 }
 
 /// The table as its current state reads. iceberg 0.10 scans a snapshot with the schema it was
