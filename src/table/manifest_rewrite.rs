@@ -9,7 +9,7 @@ use iceberg::spec::{ManifestContentType, ManifestEntry, ManifestFile, TableMetad
 use iceberg::table::Table;
 
 use super::catalog::TableTarget;
-use super::snapshot_commit::{
+use super::snapshot_producer::{
     add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
     write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };

@@ -21,6 +21,7 @@ pub mod rewrite_commit;
 pub mod scan;
 pub mod session;
 pub mod snapshot_commit;
+pub mod snapshot_producer;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;

@@ -15,7 +15,7 @@ use iceberg::table::Table;
 
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
-use super::snapshot_commit::{
+use super::snapshot_producer::{
     add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
     rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };

@@ -1,0 +1,394 @@
+//! What every snapshot producer shares (appends and overwrites, compaction, manifest
+//! rewrites): the commit retry loop, naming of an attempt's files, manifest writers, and
+//! writing the manifest list and the commit that makes a snapshot a branch's head.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use iceberg::spec::{
+    FormatVersion, ManifestContentType, ManifestFile, ManifestListWriter, ManifestWriter,
+    ManifestWriterBuilder, Operation, SchemaRef, Snapshot, SnapshotReference, SnapshotRetention,
+    Summary, TableMetadata, MAIN_BRANCH,
+};
+use iceberg::table::Table;
+use iceberg::{TableRequirement, TableUpdate};
+
+use super::catalog::TableTarget;
+use super::commit::{is_conflict, is_state_unknown, RetryPolicy};
+use crate::error::FloeError;
+
+/// One attempt's commit: what it requires of the table and the updates it makes.
+pub(crate) struct Attempt {
+    requirements: Vec<TableRequirement>,
+    updates: Vec<TableUpdate>,
+    snapshot_id: i64,
+    sequence_number: i64,
+}
+
+/// What one attempt prepared: the commit to make with a value to hand back (or nothing to
+/// commit), and every file it wrote, deleted again if the attempt does not land.
+pub(crate) struct Prepared<T> {
+    pub written: Vec<String>,
+    pub outcome: Result<Option<(Attempt, T)>>,
+}
+
+/// A landed commit with what its attempt prepared.
+pub(crate) struct Landed<T> {
+    pub snapshot_id: i64,
+    pub sequence_number: i64,
+    pub attempts: u32,
+    pub value: T,
+}
+
+/// Load the table, prepare an attempt against it, commit; on a conflict, delete the attempt's
+/// files, back off per `commit.retry.*` and prepare again from the new state. `Ok(None)` when
+/// an attempt finds nothing to commit.
+pub(crate) async fn commit_with_retries<T, F, Fut>(
+    target: &TableTarget,
+    mut prepare_attempt: F,
+) -> Result<Option<Landed<T>>>
+where
+    F: FnMut(Table, u32) -> Fut,
+    Fut: std::future::Future<Output = Prepared<T>>,
+{
+    let started = Instant::now();
+    let stores = target.catalog.stores();
+    let mut attempts = 0u32;
+    loop {
+        let table = target.load().await?;
+        let policy = RetryPolicy::from_properties(table.metadata().properties());
+        attempts += 1;
+        let Prepared { written, outcome } = prepare_attempt(table, attempts).await;
+        let (attempt, value) = match outcome {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => {
+                stores.delete_all(&written).await;
+                return Ok(None);
+            }
+            Err(err) => {
+                stores.delete_all(&written).await;
+                return Err(err);
+            }
+        };
+        let outcome = target
+            .catalog
+            .commit(
+                &target.ident,
+                attempt.requirements.clone(),
+                attempt.updates.clone(),
+            )
+            .await;
+        match outcome {
+            Ok(_) => {
+                return Ok(Some(Landed {
+                    snapshot_id: attempt.snapshot_id,
+                    sequence_number: attempt.sequence_number,
+                    attempts,
+                    value,
+                }))
+            }
+            Err(err) if is_state_unknown(&err) => return Err(err),
+            Err(err) => {
+                stores.delete_all(&written).await;
+                if is_conflict(&err) && policy.may_retry(attempts, started) {
+                    tokio::time::sleep(policy.backoff(attempts)).await;
+                    continue;
+                }
+                return Err(err);
+            }
+        }
+    }
+}
+
+/// Names for the files one commit attempt writes under `metadata/`, each recorded in
+/// `written` so the attempt can delete them if it does not land.
+pub(crate) struct AttemptFiles {
+    folder: String,
+    commit_uuid: uuid::Uuid,
+    snapshot_id: i64,
+    attempt_no: u32,
+    manifests: usize,
+}
+
+impl AttemptFiles {
+    pub fn new(metadata: &TableMetadata, snapshot_id: i64, attempt_no: u32) -> Self {
+        AttemptFiles {
+            folder: format!("{}/metadata", metadata.location().trim_end_matches('/')),
+            commit_uuid: uuid::Uuid::new_v4(),
+            snapshot_id,
+            attempt_no,
+            manifests: 0,
+        }
+    }
+
+    /// The path of the next manifest.
+    pub fn manifest(&mut self, written: &mut Vec<String>) -> String {
+        let path = format!(
+            "{}/{}-m{}.avro",
+            self.folder, self.commit_uuid, self.manifests
+        );
+        self.manifests += 1;
+        written.push(path.clone());
+        path
+    }
+
+    /// How many manifests were named.
+    pub fn manifests_named(&self) -> usize {
+        self.manifests
+    }
+
+    /// The manifest list's file name.
+    pub fn list_name(&self) -> String {
+        format!(
+            "snap-{}-{}-{}.avro",
+            self.snapshot_id, self.attempt_no, self.commit_uuid
+        )
+    }
+}
+
+/// A writer for a new version of an existing manifest (same spec and content), and its spec.
+pub(crate) fn rewrite_writer(
+    table: &Table,
+    schema: SchemaRef,
+    manifest: &ManifestFile,
+    path: &str,
+    snapshot_id: i64,
+) -> Result<(iceberg::spec::PartitionSpecRef, ManifestWriter)> {
+    let spec = table
+        .metadata()
+        .partition_spec_by_id(manifest.partition_spec_id)
+        .context("manifest references a missing partition spec")?
+        .clone();
+    let writer = new_manifest_writer(
+        table,
+        schema,
+        path,
+        snapshot_id,
+        manifest.partition_spec_id,
+        manifest.content,
+    )?;
+    Ok((spec, writer))
+}
+
+/// Whether a parent's manifest still lists live files. One holding only DELETED entries
+/// recorded its snapshot's removals and is not carried into the next snapshot (as Iceberg's
+/// own producers do).
+pub(crate) fn has_live_files(manifest: &ManifestFile) -> bool {
+    manifest.has_added_files() || manifest.has_existing_files()
+}
+
+pub(crate) fn new_snapshot_id(metadata: &TableMetadata) -> i64 {
+    loop {
+        let (hi, lo) = uuid::Uuid::new_v4().as_u64_pair();
+        let id = ((hi ^ lo) & (i64::MAX as u64)) as i64;
+        if id != 0 && metadata.snapshot_by_id(id).is_none() {
+            return id;
+        }
+    }
+}
+
+/// A manifest writer; `schema` is the one the listed files were written with (their column
+/// bounds are encoded in its types).
+pub(crate) fn new_manifest_writer(
+    table: &Table,
+    schema: SchemaRef,
+    path: &str,
+    snapshot_id: i64,
+    spec_id: i32,
+    content: ManifestContentType,
+) -> Result<ManifestWriter> {
+    let metadata = table.metadata();
+    let spec = metadata
+        .partition_spec_by_id(spec_id)
+        .with_context(|| format!("partition spec {spec_id} is missing from the table metadata"))?;
+    let builder = ManifestWriterBuilder::new(
+        table.file_io().new_output(path)?,
+        Some(snapshot_id),
+        schema,
+        spec.as_ref().clone(),
+    );
+    Ok(match (metadata.format_version(), content) {
+        (FormatVersion::V1, _) => builder.build_v1(),
+        (_, ManifestContentType::Data) => builder.build_v2_data(),
+        (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
+    })
+}
+
+/// A snapshot ready to be written: its manifests, summary and schema, plus requirements and
+/// updates of the same commit (a new schema) beyond the snapshot itself.
+pub(crate) struct NewSnapshot {
+    pub snapshot_id: i64,
+    pub operation: Operation,
+    pub manifests: Vec<ManifestFile>,
+    /// The summary's properties, totals included.
+    pub properties: HashMap<String, String>,
+    pub schema_id: i32,
+    /// File name of the manifest list under `metadata/`.
+    pub list_name: String,
+    pub requirements: Vec<TableRequirement>,
+    pub updates: Vec<TableUpdate>,
+    /// The branch it becomes the head of, required to still be at its parent.
+    pub branch: String,
+}
+
+impl NewSnapshot {
+    /// A `replace` snapshot on main: the same rows, rearranged files or manifests.
+    pub fn replace(
+        metadata: &TableMetadata,
+        files: &AttemptFiles,
+        manifests: Vec<ManifestFile>,
+        properties: HashMap<String, String>,
+    ) -> Self {
+        NewSnapshot {
+            snapshot_id: files.snapshot_id,
+            operation: Operation::Replace,
+            manifests,
+            properties,
+            schema_id: metadata.current_schema_id(),
+            list_name: files.list_name(),
+            requirements: vec![],
+            updates: vec![],
+            branch: MAIN_BRANCH.to_string(),
+        }
+    }
+}
+
+/// The head snapshot of a branch (`None` for `main` of a table without snapshots); an error
+/// for a branch that does not exist.
+pub(crate) fn branch_head(
+    metadata: &TableMetadata,
+    branch: &str,
+) -> Result<Option<iceberg::spec::SnapshotRef>> {
+    if branch == MAIN_BRANCH {
+        return Ok(metadata.current_snapshot().cloned());
+    }
+    match metadata.snapshot_for_ref(branch) {
+        Some(snapshot) => Ok(Some(snapshot.clone())),
+        None => Err(
+            FloeError::not_found(format!("the table has no branch '{branch}'"))
+                .with_hint("create it with `floe branch create TABLE NAME`")
+                .into(),
+        ),
+    }
+}
+
+/// Write the manifest list and build the commit that makes the snapshot the head of its
+/// branch, required to follow the branch's current head.
+pub(crate) async fn write_snapshot(
+    table: &Table,
+    new: NewSnapshot,
+    written: &mut Vec<String>,
+) -> Result<Attempt> {
+    let metadata = table.metadata();
+    let location = metadata.location().trim_end_matches('/');
+    let snapshot_id = new.snapshot_id;
+    let sequence_number = metadata.last_sequence_number() + 1;
+    let list_path = format!("{location}/metadata/{}", new.list_name);
+    written.push(list_path.clone());
+    let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
+    let out = table.file_io().new_output(&list_path)?;
+    let mut list_writer = match metadata.format_version() {
+        FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
+        _ => ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number),
+    };
+    list_writer.add_manifests(new.manifests.into_iter())?;
+    list_writer.close().await?;
+
+    let snapshot = Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(parent_id)
+        .with_sequence_number(sequence_number)
+        .with_timestamp_ms(
+            chrono::Utc::now()
+                .timestamp_millis()
+                .max(metadata.last_updated_ms()),
+        )
+        .with_manifest_list(list_path)
+        .with_summary(Summary {
+            operation: new.operation,
+            additional_properties: new.properties,
+        })
+        .with_schema_id(new.schema_id)
+        .build();
+
+    let mut requirements = vec![
+        TableRequirement::UuidMatch {
+            uuid: metadata.uuid(),
+        },
+        TableRequirement::RefSnapshotIdMatch {
+            r#ref: new.branch.clone(),
+            snapshot_id: parent_id,
+        },
+    ];
+    requirements.extend(new.requirements);
+    let mut updates = new.updates;
+    updates.extend([
+        TableUpdate::AddSnapshot { snapshot },
+        TableUpdate::SetSnapshotRef {
+            ref_name: new.branch.clone(),
+            reference: SnapshotReference::new(snapshot_id, retention_of(metadata, &new.branch)),
+        },
+    ]);
+    Ok(Attempt {
+        requirements,
+        updates,
+        snapshot_id,
+        sequence_number,
+    })
+}
+
+/// A branch keeps its retention settings as it moves (`main` is written with the defaults).
+fn retention_of(metadata: &TableMetadata, branch: &str) -> SnapshotRetention {
+    // iceberg 0.10 keeps the refs map private: read it from the serialized form.
+    let existing = (branch != MAIN_BRANCH)
+        .then(|| serde_json::to_value(metadata).ok())
+        .flatten()
+        .and_then(|m| m["refs"].get(branch).cloned())
+        .and_then(|r| serde_json::from_value::<SnapshotReference>(r).ok());
+    match existing {
+        Some(reference) => reference.retention,
+        None => SnapshotRetention::Branch {
+            min_snapshots_to_keep: None,
+            max_snapshot_age_ms: None,
+            max_ref_age_ms: None,
+        },
+    }
+}
+
+/// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it
+/// removed (Iceberg's rule; missing parent totals count as zero).
+pub(crate) fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
+    let get = |map: &HashMap<String, String>, key: &str| {
+        map.get(key)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let rules = [
+        ("total-data-files", "added-data-files", "deleted-data-files"),
+        (
+            "total-delete-files",
+            "added-delete-files",
+            "removed-delete-files",
+        ),
+        ("total-records", "added-records", "deleted-records"),
+        ("total-files-size", "added-files-size", "removed-files-size"),
+        (
+            "total-position-deletes",
+            "added-position-deletes",
+            "removed-position-deletes",
+        ),
+        (
+            "total-equality-deletes",
+            "added-equality-deletes",
+            "removed-equality-deletes",
+        ),
+    ];
+    for (total, added, removed) in rules {
+        let before = parent
+            .map(|p| get(&p.additional_properties, total))
+            .unwrap_or(0);
+        let value = before + get(props, added) - get(props, removed);
+        props.insert(total.to_string(), value.max(0).to_string());
+    }
+}
