@@ -574,3 +574,61 @@ fn metadata_views() {
         7
     );
 }
+
+/// Two branches that diverged: `diff` names their common ancestor and the files and rows each
+/// side has that the other has not.
+#[test]
+fn diff_across_branches() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let input = |start: i64, name: &str| {
+        let path = dir.path().join(name);
+        write_parquet(&path, &[events_batch(start, 5)]);
+        path.to_string_lossy().to_string()
+    };
+    let table = dir
+        .path()
+        .join("wh/db/branched")
+        .to_string_lossy()
+        .to_string();
+    let first = input(0, "first.parquet");
+    floe.json(&["create", &table, "--like", &first]);
+    let base = floe.json(&["ingest", &table, &first])["snapshot_id"]
+        .as_i64()
+        .unwrap();
+    floe.json(&["branch", "create", &table, "dev"]);
+    floe.json(&["ingest", &table, &input(100, "main.parquet")]);
+    floe.json(&[
+        "ingest",
+        &table,
+        &input(200, "dev.parquet"),
+        "--branch",
+        "dev",
+    ]);
+
+    let diff = floe.json(&["diff", &table, "main", "dev"]);
+    assert_eq!(diff["relationship"], "diverged");
+    assert_eq!(diff["common_ancestor_id"], base);
+    assert_eq!(diff["data_files_added"], 1);
+    assert_eq!(diff["data_files_removed"], 1);
+    assert_eq!(diff["records_added"], 5);
+    assert_eq!(diff["records_removed"], 5);
+    let rows = floe.json(&["diff", &table, "main", "dev", "--rows"]);
+    let mut changes: Vec<(String, i64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["_change"].as_str().unwrap().to_string(),
+                r["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    changes.sort();
+    let expected: Vec<(String, i64)> = (200..205)
+        .map(|id| ("added".to_string(), id))
+        .chain((100..105).map(|id| ("removed".to_string(), id)))
+        .collect();
+    assert_eq!(changes, expected);
+}
