@@ -86,10 +86,7 @@ impl Report for MaintainReport {
                 t.row(vec![
                     table.table.clone(),
                     table.outcome.clone(),
-                    serde_json::to_value(step.step)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    step.step.name(),
                     status_word(step.status).to_string(),
                     step.bytes_reclaimed.to_string(),
                     format!("{:.2}", step.seconds),

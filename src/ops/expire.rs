@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::table::expire::{expire as expire_snapshots, ExpireRequest};
+use crate::table::expire::{expire as expire_snapshots, trim_metadata, ExpireRequest};
 use crate::table::reachable::FileKind;
 use crate::table::{Session, TableRef};
 
@@ -58,20 +58,15 @@ pub async fn expire(
         slot.1 += file.size_bytes.unwrap_or(0);
     }
     let loaded = target.load().await?;
+    let mut failed_deletes = outcome.failed_deletes.clone();
     let metadata_files = if options.metadata {
-        stale_metadata_files(&loaded, session).await?
+        let stores = target.catalog.stores();
+        let (files, failed) = trim_metadata(&loaded, stores, options.request.dry_run).await?;
+        failed_deletes.extend(failed);
+        files
     } else {
         vec![]
     };
-    let mut failed_deletes = outcome.failed_deletes.clone();
-    if options.metadata && !options.request.dry_run {
-        failed_deletes.extend(
-            session
-                .stores()
-                .delete_concurrently(metadata_files.iter().cloned())
-                .await,
-        );
-    }
     Ok(ExpireReport {
         table: target.display.clone(),
         dry_run: options.request.dry_run,
@@ -89,45 +84,4 @@ pub async fn expire(
         metadata_files,
         commit_attempts: outcome.attempts,
     })
-}
-
-/// Metadata files under `metadata/` that are neither current nor in the metadata log, and no
-/// newer than the current one (a newer one may be a commit in flight).
-async fn stale_metadata_files(
-    table: &iceberg::table::Table,
-    session: &Session,
-) -> Result<Vec<String>> {
-    let Some(current) = table.metadata_location() else {
-        return Ok(vec![]);
-    };
-    let folder = format!(
-        "{}/metadata",
-        table.metadata().location().trim_end_matches('/')
-    );
-    let listed = session.stores().list(&folder).await?;
-    let normalize = |p: &str| crate::table::storage::normalize_location(p).unwrap_or(p.to_string());
-    let current_norm = normalize(current);
-    let Some(current_modified) = listed
-        .iter()
-        .find(|o| normalize(&o.location) == current_norm)
-        .map(|o| o.last_modified_ms)
-    else {
-        return Ok(vec![]);
-    };
-    let logged: std::collections::HashSet<String> = table
-        .metadata()
-        .metadata_log()
-        .iter()
-        .map(|l| normalize(&l.metadata_file))
-        .collect();
-    Ok(listed
-        .into_iter()
-        .filter(|o| o.location.ends_with(".metadata.json"))
-        .filter(|o| o.last_modified_ms <= current_modified)
-        .map(|o| o.location)
-        .filter(|p| {
-            let n = normalize(p);
-            n != current_norm && !logged.contains(&n)
-        })
-        .collect())
 }

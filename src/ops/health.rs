@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::table::expire::metadata_files;
 use crate::table::orphans::find_orphans;
 use crate::table::write::WriteSettings;
 use crate::table::{Session, TableRef};
@@ -118,15 +119,9 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
         stats.partitions_with_small_files =
             small_per_partition.values().filter(|n| **n >= 5).count();
     }
-    let metadata_dir = format!("{}/metadata", metadata.location().trim_end_matches('/'));
-    stats.metadata_files = session
-        .stores()
-        .list(&metadata_dir)
-        .await?
-        .iter()
-        .filter(|o| o.location.ends_with(".metadata.json"))
-        .count();
-    let orphans = find_orphans(&loaded, session.stores(), now - 3 * DAY_MS).await?;
+    let stores = target.catalog.stores();
+    stats.metadata_files = metadata_files(&loaded, stores).await?.len();
+    let orphans = find_orphans(&loaded, stores, now - 3 * DAY_MS).await?;
     stats.orphan_files = orphans.len();
     stats.orphan_bytes = orphans.iter().map(|o| o.size_bytes).sum();
 
@@ -210,8 +205,9 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
             "metadata_files",
             Severity::Warn,
             format!(
-                "{} metadata files under {metadata_dir}",
-                stats.metadata_files
+                "{} metadata files under {}",
+                stats.metadata_files,
+                crate::table::directory::metadata_dir(metadata.location())
             ),
             format!("floe expire {name} --metadata"),
         ));

@@ -76,7 +76,7 @@ pub struct RefsReport {
 pub async fn refs(session: &Session, table: &TableRef) -> Result<RefsReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
-    let refs = table_refs(&loaded)?
+    let refs = table_refs(loaded.metadata())?
         .into_iter()
         .map(|(name, reference)| {
             let (ref_type, max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep) =

@@ -19,6 +19,7 @@ use crate::ops::rewrite_manifests::rewrite_manifests;
 use crate::policy::EffectiveSettings;
 use crate::table::expire::ExpireRequest;
 use crate::table::lease::{Busy, Lease};
+use crate::table::manifest_rewrite::current_manifest_count;
 use crate::table::{Session, TableRef};
 
 const DAY_MS: i64 = 86_400_000;
@@ -31,6 +32,15 @@ pub enum Step {
     Expire,
     Metadata,
     Orphans,
+}
+
+impl Step {
+    /// The step's name, as `--skip`, the JSON record and policies spell it.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -116,10 +126,7 @@ async fn run_step(
             let min = settings.count("rewrite-manifests-min-count").unwrap_or(20) as usize;
             let target = session.target(table).await?;
             let loaded = target.load().await?;
-            let count = match loaded.metadata().current_snapshot() {
-                Some(s) => loaded.manifest_list_reader(s).load().await?.entries().len(),
-                None => 0,
-            };
+            let count = current_manifest_count(&loaded).await?;
             if count < min {
                 return Ok((
                     StepStatus::Clean,
@@ -267,11 +274,7 @@ async fn maintain_table(
             error: None,
             error_kind: None,
         };
-        let step_name = serde_json::to_value(step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        if !options.skip.contains(&step) && wanted.contains(&step_name) {
+        if !options.skip.contains(&step) && wanted.iter().any(|w| *w == step.name()) {
             match run_step(step, session, table, options, &settings).await {
                 Ok((status, bytes, report)) => {
                     step_record.status = status;

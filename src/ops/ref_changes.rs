@@ -105,7 +105,7 @@ pub async fn change_ref(
     let loaded = target.load().await?;
     let metadata = loaded.metadata();
     let display = target.display.clone();
-    let known = refs(&loaded)?;
+    let known = refs(metadata)?;
     let head = |name: &str| known.get(name).map(|r| r.snapshot_id);
     let current = metadata.current_snapshot_id();
     let (action, name, previous, next, reference) = match change {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::table::orphans::{find_orphans, OrphanFile};
+use crate::table::orphans::OrphanFile;
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone, Serialize)]
@@ -26,15 +26,13 @@ pub async fn remove_orphans(
 ) -> Result<RemoveOrphansReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
-    let orphans = find_orphans(&loaded, session.stores(), older_than_ms).await?;
-    let failed_deletes = if dry_run {
-        vec![]
-    } else {
-        session
-            .stores()
-            .delete_concurrently(orphans.iter().map(|o| o.location.clone()))
-            .await
-    };
+    let (orphans, failed_deletes) = crate::table::orphans::remove_orphans(
+        &loaded,
+        target.catalog.stores(),
+        older_than_ms,
+        dry_run,
+    )
+    .await?;
     Ok(RemoveOrphansReport {
         table: target.display.clone(),
         dry_run,

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::table::manifest_rewrite::rewrite_manifests as rewrite;
+use crate::table::manifest_rewrite::{current_manifest_count, rewrite_manifests as rewrite};
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,15 +36,7 @@ pub async fn rewrite_manifests(
         },
         None => {
             let loaded = target.load().await?;
-            let manifests = match loaded.metadata().current_snapshot() {
-                Some(snapshot) => loaded
-                    .manifest_list_reader(snapshot)
-                    .load()
-                    .await?
-                    .entries()
-                    .len(),
-                None => 0,
-            };
+            let manifests = current_manifest_count(&loaded).await?;
             RewriteManifestsReport {
                 table: target.display.clone(),
                 snapshot_id: None,

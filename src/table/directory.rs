@@ -39,7 +39,8 @@ struct Current {
     metadata: TableMetadata,
 }
 
-fn metadata_dir(table_location: &str) -> String {
+/// The `metadata/` folder of a table location (every catalog keeps metadata files there).
+pub(crate) fn metadata_dir(table_location: &str) -> String {
     join(table_location, "metadata")
 }
 

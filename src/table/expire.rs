@@ -13,9 +13,10 @@ use iceberg::{TableRequirement, TableUpdate};
 
 use super::catalog::{with_metadata, TableTarget};
 use super::commit::{apply_updates, is_conflict, RetryPolicy};
+use super::directory::metadata_dir;
 use super::planning_catalog::PlanningCatalog;
 use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
-use super::storage::normalize_location;
+use super::storage::{comparable_location, ListedObject, Stores};
 use crate::error::FloeError;
 
 #[derive(Debug, Clone, Default)]
@@ -41,10 +42,6 @@ pub struct ExpireOutcome {
     pub failed_deletes: Vec<String>,
     pub committed: bool,
     pub attempts: u32,
-}
-
-fn normalized(path: &str) -> String {
-    normalize_location(path).unwrap_or_else(|_| path.to_string())
 }
 
 /// The updates and requirements iceberg's expire action computes for `table`.
@@ -95,11 +92,11 @@ async fn unreachable(
     let reachable: BTreeSet<String> = reachable_files(retained, Entries::Live)
         .await?
         .iter()
-        .map(|p| normalized(p))
+        .map(|p| comparable_location(p))
         .collect();
     Ok(candidates
         .into_iter()
-        .filter(|(path, _)| !reachable.contains(&normalized(path)))
+        .filter(|(path, _)| !reachable.contains(&comparable_location(path)))
         .collect())
 }
 
@@ -183,4 +180,57 @@ pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<Exp
         .delete_concurrently(outcome.files.keys().cloned())
         .await;
     Ok(outcome)
+}
+
+/// The table's metadata files (`*.metadata.json` under `metadata/`).
+pub async fn metadata_files(table: &Table, stores: &Stores) -> Result<Vec<ListedObject>> {
+    Ok(stores
+        .list(&metadata_dir(table.metadata().location()))
+        .await?
+        .into_iter()
+        .filter(|o| o.location.ends_with(".metadata.json"))
+        .collect())
+}
+
+/// Metadata files that are neither current nor in the metadata log, and no newer than the
+/// current one (a newer one may be a commit in flight): deleted unless `dry_run`. Returns
+/// (those files, the ones that could not be deleted).
+pub async fn trim_metadata(
+    table: &Table,
+    stores: &Stores,
+    dry_run: bool,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let Some(current) = table.metadata_location() else {
+        return Ok((vec![], vec![]));
+    };
+    let listed = metadata_files(table, stores).await?;
+    let current = comparable_location(current);
+    let Some(current_modified) = listed
+        .iter()
+        .find(|o| comparable_location(&o.location) == current)
+        .map(|o| o.last_modified_ms)
+    else {
+        return Ok((vec![], vec![]));
+    };
+    let logged: BTreeSet<String> = table
+        .metadata()
+        .metadata_log()
+        .iter()
+        .map(|l| comparable_location(&l.metadata_file))
+        .collect();
+    let stale: Vec<String> = listed
+        .into_iter()
+        .filter(|o| o.last_modified_ms <= current_modified)
+        .map(|o| o.location)
+        .filter(|p| {
+            let p = comparable_location(p);
+            p != current && !logged.contains(&p)
+        })
+        .collect();
+    let failed = if dry_run {
+        vec![]
+    } else {
+        stores.delete_concurrently(stale.iter().cloned()).await
+    };
+    Ok((stale, failed))
 }

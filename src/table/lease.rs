@@ -8,7 +8,8 @@ use anyhow::Result;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::storage::{PutIfAbsent, Stores};
+use super::directory::metadata_dir;
+use super::storage::{join, PutIfAbsent, Stores};
 
 /// How long a taker waits before reading a taken-over lease back: another taker racing for the
 /// same stale lease has written by then, and only one of them finds its own.
@@ -39,10 +40,7 @@ pub enum Busy {
 }
 
 pub fn lease_location(table_location: &str) -> String {
-    format!(
-        "{}/metadata/floe-maintain.lease",
-        table_location.trim_end_matches('/')
-    )
+    join(&metadata_dir(table_location), "floe-maintain.lease")
 }
 
 impl Lease {

@@ -56,6 +56,19 @@ pub async fn rewrite_manifests(target: &TableTarget) -> Result<Option<ManifestRe
     }))
 }
 
+/// How many manifests the current snapshot lists (0 without snapshots).
+pub async fn current_manifest_count(table: &Table) -> Result<usize> {
+    Ok(match table.metadata().current_snapshot() {
+        Some(snapshot) => table
+            .manifest_list_reader(snapshot)
+            .load()
+            .await?
+            .entries()
+            .len(),
+        None => 0,
+    })
+}
+
 /// A sort key clustering entries by partition value.
 fn partition_key(entry: &ManifestEntry) -> String {
     format!("{:?}", entry.data_file().partition())

@@ -10,7 +10,7 @@ use anyhow::Result;
 use iceberg::table::Table;
 
 use super::reachable::{reachable_files, Entries};
-use super::storage::{normalize_location, Stores};
+use super::storage::{comparable_location, normalize_location, Stores};
 use crate::error::FloeError;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -22,7 +22,7 @@ pub struct OrphanFile {
 
 /// The comparable form of a path, and its path without scheme and bucket.
 fn compared(path: &str) -> (String, String) {
-    let normalized = normalize_location(path).unwrap_or_else(|_| path.to_string());
+    let normalized = comparable_location(path);
     let bare = match normalized.split_once("://") {
         Some((_, rest)) => rest
             .split_once('/')
@@ -91,6 +91,25 @@ pub async fn find_orphans(
     }
     orphans.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(orphans)
+}
+
+/// Find the orphans older than `cutoff_ms` and delete them unless `dry_run`; returns (the
+/// orphans, the ones that could not be deleted).
+pub async fn remove_orphans(
+    table: &Table,
+    stores: &Stores,
+    cutoff_ms: i64,
+    dry_run: bool,
+) -> Result<(Vec<OrphanFile>, Vec<String>)> {
+    let orphans = find_orphans(table, stores, cutoff_ms).await?;
+    let failed = if dry_run {
+        vec![]
+    } else {
+        stores
+            .delete_concurrently(orphans.iter().map(|o| o.location.clone()))
+            .await
+    };
+    Ok((orphans, failed))
 }
 
 #[cfg(test)]

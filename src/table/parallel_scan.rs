@@ -134,9 +134,9 @@ impl TableProvider for ParallelScanProvider {
                     .map_err(df_error)?
             };
         let tasks = if self.grown_structs {
-            narrow_tasks(self.table.file_io(), tasks)
+            narrow_tasks(&self.stores, tasks)
                 .await
-                .map_err(df_error)?
+                .map_err(|e| DataFusionError::External(e.into()))?
         } else {
             tasks
         };

@@ -101,7 +101,7 @@ pub fn resolve_snapshot(table: &Table, display: &str, version: &Version) -> Resu
         Version::Ref(name) => match metadata.snapshot_for_ref(name) {
             Some(snapshot) => Ok(Some(snapshot.snapshot_id())),
             None => {
-                let names: Vec<String> = refs(table)?.into_keys().collect();
+                let names: Vec<String> = refs(table.metadata())?.into_keys().collect();
                 Err(FloeError::not_found(format!(
                     "table {display} has no branch or tag '{name}' (refs: {})",
                     if names.is_empty() {
@@ -118,8 +118,10 @@ pub fn resolve_snapshot(table: &Table, display: &str, version: &Version) -> Resu
 
 /// The table's branches and tags. iceberg 0.10 keeps the map private and only answers by
 /// name, so it is read from the metadata's serialized form.
-pub fn refs(table: &Table) -> Result<std::collections::BTreeMap<String, SnapshotReference>> {
-    let json = serde_json::to_value(table.metadata())?;
+pub fn refs(
+    metadata: &iceberg::spec::TableMetadata,
+) -> Result<std::collections::BTreeMap<String, SnapshotReference>> {
+    let json = serde_json::to_value(metadata)?;
     Ok(match json.get("refs") {
         Some(refs) => serde_json::from_value(refs.clone())?,
         None => Default::default(),

@@ -259,7 +259,7 @@ async fn prepare(
             manifests,
             properties,
             schema_id: snapshot_schema_id,
-            list_name: names.list_name(),
+            list_path: names.list_path(),
             requirements,
             updates,
             branch: request.branch.clone(),

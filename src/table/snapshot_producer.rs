@@ -16,6 +16,7 @@ use iceberg::{TableRequirement, TableUpdate};
 
 use super::catalog::TableTarget;
 use super::commit::{is_conflict, is_state_unknown, RetryPolicy};
+use super::directory::metadata_dir;
 use crate::error::FloeError;
 
 /// One attempt's commit: what it requires of the table and the updates it makes.
@@ -114,7 +115,7 @@ pub(crate) struct AttemptFiles {
 impl AttemptFiles {
     pub fn new(metadata: &TableMetadata, snapshot_id: i64, attempt_no: u32) -> Self {
         AttemptFiles {
-            folder: format!("{}/metadata", metadata.location().trim_end_matches('/')),
+            folder: metadata_dir(metadata.location()),
             commit_uuid: uuid::Uuid::new_v4(),
             snapshot_id,
             attempt_no,
@@ -138,11 +139,11 @@ impl AttemptFiles {
         self.manifests
     }
 
-    /// The manifest list's file name.
-    pub fn list_name(&self) -> String {
+    /// The manifest list's path.
+    pub fn list_path(&self) -> String {
         format!(
-            "snap-{}-{}-{}.avro",
-            self.snapshot_id, self.attempt_no, self.commit_uuid
+            "{}/snap-{}-{}-{}.avro",
+            self.folder, self.snapshot_id, self.attempt_no, self.commit_uuid
         )
     }
 }
@@ -224,8 +225,8 @@ pub(crate) struct NewSnapshot {
     /// The summary's properties, totals included.
     pub properties: HashMap<String, String>,
     pub schema_id: i32,
-    /// File name of the manifest list under `metadata/`.
-    pub list_name: String,
+    /// Where the manifest list goes.
+    pub list_path: String,
     pub requirements: Vec<TableRequirement>,
     pub updates: Vec<TableUpdate>,
     /// The branch it becomes the head of, required to still be at its parent.
@@ -246,7 +247,7 @@ impl NewSnapshot {
             manifests,
             properties,
             schema_id: metadata.current_schema_id(),
-            list_name: files.list_name(),
+            list_path: files.list_path(),
             requirements: vec![],
             updates: vec![],
             branch: MAIN_BRANCH.to_string(),
@@ -281,10 +282,9 @@ pub(crate) async fn write_snapshot(
     written: &mut Vec<String>,
 ) -> Result<Attempt> {
     let metadata = table.metadata();
-    let location = metadata.location().trim_end_matches('/');
     let snapshot_id = new.snapshot_id;
     let sequence_number = metadata.last_sequence_number() + 1;
-    let list_path = format!("{location}/metadata/{}", new.list_name);
+    let list_path = new.list_path;
     written.push(list_path.clone());
     let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
     let out = table.file_io().new_output(&list_path)?;
@@ -340,12 +340,10 @@ pub(crate) async fn write_snapshot(
 
 /// A branch keeps its retention settings as it moves (`main` is written with the defaults).
 fn retention_of(metadata: &TableMetadata, branch: &str) -> SnapshotRetention {
-    // iceberg 0.10 keeps the refs map private: read it from the serialized form.
     let existing = (branch != MAIN_BRANCH)
-        .then(|| serde_json::to_value(metadata).ok())
+        .then(|| super::scan::refs(metadata).ok())
         .flatten()
-        .and_then(|m| m["refs"].get(branch).cloned())
-        .and_then(|r| serde_json::from_value::<SnapshotReference>(r).ok());
+        .and_then(|mut refs| refs.remove(branch));
     match existing {
         Some(reference) => reference.retention,
         None => SnapshotRetention::Branch {

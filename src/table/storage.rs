@@ -135,6 +135,12 @@ fn local_path(location: &str) -> PathBuf {
     }
 }
 
+/// A location in the form two spellings of one file share (see [`normalize_location`]), for
+/// comparing paths; the location itself when it cannot be normalised.
+pub fn comparable_location(location: &str) -> String {
+    normalize_location(location).unwrap_or_else(|_| location.to_string())
+}
+
 /// Join a child name onto a location.
 pub fn join(base: &str, child: &str) -> String {
     format!(
@@ -346,13 +352,19 @@ impl Stores {
         }
     }
 
-    /// Bytes `range` of an object.
-    pub async fn read_range(&self, location: &str, range: std::ops::Range<u64>) -> Result<Bytes> {
+    /// The footer of a Parquet file of `size` bytes.
+    pub async fn parquet_metadata(
+        &self,
+        location: &str,
+        size: u64,
+    ) -> Result<Arc<parquet::file::metadata::ParquetMetaData>> {
+        use parquet::arrow::async_reader::{AsyncFileReader, ParquetObjectReader};
         let (store, path) = self.resolve(location)?;
-        store
-            .get_range(&path, range)
+        let mut reader = ParquetObjectReader::new(store, path).with_file_size(size);
+        reader
+            .get_metadata(None)
             .await
-            .map_err(|e| storage_error(e, location, "read"))
+            .with_context(|| format!("cannot read the Parquet footer of {location}"))
     }
 
     pub async fn size(&self, location: &str) -> Result<u64> {
@@ -414,13 +426,9 @@ impl Stores {
 
     /// Delete many objects, best effort; returns how many could not be deleted.
     pub async fn delete_all(&self, locations: &[String]) -> usize {
-        let mut failed = 0;
-        for location in locations {
-            if self.delete(location).await.is_err() {
-                failed += 1;
-            }
-        }
-        failed
+        self.delete_concurrently(locations.iter().cloned())
+            .await
+            .len()
     }
 
     /// Delete many objects, many at once (cleanup of thousands of files); returns those that

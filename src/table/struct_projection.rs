@@ -8,13 +8,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use anyhow::Result;
 use futures::{StreamExt, TryStreamExt};
-use iceberg::io::{FileIO, FileRead};
 use iceberg::scan::FileScanTask;
 use iceberg::spec::{NestedFieldRef, Schema, SchemaRef, TableMetadata, Type};
-use iceberg::{Error, ErrorKind, Result};
-use parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
 use serde_json::Value;
+
+use super::storage::Stores;
 
 /// How many footers to fetch at once.
 const FOOTER_READS: usize = 16;
@@ -74,25 +74,8 @@ pub fn has_grown_nested_fields(metadata: &TableMetadata, scan_schema: &Schema) -
 
 /// The field ids a Parquet file's schema carries (empty when it has none: such files are
 /// resolved by name mapping, which this does not touch).
-async fn file_field_ids(file_io: FileIO, path: String, size: u64) -> Result<HashSet<i32>> {
-    let reader = file_io.new_input(&path)?.reader().await?;
-    let corrupt = |why: String| Error::new(ErrorKind::DataInvalid, format!("{path}: {why}"));
-    if size < 8 {
-        return Err(corrupt("too short to be a Parquet file".into()));
-    }
-    let tail = reader.read(size - 8..size).await?;
-    let tail: [u8; 8] = tail[..]
-        .try_into()
-        .map_err(|_| corrupt("short read of the Parquet footer".into()))?;
-    let footer_len = FooterTail::try_from(tail)
-        .map_err(|e| corrupt(e.to_string()))?
-        .metadata_length() as u64;
-    if footer_len + 8 > size {
-        return Err(corrupt("Parquet footer longer than the file".into()));
-    }
-    let footer = reader.read(size - 8 - footer_len..size - 8).await?;
-    let metadata =
-        ParquetMetaDataReader::decode_metadata(&footer).map_err(|e| corrupt(e.to_string()))?;
+async fn file_field_ids(stores: &Stores, path: &str, size: u64) -> Result<HashSet<i32>> {
+    let metadata = stores.parquet_metadata(path, size).await?;
     let mut ids = HashSet::new();
     fn walk(t: &parquet::schema::types::Type, ids: &mut HashSet<i32>) {
         let info = t.get_basic_info();
@@ -137,26 +120,27 @@ fn has_id(field: &Value, key: &str, ids: &HashSet<i32>) -> bool {
 }
 
 fn schema_for_file(scan_schema: &Schema, keep: &HashSet<i32>) -> Result<Schema> {
-    let mut doc = serde_json::to_value(scan_schema)
-        .map_err(|e| Error::new(ErrorKind::Unexpected, e.to_string()))?;
+    let mut doc = serde_json::to_value(scan_schema)?;
     if let Some(fields) = doc["fields"].as_array_mut() {
         for f in fields.iter_mut().filter(|f| has_id(f, "id", keep)) {
             trim_nested(&mut f["type"], keep);
         }
     }
-    serde_json::from_value(doc).map_err(|e| Error::new(ErrorKind::Unexpected, e.to_string()))
+    Ok(serde_json::from_value(doc)?)
 }
 
 /// Give each task whose file lacks some nested fields a schema without them, and take the
 /// nested columns it lacks entirely out of its projection (the scan fills them by name).
 /// Tasks keep their order; files with every field keep the scan's schema.
-pub async fn narrow_tasks(file_io: &FileIO, tasks: Vec<FileScanTask>) -> Result<Vec<FileScanTask>> {
+pub async fn narrow_tasks(stores: &Stores, tasks: Vec<FileScanTask>) -> Result<Vec<FileScanTask>> {
+    // Owned (path, size) pairs: a future borrowing the task would not be `Send` enough for
+    // DataFusion's `scan`.
     let files: Vec<(String, u64)> = tasks
         .iter()
         .map(|t| (t.data_file_path.clone(), t.file_size_in_bytes))
         .collect();
     let ids: Vec<HashSet<i32>> = futures::stream::iter(files)
-        .map(|(path, size)| file_field_ids(file_io.clone(), path, size))
+        .map(|(path, size)| async move { file_field_ids(stores, &path, size).await })
         .buffered(FOOTER_READS)
         .try_collect()
         .await?;

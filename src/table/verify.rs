@@ -8,7 +8,6 @@ use anyhow::Result;
 use futures::StreamExt;
 use iceberg::spec::{DataContentType, DataFileFormat};
 use iceberg::table::Table;
-use parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
 use serde::Serialize;
 
 use super::storage::Stores;
@@ -79,7 +78,8 @@ async fn check_file(stores: &Stores, file: &Expected, deep: bool) -> (Option<Pro
     let Some(rows) = file.rows.filter(|_| deep) else {
         return (None, false);
     };
-    match footer_rows(stores, &file.path, size).await {
+    let footer = stores.parquet_metadata(&file.path, size).await;
+    match footer.map(|m| m.file_metadata().num_rows() as u64) {
         Ok(found) if found == rows => (None, true),
         Ok(found) => (
             Some(problem(
@@ -94,23 +94,6 @@ async fn check_file(stores: &Stores, file: &Expected, deep: bool) -> (Option<Pro
             true,
         ),
     }
-}
-
-async fn footer_rows(stores: &Stores, path: &str, size: u64) -> Result<u64> {
-    if size < 8 {
-        anyhow::bail!("too short to be a Parquet file");
-    }
-    let tail = stores.read_range(path, size - 8..size).await?;
-    let tail: [u8; 8] = tail[..]
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("short read of the footer"))?;
-    let length = FooterTail::try_from(tail)?.metadata_length() as u64;
-    if length + 8 > size {
-        anyhow::bail!("footer longer than the file");
-    }
-    let footer = stores.read_range(path, size - 8 - length..size - 8).await?;
-    let metadata = ParquetMetaDataReader::decode_metadata(&footer)?;
-    Ok(metadata.file_metadata().num_rows() as u64)
 }
 
 /// Verify the snapshots `ids` of `table`.

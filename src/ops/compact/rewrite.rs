@@ -25,7 +25,7 @@ async fn group_batches(
         plan.table.metadata().current_schema(),
     );
     let tasks = if fill {
-        crate::table::struct_projection::narrow_tasks(plan.table.file_io(), tasks).await?
+        crate::table::struct_projection::narrow_tasks(plan.target.catalog.stores(), tasks).await?
     } else {
         tasks
     };
