@@ -10,6 +10,7 @@ pub mod file_io;
 pub mod file_sizing;
 pub mod lease;
 pub mod live_files;
+pub mod local_store;
 pub mod manifest_rewrite;
 pub mod native_scan;
 pub mod orphans;

@@ -23,6 +23,10 @@ use iceberg::spec::{DataFileFormat, Schema, TableMetadata};
 
 use super::storage::Stores;
 
+/// Bytes read from a file's end in one request for its footer; without a hint the length is
+/// read first and the footer second (two round trips per file, on S3 two requests).
+const FOOTER_READ_BYTES: usize = 64 * 1024;
+
 /// Whether the planned tasks can be read by column name.
 pub fn eligible(metadata: &TableMetadata, scan_schema: &Schema, tasks: &[FileScanTask]) -> bool {
     if tasks.is_empty()
@@ -94,7 +98,8 @@ pub fn plan(
         .runtime_env()
         .register_object_store(store_url.as_ref(), store);
     let mut source = ParquetSource::new(schema.clone())
-        .with_table_parquet_options(state.table_options().parquet.clone());
+        .with_table_parquet_options(state.table_options().parquet.clone())
+        .with_metadata_size_hint(FOOTER_READ_BYTES);
     if let Some(predicate) = conjunction(filters.iter().cloned()) {
         let df_schema = DFSchema::try_from(schema.as_ref().clone())?;
         let physical = state.create_physical_expr(predicate, &df_schema)?;

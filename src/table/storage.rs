@@ -10,13 +10,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
-use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
     BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
     RetryConfig,
 };
+
+use super::local_store::LocalStore;
 
 /// Wraps every store this layer builds; tests use it to inject faults.
 pub type StoreWrapper = Arc<dyn Fn(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> + Send + Sync>;
@@ -239,7 +240,7 @@ impl Stores {
 
     fn build(&self, scheme: &Scheme) -> Result<Arc<dyn ObjectStore>> {
         match scheme {
-            Scheme::Local => Ok(Arc::new(LocalFileSystem::new())),
+            Scheme::Local => Ok(Arc::new(LocalStore::default())),
             Scheme::Memory => Ok(memory_store()),
             Scheme::S3 { bucket } => self.build_s3(bucket),
         }
