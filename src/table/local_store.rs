@@ -288,7 +288,7 @@ mod tests {
             Err(object_store::Error::NotFound { .. })
         ));
         assert!(matches!(
-            store.get_ranges(&missing, &[0..1]).await,
+            store.get_ranges(&missing, &[0..1, 1..2]).await,
             Err(object_store::Error::NotFound { .. })
         ));
         let directory = Path::from_filesystem_path(dir.path()).unwrap();
@@ -296,7 +296,7 @@ mod tests {
             store.head(&directory).await,
             Err(object_store::Error::NotFound { .. })
         ));
-        let beyond = store.get_ranges(&location, &[19_000..21_000]).await;
+        let beyond = store.get_ranges(&location, &[0..1, 19_000..21_000]).await;
         let message = beyond.unwrap_err().to_string();
         assert!(message.contains("beyond the end"), "{message}");
     }
