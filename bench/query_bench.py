@@ -19,7 +19,7 @@ DuckDB are timed two ways:
               cron job or a CI step that runs the query pays.
 
 DuckDB reads the same data files from a given list (no Iceberg metadata at all): the raw
-reading limit. Each query runs 3 times; the median counts.
+reading limit. Each query runs 5 times; the median counts.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ Q_FULL = (
     "ORDER BY l_returnflag, l_linestatus"
 )
 PRUNE_DATE = "1998-01-01"
-REPEATS = 3
+REPEATS = 5
 QUERIES = ("full", "pruned", "travel")
 AGG_COLUMNS = ("l_returnflag", "l_linestatus", "l_quantity", "l_extendedprice", "l_discount")
 
