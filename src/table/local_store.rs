@@ -4,8 +4,8 @@
 //! `LocalFileSystem` hands every open and every read to tokio's blocking pool. A scan of a
 //! local table makes several such reads per file (footer, then each row group's column
 //! chunks), each a round trip through another thread that costs more than a read of a file
-//! the page cache already holds. Reading in place is what DuckDB and pyarrow do; a scan runs
-//! one partition per core, so a worker blocked on a read had nothing else to run. Large reads
+//! the page cache already holds. Reading in place is what DuckDB does: a scan runs one
+//! partition per core, so a worker blocked on a read has nothing else it could run. Large reads
 //! still stream from the blocking pool, and everything that is not a read is `LocalFileSystem`
 //! itself.
 
