@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::*;
-use serde_json::Value;
 
 struct Lake {
     dir: tempfile::TempDir,
@@ -157,18 +156,7 @@ fn expire_by_id_count_and_age() {
                 .as_str()
                 .unwrap()
                 .to_string();
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/read_table.py");
-            let out = std::process::Command::new(&python)
-                .arg(script)
-                .args(["--metadata", &metadata, "--snapshot-id", &id.to_string()])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let read = pyiceberg_read_snapshot(&python, &metadata, id);
             assert_eq!(read["row_count"].as_i64(), Some(after[&id]));
         }
     }

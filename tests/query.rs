@@ -141,19 +141,7 @@ fn time_travel_returns_each_snapshots_rows() {
             .unwrap()
             .to_string();
         for (id, expected, _) in &f.snapshots {
-            let script =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/read_table.py");
-            let out = std::process::Command::new(&python)
-                .arg(script)
-                .args(["--metadata", &metadata, "--snapshot-id", &id.to_string()])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let read = pyiceberg_read_snapshot(&python, &metadata, *id);
             assert_eq!(
                 &ids_of(&read["rows"]),
                 expected,

@@ -277,13 +277,29 @@ pub fn python() -> Option<String> {
 
 /// Read a table with PyIceberg (tests/py/read_table.py); returns its JSON report.
 pub fn pyiceberg_read(python: &str, metadata_location: &str, s3_endpoint: Option<&str>) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/read_table.py");
-    let mut cmd = Command::new(python);
-    cmd.arg(script).arg("--metadata").arg(metadata_location);
+    let mut args = vec!["--metadata", metadata_location];
     if let Some(endpoint) = s3_endpoint {
-        cmd.arg("--s3-endpoint").arg(endpoint);
+        args.extend(["--s3-endpoint", endpoint]);
     }
-    let out = cmd.output().expect("run python");
+    run_read_table(python, &args)
+}
+
+/// Read one snapshot of a local table with PyIceberg; returns its JSON report.
+pub fn pyiceberg_read_snapshot(python: &str, metadata_location: &str, snapshot_id: i64) -> Value {
+    let id = snapshot_id.to_string();
+    run_read_table(
+        python,
+        &["--metadata", metadata_location, "--snapshot-id", &id],
+    )
+}
+
+fn run_read_table(python: &str, args: &[&str]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/read_table.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python");
     assert!(
         out.status.success(),
         "read_table.py failed:\n{}",
