@@ -479,34 +479,25 @@ pub fn pyiceberg_reads_floe_tables(place: &Place) {
         "{row_7}"
     );
     // PyIceberg's file list matches floe's, partition values included.
+    // Path, records and region of each file, sorted.
+    let file_keys = |listing: &Value| {
+        let mut keys: Vec<(String, u64, String)> = listing["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file_path"].as_str().unwrap().to_string(),
+                    f["record_count"].as_u64().unwrap(),
+                    f["partition"]["region"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        keys.sort();
+        keys
+    };
     let ours = place.floe.json(&["files", &table]);
-    let mut our_files: Vec<(String, u64, String)> = ours["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file_path"].as_str().unwrap().to_string(),
-                f["record_count"].as_u64().unwrap(),
-                f["partition"]["region"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let mut their_files: Vec<(String, u64, String)> = read["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file_path"].as_str().unwrap().to_string(),
-                f["record_count"].as_u64().unwrap(),
-                f["partition"]["region"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    our_files.sort();
-    their_files.sort();
-    assert_eq!(our_files, their_files);
+    assert_eq!(file_keys(&ours), file_keys(&read));
     let months: std::collections::BTreeSet<i64> = read["files"]
         .as_array()
         .unwrap()
