@@ -135,12 +135,7 @@ impl ObjectStore for LocalStore {
         let meta = object_meta(&metadata, location);
         options.check_preconditions(&meta)?;
         let range = match &options.range {
-            Some(r) => r
-                .as_range(meta.size)
-                .map_err(|source| object_store::Error::Generic {
-                    store: STORE,
-                    source: Box::new(source),
-                })?,
+            Some(r) => r.as_range(meta.size).map_err(generic)?,
             None => 0..meta.size,
         };
         let payload = if options.head || range.end - range.start > IN_PLACE_READ_BYTES {
