@@ -30,6 +30,40 @@ use iceberg_datafusion::physical_plan::convert_filters_to_predicate;
 use super::struct_projection::{has_grown_nested_fields, narrow_tasks};
 use crate::struct_fill::fill_struct_fields;
 
+/// Iceberg's table property for what opening a file costs, in bytes of reading, when splits
+/// are packed; its default is Iceberg's (4 MiB).
+const OPEN_FILE_COST_PROPERTY: &str = "read.split.open-file-cost";
+const DEFAULT_OPEN_FILE_COST: u64 = 4 * 1024 * 1024;
+
+fn open_file_cost(metadata: &iceberg::spec::TableMetadata) -> u64 {
+    metadata
+        .properties()
+        .get(OPEN_FILE_COST_PROPERTY)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_OPEN_FILE_COST)
+}
+
+/// Spreads `tasks` over `partitions` groups of about equal cost, each file weighing its bytes
+/// plus `open_cost`: largest first, each to the least-loaded group. Weighing bytes alone put
+/// every small file on whichever group was lighter after the large ones, and opening a file
+/// (footer, pruning, one reader per column) costs far more than its bytes say; that one group
+/// then ran alone for the end of the scan.
+fn balance(tasks: Vec<FileScanTask>, partitions: usize, open_cost: u64) -> Vec<Vec<FileScanTask>> {
+    let weight = |t: &FileScanTask| t.length.saturating_add(open_cost);
+    let mut sorted = tasks;
+    sorted.sort_by_key(|t| std::cmp::Reverse(weight(t)));
+    let mut groups: Vec<(u64, Vec<FileScanTask>)> = vec![(0, vec![]); partitions.max(1)];
+    for task in sorted {
+        let slot = groups
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("one partition at least");
+        slot.0 = slot.0.saturating_add(weight(&task));
+        slot.1.push(task);
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
 fn df_error(e: iceberg::Error) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
@@ -145,19 +179,7 @@ impl TableProvider for ParallelScanProvider {
             .target_partitions()
             .max(1)
             .min(tasks.len().max(1));
-        // Largest files first, each to the least-loaded partition.
-        let mut sorted = tasks;
-        sorted.sort_by_key(|t| std::cmp::Reverse(t.length));
-        let mut groups: Vec<(u64, Vec<FileScanTask>)> = vec![(0, vec![]); partitions];
-        for task in sorted {
-            let slot = groups
-                .iter_mut()
-                .min_by_key(|(bytes, _)| *bytes)
-                .expect("one partition at least");
-            slot.0 += task.length;
-            slot.1.push(task);
-        }
-        let groups: Vec<Vec<FileScanTask>> = groups.into_iter().map(|(_, g)| g).collect();
+        let groups = balance(tasks, partitions, open_file_cost(self.table.metadata()));
         let all: Vec<FileScanTask> = groups.iter().flatten().cloned().collect();
         let native = if !self.grown_structs
             && super::native_scan::eligible(self.table.metadata(), &self.iceberg_schema, &all)
@@ -397,5 +419,126 @@ impl ExecutionPlan for ParallelScanExec {
                 .boxed();
         }
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iceberg::spec::{
+        DataFileFormat, NestedField, PrimitiveType, Schema as IcebergSchema, Type,
+    };
+
+    fn task(path: &str, length: u64) -> FileScanTask {
+        let schema = IcebergSchema::builder()
+            .with_fields(vec![Arc::new(NestedField::required(
+                1,
+                "id",
+                Type::Primitive(PrimitiveType::Long),
+            ))])
+            .build()
+            .expect("schema");
+        FileScanTask {
+            file_size_in_bytes: length,
+            start: 0,
+            length,
+            record_count: None,
+            data_file_path: path.to_string(),
+            data_file_format: DataFileFormat::Parquet,
+            schema: Arc::new(schema),
+            project_field_ids: vec![1],
+            predicate: None,
+            deletes: vec![],
+            partition: None,
+            partition_spec: None,
+            name_mapping: None,
+            case_sensitive: true,
+        }
+    }
+
+    /// Four month-sized files and ten small ones, as an append of a few rows into a
+    /// month-partitioned table leaves them.
+    fn tasks() -> Vec<FileScanTask> {
+        let mut tasks: Vec<FileScanTask> = [2_020_932, 1_819_264, 2_009_144, 1_954_940]
+            .iter()
+            .enumerate()
+            .map(|(i, len)| task(&format!("big-{i}"), *len))
+            .collect();
+        tasks.extend((0..10).map(|i| task(&format!("small-{i}"), 7_000 + i)));
+        tasks
+    }
+
+    fn small_files(group: &[FileScanTask]) -> usize {
+        group
+            .iter()
+            .filter(|t| t.data_file_path.starts_with("small-"))
+            .count()
+    }
+
+    #[test]
+    fn small_files_are_shared_between_partitions() {
+        let groups = balance(tasks(), 2, DEFAULT_OPEN_FILE_COST);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), vec![7, 7]);
+        assert_eq!(small_files(&groups[0]), 5);
+        assert_eq!(small_files(&groups[1]), 5);
+        let bytes: Vec<u64> = groups
+            .iter()
+            .map(|g| g.iter().map(|t| t.length).sum())
+            .collect();
+        assert!(bytes[0].abs_diff(bytes[1]) < 300_000, "{bytes:?}");
+    }
+
+    #[test]
+    fn weighing_bytes_alone_piles_small_files_on_one_partition() {
+        let groups = balance(tasks(), 2, 0);
+        let small: Vec<usize> = groups.iter().map(|g| small_files(g)).collect();
+        assert!(small.contains(&10), "{small:?}");
+    }
+
+    #[test]
+    fn every_task_lands_in_exactly_one_partition() {
+        let groups = balance(tasks(), 3, DEFAULT_OPEN_FILE_COST);
+        let mut paths: Vec<String> = groups
+            .iter()
+            .flatten()
+            .map(|t| t.data_file_path.clone())
+            .collect();
+        paths.sort();
+        let mut expected: Vec<String> = tasks().into_iter().map(|t| t.data_file_path).collect();
+        expected.sort();
+        assert_eq!(paths, expected);
+        assert!(groups.iter().all(|g| !g.is_empty()));
+        assert_eq!(balance(vec![], 0, 0), vec![Vec::<FileScanTask>::new()]);
+    }
+
+    #[test]
+    fn the_open_cost_is_read_from_the_table_property() {
+        let metadata = |props: Vec<(String, String)>| {
+            let schema = task("x", 1).schema.as_ref().clone();
+            iceberg::spec::TableMetadataBuilder::new(
+                schema,
+                iceberg::spec::PartitionSpec::unpartition_spec(),
+                iceberg::spec::SortOrder::unsorted_order(),
+                "/tmp/t".to_string(),
+                iceberg::spec::FormatVersion::V2,
+                props.into_iter().collect(),
+            )
+            .expect("builder")
+            .build()
+            .expect("metadata")
+            .metadata
+        };
+        assert_eq!(open_file_cost(&metadata(vec![])), DEFAULT_OPEN_FILE_COST);
+        let set = metadata(vec![(
+            OPEN_FILE_COST_PROPERTY.to_string(),
+            "1024".to_string(),
+        )]);
+        assert_eq!(open_file_cost(&set), 1024);
+        let bad = metadata(vec![(
+            OPEN_FILE_COST_PROPERTY.to_string(),
+            "lots".to_string(),
+        )]);
+        assert_eq!(open_file_cost(&bad), DEFAULT_OPEN_FILE_COST);
     }
 }
