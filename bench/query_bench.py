@@ -20,8 +20,8 @@ rivals are timed two ways:
                 footers (DuckDB) and reading: no start-up at all, while floe still pays its own.
 
 The targets (floe at least 3x PyIceberg, within 1.5x of DuckDB on the raw files) are printed
-for both views. The DuckDB shell on PyPI lags the Python package by a release, so the two
-DuckDB columns are also two engine versions; both are printed.
+for both views. PyPI's DuckDB shell is an older engine than the Python package (1.5.6 against
+2.0.1 as pinned), so the two DuckDB columns are also two engine versions; both are printed.
 
 DuckDB reads the same data files from a given list (no Iceberg metadata at all): the raw
 reading limit. Each measurement runs once untimed (page cache and code warm for every tool
