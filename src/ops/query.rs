@@ -263,7 +263,13 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
         .map_err(sql_error)?;
         sources.push((target.display.clone(), snapshot));
     }
-    let frame = ctx.sql(text).await.map_err(sql_error)?;
+    // Plan the statement parsed above rather than parsing the text again (`ctx.sql`).
+    let plan = ctx
+        .state()
+        .statement_to_plan(statement)
+        .await
+        .map_err(sql_error)?;
+    let frame = ctx.execute_logical_plan(plan).await.map_err(sql_error)?;
     let batches = frame.execute_stream().await.map_err(sql_error)?;
     Ok(QueryResult { sources, batches })
 }
