@@ -105,6 +105,14 @@ def duckdb_query(name: str, ctx: dict, con) -> object:
     return [list(map(str, row)) for row in con.execute(duckdb_sql(name, ctx)).fetchall()]
 
 
+def answer(name: str, rows: list) -> list:
+    """The exact parts of a result (groups, counts, decimal sums), to check the tools agree."""
+    if name == "travel":
+        return [[str(r["n"]), str(r["s"])] if isinstance(r, dict) else [r[0], r[1]] for r in rows]
+    cols = ("l_returnflag", "l_linestatus", "sum_qty", "sum_price", "n")
+    return [[str(r[c]) for c in cols] if isinstance(r, dict) else [r[0], r[1], r[2], r[3], r[5]] for r in rows]
+
+
 def duckdb_cli() -> str:
     """The DuckDB shell installed beside this interpreter (PyPI's duckdb-cli)."""
     path = os.path.join(os.path.dirname(sys.executable), "duckdb")
@@ -188,9 +196,11 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {name: {} for name in QUERIES}
 
     # floe: whole process per run.
+    floe_rows = {}
     for name in QUERIES:
         secs, rows = timed(lambda: floe_json(args.floe, config, ["sql", floe_sql[name]]))
         results[name]["floe"] = secs
+        floe_rows[name] = rows
         print(f"bench: floe {name}: {secs:.3f} s -> {json.dumps(rows)[:160]}", file=sys.stderr)
 
     # In-process: imports done once, before timing.
@@ -204,6 +214,8 @@ def main() -> int:
         results[name]["pyiceberg"] = secs
         print(f"bench: pyiceberg {name}: {secs:.3f} s -> {out}", file=sys.stderr)
         secs, out = timed(lambda: duckdb_query(name, ctx, con))
+        if answer(name, out) != answer(name, floe_rows[name]):
+            raise SystemExit(f"bench: floe and DuckDB disagree on {name}: {floe_rows[name]} vs {out}")
         results[name]["duckdb"] = secs
         print(f"bench: duckdb {name}: {secs:.3f} s -> {str(out)[:160]}", file=sys.stderr)
 
