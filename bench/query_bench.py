@@ -121,18 +121,16 @@ def duckdb_cli() -> str:
     return path
 
 
-def duckdb_cli_timed(cli: str, name: str, ctx: dict) -> float:
-    """DuckDB as its own process: the shell, started fresh for each run."""
-    sql = f"SET threads={os.cpu_count()}; " + duckdb_sql(name, ctx)
-
+def process_timed(label: str, argv: list[str]) -> float:
+    """Median seconds of `argv` run as its own process each time."""
     def run():
-        out = subprocess.run([cli, "-json", "-c", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if out.returncode != 0:
-            raise SystemExit(f"bench: duckdb shell {name} failed: {out.stderr}")
+            raise SystemExit(f"bench: {label} (own process) failed: {out.stderr}")
         return out.stdout.strip()
 
     secs, out = timed(run)
-    print(f"bench: duckdb shell {name} (own process): {secs:.3f} s -> {out[:160]}", file=sys.stderr)
+    print(f"bench: {label} (own process): {secs:.3f} s -> {out[:160]}", file=sys.stderr)
     return secs
 
 
@@ -142,20 +140,6 @@ def one_process(name: str, context_file: str) -> int:
         ctx = json.load(f)
     print(json.dumps(pyiceberg_query(name, ctx))[:160])
     return 0
-
-
-def pyiceberg_process_timed(name: str, context_file: str) -> float:
-    """PyIceberg as its own process: a fresh interpreter importing it for each run."""
-    def run():
-        out = subprocess.run([sys.executable, __file__, "--one", name, context_file],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"bench: pyiceberg {name} (own process) failed: {out.stderr}")
-        return out.stdout.strip()
-
-    secs, out = timed(run)
-    print(f"bench: pyiceberg {name} (own process): {secs:.3f} s -> {out}", file=sys.stderr)
-    return secs
 
 
 def main() -> int:
@@ -222,8 +206,11 @@ def main() -> int:
     # Own process each run: a fresh Python importing PyIceberg, the DuckDB shell.
     cli = duckdb_cli()
     for name in QUERIES:
-        results[name]["pyiceberg_process"] = pyiceberg_process_timed(name, context_file)
-        results[name]["duckdb_process"] = duckdb_cli_timed(cli, name, ctx)
+        # PyIceberg: a fresh interpreter importing it; DuckDB: its shell.
+        results[name]["pyiceberg_process"] = process_timed(
+            f"pyiceberg {name}", [sys.executable, __file__, "--one", name, context_file])
+        shell_sql = f"SET threads={os.cpu_count()}; " + duckdb_sql(name, ctx)
+        results[name]["duckdb_process"] = process_timed(f"duckdb shell {name}", [cli, "-json", "-c", shell_sql])
 
     versions = {
         "duckdb_in_process": duckdb.__version__,
