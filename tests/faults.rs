@@ -34,7 +34,12 @@ enum Fault {
     FailAndHideOutcome,
     /// Just before every metadata put, another writer commits first.
     ConcurrentWinner,
+    /// The metadata put reports a timeout without writing; the write lands just after the
+    /// read-back found nothing (a request delayed in the network).
+    LandLate,
 }
+
+type Competitor = Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
 
 #[derive(Debug)]
 struct FaultState {
@@ -42,13 +47,15 @@ struct FaultState {
     remaining: u32,
     injected: u32,
     hidden: Option<Path>,
+    /// A write held back by `LandLate`, landed at the next read of its path.
+    late: Option<(Path, PutPayload, PutOptions)>,
 }
 
 struct Faulty {
     inner: Arc<dyn ObjectStore>,
     state: Arc<Mutex<FaultState>>,
-    /// Commits a competing snapshot through unwrapped stores.
-    competitor: Option<Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>>,
+    /// Commits a competing change through unwrapped stores.
+    competitor: Arc<Mutex<Competitor>>,
 }
 
 impl fmt::Debug for Faulty {
@@ -119,9 +126,13 @@ impl ObjectStore for Faulty {
                 Err(injected("timed out"))
             }
             Fault::ConcurrentWinner => {
-                let compete = self.competitor.clone().expect("competitor configured");
+                let compete = self.competitor.lock().unwrap().clone();
                 compete().await;
                 self.inner.put_opts(location, payload, opts).await
+            }
+            Fault::LandLate => {
+                self.state.lock().unwrap().late = Some((location.clone(), payload, opts));
+                Err(injected("timed out waiting for the response"))
             }
         }
     }
@@ -142,7 +153,19 @@ impl ObjectStore for Faulty {
         if self.state.lock().unwrap().hidden.as_ref() == Some(location) {
             return Err(injected("read timed out"));
         }
-        self.inner.get_opts(location, options).await
+        let late = {
+            let mut s = self.state.lock().unwrap();
+            match &s.late {
+                Some((path, _, _)) if path == location => s.late.take(),
+                _ => None,
+            }
+        };
+        let read = self.inner.get_opts(location, options).await;
+        if let Some((path, payload, opts)) = late {
+            // The delayed request arrives right after this read answered.
+            self.inner.put_opts(&path, payload, opts).await?;
+        }
+        read
     }
 
     fn delete_stream(
@@ -175,6 +198,7 @@ struct Harness {
     session: Session,
     plain: Session,
     state: Arc<Mutex<FaultState>>,
+    competitor: Arc<Mutex<Competitor>>,
     table: TableRef,
     location: String,
     input: String,
@@ -193,12 +217,16 @@ impl Harness {
             remaining: 0,
             injected: 0,
             hidden: None,
+            late: None,
         }));
         let wrapper_state = state.clone();
+        let competitor_slot: Arc<Mutex<Competitor>> = Arc::new(Mutex::new(Arc::new(|| {
+            Box::pin(async {}) as futures::future::BoxFuture<'static, ()>
+        })));
         let plain = Session::embedded(&warehouse);
         let table = TableRef::parse(&location).unwrap();
         let input = input.to_string_lossy().to_string();
-        let competitor: Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync> = {
+        let competitor: Competitor = {
             let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
             Arc::new(move || {
                 let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
@@ -210,16 +238,19 @@ impl Harness {
                         mode: IngestMode::Append,
                         merge_schema: false,
                         branch: "main".to_string(),
+                        isolation: Default::default(),
                     };
                     ingest(&plain, options).await.expect("competing ingest");
                 })
             })
         };
+        *competitor_slot.lock().unwrap() = competitor;
+        let wrapper_slot = competitor_slot.clone();
         let session = Session::embedded(&warehouse).with_store_wrapper(Arc::new(move |inner| {
             Arc::new(Faulty {
                 inner,
                 state: wrapper_state.clone(),
-                competitor: Some(competitor.clone()),
+                competitor: wrapper_slot.clone(),
             }) as Arc<dyn ObjectStore>
         }));
         floe::ops::create::create(
@@ -243,6 +274,7 @@ impl Harness {
             session,
             plain,
             state,
+            competitor: competitor_slot,
             table,
             location,
             input,
@@ -257,6 +289,22 @@ impl Harness {
         s.remaining = times;
         s.injected = 0;
         s.hidden = None;
+        s.late = None;
+    }
+
+    /// What the other writer does when `Fault::ConcurrentWinner` fires (through the plain,
+    /// unfaulted session).
+    fn set_competitor<F, Fut>(&self, make: F)
+    where
+        F: Fn(Session, TableRef) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let (plain, table) = (self.plain.clone(), self.table.clone());
+        let make = Arc::new(make);
+        *self.competitor.lock().unwrap() = Arc::new(move || {
+            let (plain, table, make) = (plain.clone(), table.clone(), make.clone());
+            Box::pin(async move { make(plain, table).await })
+        });
     }
 
     fn disarm(&self) -> u32 {
@@ -274,6 +322,7 @@ impl Harness {
             mode: IngestMode::Append,
             merge_schema: false,
             branch: "main".to_string(),
+            isolation: Default::default(),
         }
     }
 
@@ -419,4 +468,235 @@ async fn losing_every_race_is_a_conflict_and_cleans_up() {
         data_before.len() + 3 * 3,
         "only the competitors' files (3 regions each) were added"
     );
+}
+
+/// `events_batch` rows with one more column.
+fn events_with(start: i64, rows: usize, column: &str) -> arrow::array::RecordBatch {
+    use arrow::array::{ArrayRef, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let base = common::events_batch(start, rows);
+    let mut fields: Vec<Field> = base
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new(column, DataType::Int64, true));
+    let mut columns: Vec<ArrayRef> = base.columns().to_vec();
+    columns.push(Arc::new(Int64Array::from(
+        (start..start + rows as i64).collect::<Vec<_>>(),
+    )));
+    arrow::array::RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+}
+
+impl Harness {
+    fn input_with(&self, name: &str, batch: arrow::array::RecordBatch) -> String {
+        let path = self._dir.path().join(format!("{name}.parquet"));
+        common::write_parquet(&path, &[batch]);
+        path.to_string_lossy().to_string()
+    }
+
+    async fn rows(&self) -> u64 {
+        self.state().await.1
+    }
+
+    /// Every snapshot's files exist with their recorded sizes and row counts.
+    async fn assert_verified(&self) {
+        let report = floe::ops::verify::verify(
+            &self.plain,
+            &self.table,
+            floe::ops::verify::Scope::All,
+            true,
+        )
+        .await
+        .unwrap();
+        assert!(report.ok, "{:?}", report.verification.problems);
+        assert!(!report.verification.snapshots_checked.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overwrite_refuses_to_drop_an_append_committed_after_it_started() {
+    let h = Harness::new("overwrite-serializable").await;
+    // The append lands between the overwrite's planning and its commit.
+    h.arm(Fault::ConcurrentWinner, 1);
+    let mut options = h.options();
+    options.mode = IngestMode::Overwrite;
+    let err = ingest(&h.session, options.clone()).await.unwrap_err();
+    h.disarm();
+    assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{err:#}");
+    assert_eq!(kind_of(&err).exit_code(), 3);
+    assert!(format!("{err:#}").contains("added data"), "{err:#}");
+    let (snapshots, records, _, data, _) = h.state().await;
+    assert_eq!((snapshots, records), (2, 100), "the acknowledged append is kept");
+    // The overwrite's own files are gone; the two appends' files remain.
+    let live = floe::ops::files::files(&h.plain, &h.table, None).await.unwrap();
+    assert_eq!(live.files.len(), data.len(), "no file left behind: {data:?}");
+
+    // Snapshot isolation replaces whatever is there at commit time, as asked.
+    h.arm(Fault::ConcurrentWinner, 1);
+    options.isolation = floe::table::snapshot_commit::Isolation::Snapshot;
+    let report = ingest(&h.session, options).await.unwrap();
+    h.disarm();
+    assert_eq!(report.records_added, 50);
+    assert_eq!(h.rows().await, 50);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_merge_schema_ingests_never_reuse_a_field_id() {
+    let h = Harness::new("merge-schema").await;
+    let theirs = h.input_with("theirs", events_with(100, 10, "extra_a"));
+    let ours = h.input_with("ours", events_with(200, 10, "extra_b"));
+    h.set_competitor(move |plain, table| {
+        let theirs = theirs.clone();
+        async move {
+            let options = IngestOptions {
+                table,
+                inputs: vec![theirs],
+                format: FormatChoice::Auto,
+                mode: IngestMode::Append,
+                merge_schema: true,
+                branch: "main".to_string(),
+                isolation: Default::default(),
+            };
+            ingest(&plain, options).await.expect("competing merge");
+        }
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let mut options = h.options();
+    options.inputs = vec![ours.clone()];
+    options.merge_schema = true;
+    let err = ingest(&h.session, options.clone()).await.unwrap_err();
+    h.disarm();
+    assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{err:#}");
+    let schema = floe::ops::describe::describe(&h.plain, &h.table)
+        .await
+        .unwrap()
+        .schema;
+    let schema = serde_json::to_value(&schema).unwrap().to_string();
+    assert!(schema.contains("extra_a") && !schema.contains("extra_b"), "{schema}");
+    assert_eq!(h.rows().await, 60);
+
+    // Run again: it merges against the new schema and gets a fresh id.
+    ingest(&h.session, options).await.unwrap();
+    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let current = table.metadata().current_schema();
+    let a = current.field_by_name("extra_a").unwrap().id;
+    let b = current.field_by_name("extra_b").unwrap().id;
+    assert_ne!(a, b);
+    assert_eq!(table.metadata().last_column_id(), a.max(b));
+    assert_eq!(h.rows().await, 70);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commit_to_another_branch_does_not_fail_main() {
+    let h = Harness::new("branches").await;
+    floe::ops::ref_changes::change_ref(
+        &h.plain,
+        &h.table,
+        floe::ops::ref_changes::RefChange::CreateBranch {
+            name: "dev".into(),
+            snapshot_id: None,
+            min_snapshots_to_keep: None,
+            max_snapshot_age_ms: None,
+            max_ref_age_ms: None,
+        },
+    )
+    .await
+    .unwrap();
+    let input = h.input.clone();
+    h.set_competitor(move |plain, table| {
+        let input = input.clone();
+        async move {
+            let options = IngestOptions {
+                table,
+                inputs: vec![input],
+                format: FormatChoice::Auto,
+                mode: IngestMode::Append,
+                merge_schema: false,
+                branch: "dev".to_string(),
+                isolation: Default::default(),
+            };
+            ingest(&plain, options).await.expect("commit to dev");
+        }
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = ingest(&h.session, h.options()).await.unwrap();
+    h.disarm();
+    assert_eq!(report.commit_attempts, 2, "rebuilt once on the fresh metadata");
+    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let metadata = table.metadata();
+    let main = metadata.current_snapshot().unwrap();
+    let dev = metadata.snapshot_for_ref("dev").unwrap();
+    assert_eq!(main.snapshot_id(), report.snapshot_id.unwrap());
+    assert_eq!(report.sequence_number, Some(metadata.last_sequence_number()));
+    assert!(dev.sequence_number() < main.sequence_number());
+    assert_eq!(h.rows().await, 100, "main: the first load and ours");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_landing_metadata_write_is_recognised_as_ours() {
+    let h = Harness::new("late").await;
+    h.arm(Fault::LandLate, 1);
+    let report = ingest(&h.session, h.options()).await.unwrap();
+    assert_eq!(h.disarm(), 1);
+    assert_eq!(report.commit_attempts, 1);
+    let (snapshots, records, versions, _, _) = h.state().await;
+    assert_eq!((snapshots, records), (2, 100));
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    h.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiry_keeps_a_tag_made_while_it_ran() {
+    let h = Harness::new("expire-tag").await;
+    h.ingest_plain().await;
+    h.ingest_plain().await;
+    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let mut ids: Vec<(i64, i64)> = table
+        .metadata()
+        .snapshots()
+        .map(|s| (s.sequence_number(), s.snapshot_id()))
+        .collect();
+    ids.sort();
+    let oldest = ids[0].1;
+    h.set_competitor(move |plain, table| async move {
+        floe::ops::ref_changes::change_ref(
+            &plain,
+            &table,
+            floe::ops::ref_changes::RefChange::CreateTag {
+                name: "audit".into(),
+                snapshot_id: Some(oldest),
+                max_ref_age_ms: None,
+            },
+        )
+        .await
+        .expect("tag the oldest snapshot");
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = floe::ops::expire::expire(
+        &h.session,
+        &h.table,
+        floe::ops::expire::ExpireOptions {
+            request: floe::table::expire::ExpireRequest {
+                older_than_ms: Some(chrono::Utc::now().timestamp_millis() + 1000),
+                retain_last: Some(1),
+                ..Default::default()
+            },
+            metadata: false,
+        },
+    )
+    .await
+    .unwrap();
+    h.disarm();
+    assert!(
+        !report.expired_snapshot_ids.contains(&oldest),
+        "the tagged snapshot stays: {:?}",
+        report.expired_snapshot_ids
+    );
+    assert_eq!(report.expired_snapshot_ids.len(), 1, "only the untagged middle one");
+    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let tagged = table.metadata().snapshot_for_ref("audit").expect("tag kept");
+    assert_eq!(tagged.snapshot_id(), oldest);
+    h.assert_verified().await;
 }

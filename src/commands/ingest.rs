@@ -9,6 +9,7 @@ use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport};
 use crate::ops::{NoProgress, Progress};
 use crate::output::{Block, Report, Tabular};
+use crate::table::snapshot_commit::Isolation;
 use crate::units::format_size;
 
 /// Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot.
@@ -40,6 +41,27 @@ pub struct IngestArgs {
     /// Commit to this branch instead of main (create it with `floe branch create`).
     #[arg(long, value_name = "NAME", default_value = "main")]
     pub branch: String,
+
+    /// serializable: an overwrite fails (exit 3) when another writer added data after it
+    /// started; snapshot: it replaces that data too.
+    #[arg(long, value_enum, default_value = "serializable")]
+    pub isolation: IsolationArg,
+}
+
+/// `--isolation` values (Iceberg's isolation levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IsolationArg {
+    Serializable,
+    Snapshot,
+}
+
+impl From<IsolationArg> for Isolation {
+    fn from(arg: IsolationArg) -> Self {
+        match arg {
+            IsolationArg::Serializable => Isolation::Serializable,
+            IsolationArg::Snapshot => Isolation::Snapshot,
+        }
+    }
 }
 
 impl Report for IngestReport {
@@ -119,6 +141,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
         mode: args.mode,
         merge_schema: args.merge_schema,
         branch: args.branch.clone(),
+        isolation: args.isolation.into(),
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {
         Some(bar) => Arc::new(bar),

@@ -16,7 +16,9 @@ use crate::input::conform::{all_nullable, Conformer};
 use crate::input::{self, read, Format, FormatChoice, InputFile};
 use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
 use crate::ops::{NoProgress, Progress};
-use crate::table::snapshot_commit::{commit_snapshot, SnapshotKind, SnapshotRequest};
+use crate::table::snapshot_commit::{
+    commit_snapshot, Isolation, SnapshotKind, SnapshotRequest, StartingPoint,
+};
 use crate::table::write::{TableDataWriter, WriteSettings};
 use crate::table::{Session, TableRef};
 
@@ -46,6 +48,8 @@ pub struct IngestOptions {
     pub merge_schema: bool,
     /// The branch to commit to (`main` by default).
     pub branch: String,
+    /// Whether an overwrite fails when data was added after it started.
+    pub isolation: Isolation,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +133,7 @@ pub async fn ingest_with_progress(
     let started = Instant::now();
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
+    let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
     let files = input::expand(&options.inputs, options.format, session.stores()).await?;
     let (schema, new_schema, schema_changes) = if options.merge_schema {
         merged_schema(&table, &files, session).await?
@@ -199,6 +204,7 @@ pub async fn ingest_with_progress(
         schema: new_schema,
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
         branch: options.branch.clone(),
+        start,
     };
     let committed = commit_snapshot(&target, request).await?;
     report.snapshot_id = Some(committed.snapshot_id);

@@ -176,6 +176,20 @@ async fn run_step(
             Ok((status, report.bytes_total, serde_json::to_value(report)?))
         }
         Step::Orphans => {
+            let loaded = session.target(table).await?.load().await?;
+            if loaded
+                .metadata()
+                .properties()
+                .get("gc.enabled")
+                .is_some_and(|v| !v.eq_ignore_ascii_case("true"))
+            {
+                // Its folders may hold other tables' files: not ours to clean.
+                return Ok((
+                    StepStatus::Skipped,
+                    0,
+                    serde_json::json!({"reason": "gc.enabled=false"}),
+                ));
+            }
             // Never under a day: writes in flight own younger files.
             let age = settings
                 .age_ms("orphan-age")

@@ -26,6 +26,7 @@ pub async fn remove_orphans(
 ) -> Result<RemoveOrphansReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
+    target.ensure_home_location(&loaded)?;
     let (orphans, failed_deletes) = crate::table::orphans::remove_orphans(
         &loaded,
         target.catalog.stores(),

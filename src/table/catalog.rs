@@ -94,6 +94,19 @@ pub trait FloeCatalog: iceberg::Catalog {
         ident: &TableIdent,
         requirements: Vec<TableRequirement>,
         updates: Vec<TableUpdate>,
+    ) -> Result<Table> {
+        self.commit_from(ident, None, requirements, updates).await
+    }
+
+    /// [`FloeCatalog::commit`] of updates built from the metadata at `base_location`: when
+    /// the table has moved on and an update no longer applies, that is a commit conflict
+    /// (rebuild and retry), not a failure.
+    async fn commit_from(
+        &self,
+        ident: &TableIdent,
+        base_location: Option<&str>,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
     ) -> Result<Table>;
 
     /// Load with errors that name the table and hint at the fix.
@@ -104,6 +117,36 @@ pub trait FloeCatalog: iceberg::Catalog {
 
     /// The stores behind this catalog's file IO.
     fn stores(&self) -> &Stores;
+
+    /// Where this catalog keeps the table's files, when that is fixed by how it is named (a
+    /// directory table is its directory); `None` when the metadata decides.
+    fn home_location(&self, _ident: &TableIdent) -> Option<String> {
+        None
+    }
+}
+
+/// A table whose metadata names another location than the one it was found at was copied
+/// (`cp -r`, `aws s3 sync`): its manifests name the original's files, its writes would land in
+/// the original's folders and its cleanup would delete the original's newer files. Such a
+/// table is read-only until registered anew.
+pub(crate) fn ensure_home_location(
+    catalog: &dyn FloeCatalog,
+    ident: &TableIdent,
+    display: &str,
+    metadata: &iceberg::spec::TableMetadata,
+) -> Result<()> {
+    let Some(home) = catalog.home_location(ident) else {
+        return Ok(());
+    };
+    let recorded = metadata.location();
+    if super::storage::comparable_location(recorded) == super::storage::comparable_location(&home) {
+        return Ok(());
+    }
+    Err(FloeError::invalid(format!(
+        "table {display} is at {home} but its metadata says it lives at {recorded}: it looks copied from there, so writing or cleaning up here would touch the original's files"
+    ))
+    .with_hint("reads still work; to write to the copy, register it under its new location with `floe register` (a SQL catalog) after rewriting its location, or work on the original")
+    .into())
 }
 
 /// The catalog and identifier that address one table.
@@ -118,6 +161,17 @@ pub struct TableTarget {
 impl TableTarget {
     pub async fn load(&self) -> Result<Table> {
         self.catalog.open(&self.ident).await
+    }
+
+    /// Refuse to clean up a table whose files are not where it was found (see
+    /// [`ensure_home_location`]).
+    pub fn ensure_home_location(&self, table: &Table) -> Result<()> {
+        ensure_home_location(
+            self.catalog.as_ref(),
+            &self.ident,
+            &self.display,
+            table.metadata(),
+        )
     }
 
     /// Drop the table from its catalog; with `purge`, also delete every file its metadata

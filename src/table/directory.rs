@@ -2,7 +2,6 @@
 //! `metadata/v<N>.metadata.json` made to appear by put-if-absent, and `version-hint.text`.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use anyhow::Result;
 use async_trait::async_trait;
@@ -15,10 +14,10 @@ use iceberg::{
 };
 
 use super::catalog::{
-    build_table, display_ident, read_table_metadata, to_iceberg_error, update_table_through,
+    build_table, display_ident, ensure_home_location, read_table_metadata, to_iceberg_error, update_table_through,
     FloeCatalog,
 };
-use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
+use super::metadata_commit::{commit_metadata, MetadataPointer, PointedMetadata, Settled, Swap};
 use super::storage::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -34,7 +33,6 @@ pub struct DirectoryCatalog {
 
 /// One loaded version of a table's metadata.
 struct Current {
-    version: i64,
     location: String,
     metadata: TableMetadata,
 }
@@ -161,7 +159,6 @@ impl DirectoryCatalog {
         let location = version_file(&table_location, version);
         let metadata = read_table_metadata(&self.stores, &location).await?;
         Ok(Current {
-            version,
             location,
             metadata,
         })
@@ -222,117 +219,10 @@ impl DirectoryCatalog {
         self.table_from(
             ident,
             Current {
-                version: 1,
                 location,
                 metadata,
             },
         )
-    }
-
-    async fn raw_commit(
-        &self,
-        ident: &TableIdent,
-        requirements: Vec<TableRequirement>,
-        updates: Vec<TableUpdate>,
-    ) -> Result<Table> {
-        let table_location = self.table_location(ident)?;
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        // Bytes already sent for a base version: re-sent unchanged after an unknown outcome, so
-        // a write that landed late is recognised as ours by content.
-        let mut sent: Option<(i64, Bytes)> = None;
-        loop {
-            let current = self.current(ident).await?;
-            for requirement in &requirements {
-                requirement.check(Some(&current.metadata)).map_err(|e| {
-                    conflict(format!(
-                        "commit to {} rejected: {}",
-                        self.display(ident),
-                        e.message()
-                    ))
-                })?;
-            }
-            let policy = RetryPolicy::from_properties(current.metadata.properties());
-            let (bytes, expired) = match &sent {
-                Some((base, bytes)) if *base == current.version => (bytes.clone(), vec![]),
-                _ => {
-                    let (metadata, expired) =
-                        apply_updates(&current.metadata, &current.location, &updates)?;
-                    (Bytes::from(serde_json::to_vec_pretty(&metadata)?), expired)
-                }
-            };
-            let next = current.version + 1;
-            let location = version_file(&table_location, next);
-            sent = Some((current.version, bytes.clone()));
-            let outcome = self.stores.put_if_absent(&location, bytes.clone()).await;
-            let landed = match outcome {
-                Ok(PutIfAbsent::Created) => true,
-                Ok(PutIfAbsent::AlreadyExists) => self.is_ours(&location, &bytes).await?,
-                Err(err) => match self.stores.read_optional(&location).await {
-                    Ok(Some(found)) if found == bytes => true,
-                    Ok(Some(_)) => false,
-                    Ok(None) => {
-                        // Nothing landed yet: retry the same bytes at the same version.
-                        attempt += 1;
-                        if !policy.may_retry(attempt, started) {
-                            return Err(err.context(format!(
-                                "cannot write {location}; gave up after {attempt} attempts"
-                            )));
-                        }
-                        tokio::time::sleep(policy.backoff(attempt)).await;
-                        continue;
-                    }
-                    Err(read_err) => {
-                        return Err(state_unknown(format!(
-                            "the commit to {} may or may not have landed: writing {location} failed ({err:#}) and reading it back failed ({read_err:#})",
-                            self.display(ident)
-                        )))
-                    }
-                },
-            };
-            if landed {
-                self.write_hint(&table_location, next).await;
-                let metadata: TableMetadata = serde_json::from_slice(&bytes)?;
-                if metadata
-                    .properties()
-                    .get("write.metadata.delete-after-commit.enabled")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-                {
-                    let _ = self.stores.delete_all(&expired).await;
-                }
-                return self.table_from(
-                    ident,
-                    Current {
-                        version: next,
-                        location,
-                        metadata,
-                    },
-                );
-            }
-            // Lost the race for v<next>: reload, re-check, re-apply.
-            attempt += 1;
-            if !policy.may_retry(attempt, started) {
-                return Err(conflict(format!(
-                    "commit to {} lost to concurrent writers {attempt} times",
-                    self.display(ident)
-                )));
-            }
-            tokio::time::sleep(policy.backoff(attempt)).await;
-        }
-    }
-
-    /// After put-if-absent said "exists": is what is there the write we sent (an earlier try
-    /// that landed), or another writer's?
-    async fn is_ours(&self, location: &str, bytes: &Bytes) -> Result<bool> {
-        match self.stores.read_optional(location).await {
-            Ok(Some(found)) => Ok(found == *bytes),
-            Ok(None) => Err(state_unknown(format!(
-                "{location} was reported to exist but cannot be read"
-            ))),
-            Err(e) => Err(state_unknown(format!(
-                "cannot read back {location} to learn the commit outcome: {e:#}"
-            ))),
-        }
     }
 
     /// What a table dropped without purge leaves: a `data/` directory and no metadata. It is
@@ -351,15 +241,99 @@ impl DirectoryCatalog {
     }
 }
 
+/// The directory catalog's pointer is the highest `v<N>.metadata.json`; a swap is the
+/// put-if-absent of the next version, and a file found there is ours only if it holds exactly
+/// the bytes we sent.
+#[async_trait]
+impl MetadataPointer for DirectoryCatalog {
+    async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata> {
+        let current = self.current(ident).await?;
+        ensure_home_location(self, ident, &self.display(ident), &current.metadata)?;
+        Ok(PointedMetadata {
+            location: current.location,
+            metadata: current.metadata,
+        })
+    }
+
+    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<String> {
+        let version = base
+            .location
+            .rsplit('/')
+            .next()
+            .and_then(parse_version)
+            .ok_or_else(|| anyhow::anyhow!("{} is not a version file", base.location))?;
+        Ok(version_file(&self.table_location(ident)?, version + 1))
+    }
+
+    async fn swap(
+        &self,
+        _ident: &TableIdent,
+        _base: &PointedMetadata,
+        location: &str,
+        bytes: &Bytes,
+    ) -> Swap {
+        match self.stores.put_if_absent(location, bytes.clone()).await {
+            Ok(PutIfAbsent::Created) => Swap::Swapped,
+            // An earlier copy of this very swap may have landed: decided by content.
+            Ok(PutIfAbsent::AlreadyExists) => match self.stores.read_optional(location).await {
+                Ok(Some(found)) if found == *bytes => Swap::Swapped,
+                Ok(Some(_)) => Swap::Lost,
+                Ok(None) => Swap::Unknown(anyhow::anyhow!(
+                    "{location} was reported to exist but cannot be read"
+                )),
+                Err(e) => Swap::Unknown(e),
+            },
+            Err(e) => Swap::Unknown(e),
+        }
+    }
+
+    async fn settle(
+        &self,
+        _ident: &TableIdent,
+        _base: &PointedMetadata,
+        location: &str,
+        bytes: &Bytes,
+    ) -> Result<Settled> {
+        Ok(match self.stores.read_optional(location).await? {
+            Some(found) if found == *bytes => Settled::Landed,
+            Some(_) => Settled::Lost,
+            None => Settled::Pending,
+        })
+    }
+
+    async fn discard(&self, _location: &str) {
+        // A lost version file is the winner's; nothing of ours is left.
+    }
+
+    fn describe(&self, ident: &TableIdent) -> String {
+        self.display(ident)
+    }
+
+    fn pointer_stores(&self) -> &Stores {
+        &self.stores
+    }
+}
+
 #[async_trait]
 impl FloeCatalog for DirectoryCatalog {
-    async fn commit(
+    async fn commit_from(
         &self,
         ident: &TableIdent,
+        base_location: Option<&str>,
         requirements: Vec<TableRequirement>,
         updates: Vec<TableUpdate>,
     ) -> Result<Table> {
-        self.raw_commit(ident, requirements, updates).await
+        let committed =
+            commit_metadata(self, ident, base_location, &requirements, &updates).await?;
+        if let Some(version) = committed
+            .location
+            .rsplit('/')
+            .next()
+            .and_then(parse_version)
+        {
+            self.write_hint(&self.table_location(ident)?, version).await;
+        }
+        build_table(ident, committed.location, committed.metadata, &self.stores)
     }
 
     async fn open(&self, ident: &TableIdent) -> Result<Table> {
@@ -373,6 +347,10 @@ impl FloeCatalog for DirectoryCatalog {
 
     fn stores(&self) -> &Stores {
         &self.stores
+    }
+
+    fn home_location(&self, ident: &TableIdent) -> Option<String> {
+        self.table_location(ident).ok()
     }
 }
 

@@ -107,7 +107,21 @@ pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<Exp
         attempts += 1;
         let table = target.load().await?;
         let policy = RetryPolicy::from_properties(table.metadata().properties());
-        let (updates, requirements) = plan(&table, request).await?;
+        let (updates, mut requirements) = plan(&table, request).await?;
+        // Every ref but main must be as planned: a branch or tag moved or dropped meanwhile
+        // changes what is retained, so the plan is made again. (A ref made or moved onto a
+        // removed snapshot is refused by the commit path itself.)
+        let refs: Vec<(String, i64)> = super::scan::refs(table.metadata())?
+            .into_iter()
+            .filter(|(name, _)| name.as_str() != iceberg::spec::MAIN_BRANCH)
+            .map(|(name, r)| (name, r.snapshot_id))
+            .collect();
+        requirements.extend(refs.into_iter().map(|(name, id)| {
+            TableRequirement::RefSnapshotIdMatch {
+                r#ref: name,
+                snapshot_id: Some(id),
+            }
+        }));
         if updates.is_empty() {
             return Ok(ExpireOutcome {
                 attempts,
@@ -192,17 +206,25 @@ pub async fn metadata_files(table: &Table, stores: &Stores) -> Result<Vec<Listed
         .collect())
 }
 
-/// Metadata files that are neither current nor in the metadata log, and no newer than the
-/// current one (a newer one may be a commit in flight): deleted unless `dry_run`. Returns
-/// (those files, the ones that could not be deleted).
+/// Metadata files that are neither current nor in the metadata log and are OLDER than the
+/// current one: deleted unless `dry_run`. Returns (those files, the ones that could not be
+/// deleted).
+///
+/// Older is decided by the version number in the name (`v12.metadata.json`,
+/// `00012-<uuid>.metadata.json`), never by modification times alone: a commit landing in the
+/// same clock granule as the current file (S3 keeps whole seconds) would otherwise count as
+/// old and be deleted, though it is the table's newest version. A name without a version is
+/// only taken when it is an hour older than the current file.
 pub async fn trim_metadata(
     table: &Table,
     stores: &Stores,
     dry_run: bool,
 ) -> Result<(Vec<String>, Vec<String>)> {
+    const UNVERSIONED_FLOOR_MS: i64 = 3_600_000;
     let Some(current) = table.metadata_location() else {
         return Ok((vec![], vec![]));
     };
+    let current_version = metadata_file_version(current);
     let listed = metadata_files(table, stores).await?;
     let current = comparable_location(current);
     let Some(current_modified) = listed
@@ -220,7 +242,10 @@ pub async fn trim_metadata(
         .collect();
     let stale: Vec<String> = listed
         .into_iter()
-        .filter(|o| o.last_modified_ms <= current_modified)
+        .filter(|o| match (metadata_file_version(&o.location), current_version) {
+            (Some(version), Some(current)) => version < current,
+            _ => o.last_modified_ms + UNVERSIONED_FLOOR_MS < current_modified,
+        })
         .map(|o| o.location)
         .filter(|p| {
             let p = comparable_location(p);
@@ -233,4 +258,34 @@ pub async fn trim_metadata(
         stores.delete_concurrently(stale.iter().cloned()).await
     };
     Ok((stale, failed))
+}
+
+/// The version a metadata file's name carries: `v12.metadata.json` (directory tables) or
+/// `00012-<uuid>.metadata.json` (Java's and PyIceberg's catalogs).
+pub fn metadata_file_version(location: &str) -> Option<i64> {
+    let name = location.rsplit('/').next()?.strip_suffix(".metadata.json")?;
+    if let Some(digits) = name.strip_prefix('v') {
+        return digits.parse().ok();
+    }
+    let (digits, rest) = name.split_once('-')?;
+    if digits.is_empty() || rest.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metadata_file_version;
+
+    #[test]
+    fn reads_versions_from_metadata_file_names() {
+        assert_eq!(metadata_file_version("s3://b/t/metadata/v12.metadata.json"), Some(12));
+        assert_eq!(
+            metadata_file_version("/t/metadata/00012-6f1c2d3e.metadata.json"),
+            Some(12)
+        );
+        assert_eq!(metadata_file_version("/t/metadata/6f1c2d3e.metadata.json"), None);
+        assert_eq!(metadata_file_version("/t/metadata/v1.avro"), None);
+    }
 }

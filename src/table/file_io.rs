@@ -20,7 +20,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::io::AsyncWriteExt;
 
-use super::storage::Stores;
+use super::storage::{PutIfAbsent, Stores};
 
 /// The iceberg `Storage` view of [`Stores`].
 #[derive(Debug, Clone)]
@@ -132,15 +132,20 @@ impl Storage for ObjectStorage {
     }
 
     async fn write(&self, path: &str, bs: Bytes) -> iceberg::Result<()> {
-        self.stores.put(path, bs).await.map_err(to_iceberg)
+        match self.stores.put_if_absent(path, bs).await.map_err(to_iceberg)? {
+            PutIfAbsent::Created => Ok(()),
+            PutIfAbsent::AlreadyExists => Err(exists_error(path)),
+        }
     }
 
     async fn writer(&self, path: &str) -> iceberg::Result<Box<dyn FileWrite>> {
         let (store, location) = self.resolve(path)?;
-        Ok(Box::new(ObjectWrite {
-            inner: Some(BufWriter::new(store, location)),
-            display: path.to_string(),
-        }))
+        Ok(Box::new(ObjectWrite::new(
+            self.stores.clone(),
+            store,
+            location,
+            path.to_string(),
+        )))
     }
 
     async fn delete(&self, path: &str) -> iceberg::Result<()> {
@@ -190,36 +195,112 @@ impl FileRead for ObjectRead {
     }
 }
 
-/// Streams to the store: multipart upload on S3, a staged file renamed into place locally.
+/// Files up to this size are sent in one conditional request at close.
+const ONE_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
+/// A refusal to replace an object: every file floe writes for a table is new, so a name that
+/// is taken means two writers were given one name, and replacing would lose the other's data.
+fn exists_error(path: &str) -> Error {
+    Error::new(
+        ErrorKind::Unexpected,
+        format!("refusing to overwrite {path}: a file is already there"),
+    )
+}
+
+/// Writes a new file and never replaces an existing one. Files up to `ONE_REQUEST_BYTES` go in
+/// one create-only request at close (put-if-absent: `If-None-Match: *` on S3, a hard link
+/// locally). Larger ones stream as a multipart upload once the name is checked to be free:
+/// object_store offers no conditional multipart completion, so for those the guarantee rests
+/// on names being unique per writer and on the size check every commit makes.
 struct ObjectWrite {
-    inner: Option<BufWriter>,
+    stores: Stores,
+    store: Arc<dyn ObjectStore>,
+    location: Path,
     display: String,
+    state: WriteState,
+}
+
+enum WriteState {
+    Buffering { chunks: Vec<Bytes>, bytes: usize },
+    Streaming(BufWriter),
+    Closed,
+}
+
+impl ObjectWrite {
+    fn new(stores: Stores, store: Arc<dyn ObjectStore>, location: Path, display: String) -> Self {
+        ObjectWrite {
+            stores,
+            store,
+            location,
+            display,
+            state: WriteState::Buffering {
+                chunks: vec![],
+                bytes: 0,
+            },
+        }
+    }
 }
 
 #[async_trait]
 impl FileWrite for ObjectWrite {
     async fn write(&mut self, bs: Bytes) -> iceberg::Result<()> {
-        let writer = self.inner.as_mut().ok_or_else(|| {
-            Error::new(
+        match &mut self.state {
+            WriteState::Buffering { chunks, bytes } => {
+                *bytes += bs.len();
+                chunks.push(bs);
+                if *bytes <= ONE_REQUEST_BYTES {
+                    return Ok(());
+                }
+                if self.stores.exists(&self.display).await.map_err(to_iceberg)? {
+                    return Err(exists_error(&self.display));
+                }
+                let mut writer = BufWriter::new(self.store.clone(), self.location.clone());
+                for chunk in std::mem::take(chunks) {
+                    writer
+                        .put(chunk)
+                        .await
+                        .map_err(|e| os_error(e, &self.display))?;
+                }
+                self.state = WriteState::Streaming(writer);
+                Ok(())
+            }
+            WriteState::Streaming(writer) => {
+                writer.put(bs).await.map_err(|e| os_error(e, &self.display))
+            }
+            WriteState::Closed => Err(Error::new(
                 ErrorKind::Unexpected,
                 format!("write after close on {}", self.display),
-            )
-        })?;
-        writer.put(bs).await.map_err(|e| os_error(e, &self.display))
+            )),
+        }
     }
 
     async fn close(&mut self) -> iceberg::Result<()> {
-        let mut writer = self.inner.take().ok_or_else(|| {
-            Error::new(
+        match std::mem::replace(&mut self.state, WriteState::Closed) {
+            WriteState::Buffering { chunks, bytes } => {
+                let mut all = bytes::BytesMut::with_capacity(bytes);
+                for chunk in chunks {
+                    all.extend_from_slice(&chunk);
+                }
+                match self
+                    .stores
+                    .put_if_absent(&self.display, all.freeze())
+                    .await
+                    .map_err(to_iceberg)?
+                {
+                    PutIfAbsent::Created => Ok(()),
+                    PutIfAbsent::AlreadyExists => Err(exists_error(&self.display)),
+                }
+            }
+            WriteState::Streaming(mut writer) => writer.shutdown().await.map_err(|e| {
+                Error::new(
+                    ErrorKind::Unexpected,
+                    format!("cannot finish writing {}: {e}", self.display),
+                )
+            }),
+            WriteState::Closed => Err(Error::new(
                 ErrorKind::Unexpected,
                 format!("{} closed twice", self.display),
-            )
-        })?;
-        writer.shutdown().await.map_err(|e| {
-            Error::new(
-                ErrorKind::Unexpected,
-                format!("cannot finish writing {}: {e}", self.display),
-            )
-        })
+            )),
+        }
     }
 }

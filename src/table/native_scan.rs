@@ -83,10 +83,15 @@ pub fn plan(
                 Some(_) => {}
                 None => root = Some((url, store)),
             }
-            files.push(PartitionedFile::new(
-                path.to_string(),
-                task.file_size_in_bytes,
-            ));
+            // The parsed path as is: `PartitionedFile::new` would re-encode it (`%` in
+            // Java-escaped partition values) and name another object.
+            files.push(PartitionedFile::new_from_meta(object_store::ObjectMeta {
+                location: path,
+                last_modified: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                size: task.file_size_in_bytes,
+                e_tag: None,
+                version: None,
+            }));
         }
         file_groups.push(FileGroup::new(files));
     }

@@ -101,6 +101,20 @@ pub async fn remove_orphans(
     cutoff_ms: i64,
     dry_run: bool,
 ) -> Result<(Vec<OrphanFile>, Vec<String>)> {
+    // As Java's DeleteOrphanFiles: a table without garbage collection may share its folders
+    // with other tables, whose files it cannot see.
+    let gc = table
+        .metadata()
+        .properties()
+        .get("gc.enabled")
+        .is_none_or(|v| v.eq_ignore_ascii_case("true"));
+    if !gc {
+        return Err(crate::error::FloeError::invalid(
+            "cannot remove orphan files: the table sets gc.enabled=false (its folders may hold other tables' files)",
+        )
+        .with_hint("set gc.enabled=true if the table's location is its own")
+        .into());
+    }
     let orphans = find_orphans(table, stores, cutoff_ms).await?;
     let failed = if dry_run {
         vec![]

@@ -16,7 +16,7 @@ use iceberg::table::Table;
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
+    add_totals, check_written_files, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
     rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 
@@ -61,6 +61,54 @@ pub async fn commit_rewrite(
     target: &TableTarget,
     request: &RewriteRequest,
 ) -> Result<RewriteOutcome> {
+    // A group whose files are not what it wrote fails alone, before anything is committed.
+    let added: Vec<&DataFile> = request.groups.iter().flat_map(|g| g.added.iter()).collect();
+    let problems = check_written_files(target.catalog.stores(), &added).await;
+    let mut refused: Vec<(usize, String)> = vec![];
+    for group in &request.groups {
+        let why: Vec<&str> = problems
+            .iter()
+            .filter(|(path, _)| group.added.iter().any(|f| f.file_path() == path))
+            .map(|(_, why)| why.as_str())
+            .collect();
+        if !why.is_empty() {
+            refused.push((group.id, why.join("; ")));
+        }
+    }
+    let refused_files: Vec<String> = request
+        .groups
+        .iter()
+        .filter(|g| refused.iter().any(|(id, _)| *id == g.id))
+        .flat_map(|g| g.added.iter().map(|f| f.file_path().to_string()))
+        .collect();
+    let checked;
+    let request = if refused.is_empty() {
+        request
+    } else {
+        checked = RewriteRequest {
+            groups: request
+                .groups
+                .iter()
+                .filter(|g| !refused.iter().any(|(id, _)| *id == g.id))
+                .cloned()
+                .collect(),
+            ..request.clone()
+        };
+        &checked
+    };
+    let mut outcome = commit_checked(target, request).await;
+    if !refused.is_empty() {
+        // Every file named by a refused group is that group's alone (a shared name refuses
+        // both groups) and was never committed.
+        target.catalog.stores().delete_all(&refused_files).await;
+    }
+    if let Ok(outcome) = &mut outcome {
+        outcome.failed.extend(refused);
+    }
+    outcome
+}
+
+async fn commit_checked(target: &TableTarget, request: &RewriteRequest) -> Result<RewriteOutcome> {
     let landed = commit_with_retries(target, |table, attempt_no| async move {
         let mut written = vec![];
         let outcome = prepare(&table, request, attempt_no, &mut written).await;

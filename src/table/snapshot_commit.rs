@@ -15,7 +15,7 @@ use iceberg::{TableRequirement, TableUpdate};
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, branch_head, commit_with_retries, has_live_files, new_manifest_writer,
+    add_totals, branch_head, commit_with_retries, ensure_written_files, has_live_files, new_manifest_writer,
     new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use crate::error::FloeError;
@@ -44,6 +44,45 @@ pub struct SnapshotRequest {
     pub summary: HashMap<String, String>,
     /// The branch the snapshot goes to (`main` unless `ingest --branch`).
     pub branch: String,
+    /// What the operation read when it started, checked against what others committed since.
+    pub start: StartingPoint,
+}
+
+/// What an operation read when it started: every attempt of its commit is validated against
+/// the snapshots committed since (Iceberg Java's `validateFromSnapshot` and friends).
+#[derive(Debug, Clone, Default)]
+pub struct StartingPoint {
+    /// Whether the operation recorded where it started; without it nothing is validated.
+    pub recorded: bool,
+    /// The branch's head then (`None`: the branch had no snapshot).
+    pub snapshot_id: Option<i64>,
+    /// The schema id and last assigned column id a `--merge-schema` schema was built on.
+    pub schema: Option<(i32, i32)>,
+    pub isolation: Isolation,
+}
+
+impl StartingPoint {
+    /// The starting point of an operation that read `table` at the head of `branch`.
+    pub fn of(table: &Table, branch: &str, isolation: Isolation) -> Result<Self> {
+        let metadata = table.metadata();
+        Ok(StartingPoint {
+            recorded: true,
+            snapshot_id: branch_head(metadata, branch)?.map(|s| s.snapshot_id()),
+            schema: Some((metadata.current_schema_id(), metadata.last_column_id())),
+            isolation,
+        })
+    }
+}
+
+/// How an overwrite treats data others committed after it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Isolation {
+    /// Fail (commit conflict) when data was added since the start: nothing acknowledged is
+    /// silently replaced.
+    #[default]
+    Serializable,
+    /// Replace whatever the table holds at commit time, data added meanwhile included.
+    Snapshot,
 }
 
 /// The landed snapshot.
@@ -62,7 +101,11 @@ pub async fn commit_snapshot(
     target: &TableTarget,
     request: SnapshotRequest,
 ) -> Result<CommittedSnapshot> {
-    let outcome = commit_attempts(target, &request).await;
+    let added: Vec<&DataFile> = request.added.iter().collect();
+    let outcome = match ensure_written_files(target.catalog.stores(), &added).await {
+        Ok(()) => commit_attempts(target, &request).await,
+        Err(e) => Err(e),
+    };
     if let Err(err) = &outcome {
         if !is_state_unknown(err) {
             let added: Vec<String> = request
@@ -113,6 +156,15 @@ async fn prepare(
     }
     let snapshot_id = new_snapshot_id(metadata);
     let parent = branch_head(metadata, &request.branch)?;
+    if request.schema.is_some() {
+        check_schema_base(metadata, &request.start)?;
+    }
+    if request.kind == SnapshotKind::OverwriteAll
+        && request.start.recorded
+        && request.start.isolation == Isolation::Serializable
+    {
+        check_no_data_added_since(table, parent.as_ref(), &request.start, &request.branch).await?;
+    }
     let mut names = AttemptFiles::new(metadata, snapshot_id, attempt_no);
     let schema = metadata.current_schema().clone();
     let default_spec = metadata.default_partition_spec().clone();
@@ -240,11 +292,17 @@ async fn prepare(
     let mut requirements = vec![];
     let mut updates = vec![];
     if let Some(schema) = &request.schema {
+        // The schema's new field ids were assigned against this base; another writer's
+        // schema change in between would make them collide.
+        let (schema_id, last_column_id) = request
+            .start
+            .schema
+            .unwrap_or((metadata.current_schema_id(), metadata.last_column_id()));
         requirements.push(TableRequirement::CurrentSchemaIdMatch {
-            current_schema_id: metadata.current_schema_id(),
+            current_schema_id: schema_id,
         });
         requirements.push(TableRequirement::LastAssignedFieldIdMatch {
-            last_assigned_field_id: metadata.last_column_id(),
+            last_assigned_field_id: last_column_id,
         });
         updates.push(TableUpdate::AddSchema {
             schema: schema.clone(),
@@ -267,4 +325,88 @@ async fn prepare(
         written,
     )
     .await
+}
+
+/// A schema merged at the start must still extend the table's current schema: the field ids
+/// it assigned are only free while nobody else changed the schema.
+fn check_schema_base(metadata: &iceberg::spec::TableMetadata, start: &StartingPoint) -> Result<()> {
+    let Some((schema_id, last_column_id)) = start.schema else {
+        return Ok(());
+    };
+    if metadata.current_schema_id() != schema_id || metadata.last_column_id() != last_column_id {
+        return Err(FloeError::new(
+            crate::error::ErrorKind::CommitConflict,
+            format!(
+                "the table's schema changed while this ingest ran (schema {schema_id} with last column id {last_column_id} became schema {} with {}); the merged schema's new field ids would collide",
+                metadata.current_schema_id(),
+                metadata.last_column_id()
+            ),
+        )
+        .with_hint("run the ingest again: it merges against the new schema")
+        .into());
+    }
+    Ok(())
+}
+
+/// Serializable overwrite: no snapshot committed on the branch since the start added data
+/// (appends and overwrites; compaction's `replace` adds no rows). A branch that no longer
+/// descends from the start (rolled back, or history expired) cannot be checked and fails too.
+async fn check_no_data_added_since(
+    table: &Table,
+    head: Option<&iceberg::spec::SnapshotRef>,
+    start: &StartingPoint,
+    branch: &str,
+) -> Result<()> {
+    use iceberg::spec::Operation;
+    let metadata = table.metadata();
+    let conflict = |message: String| -> anyhow::Error {
+        FloeError::new(crate::error::ErrorKind::CommitConflict, message)
+            .with_hint("run the overwrite again to replace the new data too, or pass --isolation snapshot to replace whatever the table holds at commit time")
+            .into()
+    };
+    let mut cursor = head.cloned();
+    while let Some(snapshot) = cursor {
+        if Some(snapshot.snapshot_id()) == start.snapshot_id {
+            return Ok(());
+        }
+        if matches!(
+            snapshot.summary().operation,
+            Operation::Append | Operation::Overwrite
+        ) {
+            let list = table.manifest_list_reader(&snapshot).load().await?;
+            let added = list.entries().iter().any(|m| {
+                m.added_snapshot_id == snapshot.snapshot_id()
+                    && m.content == ManifestContentType::Data
+                    && m.has_added_files()
+            });
+            if added {
+                return Err(conflict(format!(
+                    "snapshot {} ({}) added data to branch {branch} after this overwrite read {}; overwriting now would drop it",
+                    snapshot.snapshot_id(),
+                    snapshot.summary().operation.as_str(),
+                    match start.snapshot_id {
+                        Some(id) => format!("snapshot {id}"),
+                        None => "the empty branch".to_string(),
+                    }
+                )));
+            }
+        }
+        cursor = match snapshot.parent_snapshot_id() {
+            Some(parent) => match metadata.snapshot_by_id(parent) {
+                Some(p) => Some(p.clone()),
+                None => {
+                    return Err(conflict(format!(
+                        "cannot tell what was committed to branch {branch} since this overwrite started: snapshot {parent} is no longer in the table"
+                    )))
+                }
+            },
+            None => None,
+        };
+    }
+    match start.snapshot_id {
+        None => Ok(()),
+        Some(id) => Err(conflict(format!(
+            "branch {branch} no longer descends from snapshot {id}, which this overwrite read (rolled back meanwhile?)"
+        ))),
+    }
 }

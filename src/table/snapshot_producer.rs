@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use iceberg::spec::{
-    FormatVersion, ManifestContentType, ManifestFile, ManifestListWriter, ManifestWriter,
+    DataFile, FormatVersion, ManifestContentType, ManifestFile, ManifestListWriter, ManifestWriter,
     ManifestWriterBuilder, Operation, SchemaRef, Snapshot, SnapshotReference, SnapshotRetention,
     Summary, TableMetadata, MAIN_BRANCH,
 };
@@ -59,6 +59,7 @@ where
     loop {
         let table = target.load().await?;
         let policy = RetryPolicy::from_properties(table.metadata().properties());
+        let base_location = table.metadata_location().map(str::to_string);
         attempts += 1;
         let Prepared { written, outcome } = prepare_attempt(table, attempts).await;
         let (attempt, value) = match outcome {
@@ -74,8 +75,9 @@ where
         };
         let outcome = target
             .catalog
-            .commit(
+            .commit_from(
                 &target.ident,
+                base_location.as_deref(),
                 attempt.requirements.clone(),
                 attempt.updates.clone(),
             )
@@ -100,6 +102,73 @@ where
             }
         }
     }
+}
+
+/// Before a commit adds files: each path is named once, and each object holds what was written
+/// (its size is the recorded one). Two writers given one name would otherwise leave one file
+/// behind two manifest entries. Returns every problem found, naming the file.
+pub(crate) async fn check_written_files(
+    stores: &super::storage::Stores,
+    files: &[&DataFile],
+) -> Vec<(String, String)> {
+    use futures::StreamExt;
+    let recorded: Vec<(String, u64)> = files
+        .iter()
+        .map(|f| (f.file_path().to_string(), f.file_size_in_bytes()))
+        .collect();
+    let mut problems = vec![];
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (path, _) in &recorded {
+        *seen.entry(path.as_str()).or_default() += 1;
+    }
+    for (path, count) in &seen {
+        if *count > 1 {
+            problems.push((
+                path.to_string(),
+                format!("{path} was written {count} times in one commit"),
+            ));
+        }
+    }
+    // Owned values in each check: the futures run concurrently and borrow nothing.
+    let checks = recorded.clone().into_iter().map(|(path, expected)| {
+        let stores = stores.clone();
+        async move {
+            let problem = match stores.size(&path).await {
+                Ok(size) if size == expected => None,
+                Ok(size) => Some(format!("{path} holds {size} bytes but {expected} were written")),
+                Err(e) => Some(format!("{path} cannot be checked: {e:#}")),
+            };
+            problem.map(|why| (path, why))
+        }
+    });
+    let found: Vec<Option<(String, String)>> = futures::stream::iter(checks)
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    problems.extend(found.into_iter().flatten());
+    problems.sort();
+    problems.dedup();
+    problems
+}
+
+/// [`check_written_files`] as one error for producers that commit all or nothing.
+pub(crate) async fn ensure_written_files(
+    stores: &super::storage::Stores,
+    files: &[&DataFile],
+) -> Result<()> {
+    let problems = check_written_files(stores, files).await;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems.into_iter().map(|(_, why)| why).collect();
+    Err(FloeError::new(
+        crate::error::ErrorKind::Failed,
+        format!(
+            "refusing to commit files that do not hold what was written: {}",
+            list.join("; ")
+        ),
+    )
+    .into())
 }
 
 /// Names for the files one commit attempt writes under `metadata/`, each recorded in
@@ -338,11 +407,12 @@ pub(crate) async fn write_snapshot(
     })
 }
 
-/// A branch keeps its retention settings as it moves (`main` is written with the defaults).
+/// A branch keeps its retention settings as it moves, `main` included (Spark and Java set
+/// `min-snapshots-to-keep` and the age limits on it; dropping them would let the next expiry
+/// remove history the user meant to keep).
 fn retention_of(metadata: &TableMetadata, branch: &str) -> SnapshotRetention {
-    let existing = (branch != MAIN_BRANCH)
-        .then(|| super::scan::refs(metadata).ok())
-        .flatten()
+    let existing = super::scan::refs(metadata)
+        .ok()
         .and_then(|mut refs| refs.remove(branch));
     match existing {
         Some(reference) => reference.retention,
@@ -355,7 +425,8 @@ fn retention_of(metadata: &TableMetadata, branch: &str) -> SnapshotRetention {
 }
 
 /// `total-*` summary fields: the parent's totals plus what this snapshot added, minus what it
-/// removed (Iceberg's rule; missing parent totals count as zero).
+/// removed (Iceberg's rule). A total the parent does not carry is left out rather than counted
+/// from zero, as Java does: it would understate the table. The first snapshot starts at zero.
 pub(crate) fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Summary>) {
     let get = |map: &HashMap<String, String>, key: &str| {
         map.get(key)
@@ -383,10 +454,105 @@ pub(crate) fn add_totals(props: &mut HashMap<String, String>, parent: Option<&Su
         ),
     ];
     for (total, added, removed) in rules {
-        let before = parent
-            .map(|p| get(&p.additional_properties, total))
-            .unwrap_or(0);
+        let before = match parent {
+            None => 0,
+            Some(p) => match p
+                .additional_properties
+                .get(total)
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                Some(v) => v,
+                None => {
+                    props.remove(total);
+                    continue;
+                }
+            },
+        };
         let value = before + get(props, added) - get(props, removed);
         props.insert(total.to_string(), value.max(0).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(pairs: &[(&str, &str)]) -> Summary {
+        Summary {
+            operation: Operation::Append,
+            additional_properties: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn totals_build_on_the_parent_and_are_left_out_when_it_has_none() {
+        let mut props: HashMap<String, String> = [("added-records", "5"), ("added-data-files", "1")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let parent = summary(&[("total-records", "10")]);
+        add_totals(&mut props, Some(&parent));
+        assert_eq!(props.get("total-records").map(String::as_str), Some("15"));
+        // The parent carries no total-data-files: unknown stays unknown.
+        assert_eq!(props.get("total-data-files"), None);
+
+        let mut first: HashMap<String, String> =
+            [("added-records".to_string(), "7".to_string())].into();
+        add_totals(&mut first, None);
+        assert_eq!(first.get("total-records").map(String::as_str), Some("7"));
+        assert_eq!(first.get("total-data-files").map(String::as_str), Some("0"));
+    }
+
+    #[test]
+    fn main_keeps_its_retention() {
+        use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
+        let schema = Schema::builder()
+            .with_fields(vec![NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into()])
+            .build()
+            .unwrap();
+        let creation = iceberg::TableCreation::builder()
+            .name("t".into())
+            .location("memory://t".into())
+            .schema(schema)
+            .build();
+        let metadata = iceberg::spec::TableMetadataBuilder::from_table_creation(creation)
+            .unwrap()
+            .build()
+            .unwrap()
+            .metadata;
+        let snapshot = Snapshot::builder()
+            .with_snapshot_id(1)
+            .with_sequence_number(1)
+            .with_timestamp_ms(metadata.last_updated_ms() + 1)
+            .with_manifest_list("memory://t/metadata/snap-1.avro")
+            .with_summary(summary(&[]))
+            .with_schema_id(0)
+            .build();
+        let retention = SnapshotRetention::Branch {
+            min_snapshots_to_keep: Some(7),
+            max_snapshot_age_ms: Some(86_400_000),
+            max_ref_age_ms: None,
+        };
+        let metadata = metadata
+            .into_builder(None)
+            .add_snapshot(snapshot)
+            .unwrap()
+            .set_ref(MAIN_BRANCH, SnapshotReference::new(1, retention.clone()))
+            .unwrap()
+            .build()
+            .unwrap()
+            .metadata;
+        assert_eq!(retention_of(&metadata, MAIN_BRANCH), retention);
+        assert_eq!(
+            retention_of(&metadata, "dev"),
+            SnapshotRetention::Branch {
+                min_snapshots_to_keep: None,
+                max_snapshot_age_ms: None,
+                max_ref_age_ms: None
+            }
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use async_trait::async_trait;
@@ -22,7 +22,8 @@ use super::catalog::{
     build_table, display_ident, read_table_metadata, to_iceberg_error, update_table_through,
     FloeCatalog,
 };
-use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
+use super::metadata_commit::{commit_metadata, MetadataPointer, PointedMetadata, Settled, Swap};
+use super::storage::PutIfAbsent;
 use super::storage::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -305,72 +306,8 @@ impl SqlCatalog {
             .fold(warehouse.to_string(), |acc, part| join(&acc, part)))
     }
 
-    async fn raw_commit(
-        &self,
-        ident: &TableIdent,
-        requirements: Vec<TableRequirement>,
-        updates: Vec<TableUpdate>,
-    ) -> Result<Table> {
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            let (old, metadata) = self.current(ident).await?;
-            for requirement in &requirements {
-                requirement.check(Some(&metadata)).map_err(|e| {
-                    conflict(format!(
-                        "commit to {} rejected: {}",
-                        self.display(ident),
-                        e.message()
-                    ))
-                })?;
-            }
-            let policy = RetryPolicy::from_properties(metadata.properties());
-            let (new_metadata, expired) = apply_updates(&metadata, &old, &updates)?;
-            let new = new_metadata_location(new_metadata.location(), metadata_version(&old) + 1);
-            self.stores
-                .put(&new, Bytes::from(serde_json::to_vec_pretty(&new_metadata)?))
-                .await?;
-            let swapped = self.swap(ident, &old, &new).await;
-            let landed = match swapped {
-                Ok(true) => true,
-                Ok(false) => false,
-                // The connection failed mid-UPDATE: read the pointer to learn what happened.
-                Err(err) => match self.pointer(ident).await {
-                    Ok(Some(now)) if now == new => true,
-                    Ok(_) => false,
-                    Err(read_err) => {
-                        return Err(state_unknown(format!(
-                            "the commit to {} may or may not have landed: the catalog update failed ({err:#}) and reading it back failed ({read_err:#})",
-                            self.display(ident)
-                        )))
-                    }
-                },
-            };
-            if landed {
-                if new_metadata
-                    .properties()
-                    .get("write.metadata.delete-after-commit.enabled")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-                {
-                    self.stores.delete_all(&expired).await;
-                }
-                return self.table_from(ident, new, new_metadata);
-            }
-            // Another writer moved the pointer first: our file is garbage; reload and retry.
-            let _ = self.stores.delete(&new).await;
-            attempt += 1;
-            if !policy.may_retry(attempt, started) {
-                return Err(conflict(format!(
-                    "commit to {} lost to concurrent writers {attempt} times",
-                    self.display(ident)
-                )));
-            }
-            tokio::time::sleep(policy.backoff(attempt)).await;
-        }
-    }
-
     /// Compare-and-swap the pointer: true when this UPDATE moved it from `old` to `new`.
-    async fn swap(&self, ident: &TableIdent, old: &str, new: &str) -> Result<bool> {
+    async fn swap_pointer(&self, ident: &TableIdent, old: &str, new: &str) -> Result<bool> {
         let sql = format!(
             "UPDATE {TABLES} SET metadata_location = $1, previous_metadata_location = $2
              WHERE catalog_name = $3 AND table_namespace = $4 AND table_name = $5 AND metadata_location = $6"
@@ -538,15 +475,105 @@ impl SqlCatalog {
     }
 }
 
+/// The SQL catalog's pointer is the `metadata_location` column; a swap writes a new metadata
+/// file (create-only) and moves the column with a compare-and-swap UPDATE.
 #[async_trait]
-impl FloeCatalog for SqlCatalog {
-    async fn commit(
+impl MetadataPointer for SqlCatalog {
+    async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata> {
+        let (location, metadata) = self.current(ident).await?;
+        Ok(PointedMetadata { location, metadata })
+    }
+
+    fn next_location(&self, _ident: &TableIdent, base: &PointedMetadata) -> Result<String> {
+        Ok(new_metadata_location(
+            base.metadata.location(),
+            metadata_version(&base.location) + 1,
+        ))
+    }
+
+    async fn swap(
         &self,
         ident: &TableIdent,
+        base: &PointedMetadata,
+        location: &str,
+        bytes: &Bytes,
+    ) -> Swap {
+        match self.stores.put_if_absent(location, bytes.clone()).await {
+            Ok(PutIfAbsent::Created) => {}
+            // A re-sent swap finds its own file; anything else there is not ours to point at.
+            Ok(PutIfAbsent::AlreadyExists) => match self.stores.read_optional(location).await {
+                Ok(Some(found)) if found == *bytes => {}
+                Ok(_) => {
+                    return Swap::Failed(anyhow::anyhow!(
+                        "{location} already exists with other content; refusing to point the table at it"
+                    ))
+                }
+                Err(e) => return Swap::Failed(e),
+            },
+            // The pointer has not moved, and cannot move to a file we never wrote.
+            Err(e) => return Swap::Failed(e),
+        }
+        match self.swap_pointer(ident, &base.location, location).await {
+            Ok(true) => Swap::Swapped,
+            Ok(false) => Swap::Lost,
+            Err(e) => Swap::Unknown(e),
+        }
+    }
+
+    async fn settle(
+        &self,
+        ident: &TableIdent,
+        base: &PointedMetadata,
+        location: &str,
+        _bytes: &Bytes,
+    ) -> Result<Settled> {
+        let now = self.pointer(ident).await?.ok_or_else(|| self.not_found(ident))?;
+        if now == location {
+            return Ok(Settled::Landed);
+        }
+        if now == base.location {
+            return Ok(Settled::Pending);
+        }
+        // Moved on: ours landed first if the newer metadata logs it (Java's rule).
+        let metadata = read_table_metadata(&self.stores, &now).await?;
+        Ok(
+            if metadata
+                .metadata_log()
+                .iter()
+                .any(|entry| entry.metadata_file == location)
+            {
+                Settled::Landed
+            } else {
+                Settled::Lost
+            },
+        )
+    }
+
+    async fn discard(&self, location: &str) {
+        let _ = self.stores.delete(location).await;
+    }
+
+    fn describe(&self, ident: &TableIdent) -> String {
+        self.display(ident)
+    }
+
+    fn pointer_stores(&self) -> &Stores {
+        &self.stores
+    }
+}
+
+#[async_trait]
+impl FloeCatalog for SqlCatalog {
+    async fn commit_from(
+        &self,
+        ident: &TableIdent,
+        base_location: Option<&str>,
         requirements: Vec<TableRequirement>,
         updates: Vec<TableUpdate>,
     ) -> Result<Table> {
-        self.raw_commit(ident, requirements, updates).await
+        let committed =
+            commit_metadata(self, ident, base_location, &requirements, &updates).await?;
+        self.table_from(ident, committed.location, committed.metadata)
     }
 
     async fn open(&self, ident: &TableIdent) -> Result<Table> {

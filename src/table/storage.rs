@@ -182,9 +182,20 @@ fn split(location: &str) -> Result<(Scheme, String)> {
     let path = local_path(location);
     let absolute = std::path::absolute(&path)
         .with_context(|| format!("cannot make '{location}' an absolute path"))?;
+    // `absolute` keeps `..` (and `.` in the middle); the object path may hold neither.
+    let mut resolved = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
     Ok((
         Scheme::Local,
-        absolute
+        resolved
             .to_string_lossy()
             .trim_start_matches('/')
             .to_string(),
@@ -234,7 +245,14 @@ impl Stores {
                 }
             }
         };
-        let path = Path::parse(&key).unwrap_or_else(|_| Path::from(key.as_str()));
+        // Never a "repaired" path: an object written under another key than the one the
+        // manifest records is a file other engines cannot find and orphan removal deletes.
+        let path = Path::parse(&key).map_err(|e| {
+            crate::error::FloeError::invalid(format!(
+                "'{location}' is not a path floe can read or write exactly as written: {e}"
+            ))
+            .with_hint("paths may not hold empty, '.' or '..' segments or control characters")
+        })?;
         Ok((store, path))
     }
 

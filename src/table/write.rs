@@ -9,9 +9,7 @@ use arrow::array::RecordBatch;
 use iceberg::spec::{DataFile, DataFileFormat, PartitionKey, TableProperties};
 use iceberg::table::Table;
 use iceberg::writer::base_writer::data_file_writer::DataFileWriterBuilder;
-use iceberg::writer::file_writer::location_generator::{
-    DefaultFileNameGenerator, DefaultLocationGenerator,
-};
+use iceberg::writer::file_writer::location_generator::DefaultFileNameGenerator;
 use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
 use iceberg::writer::file_writer::ParquetWriterBuilder;
 use iceberg::writer::partitioning::fanout_writer::FanoutWriter;
@@ -23,10 +21,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::file_sizing::OnDiskSized;
+use super::partition_path::PartitionPathGenerator;
 use super::partition_split::PartitionSplitter;
 use super::storage::Stores;
 
 const MIB: u64 = 1024 * 1024;
+
+/// Data writers made by this process, numbered into their file names.
+static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Sub-batches queued per writer task: one input batch splits into a slice per partition, so
 /// a deep queue keeps one slow task from stalling the others.
@@ -119,7 +121,7 @@ impl WriteSettings {
     }
 }
 
-type Inner = DataFileWriterBuilder<OnDiskSized, DefaultLocationGenerator, DefaultFileNameGenerator>;
+type Inner = DataFileWriterBuilder<OnDiskSized, PartitionPathGenerator, DefaultFileNameGenerator>;
 
 /// One writer task: owns the open files of the partitions routed to it.
 struct Worker {
@@ -180,13 +182,21 @@ impl TableDataWriter {
             row_group_bytes: settings.row_group_bytes,
             written: written.clone(),
         };
-        // One file-name generator shared by all tasks keeps names unique.
+        // One file-name generator shared by all tasks keeps names unique within this writer;
+        // the writer's own number keeps them unique among writers sharing a prefix (the groups
+        // of one compaction, which may land in one partition), as Iceberg's OutputFileFactory
+        // numbers its tasks.
+        let writer_no = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let rolling = RollingFileWriterBuilder::new(
             parquet,
             settings.target_file_size_bytes as usize,
             table.file_io().clone(),
-            DefaultLocationGenerator::new(metadata)?,
-            DefaultFileNameGenerator::new(file_prefix.to_string(), None, DataFileFormat::Parquet),
+            PartitionPathGenerator::new(metadata),
+            DefaultFileNameGenerator::new(
+                format!("{file_prefix}-{writer_no:05}"),
+                None,
+                DataFileFormat::Parquet,
+            ),
         );
         let spec = metadata.default_partition_spec().clone();
         let spec_id = spec.spec_id();

@@ -1,0 +1,247 @@
+//! The one metadata commit path every catalog shares: load, check requirements, apply updates,
+//! swap the pointer, retry on a lost race, and decide an unknown outcome by reading back.
+//! A catalog supplies only its pointer (`MetadataPointer`): load it and swap it atomically.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bytes::Bytes;
+use iceberg::spec::TableMetadata;
+use iceberg::{TableIdent, TableRequirement, TableUpdate};
+
+use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
+use super::storage::Stores;
+
+/// A table's current metadata as its catalog points at it.
+pub(crate) struct PointedMetadata {
+    pub location: String,
+    pub metadata: TableMetadata,
+}
+
+/// What one swap attempt did.
+pub(crate) enum Swap {
+    /// The new metadata is current.
+    Swapped,
+    /// Another writer moved the pointer first; ours can never land.
+    Lost,
+    /// Nothing was changed and nothing can land later (the metadata file could not be written).
+    Failed(anyhow::Error),
+    /// The request failed in a way that leaves the outcome open (a timeout, a dropped
+    /// connection): the swap may have landed, or may still land.
+    Unknown(anyhow::Error),
+}
+
+/// What reading back after an unknown outcome found.
+pub(crate) enum Settled {
+    Landed,
+    Lost,
+    /// The pointer is still at the base: the swap can be sent again unchanged (whichever
+    /// copy arrives first wins; the other finds the pointer moved).
+    Pending,
+}
+
+/// The two things a catalog must do for floe to commit through it.
+#[async_trait]
+pub(crate) trait MetadataPointer: Send + Sync {
+    async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata>;
+
+    /// Where the metadata following `base` is written.
+    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<String>;
+
+    /// Make `bytes` (written at `location`) the table's current metadata, if `base` still is.
+    /// Sending the same swap again must be safe.
+    async fn swap(
+        &self,
+        ident: &TableIdent,
+        base: &PointedMetadata,
+        location: &str,
+        bytes: &Bytes,
+    ) -> Swap;
+
+    /// After `Swap::Unknown`: did the swap from `base` to `location` land?
+    async fn settle(
+        &self,
+        ident: &TableIdent,
+        base: &PointedMetadata,
+        location: &str,
+        bytes: &Bytes,
+    ) -> Result<Settled>;
+
+    /// Remove what a lost swap left (a metadata file nobody points at), if anything.
+    async fn discard(&self, location: &str);
+
+    fn describe(&self, ident: &TableIdent) -> String;
+
+    fn pointer_stores(&self) -> &Stores;
+}
+
+/// Commit `updates` under `requirements`: retried while other writers win the race and the
+/// requirements still hold. `base_location` is the metadata the caller built the updates
+/// from: when the table has moved on and an update no longer applies (a snapshot whose
+/// sequence number another branch's commit took), that is a conflict for the caller to
+/// rebuild from, not a failure.
+///
+/// Returns the committed metadata and its location.
+pub(crate) async fn commit_metadata(
+    pointer: &dyn MetadataPointer,
+    ident: &TableIdent,
+    base_location: Option<&str>,
+    requirements: &[TableRequirement],
+    updates: &[TableUpdate],
+) -> Result<PointedMetadata> {
+    let started = Instant::now();
+    let mut attempt = 0u32;
+    let added_snapshots: Vec<i64> = updates
+        .iter()
+        .filter_map(|u| match u {
+            TableUpdate::AddSnapshot { snapshot } => Some(snapshot.snapshot_id()),
+            _ => None,
+        })
+        .collect();
+    let mut first_base: Option<String> = None;
+    loop {
+        let base = pointer.load_pointed(ident).await?;
+        let caller_base = base_location
+            .map(str::to_string)
+            .or_else(|| first_base.clone())
+            .unwrap_or_else(|| base.location.clone());
+        first_base.get_or_insert_with(|| base.location.clone());
+        for requirement in requirements {
+            requirement.check(Some(&base.metadata)).map_err(|e| {
+                conflict(format!(
+                    "commit to {} rejected: {}",
+                    pointer.describe(ident),
+                    e.message()
+                ))
+            })?;
+        }
+        refuse_implicit_ref_drops(pointer, ident, &base.metadata, updates)?;
+        let policy = RetryPolicy::from_properties(base.metadata.properties());
+        let (metadata, expired) = match apply_updates(&base.metadata, &base.location, updates) {
+            Ok(applied) => applied,
+            Err(e) if base.location != caller_base => {
+                return Err(conflict(format!(
+                    "commit to {} no longer applies to the table as another writer left it: {e:#}",
+                    pointer.describe(ident)
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        let bytes = Bytes::from(serde_json::to_vec_pretty(&metadata)?);
+        let location = pointer.next_location(ident, &base)?;
+        let landed = swap_until_decided(pointer, ident, &base, &location, &bytes, &policy).await?;
+        if landed {
+            if metadata
+                .properties()
+                .get("write.metadata.delete-after-commit.enabled")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            {
+                pointer.pointer_stores().delete_all(&expired).await;
+            }
+            return Ok(PointedMetadata { location, metadata });
+        }
+        pointer.discard(&location).await;
+        // A lost race is decided by the pointer; our snapshot being in the table anyway would
+        // mean the decision was wrong, and retrying would add it twice.
+        if !added_snapshots.is_empty() {
+            if let Ok(now) = pointer.load_pointed(ident).await {
+                if added_snapshots
+                    .iter()
+                    .all(|id| now.metadata.snapshot_by_id(*id).is_some())
+                {
+                    return Ok(now);
+                }
+            }
+        }
+        attempt += 1;
+        if !policy.may_retry(attempt, started) {
+            return Err(conflict(format!(
+                "commit to {} lost to concurrent writers {attempt} times",
+                pointer.describe(ident)
+            )));
+        }
+        tokio::time::sleep(policy.backoff(attempt)).await;
+    }
+}
+
+/// Swap, and after an unknown outcome read back until it is known: `true` when our metadata
+/// is current, `false` when another writer's won. While the pointer is still at the base the
+/// very same swap is sent again (per `commit.retry.*`), so a request that lands late is found
+/// as ours rather than taken for a rival. A read-back that fails is `commit_state_unknown`
+/// (the caller deletes nothing); a pointer still at the base after every re-send is decided as
+/// not landed, as Java's `checkCommitStatus` decides.
+async fn swap_until_decided(
+    pointer: &dyn MetadataPointer,
+    ident: &TableIdent,
+    base: &PointedMetadata,
+    location: &str,
+    bytes: &Bytes,
+    policy: &RetryPolicy,
+) -> Result<bool> {
+    let started = Instant::now();
+    let mut sends = 0u32;
+    loop {
+        sends += 1;
+        let error = match pointer.swap(ident, base, location, bytes).await {
+            Swap::Swapped => return Ok(true),
+            Swap::Lost => return Ok(false),
+            Swap::Failed(e) => return Err(e),
+            Swap::Unknown(e) => e,
+        };
+        match pointer.settle(ident, base, location, bytes).await {
+            Ok(Settled::Landed) => return Ok(true),
+            Ok(Settled::Lost) => return Ok(false),
+            Ok(Settled::Pending) if policy.may_retry(sends, started) => {
+                tokio::time::sleep(policy.backoff(sends)).await;
+            }
+            Ok(Settled::Pending) => {
+                return Err(error.context(format!(
+                    "cannot write {location}; gave up after {sends} attempts (read back, it never landed)"
+                )))
+            }
+            Err(read_err) => {
+                return Err(state_unknown(format!(
+                    "the commit to {} may or may not have landed: writing {location} failed ({error:#}) and reading it back failed ({read_err:#})",
+                    pointer.describe(ident)
+                )))
+            }
+        }
+    }
+}
+
+/// Removing a snapshot also removes every ref pointing at it (iceberg's rule). A ref that was
+/// not explicitly dropped in the same commit was made or moved by another writer after the
+/// removal was planned (a tag, a branch, a rollback): dropping it silently would lose it and
+/// let its files be deleted. That is a conflict; the caller plans again.
+fn refuse_implicit_ref_drops(
+    pointer: &dyn MetadataPointer,
+    ident: &TableIdent,
+    metadata: &TableMetadata,
+    updates: &[TableUpdate],
+) -> Result<()> {
+    let mut removing: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut dropping: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for update in updates {
+        match update {
+            TableUpdate::RemoveSnapshots { snapshot_ids } => removing.extend(snapshot_ids),
+            TableUpdate::RemoveSnapshotRef { ref_name } => {
+                dropping.insert(ref_name.as_str());
+            }
+            _ => {}
+        }
+    }
+    if removing.is_empty() {
+        return Ok(());
+    }
+    for (name, reference) in super::scan::refs(metadata)? {
+        let snapshot_id = reference.snapshot_id;
+        if removing.contains(&snapshot_id) && !dropping.contains(name.as_str()) {
+            return Err(conflict(format!(
+                "commit to {} would remove snapshot {snapshot_id}, which ref '{name}' now points at (made or moved by another writer meanwhile)",
+                pointer.describe(ident)
+            )));
+        }
+    }
+    Ok(())
+}
