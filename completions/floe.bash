@@ -1702,7 +1702,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__ingest)
-            opts="-o -q -v -h -V --format --mode --merge-schema --branch --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --format --mode --merge-schema --branch --isolation --catalog --config --output --quiet --no-progress --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1718,6 +1718,10 @@ _floe() {
                     ;;
                 --branch)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "serializable snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --catalog)

@@ -92,6 +92,8 @@ json\t''"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l mode -d 'append adds rows; overwrite replaces the table\'s rows' -r -f -a "append\t'Add the rows to the table'
 overwrite\t'Replace the table\'s rows with the input'"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l branch -d 'Commit to this branch instead of main (create it with `floe branch create`)' -r
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l isolation -d 'serializable: an overwrite fails (exit 3) when another writer added data after it started; snapshot: it replaces that data too' -r -f -a "serializable\t''
+snapshot\t''"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s o -l output -d 'Output format' -r -f -a "table\t''
