@@ -1,0 +1,438 @@
+//! floe beside the reference implementation: Spark 3.5 with Apache Iceberg 1.10.2 reads every
+//! kind of floe commit, writes merge-on-read deletes floe then reads and compacts, and takes
+//! turns with floe on one table; DuckDB's iceberg extension agrees on counts and sums.
+//! One Spark session (tests/py/spark_reader.py) serves the whole binary.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use common::{events_batch, python, write_parquet, Floe};
+use serde_json::{json, Value};
+
+/// The Spark session: its warehouse is floe's directory warehouse for these tests.
+struct Spark {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+struct Shared {
+    warehouse: tempfile::TempDir,
+    spark: Option<Mutex<Spark>>,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let warehouse = tempfile::tempdir().unwrap();
+        let spark = python().map(|py| Mutex::new(Spark::start(&py, warehouse.path())));
+        Shared { warehouse, spark }
+    })
+}
+
+impl Spark {
+    fn start(python: &str, warehouse: &Path) -> Spark {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(python)
+            .arg(root.join("tests/py/spark_reader.py"))
+            .arg("--warehouse")
+            .arg(warehouse)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start Spark");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"));
+        assert_eq!(ready["ready"], true, "Spark did not start: {ready}");
+        Spark {
+            _child: child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Run statements in order; the rows of the last. A Spark error fails the test.
+    fn sql(&mut self, statements: &[&str]) -> Vec<Value> {
+        let reply = self.try_sql(statements);
+        if let Some(error) = reply.get("error") {
+            panic!("Spark failed on {statements:?}: {error}");
+        }
+        reply["rows"].as_array().unwrap().clone()
+    }
+
+    fn try_sql(&mut self, statements: &[&str]) -> Value {
+        let command = json!({ "sql": statements });
+        writeln!(self.stdin, "{command}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"))
+    }
+}
+
+/// The shared Spark session, or `None` when the suite runs without Python (skipped).
+fn spark() -> Option<MutexGuard<'static, Spark>> {
+    shared()
+        .spark
+        .as_ref()
+        .map(|s| s.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+/// `SELECT count(*), sum(id)` of a table as DuckDB's iceberg extension reads it.
+fn duckdb_count_sum(python: &str, table_dir: &str) -> (i64, i64) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/duckdb_reader.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args([
+            "--table",
+            table_dir,
+            "--sql",
+            "SELECT count(*) AS n, coalesce(sum(id), 0)::BIGINT AS s FROM t",
+        ])
+        .output()
+        .expect("run duckdb_reader.py");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "duckdb_reader.py: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(out.status.success(), "DuckDB failed: {report}");
+    let row = &report["rows"][0];
+    (row["n"].as_i64().unwrap(), row["s"].as_i64().unwrap())
+}
+
+/// A table in the shared warehouse, named for Spark as `floe.<ns>.<name>`.
+struct Shelf {
+    dir: tempfile::TempDir,
+    floe: Floe,
+    ns: String,
+}
+
+impl Shelf {
+    fn new(ns: &str) -> Shelf {
+        let dir = tempfile::tempdir().unwrap();
+        Shelf {
+            floe: Floe::new(dir.path()),
+            dir,
+            ns: ns.to_string(),
+        }
+    }
+
+    fn location(&self, name: &str) -> String {
+        shared()
+            .warehouse
+            .path()
+            .join(&self.ns)
+            .join(name)
+            .to_string_lossy()
+            .to_string()
+    }
+
+    fn spark_name(&self, name: &str) -> String {
+        format!("floe.{}.{name}", self.ns)
+    }
+
+    fn parquet(&self, start: i64, rows: usize) -> String {
+        let path = self.dir.path().join(format!("in-{start}-{rows}.parquet"));
+        write_parquet(&path, &[events_batch(start, rows)]);
+        path.to_string_lossy().to_string()
+    }
+
+    /// floe's count and sum of ids (current state, or at `args` such as `--ref`).
+    fn floe_count_sum(&self, table: &str, args: &[&str]) -> (i64, i64) {
+        let mut all = vec![
+            "query",
+            table,
+            "--select",
+            "count(*) AS n, coalesce(sum(id), 0) AS s",
+        ];
+        all.extend(args);
+        let rows = self.floe.json(&all);
+        (rows[0]["n"].as_i64().unwrap(), rows[0]["s"].as_i64().unwrap())
+    }
+}
+
+fn spark_count_sum(spark: &mut Spark, query_from: &str) -> (i64, i64) {
+    let rows = spark.sql(&[&format!(
+        "SELECT count(*) AS n, CAST(coalesce(sum(id), 0) AS BIGINT) AS s FROM {query_from}"
+    )]);
+    (rows[0]["n"].as_i64().unwrap(), rows[0]["s"].as_i64().unwrap())
+}
+
+/// floe, Spark and DuckDB see the same rows in the current state.
+fn assert_all_agree(shelf: &Shelf, name: &str, spark: &mut Spark, python: &str, step: &str) -> (i64, i64) {
+    let location = shelf.location(name);
+    let floe = shelf.floe_count_sum(&location, &[]);
+    let by_spark = spark_count_sum(spark, &shelf.spark_name(name));
+    assert_eq!(by_spark, floe, "{step}: Spark vs floe");
+    let by_duckdb = duckdb_count_sum(python, &location);
+    assert_eq!(by_duckdb, floe, "{step}: DuckDB vs floe");
+    floe
+}
+
+#[test]
+fn spark_and_duckdb_read_every_kind_of_floe_commit() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("kinds");
+    let t = shelf.location("events");
+    let first = shelf.parquet(0, 100);
+    shelf
+        .floe
+        .json(&["create", &t, "--like", &first, "--partition-by", "day(ts)"]);
+    shelf.floe.json(&["ingest", &t, &first]);
+    assert_eq!(
+        assert_all_agree(&shelf, "events", &mut spark, &python, "ingest"),
+        (100, 4950)
+    );
+
+    shelf.floe.json(&["ingest", &t, &shelf.parquet(100, 50)]);
+    let tagged = assert_all_agree(&shelf, "events", &mut spark, &python, "append");
+    shelf.floe.json(&["tag", "create", &t, "before-overwrite"]);
+
+    shelf
+        .floe
+        .json(&["ingest", &t, &shelf.parquet(1000, 30), "--mode", "overwrite"]);
+    assert_all_agree(&shelf, "events", &mut spark, &python, "overwrite");
+
+    shelf.floe.json(&[
+        "schema", "evolve", &t, "--add", "note:string",
+    ]);
+    shelf.floe.json(&[
+        "partition", "evolve", &t, "--add", "month(ts)", "--remove", "day(ts)",
+    ]);
+    shelf.floe.json(&["ingest", &t, &shelf.parquet(2000, 40)]);
+    assert_all_agree(&shelf, "events", &mut spark, &python, "evolution");
+    let columns = spark.sql(&[&format!(
+        "SELECT qty, note FROM {} ORDER BY id LIMIT 1",
+        shelf.spark_name("events")
+    )]);
+    assert_eq!(columns[0]["note"], Value::Null);
+    assert!(columns[0]["qty"].is_i64(), "{columns:?}");
+
+    shelf
+        .floe
+        .json(&["compact", &t, "--min-input-files", "1"]);
+    let compacted = assert_all_agree(&shelf, "events", &mut spark, &python, "compaction");
+    assert_eq!(compacted, (70, 1000 * 30 + 435 + 2000 * 40 + 780));
+
+    shelf
+        .floe
+        .json(&["expire", &t, "--older-than", "0s", "--retain-last", "1"]);
+    assert_all_agree(&shelf, "events", &mut spark, &python, "expiry");
+    // The tag kept its snapshot through expiry, and Spark reads it.
+    let at_tag = spark_count_sum(
+        &mut spark,
+        &format!("{} VERSION AS OF 'before-overwrite'", shelf.spark_name("events")),
+    );
+    assert_eq!(at_tag, tagged);
+    assert_eq!(shelf.floe_count_sum(&t, &["--ref", "before-overwrite"]), tagged);
+
+    let refs = shelf.floe.json(&["refs", &t]);
+    let tag_id = refs["refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "before-overwrite")
+        .and_then(|r| r["snapshot_id"].as_i64())
+        .unwrap();
+    shelf.floe.json(&[
+        "rollback", &t, "--to-snapshot", &tag_id.to_string(), "--force",
+    ]);
+    assert_eq!(
+        assert_all_agree(&shelf, "events", &mut spark, &python, "rollback"),
+        tagged
+    );
+}
+
+#[test]
+fn spark_merge_on_read_deletes_are_read_and_compacted_by_floe() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("mor");
+    let name = shelf.spark_name("orders");
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, region STRING, amount DOUBLE) USING iceberg \
+             PARTITIONED BY (region) TBLPROPERTIES ('format-version'='2', \
+             'write.delete.mode'='merge-on-read', 'write.update.mode'='merge-on-read')"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 2 = 0 THEN 'eu' ELSE 'us' END, \
+             id * 1.5 FROM range(0, 200)"
+        ),
+        &format!("DELETE FROM {name} WHERE id % 10 = 0"),
+        &format!("UPDATE {name} SET amount = 0 WHERE id < 15"),
+    ]);
+    let t = shelf.location("orders");
+    let files = shelf.floe.json(&["files", &t]);
+    let deletes = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["content"] != "data")
+        .count();
+    assert!(deletes >= 2, "Spark wrote position delete files: {files}");
+    let expected = spark_count_sum(&mut spark, &name);
+    assert_eq!(expected.0, 180);
+    assert_eq!(shelf.floe_count_sum(&t, &[]), expected);
+    let amounts = |spark: &mut Spark| {
+        spark.sql(&[&format!(
+            "SELECT CAST(sum(amount) AS DOUBLE) AS a FROM {name}"
+        )])[0]["a"]
+            .as_f64()
+            .unwrap()
+    };
+    let amount_before = amounts(&mut spark);
+    let floe_amount = shelf
+        .floe
+        .json(&["query", &t, "--select", "sum(amount) AS a"])[0]["a"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(floe_amount, amount_before);
+
+    let compacted = shelf
+        .floe
+        .json(&["compact", &t, "--min-input-files", "1"]);
+    assert_eq!(compacted["groups_failed"], 0, "{compacted}");
+    let after = shelf.floe.json(&["files", &t]);
+    assert!(
+        after["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["content"] == "data"),
+        "deletes applied and dropped: {after}"
+    );
+    assert_eq!(spark_count_sum(&mut spark, &name), expected);
+    assert_eq!(amounts(&mut spark), amount_before);
+    assert_eq!(duckdb_count_sum(&python, &t), expected);
+    shelf.floe.json(&["verify", &t, "--all-snapshots", "--deep"]);
+}
+
+#[test]
+fn spark_and_floe_take_turns_on_one_table() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("turns");
+    let t = shelf.location("events");
+    let name = shelf.spark_name("events");
+    let first = shelf.parquet(0, 20);
+    shelf.floe.json(&["create", &t, "--like", &first, "--partition-by", "region"]);
+    shelf.floe.json(&["ingest", &t, &first]);
+    spark.sql(&[&format!(
+        "INSERT INTO {name} SELECT id, 'eu', current_timestamp(), CAST(1.0 AS DOUBLE), CAST(1 AS INT) FROM range(100, 110)"
+    )]);
+    shelf.floe.json(&["ingest", &t, &shelf.parquet(200, 20)]);
+    spark.sql(&[&format!("DELETE FROM {name} WHERE id >= 105 AND id < 110")]);
+    shelf.floe.json(&["compact", &t, "--min-input-files", "1"]);
+    spark.sql(&[&format!(
+        "INSERT INTO {name} SELECT id, 'ap', current_timestamp(), CAST(2.0 AS DOUBLE), CAST(2 AS INT) FROM range(300, 303)"
+    )]);
+    shelf
+        .floe
+        .json(&["expire", &t, "--older-than", "0s", "--retain-last", "2"]);
+    let expected_ids: i64 = (0..20).sum::<i64>()
+        + (100..105).sum::<i64>()
+        + (200..220).sum::<i64>()
+        + (300..303).sum::<i64>();
+    assert_eq!(
+        assert_all_agree(&shelf, "events", &mut spark, &python, "turns"),
+        (48, expected_ids)
+    );
+    // Spark's own view of the history: every snapshot floe kept is readable.
+    let snapshots = spark.sql(&[&format!("SELECT snapshot_id FROM {name}.snapshots")]);
+    for s in snapshots {
+        let id = s["snapshot_id"].as_i64().unwrap();
+        spark.sql(&[&format!("SELECT count(*) FROM {name} VERSION AS OF {id}")]);
+    }
+    shelf.floe.json(&["verify", &t, "--all-snapshots", "--deep"]);
+}
+
+#[test]
+fn awkward_partition_values_read_alike_in_spark_and_duckdb() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("awkward");
+    let t = shelf.location("keys");
+    let values = [
+        "https://ex.com/a",
+        "a//b",
+        "../up",
+        "x/./y",
+        "trail/",
+        "50%",
+        "k=v",
+        "with space",
+        "zürich",
+        "tab\there",
+        "",
+    ];
+    let input = shelf.dir.path().join("keys.json");
+    let mut lines: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, k)| json!({"id": i, "k": k}).to_string())
+        .collect();
+    lines.push(json!({"id": values.len(), "k": null}).to_string());
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let input = input.to_string_lossy().to_string();
+    shelf
+        .floe
+        .json(&["create", &t, "--like", &input, "--partition-by", "k"]);
+    shelf.floe.json(&["ingest", &t, &input]);
+
+    let rows = spark.sql(&[&format!(
+        "SELECT id, k FROM {} ORDER BY id",
+        shelf.spark_name("keys")
+    )]);
+    let mut expected: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, k)| json!({"id": i, "k": k}))
+        .collect();
+    expected.push(json!({"id": values.len(), "k": null}));
+    assert_eq!(rows, expected);
+    let n = values.len() as i64 + 1;
+    assert_eq!(duckdb_count_sum(&python, &t), (n, n * (n - 1) / 2));
+    // Spark writes into the same partitions; floe reads its files where Spark put them.
+    spark.sql(&[&format!(
+        "INSERT INTO {} VALUES (100, '../up'), (101, 'tab\\there')",
+        shelf.spark_name("keys")
+    )]);
+    let rows = shelf
+        .floe
+        .json(&["query", &t, "--where", "k = '../up'", "--select", "id"]);
+    let mut ids: Vec<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![2, 100]);
+    let files = shelf.floe.json(&["files", &t]);
+    let up: Vec<&str> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_path"].as_str().unwrap())
+        .filter(|p| p.contains("k=..%2Fup/"))
+        .collect();
+    assert_eq!(up.len(), 2, "Spark and floe name the partition alike: {up:?}");
+}
