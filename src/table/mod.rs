@@ -6,6 +6,7 @@ pub mod commit;
 pub mod directory;
 pub mod expire;
 pub mod export;
+pub mod fault_injection;
 pub mod file_io;
 pub mod file_sizing;
 pub mod lease;

@@ -27,10 +27,14 @@ impl Session {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let mut stores = Stores::new(props);
+        if let Some(wrapper) = super::fault_injection::from_env()? {
+            stores = stores.with_wrapper(wrapper);
+        }
         Ok(Session {
             catalog_name,
             catalog_config,
-            stores: Stores::new(props),
+            stores,
             policy: Arc::new(config.maintenance.clone()),
         })
     }
