@@ -700,3 +700,60 @@ async fn expiry_keeps_a_tag_made_while_it_ran() {
     assert_eq!(tagged.snapshot_id(), oldest);
     h.assert_verified().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
+    let h = Harness::new("branch-producers").await;
+    h.ingest_plain().await;
+    h.ingest_plain().await;
+    floe::ops::ref_changes::change_ref(
+        &h.plain,
+        &h.table,
+        floe::ops::ref_changes::RefChange::CreateBranch {
+            name: "dev".into(),
+            snapshot_id: None,
+            min_snapshots_to_keep: None,
+            max_snapshot_age_ms: None,
+            max_ref_age_ms: None,
+        },
+    )
+    .await
+    .unwrap();
+    let input = h.input.clone();
+    h.set_competitor(move |plain, table| {
+        let input = input.clone();
+        async move {
+            let options = IngestOptions {
+                table,
+                inputs: vec![input],
+                format: FormatChoice::Auto,
+                mode: IngestMode::Append,
+                merge_schema: false,
+                branch: "dev".to_string(),
+                isolation: Default::default(),
+            };
+            ingest(&plain, options).await.expect("commit to dev");
+        }
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let mut options = floe::ops::compact::CompactOptions::new(h.table.clone());
+    options.min_input_files = 1;
+    let compacted = floe::ops::compact::compact(&h.session, options)
+        .await
+        .unwrap();
+    assert_eq!(h.disarm(), 1);
+    assert_eq!(compacted.groups_failed, 0);
+    assert_eq!(compacted.snapshot_ids.len(), 1);
+    assert_eq!(h.rows().await, 150);
+
+    h.arm(Fault::ConcurrentWinner, 1);
+    floe::ops::rewrite_manifests::rewrite_manifests(&h.session, &h.table)
+        .await
+        .unwrap();
+    assert_eq!(h.disarm(), 1);
+    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let main = table.metadata().current_snapshot().unwrap();
+    assert_eq!(main.sequence_number(), table.metadata().last_sequence_number());
+    assert_eq!(h.rows().await, 150);
+    h.assert_verified().await;
+}

@@ -353,6 +353,7 @@ pub(crate) async fn write_snapshot(
     let metadata = table.metadata();
     let snapshot_id = new.snapshot_id;
     let sequence_number = metadata.last_sequence_number() + 1;
+    check_new_manifests(table, snapshot_id, &new.manifests).await?;
     let list_path = new.list_path;
     written.push(list_path.clone());
     let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
@@ -405,6 +406,38 @@ pub(crate) async fn write_snapshot(
         snapshot_id,
         sequence_number,
     })
+}
+
+/// The manifests this snapshot wrote are distinct files holding what was written (their
+/// recorded lengths), before the manifest list names them.
+async fn check_new_manifests(
+    table: &Table,
+    snapshot_id: i64,
+    manifests: &[ManifestFile],
+) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for manifest in manifests.iter().filter(|m| m.added_snapshot_id == snapshot_id) {
+        let path = manifest.manifest_path.as_str();
+        if !seen.insert(path) {
+            return Err(FloeError::new(
+                crate::error::ErrorKind::Failed,
+                format!("refusing to commit: manifest {path} is listed twice"),
+            )
+            .into());
+        }
+        let size = table.file_io().new_input(path)?.metadata().await?.size;
+        if size != manifest.manifest_length as u64 {
+            return Err(FloeError::new(
+                crate::error::ErrorKind::Failed,
+                format!(
+                    "refusing to commit: manifest {path} holds {size} bytes but {} were written",
+                    manifest.manifest_length
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// A branch keeps its retention settings as it moves, `main` included (Spark and Java set
