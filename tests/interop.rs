@@ -5,20 +5,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+use common::spark::Spark;
 use common::{events_batch, python, write_parquet, Floe};
 use serde_json::{json, Value};
-
-/// The Spark session: its warehouse is floe's directory warehouse for these tests.
-struct Spark {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
 
 struct Shared {
     warehouse: tempfile::TempDir,
@@ -32,51 +25,6 @@ fn shared() -> &'static Shared {
         let spark = python().map(|py| Mutex::new(Spark::start(&py, warehouse.path())));
         Shared { warehouse, spark }
     })
-}
-
-impl Spark {
-    fn start(python: &str, warehouse: &Path) -> Spark {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new(python)
-            .arg(root.join("tests/py/spark_reader.py"))
-            .arg("--warehouse")
-            .arg(warehouse)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start Spark");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"));
-        assert_eq!(ready["ready"], true, "Spark did not start: {ready}");
-        Spark {
-            _child: child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// Run statements in order; the rows of the last. A Spark error fails the test.
-    fn sql(&mut self, statements: &[&str]) -> Vec<Value> {
-        let reply = self.try_sql(statements);
-        if let Some(error) = reply.get("error") {
-            panic!("Spark failed on {statements:?}: {error}");
-        }
-        reply["rows"].as_array().unwrap().clone()
-    }
-
-    fn try_sql(&mut self, statements: &[&str]) -> Value {
-        let command = json!({ "sql": statements });
-        writeln!(self.stdin, "{command}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"))
-    }
 }
 
 /// The shared Spark session, or `None` when the suite runs without Python (skipped).

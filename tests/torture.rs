@@ -11,8 +11,9 @@
 //! Runs on the directory catalog (local and S3) and the SQL catalog (sqlite and postgres).
 //! Settings (environment): TORTURE_SEED (random by default; printed, so a failure replays),
 //! TORTURE_OPS (operations per catalog, default 100), TORTURE_WORKERS (default 3),
-//! TORTURE_ROUNDS (default 4), TORTURE_FAULT_RATE (default 0.03), TORTURE_KILL_RATE (0.05).
-//! The long run: `TORTURE_OPS=1250 scripts/test --test torture -- --nocapture`.
+//! TORTURE_ROUNDS (default 4), TORTURE_FAULT_RATE (default 0.03), TORTURE_KILL_RATE (0.05),
+//! TORTURE_SPARK=1 (Spark also reads the local table at every check).
+//! The long run: `TORTURE_OPS=1250 TORTURE_ROUNDS=25 TORTURE_SPARK=1 scripts/test --test torture -- --nocapture`.
 
 mod common;
 
@@ -194,6 +195,8 @@ struct Run {
     next_id: AtomicI64,
     ledger: Mutex<Ledger>,
     tally: Mutex<Tally>,
+    /// Spark reading the directory-local table (TORTURE_SPARK=1).
+    spark: Option<Mutex<common::spark::Spark>>,
 }
 
 impl Run {
@@ -496,6 +499,14 @@ impl Run {
             Ok(v) => self.violation(format!("PyIceberg reads {} rows, floe {n}", v["row_count"])),
             Err(e) => self.violation(format!("PyIceberg cannot read the table: {e}")),
         }
+        if let Some(spark) = &self.spark {
+            let mut spark = spark.lock().unwrap();
+            let reply = spark.try_sql(&["SELECT count(*) AS n FROM floe.db.t"]);
+            match reply["rows"][0]["n"].as_i64() {
+                Some(m) if m == n => {}
+                _ => self.violation(format!("Spark reads {reply}, floe {n} rows")),
+            }
+        }
         if b.s3_endpoint.is_none() {
             let duckdb = read_with(
                 python,
@@ -547,6 +558,8 @@ fn torture(backend: Backend, seed: u64, python: &str) -> Tally {
         next_id: AtomicI64::new(0),
         ledger: Mutex::default(),
         tally: Mutex::default(),
+        spark: (backend.name == "directory-local" && std::env::var("TORTURE_SPARK").is_ok_and(|v| v == "1"))
+            .then(|| Mutex::new(common::spark::Spark::start(python, &backend.work.join("wh")))),
         backend,
     });
     let first = run.input(20, None).1;

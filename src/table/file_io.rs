@@ -304,3 +304,36 @@ impl FileWrite for ObjectWrite {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_are_never_replaced() {
+        let stores = Stores::new(Default::default());
+        let io = file_io(&stores);
+        let small = "memory://create-only/data/small.parquet";
+        io.new_output(small).unwrap().write(Bytes::from_static(b"first")).await.unwrap();
+        let again = io.new_output(small).unwrap().write(Bytes::from_static(b"second")).await;
+        assert!(format!("{}", again.unwrap_err()).contains("refusing to overwrite"));
+        assert_eq!(stores.read(small).await.unwrap(), Bytes::from_static(b"first"));
+
+        // Streamed writes: the one-request path, and the multipart path past its size.
+        let mut writer = io.new_output(small).unwrap().writer().await.unwrap();
+        writer.write(Bytes::from_static(b"x")).await.unwrap();
+        assert!(format!("{}", writer.close().await.unwrap_err()).contains("refusing to overwrite"));
+        let big = vec![7u8; ONE_REQUEST_BYTES + 1];
+        let mut writer = io.new_output(small).unwrap().writer().await.unwrap();
+        let refused = writer.write(Bytes::from(big.clone())).await;
+        assert!(format!("{}", refused.unwrap_err()).contains("refusing to overwrite"));
+        assert_eq!(stores.read(small).await.unwrap(), Bytes::from_static(b"first"));
+
+        let fresh = "memory://create-only/data/big.parquet";
+        let mut writer = io.new_output(fresh).unwrap().writer().await.unwrap();
+        writer.write(Bytes::from(big.clone())).await.unwrap();
+        writer.write(Bytes::from_static(b"tail")).await.unwrap();
+        writer.close().await.unwrap();
+        assert_eq!(stores.size(fresh).await.unwrap(), big.len() as u64 + 4);
+    }
+}

@@ -856,3 +856,72 @@ mod tests {
         assert_eq!(metadata_version("/t/metadata/v3.metadata.json"), 3);
     }
 }
+
+#[cfg(test)]
+mod settle_tests {
+    use super::*;
+    use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
+
+    /// After an unknown outcome the pointer decides: ours when it names our file or a newer
+    /// metadata logs it (another writer committed on top before the read-back), pending while
+    /// it still names the base, lost otherwise.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_uncertain_swap_is_decided_by_the_pointer_and_the_metadata_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let uri = format!("sqlite:///{}", dir.path().join("c.db").display());
+        let warehouse = dir.path().join("wh").to_string_lossy().to_string();
+        let catalog = SqlCatalog::connect(
+            "test",
+            &uri,
+            Some(warehouse),
+            Duration::from_secs(5),
+            Stores::new(Default::default()),
+        )
+        .await
+        .unwrap();
+        let ident = TableIdent::from_strs(["db", "t"]).unwrap();
+        let schema = Schema::builder()
+            .with_fields(vec![
+                NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into(),
+            ])
+            .build()
+            .unwrap();
+        let creation = TableCreation::builder()
+            .name("t".into())
+            .schema(schema)
+            .build();
+        catalog.create(&ident, creation).await.unwrap();
+        let set = |k: &str| {
+            vec![TableUpdate::SetProperties {
+                updates: HashMap::from([(k.to_string(), "1".to_string())]),
+            }]
+        };
+        let base = catalog.load_pointed(&ident).await.unwrap();
+        let ours = catalog.commit(&ident, vec![], set("ours")).await.unwrap();
+        let ours = ours.metadata_location().unwrap().to_string();
+        let no_bytes = Bytes::new();
+        // Landed, pointer at ours.
+        assert!(matches!(
+            catalog.settle(&ident, &base, &ours, &no_bytes).await.unwrap(),
+            Settled::Landed
+        ));
+        // Another writer committed on top before we read back: the log still shows ours.
+        catalog.commit(&ident, vec![], set("theirs")).await.unwrap();
+        assert!(matches!(
+            catalog.settle(&ident, &base, &ours, &no_bytes).await.unwrap(),
+            Settled::Landed
+        ));
+        // A file the table never pointed at was not ours to land.
+        let never = format!("{}/metadata/00009-never.metadata.json", base.metadata.location());
+        assert!(matches!(
+            catalog.settle(&ident, &base, &never, &no_bytes).await.unwrap(),
+            Settled::Lost
+        ));
+        // Still at the base: the swap may yet land, so it is sent again.
+        let now = catalog.load_pointed(&ident).await.unwrap();
+        assert!(matches!(
+            catalog.settle(&ident, &now, &never, &no_bytes).await.unwrap(),
+            Settled::Pending
+        ));
+    }
+}

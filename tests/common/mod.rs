@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod row_deletes;
+pub mod spark;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
