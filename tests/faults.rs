@@ -231,15 +231,7 @@ impl Harness {
             Arc::new(move || {
                 let (plain, table, input) = (plain.clone(), table.clone(), input.clone());
                 Box::pin(async move {
-                    let options = IngestOptions {
-                        table,
-                        inputs: vec![input],
-                        format: FormatChoice::Auto,
-                        mode: IngestMode::Append,
-                        merge_schema: false,
-                        branch: "main".to_string(),
-                        isolation: Default::default(),
-                    };
+                    let options = append_options(table, input);
                     ingest(&plain, options).await.expect("competing ingest");
                 })
             })
@@ -315,15 +307,7 @@ impl Harness {
     }
 
     fn options(&self) -> IngestOptions {
-        IngestOptions {
-            table: self.table.clone(),
-            inputs: vec![self.input.clone()],
-            format: FormatChoice::Auto,
-            mode: IngestMode::Append,
-            merge_schema: false,
-            branch: "main".to_string(),
-            isolation: Default::default(),
-        }
+        append_options(self.table.clone(), self.input.clone())
     }
 
     async fn ingest_plain(&self) {
@@ -470,6 +454,19 @@ async fn losing_every_race_is_a_conflict_and_cleans_up() {
     );
 }
 
+/// An append of `input` to `table`'s main branch.
+fn append_options(table: TableRef, input: String) -> IngestOptions {
+    IngestOptions {
+        table,
+        inputs: vec![input],
+        format: FormatChoice::Auto,
+        mode: IngestMode::Append,
+        merge_schema: false,
+        branch: "main".to_string(),
+        isolation: Default::default(),
+    }
+}
+
 /// `events_batch` rows with one more column.
 fn events_with(start: i64, rows: usize, column: &str) -> arrow::array::RecordBatch {
     use arrow::array::{ArrayRef, Int64Array};
@@ -498,6 +495,32 @@ impl Harness {
 
     async fn rows(&self) -> u64 {
         self.state().await.1
+    }
+
+    /// Create `branch`; the competitor then commits an append to it.
+    async fn compete_on_branch(&self, branch: &str) {
+        floe::ops::ref_changes::change_ref(
+            &self.plain,
+            &self.table,
+            floe::ops::ref_changes::RefChange::CreateBranch {
+                name: branch.into(),
+                snapshot_id: None,
+                min_snapshots_to_keep: None,
+                max_snapshot_age_ms: None,
+                max_ref_age_ms: None,
+            },
+        )
+        .await
+        .unwrap();
+        let (input, branch) = (self.input.clone(), branch.to_string());
+        self.set_competitor(move |plain, table| {
+            let (input, branch) = (input.clone(), branch.clone());
+            async move {
+                let mut options = append_options(table, input);
+                options.branch = branch;
+                ingest(&plain, options).await.expect("commit to the branch");
+            }
+        });
     }
 
     /// Every snapshot's files exist with their recorded sizes and row counts.
@@ -550,15 +573,8 @@ async fn concurrent_merge_schema_ingests_never_reuse_a_field_id() {
     h.set_competitor(move |plain, table| {
         let theirs = theirs.clone();
         async move {
-            let options = IngestOptions {
-                table,
-                inputs: vec![theirs],
-                format: FormatChoice::Auto,
-                mode: IngestMode::Append,
-                merge_schema: true,
-                branch: "main".to_string(),
-                isolation: Default::default(),
-            };
+            let mut options = append_options(table, theirs);
+            options.merge_schema = true;
             ingest(&plain, options).await.expect("competing merge");
         }
     });
@@ -591,35 +607,7 @@ async fn concurrent_merge_schema_ingests_never_reuse_a_field_id() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_commit_to_another_branch_does_not_fail_main() {
     let h = Harness::new("branches").await;
-    floe::ops::ref_changes::change_ref(
-        &h.plain,
-        &h.table,
-        floe::ops::ref_changes::RefChange::CreateBranch {
-            name: "dev".into(),
-            snapshot_id: None,
-            min_snapshots_to_keep: None,
-            max_snapshot_age_ms: None,
-            max_ref_age_ms: None,
-        },
-    )
-    .await
-    .unwrap();
-    let input = h.input.clone();
-    h.set_competitor(move |plain, table| {
-        let input = input.clone();
-        async move {
-            let options = IngestOptions {
-                table,
-                inputs: vec![input],
-                format: FormatChoice::Auto,
-                mode: IngestMode::Append,
-                merge_schema: false,
-                branch: "dev".to_string(),
-                isolation: Default::default(),
-            };
-            ingest(&plain, options).await.expect("commit to dev");
-        }
-    });
+    h.compete_on_branch("dev").await;
     h.arm(Fault::ConcurrentWinner, 1);
     let report = ingest(&h.session, h.options()).await.unwrap();
     h.disarm();
@@ -706,35 +694,7 @@ async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
     let h = Harness::new("branch-producers").await;
     h.ingest_plain().await;
     h.ingest_plain().await;
-    floe::ops::ref_changes::change_ref(
-        &h.plain,
-        &h.table,
-        floe::ops::ref_changes::RefChange::CreateBranch {
-            name: "dev".into(),
-            snapshot_id: None,
-            min_snapshots_to_keep: None,
-            max_snapshot_age_ms: None,
-            max_ref_age_ms: None,
-        },
-    )
-    .await
-    .unwrap();
-    let input = h.input.clone();
-    h.set_competitor(move |plain, table| {
-        let input = input.clone();
-        async move {
-            let options = IngestOptions {
-                table,
-                inputs: vec![input],
-                format: FormatChoice::Auto,
-                mode: IngestMode::Append,
-                merge_schema: false,
-                branch: "dev".to_string(),
-                isolation: Default::default(),
-            };
-            ingest(&plain, options).await.expect("commit to dev");
-        }
-    });
+    h.compete_on_branch("dev").await;
     h.arm(Fault::ConcurrentWinner, 1);
     let mut options = floe::ops::compact::CompactOptions::new(h.table.clone());
     options.min_input_files = 1;

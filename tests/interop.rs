@@ -318,27 +318,9 @@ fn awkward_partition_values_read_alike_in_spark_and_duckdb() {
     };
     let shelf = Shelf::new("awkward");
     let t = shelf.location("keys");
-    let values = [
-        "https://ex.com/a",
-        "a//b",
-        "../up",
-        "x/./y",
-        "trail/",
-        "50%",
-        "k=v",
-        "with space",
-        "zürich",
-        "tab\there",
-        "",
-    ];
+    let values = common::AWKWARD_KEYS;
     let input = shelf.dir.path().join("keys.json");
-    let mut lines: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, k)| json!({"id": i, "k": k}).to_string())
-        .collect();
-    lines.push(json!({"id": values.len(), "k": null}).to_string());
-    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    common::write_awkward_keys(&input);
     let input = input.to_string_lossy().to_string();
     shelf
         .floe

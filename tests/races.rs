@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{events_batch, pyiceberg_read, python, write_parquet, Floe};
+use common::{events_batch, pyiceberg_read, python, write_parquet, Floe, AWKWARD_KEYS};
 use serde_json::Value;
 
 struct Lake {
@@ -109,41 +109,18 @@ fn compaction_after_a_partition_spec_change_keeps_every_row() {
     }
 }
 
-/// Partition values that are not safe as path segments, each in its own partition.
-const AWKWARD: &[&str] = &[
-    "https://ex.com/a",
-    "a//b",
-    "../up",
-    "x/./y",
-    "trail/",
-    "50%",
-    "k=v",
-    "with space",
-    "zürich",
-    "tab\there",
-    "",
-    ".",
-    "..",
-];
-
 #[test]
 fn awkward_partition_values_are_escaped_as_java_escapes_them() {
     let lake = Lake::new();
     let table = lake.path("wh/db/keys");
     let input = lake.path("keys.json");
-    let mut lines: Vec<String> = AWKWARD
-        .iter()
-        .enumerate()
-        .map(|(i, k)| serde_json::json!({"id": i, "k": k}).to_string())
-        .collect();
-    lines.push(serde_json::json!({"id": AWKWARD.len(), "k": null}).to_string());
-    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    common::write_awkward_keys(Path::new(&input));
     lake.floe
         .json(&["create", &table, "--like", &input, "--partition-by", "k"]);
     lake.floe.json(&["ingest", &table, &input]);
 
     let files = lake.files(&table);
-    assert_eq!(files.len(), AWKWARD.len() + 1, "one file per value");
+    assert_eq!(files.len(), AWKWARD_KEYS.len() + 1, "one file per value");
     let data_dir = format!("{table}/data/");
     let mut dirs = BTreeSet::new();
     for f in &files {
@@ -172,9 +149,9 @@ fn awkward_partition_values_are_escaped_as_java_escapes_them() {
     ] {
         assert!(dirs.contains(expected), "{expected} in {dirs:?}");
     }
-    assert_eq!(lake.count(&table), AWKWARD.len() as i64 + 1);
+    assert_eq!(lake.count(&table), AWKWARD_KEYS.len() as i64 + 1);
     // Each value reads back exactly, through partition pruning too.
-    for (i, k) in AWKWARD.iter().enumerate() {
+    for (i, k) in AWKWARD_KEYS.iter().enumerate() {
         let literal = k.replace('\'', "''");
         let rows = lake.floe.json(&[
             "query", &table, "--where", &format!("k = '{literal}'"), "--select", "id",
@@ -188,14 +165,14 @@ fn awkward_partition_values_are_escaped_as_java_escapes_them() {
     assert_eq!(orphans["files"], 0, "{orphans}");
     if let Some(python) = python() {
         let read = pyiceberg_read(&python, &table, None);
-        assert_eq!(read["row_count"], AWKWARD.len() + 1);
+        assert_eq!(read["row_count"], AWKWARD_KEYS.len() + 1);
         let keys: BTreeSet<String> = read["rows"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|r| r["k"].as_str().map(str::to_string))
             .collect();
-        let expected: BTreeSet<String> = AWKWARD.iter().map(|k| k.to_string()).collect();
+        let expected: BTreeSet<String> = AWKWARD_KEYS.iter().map(|k| k.to_string()).collect();
         assert_eq!(keys, expected);
     }
 }

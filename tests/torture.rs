@@ -337,6 +337,9 @@ impl Run {
         let outcome = self.execute(rng, full);
         let mut tally = self.tally.lock().unwrap();
         tally.operations += 1;
+        // A rollback that failed or was killed may still have landed: it excuses missing rows
+        // as an acknowledged one does.
+        let mut may_have_rolled_back = false;
         match outcome {
             Outcome::Acked(report) => {
                 tally.acknowledged += 1;
@@ -369,26 +372,20 @@ impl Run {
                 } else {
                     tally.failures += 1;
                 }
-                // A rollback that may have landed can remove rows like an acknowledged one.
-                if rollback {
-                    self.ledger
-                        .lock()
-                        .unwrap()
-                        .rollbacks
-                        .push((started, Instant::now()));
-                }
+                may_have_rolled_back = rollback;
             }
             Outcome::Killed => {
                 tally.kills += 1;
-                if rollback {
-                    self.ledger
-                        .lock()
-                        .unwrap()
-                        .rollbacks
-                        .push((started, Instant::now()));
-                }
+                may_have_rolled_back = rollback;
             }
             Outcome::Broken(why) => tally.violations.push(format!("{}: {why}", self.backend.name)),
+        }
+        if may_have_rolled_back {
+            self.ledger
+                .lock()
+                .unwrap()
+                .rollbacks
+                .push((started, Instant::now()));
         }
     }
 

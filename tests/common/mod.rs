@@ -208,6 +208,35 @@ fields:
   - {name: qty, type: int}
 "#;
 
+/// String partition values that are not safe as path segments (slashes, `..`, `%`, `=`,
+/// spaces, non-ASCII, a tab, the empty string).
+pub const AWKWARD_KEYS: &[&str] = &[
+    "https://ex.com/a",
+    "a//b",
+    "../up",
+    "x/./y",
+    "trail/",
+    "50%",
+    "k=v",
+    "with space",
+    "zürich",
+    "tab\there",
+    "",
+    ".",
+    "..",
+];
+
+/// NDJSON rows `{"id": i, "k": AWKWARD_KEYS[i]}` plus one with a null `k` (the last id).
+pub fn write_awkward_keys(path: &Path) {
+    let mut lines: Vec<String> = AWKWARD_KEYS
+        .iter()
+        .enumerate()
+        .map(|(i, k)| serde_json::json!({"id": i, "k": k}).to_string())
+        .collect();
+    lines.push(serde_json::json!({"id": AWKWARD_KEYS.len(), "k": null}).to_string());
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
 /// Whether every optional part (S3 server, Python) must be present.
 pub fn require_all() -> bool {
     std::env::var("FLOE_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
