@@ -43,6 +43,7 @@ pub fn from_env() -> anyhow::Result<Option<StoreWrapper>> {
         state: AtomicU64::new(seed ^ (std::process::id() as u64).rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15),
         rate,
         log: std::env::var(LOG_ENV).ok(),
+        failed_write: std::sync::Mutex::new(None),
     });
     Ok(Some(Arc::new(move |inner| {
         Arc::new(FaultyStore {
@@ -56,6 +57,9 @@ struct FaultPlan {
     state: AtomicU64,
     rate: f64,
     log: Option<String>,
+    /// The last write that failed: reading it back (how a writer learns whether it landed)
+    /// fails half the time, so outcomes that cannot be learned happen too.
+    failed_write: std::sync::Mutex<Option<Path>>,
 }
 
 impl FaultPlan {
@@ -125,6 +129,9 @@ impl ObjectStore for FaultyStore {
         }
         let pick = self.plan.next();
         let create = matches!(opts.mode, PutMode::Create);
+        if pick < 0.8 {
+            *self.plan.failed_write.lock().expect("fault plan") = Some(location.clone());
+        }
         if pick < 0.35 {
             self.plan.record("put-failed-before", location);
             Err(injected("connection reset before the request was sent"))
@@ -165,7 +172,8 @@ impl ObjectStore for FaultyStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
-        if self.plan.hit(0.2) {
+        let read_back = self.plan.failed_write.lock().expect("fault plan").as_ref() == Some(location);
+        if (read_back && self.plan.next() < 0.5) || self.plan.hit(0.2) {
             self.plan.record("get-failed", location);
             return Err(injected("read timed out"));
         }
