@@ -551,10 +551,20 @@ async fn overwrite_refuses_to_drop_an_append_committed_after_it_started() {
     assert_eq!(kind_of(&err).exit_code(), 3);
     assert!(format!("{err:#}").contains("added data"), "{err:#}");
     let (snapshots, records, _, data, _) = h.state().await;
-    assert_eq!((snapshots, records), (2, 100), "the acknowledged append is kept");
+    assert_eq!(
+        (snapshots, records),
+        (2, 100),
+        "the acknowledged append is kept"
+    );
     // The overwrite's own files are gone; the two appends' files remain.
-    let live = floe::ops::files::files(&h.plain, &h.table, None).await.unwrap();
-    assert_eq!(live.files.len(), data.len(), "no file left behind: {data:?}");
+    let live = floe::ops::files::files(&h.plain, &h.table, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        live.files.len(),
+        data.len(),
+        "no file left behind: {data:?}"
+    );
 
     // Snapshot isolation replaces whatever is there at commit time, as asked.
     h.arm(Fault::ConcurrentWinner, 1);
@@ -590,12 +600,22 @@ async fn concurrent_merge_schema_ingests_never_reuse_a_field_id() {
         .unwrap()
         .schema;
     let schema = serde_json::to_value(&schema).unwrap().to_string();
-    assert!(schema.contains("extra_a") && !schema.contains("extra_b"), "{schema}");
+    assert!(
+        schema.contains("extra_a") && !schema.contains("extra_b"),
+        "{schema}"
+    );
     assert_eq!(h.rows().await, 60);
 
     // Run again: it merges against the new schema and gets a fresh id.
     ingest(&h.session, options).await.unwrap();
-    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let table = h
+        .plain
+        .target(&h.table)
+        .await
+        .unwrap()
+        .load()
+        .await
+        .unwrap();
     let current = table.metadata().current_schema();
     let a = current.field_by_name("extra_a").unwrap().id;
     let b = current.field_by_name("extra_b").unwrap().id;
@@ -611,13 +631,26 @@ async fn a_commit_to_another_branch_does_not_fail_main() {
     h.arm(Fault::ConcurrentWinner, 1);
     let report = ingest(&h.session, h.options()).await.unwrap();
     h.disarm();
-    assert_eq!(report.commit_attempts, 2, "rebuilt once on the fresh metadata");
-    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    assert_eq!(
+        report.commit_attempts, 2,
+        "rebuilt once on the fresh metadata"
+    );
+    let table = h
+        .plain
+        .target(&h.table)
+        .await
+        .unwrap()
+        .load()
+        .await
+        .unwrap();
     let metadata = table.metadata();
     let main = metadata.current_snapshot().unwrap();
     let dev = metadata.snapshot_for_ref("dev").unwrap();
     assert_eq!(main.snapshot_id(), report.snapshot_id.unwrap());
-    assert_eq!(report.sequence_number, Some(metadata.last_sequence_number()));
+    assert_eq!(
+        report.sequence_number,
+        Some(metadata.last_sequence_number())
+    );
     assert!(dev.sequence_number() < main.sequence_number());
     assert_eq!(h.rows().await, 100, "main: the first load and ours");
 }
@@ -640,7 +673,14 @@ async fn expiry_keeps_a_tag_made_while_it_ran() {
     let h = Harness::new("expire-tag").await;
     h.ingest_plain().await;
     h.ingest_plain().await;
-    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let table = h
+        .plain
+        .target(&h.table)
+        .await
+        .unwrap()
+        .load()
+        .await
+        .unwrap();
     let mut ids: Vec<(i64, i64)> = table
         .metadata()
         .snapshots()
@@ -682,9 +722,23 @@ async fn expiry_keeps_a_tag_made_while_it_ran() {
         "the tagged snapshot stays: {:?}",
         report.expired_snapshot_ids
     );
-    assert_eq!(report.expired_snapshot_ids.len(), 1, "only the untagged middle one");
-    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
-    let tagged = table.metadata().snapshot_for_ref("audit").expect("tag kept");
+    assert_eq!(
+        report.expired_snapshot_ids.len(),
+        1,
+        "only the untagged middle one"
+    );
+    let table = h
+        .plain
+        .target(&h.table)
+        .await
+        .unwrap()
+        .load()
+        .await
+        .unwrap();
+    let tagged = table
+        .metadata()
+        .snapshot_for_ref("audit")
+        .expect("tag kept");
     assert_eq!(tagged.snapshot_id(), oldest);
     h.assert_verified().await;
 }
@@ -711,9 +765,19 @@ async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
         .await
         .unwrap();
     assert_eq!(h.disarm(), 1);
-    let table = h.plain.target(&h.table).await.unwrap().load().await.unwrap();
+    let table = h
+        .plain
+        .target(&h.table)
+        .await
+        .unwrap()
+        .load()
+        .await
+        .unwrap();
     let main = table.metadata().current_snapshot().unwrap();
-    assert_eq!(main.sequence_number(), table.metadata().last_sequence_number());
+    assert_eq!(
+        main.sequence_number(),
+        table.metadata().last_sequence_number()
+    );
     assert_eq!(h.rows().await, 150);
     h.assert_verified().await;
 }

@@ -107,7 +107,10 @@ impl Shelf {
         ];
         all.extend(args);
         let rows = self.floe.json(&all);
-        (rows[0]["n"].as_i64().unwrap(), rows[0]["s"].as_i64().unwrap())
+        (
+            rows[0]["n"].as_i64().unwrap(),
+            rows[0]["s"].as_i64().unwrap(),
+        )
     }
 }
 
@@ -115,11 +118,20 @@ fn spark_count_sum(spark: &mut Spark, query_from: &str) -> (i64, i64) {
     let rows = spark.sql(&[&format!(
         "SELECT count(*) AS n, CAST(coalesce(sum(id), 0) AS BIGINT) AS s FROM {query_from}"
     )]);
-    (rows[0]["n"].as_i64().unwrap(), rows[0]["s"].as_i64().unwrap())
+    (
+        rows[0]["n"].as_i64().unwrap(),
+        rows[0]["s"].as_i64().unwrap(),
+    )
 }
 
 /// floe, Spark and DuckDB see the same rows in the current state.
-fn assert_all_agree(shelf: &Shelf, name: &str, spark: &mut Spark, python: &str, step: &str) -> (i64, i64) {
+fn assert_all_agree(
+    shelf: &Shelf,
+    name: &str,
+    spark: &mut Spark,
+    python: &str,
+    step: &str,
+) -> (i64, i64) {
     let location = shelf.location(name);
     let floe = shelf.floe_count_sum(&location, &[]);
     let by_spark = spark_count_sum(spark, &shelf.spark_name(name));
@@ -150,16 +162,26 @@ fn spark_and_duckdb_read_every_kind_of_floe_commit() {
     let tagged = assert_all_agree(&shelf, "events", &mut spark, &python, "append");
     shelf.floe.json(&["tag", "create", &t, "before-overwrite"]);
 
-    shelf
-        .floe
-        .json(&["ingest", &t, &shelf.parquet(1000, 30), "--mode", "overwrite"]);
+    shelf.floe.json(&[
+        "ingest",
+        &t,
+        &shelf.parquet(1000, 30),
+        "--mode",
+        "overwrite",
+    ]);
     assert_all_agree(&shelf, "events", &mut spark, &python, "overwrite");
 
+    shelf
+        .floe
+        .json(&["schema", "evolve", &t, "--add", "note:string"]);
     shelf.floe.json(&[
-        "schema", "evolve", &t, "--add", "note:string",
-    ]);
-    shelf.floe.json(&[
-        "partition", "evolve", &t, "--add", "month(ts)", "--remove", "day(ts)",
+        "partition",
+        "evolve",
+        &t,
+        "--add",
+        "month(ts)",
+        "--remove",
+        "day(ts)",
     ]);
     shelf.floe.json(&["ingest", &t, &shelf.parquet(2000, 40)]);
     assert_all_agree(&shelf, "events", &mut spark, &python, "evolution");
@@ -170,9 +192,7 @@ fn spark_and_duckdb_read_every_kind_of_floe_commit() {
     assert_eq!(columns[0]["note"], Value::Null);
     assert!(columns[0]["qty"].is_i64(), "{columns:?}");
 
-    shelf
-        .floe
-        .json(&["compact", &t, "--min-input-files", "1"]);
+    shelf.floe.json(&["compact", &t, "--min-input-files", "1"]);
     let compacted = assert_all_agree(&shelf, "events", &mut spark, &python, "compaction");
     assert_eq!(compacted, (70, 1000 * 30 + 435 + 2000 * 40 + 780));
 
@@ -183,10 +203,16 @@ fn spark_and_duckdb_read_every_kind_of_floe_commit() {
     // The tag kept its snapshot through expiry, and Spark reads it.
     let at_tag = spark_count_sum(
         &mut spark,
-        &format!("{} VERSION AS OF 'before-overwrite'", shelf.spark_name("events")),
+        &format!(
+            "{} VERSION AS OF 'before-overwrite'",
+            shelf.spark_name("events")
+        ),
     );
     assert_eq!(at_tag, tagged);
-    assert_eq!(shelf.floe_count_sum(&t, &["--ref", "before-overwrite"]), tagged);
+    assert_eq!(
+        shelf.floe_count_sum(&t, &["--ref", "before-overwrite"]),
+        tagged
+    );
 
     let refs = shelf.floe.json(&["refs", &t]);
     let tag_id = refs["refs"]
@@ -197,7 +223,11 @@ fn spark_and_duckdb_read_every_kind_of_floe_commit() {
         .and_then(|r| r["snapshot_id"].as_i64())
         .unwrap();
     shelf.floe.json(&[
-        "rollback", &t, "--to-snapshot", &tag_id.to_string(), "--force",
+        "rollback",
+        &t,
+        "--to-snapshot",
+        &tag_id.to_string(),
+        "--force",
     ]);
     assert_eq!(
         assert_all_agree(&shelf, "events", &mut spark, &python, "rollback"),
@@ -252,9 +282,7 @@ fn spark_merge_on_read_deletes_are_read_and_compacted_by_floe() {
         .unwrap();
     assert_eq!(floe_amount, amount_before);
 
-    let compacted = shelf
-        .floe
-        .json(&["compact", &t, "--min-input-files", "1"]);
+    let compacted = shelf.floe.json(&["compact", &t, "--min-input-files", "1"]);
     assert_eq!(compacted["groups_failed"], 0, "{compacted}");
     let after = shelf.floe.json(&["files", &t]);
     assert!(
@@ -268,7 +296,9 @@ fn spark_merge_on_read_deletes_are_read_and_compacted_by_floe() {
     assert_eq!(spark_count_sum(&mut spark, &name), expected);
     assert_eq!(amounts(&mut spark), amount_before);
     assert_eq!(duckdb_count_sum(&python, &t), expected);
-    shelf.floe.json(&["verify", &t, "--all-snapshots", "--deep"]);
+    shelf
+        .floe
+        .json(&["verify", &t, "--all-snapshots", "--deep"]);
 }
 
 #[test]
@@ -280,7 +310,9 @@ fn spark_and_floe_take_turns_on_one_table() {
     let t = shelf.location("events");
     let name = shelf.spark_name("events");
     let first = shelf.parquet(0, 20);
-    shelf.floe.json(&["create", &t, "--like", &first, "--partition-by", "region"]);
+    shelf
+        .floe
+        .json(&["create", &t, "--like", &first, "--partition-by", "region"]);
     shelf.floe.json(&["ingest", &t, &first]);
     spark.sql(&[&format!(
         "INSERT INTO {name} SELECT id, 'eu', current_timestamp(), CAST(1.0 AS DOUBLE), CAST(1 AS INT) FROM range(100, 110)"
@@ -308,7 +340,9 @@ fn spark_and_floe_take_turns_on_one_table() {
         let id = s["snapshot_id"].as_i64().unwrap();
         spark.sql(&[&format!("SELECT count(*) FROM {name} VERSION AS OF {id}")]);
     }
-    shelf.floe.json(&["verify", &t, "--all-snapshots", "--deep"]);
+    shelf
+        .floe
+        .json(&["verify", &t, "--all-snapshots", "--deep"]);
 }
 
 #[test]
@@ -364,5 +398,9 @@ fn awkward_partition_values_read_alike_in_spark_and_duckdb() {
         .map(|f| f["file_path"].as_str().unwrap())
         .filter(|p| p.contains("k=..%2Fup/"))
         .collect();
-    assert_eq!(up.len(), 2, "Spark and floe name the partition alike: {up:?}");
+    assert_eq!(
+        up.len(),
+        2,
+        "Spark and floe name the partition alike: {up:?}"
+    );
 }

@@ -67,11 +67,23 @@ fn compaction_after_a_partition_spec_change_keeps_every_row() {
     let lake = Lake::new();
     let table = lake.path("wh/db/events");
     let first = lake.parquet("first", 0, 300);
-    lake.floe
-        .json(&["create", &table, "--like", &first, "--partition-by", "day(ts)"]);
+    lake.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        &first,
+        "--partition-by",
+        "day(ts)",
+    ]);
     lake.floe.json(&["ingest", &table, &first]);
     lake.floe.json(&[
-        "partition", "evolve", &table, "--add", "month(ts)", "--remove", "day(ts)",
+        "partition",
+        "evolve",
+        &table,
+        "--add",
+        "month(ts)",
+        "--remove",
+        "day(ts)",
     ]);
     let more = lake.parquet("more", 300, 100);
     lake.floe.json(&["ingest", &table, &more]);
@@ -82,15 +94,25 @@ fn compaction_after_a_partition_spec_change_keeps_every_row() {
     assert_eq!(compacted["groups_failed"], 0);
 
     let files = lake.files(&table);
-    let paths: Vec<&str> = files.iter().map(|f| f["file_path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|f| f["file_path"].as_str().unwrap())
+        .collect();
     let distinct: BTreeSet<&str> = paths.iter().copied().collect();
-    assert_eq!(distinct.len(), paths.len(), "one manifest entry per file: {paths:?}");
+    assert_eq!(
+        distinct.len(),
+        paths.len(),
+        "one manifest entry per file: {paths:?}"
+    );
     for f in &files {
         let path = f["file_path"].as_str().unwrap();
         let size = std::fs::metadata(path).unwrap().len();
         assert_eq!(size, f["file_size_bytes"].as_u64().unwrap(), "{path}");
         assert_eq!(f["partition_spec_id"], 1, "all in the new spec: {path}");
-        assert!(path.contains("/ts_month=2024-"), "human month in the path: {path}");
+        assert!(
+            path.contains("/ts_month=2024-"),
+            "human month in the path: {path}"
+        );
     }
     assert_eq!(lake.count(&table), 400);
     assert_eq!(lake.distinct_ids(&table), 400);
@@ -154,13 +176,23 @@ fn awkward_partition_values_are_escaped_as_java_escapes_them() {
     for (i, k) in AWKWARD_KEYS.iter().enumerate() {
         let literal = k.replace('\'', "''");
         let rows = lake.floe.json(&[
-            "query", &table, "--where", &format!("k = '{literal}'"), "--select", "id",
+            "query",
+            &table,
+            "--where",
+            &format!("k = '{literal}'"),
+            "--select",
+            "id",
         ]);
         assert_eq!(rows, serde_json::json!([{"id": i}]), "value {k:?}");
     }
     // Nothing under the table is an orphan: every file is where the manifest says.
     let orphans = lake.floe.json(&[
-        "remove-orphans", &table, "--older-than", "0s", "--force", "--dry-run",
+        "remove-orphans",
+        &table,
+        "--older-than",
+        "0s",
+        "--force",
+        "--dry-run",
     ]);
     assert_eq!(orphans["files"], 0, "{orphans}");
     if let Some(python) = python() {
@@ -191,7 +223,10 @@ async fn metadata_trimming_never_deletes_a_newer_version() {
     let target = session.target(&table_ref).await.unwrap();
     // Trimming read the table at v4 ...
     let view = target.load().await.unwrap();
-    assert!(view.metadata_location().unwrap().ends_with("v4.metadata.json"));
+    assert!(view
+        .metadata_location()
+        .unwrap()
+        .ends_with("v4.metadata.json"));
     // ... and a commit lands before it lists the folder, in the same clock second (as on S3,
     // whose times have whole seconds).
     lake.floe.json(&["ingest", &table, &input]);
@@ -211,12 +246,14 @@ async fn metadata_trimming_never_deletes_a_newer_version() {
     let stray = meta.join("v0.metadata.json");
     std::fs::copy(meta.join("v1.metadata.json"), &stray).unwrap();
 
-    let (trimmed, failed) =
-        floe::table::expire::trim_metadata(&view, session.stores(), false)
-            .await
-            .unwrap();
+    let (trimmed, failed) = floe::table::expire::trim_metadata(&view, session.stores(), false)
+        .await
+        .unwrap();
     assert!(failed.is_empty());
-    assert!(newer.exists(), "the newest version survives: trimmed {trimmed:?}");
+    assert!(
+        newer.exists(),
+        "the newest version survives: trimmed {trimmed:?}"
+    );
     assert_eq!(trimmed, vec![stray.to_string_lossy().to_string()]);
     assert_eq!(lake.count(&table), 40);
 }
@@ -233,13 +270,22 @@ fn orphan_removal_refuses_tables_without_garbage_collection() {
     let foreign = Path::new(&table).join("data/other-table-file.parquet");
     std::fs::write(&foreign, b"another table's bytes").unwrap();
     let run = lake.floe.run(&[
-        "remove-orphans", &table, "--older-than", "0s", "--force", "-o", "json",
+        "remove-orphans",
+        &table,
+        "--older-than",
+        "0s",
+        "--force",
+        "-o",
+        "json",
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.json_error();
     assert_eq!(error["error"]["kind"], "invalid_input");
     assert!(
-        error["error"]["message"].as_str().unwrap().contains("gc.enabled=false"),
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gc.enabled=false"),
         "{error}"
     );
     assert!(foreign.exists());
@@ -262,8 +308,21 @@ fn a_copied_table_refuses_writes_and_cleanup() {
     assert_eq!(lake.count(&copy), 20, "reads still work");
     for args in [
         vec!["ingest", copy.as_str(), input.as_str()],
-        vec!["remove-orphans", copy.as_str(), "--older-than", "0s", "--force"],
-        vec!["expire", copy.as_str(), "--older-than", "0s", "--retain-last", "1"],
+        vec![
+            "remove-orphans",
+            copy.as_str(),
+            "--older-than",
+            "0s",
+            "--force",
+        ],
+        vec![
+            "expire",
+            copy.as_str(),
+            "--older-than",
+            "0s",
+            "--retain-last",
+            "1",
+        ],
     ] {
         let mut all = args.clone();
         all.extend(["-o", "json"]);
@@ -277,7 +336,10 @@ fn a_copied_table_refuses_writes_and_cleanup() {
     }
     assert_eq!(common::data_files(Path::new(&original)), original_files);
     assert_eq!(lake.count(&original), 30);
-    assert_eq!(lake.metadata_location(&copy), format!("{copy}/metadata/v3.metadata.json"));
+    assert_eq!(
+        lake.metadata_location(&copy),
+        format!("{copy}/metadata/v3.metadata.json")
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -329,7 +391,8 @@ async fn commits_keep_mains_retention_settings() {
     for _ in 0..5 {
         lake.floe.json(&["ingest", &table, &input]);
     }
-    lake.floe.json(&["compact", &table, "--min-input-files", "1"]);
+    lake.floe
+        .json(&["compact", &table, "--min-input-files", "1"]);
     let after = target.load().await.unwrap();
     let refs = floe::table::scan::refs(after.metadata()).unwrap();
     let main = refs.get(MAIN_BRANCH).unwrap();

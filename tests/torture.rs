@@ -126,7 +126,11 @@ impl Backend {
         )
         .unwrap();
         Some(Backend {
-            name: if postgres { "sql-postgres" } else { "sql-sqlite" },
+            name: if postgres {
+                "sql-postgres"
+            } else {
+                "sql-sqlite"
+            },
             floe: Floe::new(&work),
             work,
             _dir: dir,
@@ -244,13 +248,17 @@ impl Run {
         if let Some(column) = extra {
             use arrow::array::{ArrayRef, Int64Array};
             use arrow::datatypes::{DataType, Field, Schema};
-            let mut fields: Vec<Field> =
-                batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+            let mut fields: Vec<Field> = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
             fields.push(Field::new(column, DataType::Int64, true));
             let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
             columns.push(Arc::new(Int64Array::from(vec![start; rows])));
-            batch = arrow::array::RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-                .unwrap();
+            batch =
+                arrow::array::RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
         }
         let path = self.backend.work.join(format!("in-{start}.parquet"));
         write_parquet(&path, &[batch]);
@@ -268,7 +276,12 @@ impl Run {
             match roll {
                 0..=34 => {
                     let (start, input) = self.input(20, None);
-                    (vec!["ingest".into(), t, input], Some((start, 20)), false, false)
+                    (
+                        vec!["ingest".into(), t, input],
+                        Some((start, 20)),
+                        false,
+                        false,
+                    )
                 }
                 35..=37 => {
                     let (start, input) = self.input(20, None);
@@ -289,10 +302,16 @@ impl Run {
                 }
                 43..=45 => {
                     let column = format!("y{worker}_{}:long", rng.below(1_000_000));
-                    (vec!["schema".into(), "evolve".into(), t, "--add".into(), column], None, false, false)
+                    (
+                        vec!["schema".into(), "evolve".into(), t, "--add".into(), column],
+                        None,
+                        false,
+                        false,
+                    )
                 }
                 46..=55 => {
-                    let mut args = vec!["compact".into(), t, "--min-input-files".into(), "2".into()];
+                    let mut args =
+                        vec!["compact".into(), t, "--min-input-files".into(), "2".into()];
                     match rng.below(3) {
                         0 => args.extend(["--max-commits".into(), "2".into()]),
                         1 => args.extend(["--max-bytes".into(), "20KiB".into()]),
@@ -316,10 +335,30 @@ impl Run {
                     (args, None, false, false)
                 }
                 69..=71 => (vec!["remove-orphans".into(), t], None, false, false),
-                72..=77 => (vec!["tag".into(), "create".into(), t, tag], None, false, false),
-                78..=80 => (vec!["tag".into(), "drop".into(), t, tag], None, false, false),
-                81..=84 => (vec!["branch".into(), "create".into(), t, "dev".into()], None, false, false),
-                85..=86 => (vec!["branch".into(), "drop".into(), t, "dev".into()], None, false, false),
+                72..=77 => (
+                    vec!["tag".into(), "create".into(), t, tag],
+                    None,
+                    false,
+                    false,
+                ),
+                78..=80 => (
+                    vec!["tag".into(), "drop".into(), t, tag],
+                    None,
+                    false,
+                    false,
+                ),
+                81..=84 => (
+                    vec!["branch".into(), "create".into(), t, "dev".into()],
+                    None,
+                    false,
+                    false,
+                ),
+                85..=86 => (
+                    vec!["branch".into(), "drop".into(), t, "dev".into()],
+                    None,
+                    false,
+                    false,
+                ),
                 87..=93 => {
                     let (_, input) = self.input(5, None);
                     let args = vec!["ingest".into(), t, input, "--branch".into(), "dev".into()];
@@ -353,9 +392,10 @@ impl Run {
                                 ledger.overwrites.push(seq);
                             }
                         }
-                        None => tally
-                            .violations
-                            .push(format!("{}: an acknowledged ingest without a sequence number: {report}", self.backend.name)),
+                        None => tally.violations.push(format!(
+                            "{}: an acknowledged ingest without a sequence number: {report}",
+                            self.backend.name
+                        )),
                     }
                 }
                 if rollback {
@@ -365,7 +405,12 @@ impl Run {
             Outcome::Conflict => tally.conflicts += 1,
             Outcome::Failed(stderr) => {
                 if std::env::var("TORTURE_VERBOSE").is_ok() {
-                    eprintln!("{}: {:?}: {}", self.backend.name, args, stderr.lines().next().unwrap_or(""));
+                    eprintln!(
+                        "{}: {:?}: {}",
+                        self.backend.name,
+                        args,
+                        stderr.lines().next().unwrap_or("")
+                    );
                 }
                 if stderr.contains("commit_state_unknown") || stderr.contains("may or may not") {
                     tally.unknown += 1;
@@ -378,7 +423,9 @@ impl Run {
                 tally.kills += 1;
                 may_have_rolled_back = rollback;
             }
-            Outcome::Broken(why) => tally.violations.push(format!("{}: {why}", self.backend.name)),
+            Outcome::Broken(why) => tally
+                .violations
+                .push(format!("{}: {why}", self.backend.name)),
         }
         if may_have_rolled_back {
             self.ledger
@@ -390,11 +437,10 @@ impl Run {
     }
 
     fn violation(&self, what: String) {
-        self.tally
-            .lock()
-            .unwrap()
-            .violations
-            .push(format!("{} (seed {}): {what}", self.backend.name, self.seed));
+        self.tally.lock().unwrap().violations.push(format!(
+            "{} (seed {}): {what}",
+            self.backend.name, self.seed
+        ));
     }
 
     /// The invariants, with no floe process running.
@@ -409,12 +455,25 @@ impl Run {
             b.floe.run(&refs)
         };
         if verify.code != 0 {
-            self.violation(format!("verify found problems: {}{}", verify.stdout, verify.stderr));
+            self.violation(format!(
+                "verify found problems: {}{}",
+                verify.stdout, verify.stderr
+            ));
         }
-        let counted = b.check(&["query", t, "--select", "count(*) AS n, count(DISTINCT id) AS d"]);
-        let (n, distinct) = (counted[0]["n"].as_i64().unwrap(), counted[0]["d"].as_i64().unwrap());
+        let counted = b.check(&[
+            "query",
+            t,
+            "--select",
+            "count(*) AS n, count(DISTINCT id) AS d",
+        ]);
+        let (n, distinct) = (
+            counted[0]["n"].as_i64().unwrap(),
+            counted[0]["d"].as_i64().unwrap(),
+        );
         if n != distinct {
-            self.violation(format!("{n} rows but {distinct} distinct ids: rows duplicated"));
+            self.violation(format!(
+                "{n} rows but {distinct} distinct ids: rows duplicated"
+            ));
         }
         let rows = b.check(&["query", t, "--select", "id"]);
         let present: BTreeSet<i64> = rows
@@ -480,17 +539,13 @@ impl Run {
             .as_str()
             .unwrap()
             .to_string();
-        let pyiceberg = read_with(
-            python,
-            "tests/py/read_table.py",
-            &{
-                let mut a = vec!["--metadata".to_string(), metadata.clone()];
-                if let Some(endpoint) = &b.s3_endpoint {
-                    a.extend(["--s3-endpoint".to_string(), endpoint.clone()]);
-                }
-                a
-            },
-        );
+        let pyiceberg = read_with(python, "tests/py/read_table.py", &{
+            let mut a = vec!["--metadata".to_string(), metadata.clone()];
+            if let Some(endpoint) = &b.s3_endpoint {
+                a.extend(["--s3-endpoint".to_string(), endpoint.clone()]);
+            }
+            a
+        });
         match pyiceberg {
             Ok(v) if v["row_count"].as_i64() == Some(n) => {}
             Ok(v) => self.violation(format!("PyIceberg reads {} rows, floe {n}", v["row_count"])),
@@ -517,7 +572,9 @@ impl Run {
             );
             match duckdb {
                 Ok(v) if v["rows"][0]["n"].as_i64() == Some(n) => {}
-                Ok(v) => self.violation(format!("DuckDB reads {} rows, floe {n}", v["rows"][0]["n"])),
+                Ok(v) => {
+                    self.violation(format!("DuckDB reads {} rows, floe {n}", v["rows"][0]["n"]))
+                }
                 Err(e) => self.violation(format!("DuckDB cannot read the table: {e}")),
             }
         }
@@ -555,13 +612,25 @@ fn torture(backend: Backend, seed: u64, python: &str) -> Tally {
         next_id: AtomicI64::new(0),
         ledger: Mutex::default(),
         tally: Mutex::default(),
-        spark: (backend.name == "directory-local" && std::env::var("TORTURE_SPARK").is_ok_and(|v| v == "1"))
-            .then(|| Mutex::new(common::spark::Spark::start(python, &backend.work.join("wh")))),
+        spark: (backend.name == "directory-local"
+            && std::env::var("TORTURE_SPARK").is_ok_and(|v| v == "1"))
+        .then(|| {
+            Mutex::new(common::spark::Spark::start(
+                python,
+                &backend.work.join("wh"),
+            ))
+        }),
         backend,
     });
     let first = run.input(20, None).1;
-    run.backend
-        .check(&["create", &run.backend.table, "--like", &first, "--partition-by", "region"]);
+    run.backend.check(&[
+        "create",
+        &run.backend.table,
+        "--like",
+        &first,
+        "--partition-by",
+        "region",
+    ]);
     run.backend.check(&[
         "properties",
         &run.backend.table,
@@ -631,7 +700,10 @@ fn torture_run_loses_no_acknowledged_commit() {
         .map(|backend| {
             let python = python.clone();
             let name = backend.name;
-            (name, std::thread::spawn(move || torture(backend, seed, &python)))
+            (
+                name,
+                std::thread::spawn(move || torture(backend, seed, &python)),
+            )
         })
         .collect();
     for (name, handle) in handles {
@@ -639,7 +711,10 @@ fn torture_run_loses_no_acknowledged_commit() {
     }
     let violations: Vec<&String> = all.values().flat_map(|t| t.violations.iter()).collect();
     let operations: u64 = all.values().map(|t| t.operations).sum();
-    assert!(operations >= 300 || env_num("TORTURE_OPS", 100) < 75, "{operations} operations");
+    assert!(
+        operations >= 300 || env_num("TORTURE_OPS", 100) < 75,
+        "{operations} operations"
+    );
     assert!(
         violations.is_empty(),
         "seed {seed} (replay with TORTURE_SEED={seed}): {} violations:\n{}",

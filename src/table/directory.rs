@@ -14,8 +14,8 @@ use iceberg::{
 };
 
 use super::catalog::{
-    build_table, display_ident, ensure_home_location, read_table_metadata, to_iceberg_error, update_table_through,
-    FloeCatalog,
+    build_table, display_ident, ensure_home_location, read_table_metadata, to_iceberg_error,
+    update_table_through, FloeCatalog,
 };
 use super::metadata_commit::{commit_metadata, MetadataPointer, PointedMetadata, Settled, Swap};
 use super::storage::{join, PutIfAbsent, Stores};
@@ -158,10 +158,7 @@ impl DirectoryCatalog {
         })?;
         let location = version_file(&table_location, version);
         let metadata = read_table_metadata(&self.stores, &location).await?;
-        Ok(Current {
-            location,
-            metadata,
-        })
+        Ok(Current { location, metadata })
     }
 
     fn display(&self, ident: &TableIdent) -> String {
@@ -216,13 +213,7 @@ impl DirectoryCatalog {
             }
         }
         self.write_hint(&table_location, 1).await;
-        self.table_from(
-            ident,
-            Current {
-                location,
-                metadata,
-            },
-        )
+        self.table_from(ident, Current { location, metadata })
     }
 
     /// What a table dropped without purge leaves: a `data/` directory and no metadata. It is

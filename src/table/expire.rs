@@ -242,10 +242,12 @@ pub async fn trim_metadata(
         .collect();
     let stale: Vec<String> = listed
         .into_iter()
-        .filter(|o| match (metadata_file_version(&o.location), current_version) {
-            (Some(version), Some(current)) => version < current,
-            _ => o.last_modified_ms + UNVERSIONED_FLOOR_MS < current_modified,
-        })
+        .filter(
+            |o| match (metadata_file_version(&o.location), current_version) {
+                (Some(version), Some(current)) => version < current,
+                _ => o.last_modified_ms + UNVERSIONED_FLOOR_MS < current_modified,
+            },
+        )
         .map(|o| o.location)
         .filter(|p| {
             let p = comparable_location(p);
@@ -263,7 +265,10 @@ pub async fn trim_metadata(
 /// The version a metadata file's name carries: `v12.metadata.json` (directory tables) or
 /// `00012-<uuid>.metadata.json` (Java's and PyIceberg's catalogs).
 pub fn metadata_file_version(location: &str) -> Option<i64> {
-    let name = location.rsplit('/').next()?.strip_suffix(".metadata.json")?;
+    let name = location
+        .rsplit('/')
+        .next()?
+        .strip_suffix(".metadata.json")?;
     if let Some(digits) = name.strip_prefix('v') {
         return digits.parse().ok();
     }
@@ -280,12 +285,18 @@ mod tests {
 
     #[test]
     fn reads_versions_from_metadata_file_names() {
-        assert_eq!(metadata_file_version("s3://b/t/metadata/v12.metadata.json"), Some(12));
+        assert_eq!(
+            metadata_file_version("s3://b/t/metadata/v12.metadata.json"),
+            Some(12)
+        );
         assert_eq!(
             metadata_file_version("/t/metadata/00012-6f1c2d3e.metadata.json"),
             Some(12)
         );
-        assert_eq!(metadata_file_version("/t/metadata/6f1c2d3e.metadata.json"), None);
+        assert_eq!(
+            metadata_file_version("/t/metadata/6f1c2d3e.metadata.json"),
+            None
+        );
         assert_eq!(metadata_file_version("/t/metadata/v1.avro"), None);
     }
 }

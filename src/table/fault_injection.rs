@@ -40,7 +40,9 @@ pub fn from_env() -> anyhow::Result<Option<StoreWrapper>> {
         }
     }
     let plan = Arc::new(FaultPlan {
-        state: AtomicU64::new(seed ^ (std::process::id() as u64).rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15),
+        state: AtomicU64::new(
+            seed ^ (std::process::id() as u64).rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15,
+        ),
         rate,
         log: std::env::var(LOG_ENV).ok(),
         failed_write: std::sync::Mutex::new(None),
@@ -172,7 +174,8 @@ impl ObjectStore for FaultyStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
-        let read_back = self.plan.failed_write.lock().expect("fault plan").as_ref() == Some(location);
+        let read_back =
+            self.plan.failed_write.lock().expect("fault plan").as_ref() == Some(location);
         if (read_back && self.plan.next() < 0.5) || self.plan.hit(0.2) {
             self.plan.record("get-failed", location);
             return Err(injected("read timed out"));

@@ -132,7 +132,12 @@ impl Storage for ObjectStorage {
     }
 
     async fn write(&self, path: &str, bs: Bytes) -> iceberg::Result<()> {
-        match self.stores.put_if_absent(path, bs).await.map_err(to_iceberg)? {
+        match self
+            .stores
+            .put_if_absent(path, bs)
+            .await
+            .map_err(to_iceberg)?
+        {
             PutIfAbsent::Created => Ok(()),
             PutIfAbsent::AlreadyExists => Err(exists_error(path)),
         }
@@ -251,7 +256,12 @@ impl FileWrite for ObjectWrite {
                 if *bytes <= ONE_REQUEST_BYTES {
                     return Ok(());
                 }
-                if self.stores.exists(&self.display).await.map_err(to_iceberg)? {
+                if self
+                    .stores
+                    .exists(&self.display)
+                    .await
+                    .map_err(to_iceberg)?
+                {
                     return Err(exists_error(&self.display));
                 }
                 let mut writer = BufWriter::new(self.store.clone(), self.location.clone());
@@ -314,10 +324,21 @@ mod tests {
         let stores = Stores::new(Default::default());
         let io = file_io(&stores);
         let small = "memory://create-only/data/small.parquet";
-        io.new_output(small).unwrap().write(Bytes::from_static(b"first")).await.unwrap();
-        let again = io.new_output(small).unwrap().write(Bytes::from_static(b"second")).await;
+        io.new_output(small)
+            .unwrap()
+            .write(Bytes::from_static(b"first"))
+            .await
+            .unwrap();
+        let again = io
+            .new_output(small)
+            .unwrap()
+            .write(Bytes::from_static(b"second"))
+            .await;
         assert!(format!("{}", again.unwrap_err()).contains("refusing to overwrite"));
-        assert_eq!(stores.read(small).await.unwrap(), Bytes::from_static(b"first"));
+        assert_eq!(
+            stores.read(small).await.unwrap(),
+            Bytes::from_static(b"first")
+        );
 
         // Streamed writes: the one-request path, and the multipart path past its size.
         let mut writer = io.new_output(small).unwrap().writer().await.unwrap();
@@ -327,7 +348,10 @@ mod tests {
         let mut writer = io.new_output(small).unwrap().writer().await.unwrap();
         let refused = writer.write(Bytes::from(big.clone())).await;
         assert!(format!("{}", refused.unwrap_err()).contains("refusing to overwrite"));
-        assert_eq!(stores.read(small).await.unwrap(), Bytes::from_static(b"first"));
+        assert_eq!(
+            stores.read(small).await.unwrap(),
+            Bytes::from_static(b"first")
+        );
 
         let fresh = "memory://create-only/data/big.parquet";
         let mut writer = io.new_output(fresh).unwrap().writer().await.unwrap();

@@ -139,12 +139,14 @@ fn human_primitive(ty: &PrimitiveType, value: &PrimitiveLiteral) -> String {
             );
             time.map(java_time).unwrap_or_else(|| micros.to_string())
         }
-        (PrimitiveType::Timestamp, L::Long(micros)) => chrono::DateTime::from_timestamp_micros(*micros)
-            .map(|t| {
-                let t = t.naive_utc();
-                format!("{}T{}", t.format("%Y-%m-%d"), java_time(t.time()))
-            })
-            .unwrap_or_else(|| micros.to_string()),
+        (PrimitiveType::Timestamp, L::Long(micros)) => {
+            chrono::DateTime::from_timestamp_micros(*micros)
+                .map(|t| {
+                    let t = t.naive_utc();
+                    format!("{}T{}", t.format("%Y-%m-%d"), java_time(t.time()))
+                })
+                .unwrap_or_else(|| micros.to_string())
+        }
         (PrimitiveType::Timestamptz, L::Long(micros)) => {
             chrono::DateTime::from_timestamp_micros(*micros)
                 .map(|t| {
@@ -250,7 +252,10 @@ mod tests {
     fn time_transforms_read_as_dates() {
         let month = human_value(&Transform::Month, None, None, Some(&Literal::int(648)));
         assert_eq!(month, "2024-01");
-        assert_eq!(human_value(&Transform::Year, None, None, Some(&Literal::int(54))), "2024");
+        assert_eq!(
+            human_value(&Transform::Year, None, None, Some(&Literal::int(54))),
+            "2024"
+        );
         assert_eq!(
             human_value(&Transform::Day, None, None, Some(&Literal::int(19737))),
             "2024-01-15"
@@ -270,14 +275,28 @@ mod tests {
     fn identity_values_print_as_java_prints_them() {
         let ts = Type::Primitive(PrimitiveType::Timestamp);
         let at = |micros: i64| {
-            human_value(&Transform::Identity, Some(&ts), Some(&ts), Some(&Literal::long(micros)))
+            human_value(
+                &Transform::Identity,
+                Some(&ts),
+                Some(&ts),
+                Some(&Literal::long(micros)),
+            )
         };
         assert_eq!(at(1_705_312_800_000_000), "2024-01-15T10:00");
         assert_eq!(at(1_705_312_830_000_000), "2024-01-15T10:00:30");
         assert_eq!(at(1_705_312_830_123_000), "2024-01-15T10:00:30.123");
-        let dec = PrimitiveType::Decimal { precision: 9, scale: 2 };
-        assert_eq!(human_primitive(&dec, &PrimitiveLiteral::Int128(-5)), "-0.05");
-        assert_eq!(human_primitive(&dec, &PrimitiveLiteral::Int128(12345)), "123.45");
+        let dec = PrimitiveType::Decimal {
+            precision: 9,
+            scale: 2,
+        };
+        assert_eq!(
+            human_primitive(&dec, &PrimitiveLiteral::Int128(-5)),
+            "-0.05"
+        );
+        assert_eq!(
+            human_primitive(&dec, &PrimitiveLiteral::Int128(12345)),
+            "123.45"
+        );
         assert_eq!(java_double(1.0), "1.0");
         assert_eq!(java_double(2.5), "2.5");
     }

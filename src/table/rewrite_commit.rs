@@ -16,8 +16,8 @@ use iceberg::table::Table;
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, check_written_files, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
-    rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
+    add_totals, check_written_files, commit_with_retries, has_live_files, new_manifest_writer,
+    new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and

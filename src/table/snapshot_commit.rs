@@ -15,8 +15,9 @@ use iceberg::{TableRequirement, TableUpdate};
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, branch_head, commit_with_retries, ensure_written_files, has_live_files, new_manifest_writer,
-    new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
+    add_totals, branch_head, commit_with_retries, ensure_written_files, has_live_files,
+    new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles,
+    NewSnapshot, Prepared,
 };
 use crate::error::FloeError;
 

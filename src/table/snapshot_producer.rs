@@ -135,7 +135,9 @@ pub(crate) async fn check_written_files(
         async move {
             let problem = match stores.size(&path).await {
                 Ok(size) if size == expected => None,
-                Ok(size) => Some(format!("{path} holds {size} bytes but {expected} were written")),
+                Ok(size) => Some(format!(
+                    "{path} holds {size} bytes but {expected} were written"
+                )),
                 Err(e) => Some(format!("{path} cannot be checked: {e:#}")),
             };
             problem.map(|why| (path, why))
@@ -416,7 +418,10 @@ async fn check_new_manifests(
     manifests: &[ManifestFile],
 ) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
-    for manifest in manifests.iter().filter(|m| m.added_snapshot_id == snapshot_id) {
+    for manifest in manifests
+        .iter()
+        .filter(|m| m.added_snapshot_id == snapshot_id)
+    {
         let path = manifest.manifest_path.as_str();
         if !seen.insert(path) {
             return Err(FloeError::new(
@@ -522,10 +527,11 @@ mod tests {
 
     #[test]
     fn totals_build_on_the_parent_and_are_left_out_when_it_has_none() {
-        let mut props: HashMap<String, String> = [("added-records", "5"), ("added-data-files", "1")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut props: HashMap<String, String> =
+            [("added-records", "5"), ("added-data-files", "1")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         let parent = summary(&[("total-records", "10")]);
         add_totals(&mut props, Some(&parent));
         assert_eq!(props.get("total-records").map(String::as_str), Some("15"));
@@ -543,7 +549,12 @@ mod tests {
     fn main_keeps_its_retention() {
         use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
         let schema = Schema::builder()
-            .with_fields(vec![NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into()])
+            .with_fields(vec![NestedField::required(
+                1,
+                "id",
+                Type::Primitive(PrimitiveType::Long),
+            )
+            .into()])
             .build()
             .unwrap();
         let creation = iceberg::TableCreation::builder()

@@ -527,7 +527,10 @@ impl MetadataPointer for SqlCatalog {
         location: &str,
         _bytes: &Bytes,
     ) -> Result<Settled> {
-        let now = self.pointer(ident).await?.ok_or_else(|| self.not_found(ident))?;
+        let now = self
+            .pointer(ident)
+            .await?
+            .ok_or_else(|| self.not_found(ident))?;
         if now == location {
             return Ok(Settled::Landed);
         }
@@ -881,9 +884,12 @@ mod settle_tests {
         .unwrap();
         let ident = TableIdent::from_strs(["db", "t"]).unwrap();
         let schema = Schema::builder()
-            .with_fields(vec![
-                NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into(),
-            ])
+            .with_fields(vec![NestedField::required(
+                1,
+                "id",
+                Type::Primitive(PrimitiveType::Long),
+            )
+            .into()])
             .build()
             .unwrap();
         let creation = TableCreation::builder()
@@ -902,25 +908,40 @@ mod settle_tests {
         let no_bytes = Bytes::new();
         // Landed, pointer at ours.
         assert!(matches!(
-            catalog.settle(&ident, &base, &ours, &no_bytes).await.unwrap(),
+            catalog
+                .settle(&ident, &base, &ours, &no_bytes)
+                .await
+                .unwrap(),
             Settled::Landed
         ));
         // Another writer committed on top before we read back: the log still shows ours.
         catalog.commit(&ident, vec![], set("theirs")).await.unwrap();
         assert!(matches!(
-            catalog.settle(&ident, &base, &ours, &no_bytes).await.unwrap(),
+            catalog
+                .settle(&ident, &base, &ours, &no_bytes)
+                .await
+                .unwrap(),
             Settled::Landed
         ));
         // A file the table never pointed at was not ours to land.
-        let never = format!("{}/metadata/00009-never.metadata.json", base.metadata.location());
+        let never = format!(
+            "{}/metadata/00009-never.metadata.json",
+            base.metadata.location()
+        );
         assert!(matches!(
-            catalog.settle(&ident, &base, &never, &no_bytes).await.unwrap(),
+            catalog
+                .settle(&ident, &base, &never, &no_bytes)
+                .await
+                .unwrap(),
             Settled::Lost
         ));
         // Still at the base: the swap may yet land, so it is sent again.
         let now = catalog.load_pointed(&ident).await.unwrap();
         assert!(matches!(
-            catalog.settle(&ident, &now, &never, &no_bytes).await.unwrap(),
+            catalog
+                .settle(&ident, &now, &never, &no_bytes)
+                .await
+                .unwrap(),
             Settled::Pending
         ));
     }

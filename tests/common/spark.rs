@@ -31,8 +31,8 @@ impl Spark {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"));
+        let ready: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"));
         assert_eq!(ready["ready"], true, "Spark did not start: {ready}");
         Spark {
             _child: child,
@@ -59,4 +59,3 @@ impl Spark {
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("Spark said {line:?} ({e})"))
     }
 }
-
