@@ -141,9 +141,9 @@ pub(crate) async fn commit_metadata(
             }
             return Ok(PointedMetadata { location, metadata });
         }
-        pointer.discard(&location).await;
         // A lost race is decided by the pointer; our snapshot being in the table anyway would
-        // mean the decision was wrong, and retrying would add it twice.
+        // mean the decision was wrong, and retrying would add it twice. Checked before our
+        // file is discarded: if it landed, the table may point at it.
         if !added_snapshots.is_empty() {
             if let Ok(now) = pointer.load_pointed(ident).await {
                 if added_snapshots
@@ -154,6 +154,7 @@ pub(crate) async fn commit_metadata(
                 }
             }
         }
+        pointer.discard(&location).await;
         attempt += 1;
         if !policy.may_retry(attempt, started) {
             return Err(conflict(format!(
