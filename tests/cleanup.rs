@@ -308,7 +308,7 @@ fn a_path_removed_then_added_again_survives() {
             schema: None,
             summary: HashMap::new(),
             branch: "main".to_string(),
-            start: Default::default(),
+            start: None,
         };
         floe::table::snapshot_commit::commit_snapshot(&target, request)
             .await

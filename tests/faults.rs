@@ -493,6 +493,17 @@ impl Harness {
         path.to_string_lossy().to_string()
     }
 
+    /// The table as it is now, read without faults.
+    async fn load(&self) -> iceberg::table::Table {
+        self.plain
+            .target(&self.table)
+            .await
+            .unwrap()
+            .load()
+            .await
+            .unwrap()
+    }
+
     async fn rows(&self) -> u64 {
         self.state().await.1
     }
@@ -608,14 +619,7 @@ async fn concurrent_merge_schema_ingests_never_reuse_a_field_id() {
 
     // Run again: it merges against the new schema and gets a fresh id.
     ingest(&h.session, options).await.unwrap();
-    let table = h
-        .plain
-        .target(&h.table)
-        .await
-        .unwrap()
-        .load()
-        .await
-        .unwrap();
+    let table = h.load().await;
     let current = table.metadata().current_schema();
     let a = current.field_by_name("extra_a").unwrap().id;
     let b = current.field_by_name("extra_b").unwrap().id;
@@ -635,14 +639,7 @@ async fn a_commit_to_another_branch_does_not_fail_main() {
         report.commit_attempts, 2,
         "rebuilt once on the fresh metadata"
     );
-    let table = h
-        .plain
-        .target(&h.table)
-        .await
-        .unwrap()
-        .load()
-        .await
-        .unwrap();
+    let table = h.load().await;
     let metadata = table.metadata();
     let main = metadata.current_snapshot().unwrap();
     let dev = metadata.snapshot_for_ref("dev").unwrap();
@@ -673,14 +670,7 @@ async fn expiry_keeps_a_tag_made_while_it_ran() {
     let h = Harness::new("expire-tag").await;
     h.ingest_plain().await;
     h.ingest_plain().await;
-    let table = h
-        .plain
-        .target(&h.table)
-        .await
-        .unwrap()
-        .load()
-        .await
-        .unwrap();
+    let table = h.load().await;
     let mut ids: Vec<(i64, i64)> = table
         .metadata()
         .snapshots()
@@ -727,14 +717,7 @@ async fn expiry_keeps_a_tag_made_while_it_ran() {
         1,
         "only the untagged middle one"
     );
-    let table = h
-        .plain
-        .target(&h.table)
-        .await
-        .unwrap()
-        .load()
-        .await
-        .unwrap();
+    let table = h.load().await;
     let tagged = table
         .metadata()
         .snapshot_for_ref("audit")
@@ -765,14 +748,7 @@ async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
         .await
         .unwrap();
     assert_eq!(h.disarm(), 1);
-    let table = h
-        .plain
-        .target(&h.table)
-        .await
-        .unwrap()
-        .load()
-        .await
-        .unwrap();
+    let table = h.load().await;
     let main = table.metadata().current_snapshot().unwrap();
     assert_eq!(
         main.sequence_number(),

@@ -204,7 +204,7 @@ pub async fn ingest_with_progress(
         schema: new_schema,
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
         branch: options.branch.clone(),
-        start,
+        start: Some(start),
     };
     let committed = commit_snapshot(&target, request).await?;
     report.snapshot_id = Some(committed.snapshot_id);

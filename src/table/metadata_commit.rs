@@ -33,6 +33,7 @@ pub(crate) enum Swap {
 }
 
 /// What reading back after an unknown outcome found.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Settled {
     Landed,
     Lost,

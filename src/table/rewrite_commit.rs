@@ -16,8 +16,9 @@ use iceberg::table::Table;
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, check_written_files, commit_with_retries, has_live_files, new_manifest_writer,
-    new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
+    add_totals, commit_with_retries, data_file_sizes, has_live_files, new_manifest_writer,
+    new_snapshot_id, rewrite_writer, write_snapshot, written_file_problems, Attempt, AttemptFiles,
+    NewSnapshot, Prepared,
 };
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and
@@ -62,8 +63,9 @@ pub async fn commit_rewrite(
     request: &RewriteRequest,
 ) -> Result<RewriteOutcome> {
     // A group whose files are not what it wrote fails alone, before anything is committed.
-    let added: Vec<&DataFile> = request.groups.iter().flat_map(|g| g.added.iter()).collect();
-    let problems = check_written_files(target.catalog.stores(), &added).await;
+    let io = super::file_io::file_io(target.catalog.stores());
+    let added = data_file_sizes(request.groups.iter().flat_map(|g| g.added.iter()));
+    let problems = written_file_problems(&io, added).await;
     let mut refused: Vec<(usize, String)> = vec![];
     for group in &request.groups {
         let why: Vec<&str> = problems

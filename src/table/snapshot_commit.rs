@@ -15,9 +15,9 @@ use iceberg::{TableRequirement, TableUpdate};
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, branch_head, commit_with_retries, ensure_written_files, has_live_files,
-    new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt, AttemptFiles,
-    NewSnapshot, Prepared,
+    add_totals, branch_head, commit_with_retries, data_file_sizes, ensure_written_files,
+    has_live_files, new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt,
+    AttemptFiles, NewSnapshot, Prepared,
 };
 use crate::error::FloeError;
 
@@ -45,20 +45,19 @@ pub struct SnapshotRequest {
     pub summary: HashMap<String, String>,
     /// The branch the snapshot goes to (`main` unless `ingest --branch`).
     pub branch: String,
-    /// What the operation read when it started, checked against what others committed since.
-    pub start: StartingPoint,
+    /// What the operation read when it started, checked against what others committed since
+    /// (`None`: nothing is validated).
+    pub start: Option<StartingPoint>,
 }
 
 /// What an operation read when it started: every attempt of its commit is validated against
 /// the snapshots committed since (Iceberg Java's `validateFromSnapshot` and friends).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StartingPoint {
-    /// Whether the operation recorded where it started; without it nothing is validated.
-    pub recorded: bool,
     /// The branch's head then (`None`: the branch had no snapshot).
     pub snapshot_id: Option<i64>,
-    /// The schema id and last assigned column id a `--merge-schema` schema was built on.
-    pub schema: Option<(i32, i32)>,
+    /// The schema id and last assigned column id then (a `--merge-schema` schema's base).
+    pub schema: (i32, i32),
     pub isolation: Isolation,
 }
 
@@ -67,9 +66,8 @@ impl StartingPoint {
     pub fn of(table: &Table, branch: &str, isolation: Isolation) -> Result<Self> {
         let metadata = table.metadata();
         Ok(StartingPoint {
-            recorded: true,
             snapshot_id: branch_head(metadata, branch)?.map(|s| s.snapshot_id()),
-            schema: Some((metadata.current_schema_id(), metadata.last_column_id())),
+            schema: (metadata.current_schema_id(), metadata.last_column_id()),
             isolation,
         })
     }
@@ -102,8 +100,8 @@ pub async fn commit_snapshot(
     target: &TableTarget,
     request: SnapshotRequest,
 ) -> Result<CommittedSnapshot> {
-    let added: Vec<&DataFile> = request.added.iter().collect();
-    let outcome = match ensure_written_files(target.catalog.stores(), &added).await {
+    let io = super::file_io::file_io(target.catalog.stores());
+    let outcome = match ensure_written_files(&io, data_file_sizes(&request.added)).await {
         Ok(()) => commit_attempts(target, &request).await,
         Err(e) => Err(e),
     };
@@ -157,14 +155,14 @@ async fn prepare(
     }
     let snapshot_id = new_snapshot_id(metadata);
     let parent = branch_head(metadata, &request.branch)?;
-    if request.schema.is_some() {
-        check_schema_base(metadata, &request.start)?;
-    }
-    if request.kind == SnapshotKind::OverwriteAll
-        && request.start.recorded
-        && request.start.isolation == Isolation::Serializable
-    {
-        check_no_data_added_since(table, parent.as_ref(), &request.start, &request.branch).await?;
+    if let Some(start) = &request.start {
+        if request.schema.is_some() {
+            check_schema_base(metadata, start)?;
+        }
+        if request.kind == SnapshotKind::OverwriteAll && start.isolation == Isolation::Serializable
+        {
+            check_no_data_added_since(table, parent.as_ref(), start, &request.branch).await?;
+        }
     }
     let mut names = AttemptFiles::new(metadata, snapshot_id, attempt_no);
     let schema = metadata.current_schema().clone();
@@ -297,7 +295,8 @@ async fn prepare(
         // schema change in between would make them collide.
         let (schema_id, last_column_id) = request
             .start
-            .schema
+            .as_ref()
+            .map(|start| start.schema)
             .unwrap_or((metadata.current_schema_id(), metadata.last_column_id()));
         requirements.push(TableRequirement::CurrentSchemaIdMatch {
             current_schema_id: schema_id,
@@ -331,9 +330,7 @@ async fn prepare(
 /// A schema merged at the start must still extend the table's current schema: the field ids
 /// it assigned are only free while nobody else changed the schema.
 fn check_schema_base(metadata: &iceberg::spec::TableMetadata, start: &StartingPoint) -> Result<()> {
-    let Some((schema_id, last_column_id)) = start.schema else {
-        return Ok(());
-    };
+    let (schema_id, last_column_id) = start.schema;
     if metadata.current_schema_id() != schema_id || metadata.last_column_id() != last_column_id {
         return Err(FloeError::new(
             crate::error::ErrorKind::CommitConflict,

@@ -106,19 +106,16 @@ where
 
 /// Before a commit adds files: each path is named once, and each object holds what was written
 /// (its size is the recorded one). Two writers given one name would otherwise leave one file
-/// behind two manifest entries. Returns every problem found, naming the file.
-pub(crate) async fn check_written_files(
-    stores: &super::storage::Stores,
-    files: &[&DataFile],
+/// behind two manifest entries. `written` is (path, size written); returns every problem
+/// found, naming the file.
+pub(crate) async fn written_file_problems(
+    io: &iceberg::io::FileIO,
+    written: Vec<(String, u64)>,
 ) -> Vec<(String, String)> {
     use futures::StreamExt;
-    let recorded: Vec<(String, u64)> = files
-        .iter()
-        .map(|f| (f.file_path().to_string(), f.file_size_in_bytes()))
-        .collect();
     let mut problems = vec![];
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (path, _) in &recorded {
+    for (path, _) in &written {
         *seen.entry(path.as_str()).or_default() += 1;
     }
     for (path, count) in &seen {
@@ -130,15 +127,19 @@ pub(crate) async fn check_written_files(
         }
     }
     // Owned values in each check: the futures run concurrently and borrow nothing.
-    let checks = recorded.clone().into_iter().map(|(path, expected)| {
-        let stores = stores.clone();
+    let checks = written.clone().into_iter().map(|(path, expected)| {
+        let io = io.clone();
         async move {
-            let problem = match stores.size(&path).await {
+            let size = match io.new_input(&path) {
+                Ok(input) => input.metadata().await.map(|m| m.size),
+                Err(e) => Err(e),
+            };
+            let problem = match size {
                 Ok(size) if size == expected => None,
                 Ok(size) => Some(format!(
                     "{path} holds {size} bytes but {expected} were written"
                 )),
-                Err(e) => Some(format!("{path} cannot be checked: {e:#}")),
+                Err(e) => Some(format!("{path} cannot be checked: {e}")),
             };
             problem.map(|why| (path, why))
         }
@@ -153,12 +154,12 @@ pub(crate) async fn check_written_files(
     problems
 }
 
-/// [`check_written_files`] as one error for producers that commit all or nothing.
+/// [`written_file_problems`] as one error, for commits that add all their files or none.
 pub(crate) async fn ensure_written_files(
-    stores: &super::storage::Stores,
-    files: &[&DataFile],
+    io: &iceberg::io::FileIO,
+    written: Vec<(String, u64)>,
 ) -> Result<()> {
-    let problems = check_written_files(stores, files).await;
+    let problems = written_file_problems(io, written).await;
     if problems.is_empty() {
         return Ok(());
     }
@@ -171,6 +172,16 @@ pub(crate) async fn ensure_written_files(
         ),
     )
     .into())
+}
+
+/// (path, size) of data or delete files, as [`written_file_problems`] takes them.
+pub(crate) fn data_file_sizes<'a>(
+    files: impl IntoIterator<Item = &'a DataFile>,
+) -> Vec<(String, u64)> {
+    files
+        .into_iter()
+        .map(|f| (f.file_path().to_string(), f.file_size_in_bytes()))
+        .collect()
 }
 
 /// Names for the files one commit attempt writes under `metadata/`, each recorded in
@@ -355,7 +366,14 @@ pub(crate) async fn write_snapshot(
     let metadata = table.metadata();
     let snapshot_id = new.snapshot_id;
     let sequence_number = metadata.last_sequence_number() + 1;
-    check_new_manifests(table, snapshot_id, &new.manifests).await?;
+    // The manifests this snapshot wrote, before the manifest list names them.
+    let new_manifests: Vec<(String, u64)> = new
+        .manifests
+        .iter()
+        .filter(|m| m.added_snapshot_id == snapshot_id)
+        .map(|m| (m.manifest_path.clone(), m.manifest_length as u64))
+        .collect();
+    ensure_written_files(table.file_io(), new_manifests).await?;
     let list_path = new.list_path;
     written.push(list_path.clone());
     let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
@@ -408,41 +426,6 @@ pub(crate) async fn write_snapshot(
         snapshot_id,
         sequence_number,
     })
-}
-
-/// The manifests this snapshot wrote are distinct files holding what was written (their
-/// recorded lengths), before the manifest list names them.
-async fn check_new_manifests(
-    table: &Table,
-    snapshot_id: i64,
-    manifests: &[ManifestFile],
-) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for manifest in manifests
-        .iter()
-        .filter(|m| m.added_snapshot_id == snapshot_id)
-    {
-        let path = manifest.manifest_path.as_str();
-        if !seen.insert(path) {
-            return Err(FloeError::new(
-                crate::error::ErrorKind::Failed,
-                format!("refusing to commit: manifest {path} is listed twice"),
-            )
-            .into());
-        }
-        let size = table.file_io().new_input(path)?.metadata().await?.size;
-        if size != manifest.manifest_length as u64 {
-            return Err(FloeError::new(
-                crate::error::ErrorKind::Failed,
-                format!(
-                    "refusing to commit: manifest {path} holds {size} bytes but {} were written",
-                    manifest.manifest_length
-                ),
-            )
-            .into());
-        }
-    }
-    Ok(())
 }
 
 /// A branch keeps its retention settings as it moves, `main` included (Spark and Java set

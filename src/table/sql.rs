@@ -865,6 +865,18 @@ mod settle_tests {
     use super::*;
     use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
 
+    async fn settled(
+        catalog: &SqlCatalog,
+        ident: &TableIdent,
+        base: &PointedMetadata,
+        location: &str,
+    ) -> Settled {
+        catalog
+            .settle(ident, base, location, &Bytes::new())
+            .await
+            .unwrap()
+    }
+
     /// After an unknown outcome the pointer decides: ours when it names our file or a newer
     /// metadata logs it (another writer committed on top before the read-back), pending while
     /// it still names the base, lost otherwise.
@@ -905,44 +917,31 @@ mod settle_tests {
         let base = catalog.load_pointed(&ident).await.unwrap();
         let ours = catalog.commit(&ident, vec![], set("ours")).await.unwrap();
         let ours = ours.metadata_location().unwrap().to_string();
-        let no_bytes = Bytes::new();
         // Landed, pointer at ours.
-        assert!(matches!(
-            catalog
-                .settle(&ident, &base, &ours, &no_bytes)
-                .await
-                .unwrap(),
+        assert_eq!(
+            settled(&catalog, &ident, &base, &ours).await,
             Settled::Landed
-        ));
+        );
         // Another writer committed on top before we read back: the log still shows ours.
         catalog.commit(&ident, vec![], set("theirs")).await.unwrap();
-        assert!(matches!(
-            catalog
-                .settle(&ident, &base, &ours, &no_bytes)
-                .await
-                .unwrap(),
+        assert_eq!(
+            settled(&catalog, &ident, &base, &ours).await,
             Settled::Landed
-        ));
+        );
         // A file the table never pointed at was not ours to land.
         let never = format!(
             "{}/metadata/00009-never.metadata.json",
             base.metadata.location()
         );
-        assert!(matches!(
-            catalog
-                .settle(&ident, &base, &never, &no_bytes)
-                .await
-                .unwrap(),
+        assert_eq!(
+            settled(&catalog, &ident, &base, &never).await,
             Settled::Lost
-        ));
+        );
         // Still at the base: the swap may yet land, so it is sent again.
         let now = catalog.load_pointed(&ident).await.unwrap();
-        assert!(matches!(
-            catalog
-                .settle(&ident, &now, &never, &no_bytes)
-                .await
-                .unwrap(),
+        assert_eq!(
+            settled(&catalog, &ident, &now, &never).await,
             Settled::Pending
-        ));
+        );
     }
 }

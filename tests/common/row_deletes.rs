@@ -31,7 +31,7 @@ async fn commit_deletes(target: &TableTarget, files: Vec<DataFile>) -> i64 {
         schema: None,
         summary: HashMap::new(),
         branch: "main".to_string(),
-        start: Default::default(),
+        start: None,
     };
     commit_snapshot(target, request).await.unwrap().snapshot_id
 }

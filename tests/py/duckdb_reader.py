@@ -35,15 +35,13 @@ duckdb-extension-iceberg / -avro packages by file path: nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime as dt
-import decimal
 import glob
 import json
-import math
 import os
 import sys
-import uuid
+
+
+from json_values import row_sort_key, to_json
 
 
 def import_duckdb():
@@ -69,38 +67,6 @@ def import_duckdb():
                              f"in {os.path.dirname(module.__file__)}")
         extensions.append(found[0])
     return duckdb, extensions
-
-
-def to_json(value):
-    """A value from pyarrow's to_pylist() as plain JSON (the rules of read_table.py)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        # pyarrow renders map<k,v> as a list of (key, value) tuples
-        return [to_json(v) for v in value]
-    return str(value)
-
-
-def row_sort_key(row: dict, columns: list[str]):
-    return tuple(json.dumps(row.get(c), sort_keys=True) for c in columns)
 
 
 def sql_string(text: str) -> str:

@@ -25,54 +25,18 @@ binary as base64, NaN/Infinity as the strings "NaN"/"Infinity"/"-Infinity".
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime as dt
-import decimal
 import json
-import math
 import os
 import re
 import sys
-import uuid
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 from pyiceberg.table import StaticTable  # noqa: E402
 
+from json_values import row_sort_key, to_json  # noqa: E402
+
 METADATA_FILE_RE = re.compile(r"^(?:v(\d+)|(\d+)-[^/]*)\.metadata\.json$")
-
-
-def to_json(value):
-    """Convert a value from pyarrow's to_pylist() or a partition record to plain JSON."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        # pyarrow renders map<k,v> as a list of (key, value) tuples
-        return [to_json(v) for v in value]
-    return str(value)
-
-
-def row_sort_key(row: dict, columns: list[str]):
-    """Rows sort by each column's JSON text, in schema order: deterministic for any types."""
-    return tuple(json.dumps(row.get(c), sort_keys=True) for c in columns)
 
 
 def s3_properties(endpoint: str | None) -> dict:

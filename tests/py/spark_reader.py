@@ -42,11 +42,8 @@ by itself when this process dies (Py4J's gateway watches its stdin).
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import decimal
 import json
-import math
 import os
 import signal
 import subprocess
@@ -54,7 +51,9 @@ import sys
 import tempfile
 import time
 import traceback
-import uuid
+
+import json_values  # noqa: E402
+from json_values import row_sort_key  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -88,28 +87,10 @@ def to_json(value, data_type=None):
     """
     from pyspark.sql import types as T
 
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, decimal.Decimal):
-        return str(value)
     if isinstance(value, dt.datetime):
         if isinstance(data_type, T.TimestampType) and value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(data_type, T.StructType) and isinstance(value, (tuple, list)):
         return {f.name: to_json(v, f.dataType) for f, v in zip(data_type.fields, value)}
     if isinstance(value, dict):
@@ -119,11 +100,7 @@ def to_json(value, data_type=None):
     if isinstance(value, (list, tuple)):
         element = data_type.elementType if isinstance(data_type, T.ArrayType) else None
         return [to_json(v, element) for v in value]
-    return str(value)
-
-
-def row_sort_key(row: dict, columns: list[str]):
-    return tuple(json.dumps(row.get(c), sort_keys=True) for c in columns)
+    return json_values.to_json(value)
 
 
 def default_jars() -> str:
