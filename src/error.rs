@@ -110,12 +110,13 @@ macro_rules! fail {
     };
 }
 
-/// The kind of an error chain: the outermost typed floe error, else what iceberg says.
+/// The kind of an error chain: the outermost typed floe error (also one that iceberg's
+/// `Catalog` trait carried as a source), else what iceberg says.
 pub fn kind_of(err: &anyhow::Error) -> ErrorKind {
+    if let Some(f) = err.chain().find_map(|c| c.downcast_ref::<FloeError>()) {
+        return f.kind;
+    }
     for cause in err.chain() {
-        if let Some(f) = cause.downcast_ref::<FloeError>() {
-            return f.kind;
-        }
         if let Some(e) = cause.downcast_ref::<iceberg::Error>() {
             return match e.kind() {
                 iceberg::ErrorKind::CatalogCommitConflicts => ErrorKind::CommitConflict,

@@ -12,6 +12,7 @@ use iceberg::spec::{FormatVersion, PartitionSpec, Schema, SortOrder};
 use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, TableUpdate};
 
 use super::directory::DirectoryCatalog;
+use super::rest::RestCatalog;
 use super::sql::SqlCatalog;
 use super::storage::{normalize_location, Stores};
 use crate::config::CatalogConfig;
@@ -112,8 +113,8 @@ pub trait FloeCatalog: iceberg::Catalog {
     /// Load with errors that name the table and hint at the fix.
     async fn open(&self, ident: &TableIdent) -> Result<Table>;
 
-    /// The location a new table with this identifier gets.
-    fn default_location(&self, ident: &TableIdent) -> Result<String>;
+    /// The location a new table with this identifier gets; `None` when the catalog places it.
+    fn default_location(&self, ident: &TableIdent) -> Result<Option<String>>;
 
     /// The stores behind this catalog's file IO.
     fn stores(&self) -> &Stores;
@@ -122,6 +123,14 @@ pub trait FloeCatalog: iceberg::Catalog {
     /// directory table is its directory); `None` when the metadata decides.
     fn home_location(&self, _ident: &TableIdent) -> Option<String> {
         None
+    }
+
+    /// Drop the table from the catalog. `purge` tells a catalog that cleans up on its side
+    /// (REST's `purgeRequested`) to do so; floe deletes what it listed either way.
+    async fn drop_purging(&self, ident: &TableIdent, purge: bool) -> Result<()> {
+        let _ = purge;
+        self.drop_table(ident).await?;
+        Ok(())
     }
 }
 
@@ -182,7 +191,7 @@ impl TableTarget {
         } else {
             vec![]
         };
-        self.catalog.drop_table(&self.ident).await?;
+        self.catalog.drop_purging(&self.ident, purge).await?;
         if !purge {
             return Ok((0, 0));
         }
@@ -197,7 +206,7 @@ impl TableTarget {
     pub async fn create(&self, definition: TableDefinition) -> Result<Table> {
         let creation = TableCreation::builder()
             .name(self.ident.name().to_string())
-            .location(self.catalog.default_location(&self.ident)?)
+            .location_opt(self.catalog.default_location(&self.ident)?)
             .schema(definition.schema)
             .partition_spec(definition.partition_spec.into_unbound())
             .sort_order(definition.sort_order)
@@ -237,7 +246,8 @@ pub struct TableDefinition {
 }
 
 /// floe's error as the `iceberg::Error` iceberg's `Catalog` trait returns, keeping the kind
-/// (a conflict stays retryable, so iceberg transactions retry it).
+/// (a conflict stays retryable, so iceberg transactions retry it) and the original as its
+/// source (so its exit code and hint survive).
 pub(crate) fn to_iceberg_error(e: anyhow::Error) -> iceberg::Error {
     use crate::error::ErrorKind;
     use iceberg::ErrorKind as IcebergKind;
@@ -250,6 +260,7 @@ pub(crate) fn to_iceberg_error(e: anyhow::Error) -> iceberg::Error {
     };
     iceberg::Error::new(kind, format!("{e:#}"))
         .with_retryable(kind == IcebergKind::CatalogCommitConflicts)
+        .with_source(e)
 }
 
 /// Read and parse a table metadata file; a file that does not parse is an error naming it,
@@ -336,8 +347,16 @@ pub async fn build_catalog(
             };
             Ok(Arc::new(SqlCatalog::connect(name, uri, warehouse, std::time::Duration::from_millis(busy_ms), stores).await?))
         }
+        "rest" => {
+            let props = config
+                .props()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Arc::new(RestCatalog::connect(name, props, stores).await?))
+        }
         other => Err(FloeError::config(format!(
-            "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql)"
+            "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql, rest)"
         ))
         .into()),
     }

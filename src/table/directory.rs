@@ -17,7 +17,9 @@ use super::catalog::{
     build_table, display_ident, ensure_home_location, read_table_metadata, to_iceberg_error,
     update_table_through, FloeCatalog,
 };
-use super::metadata_commit::{commit_metadata, MetadataPointer, PointedMetadata, Settled, Swap};
+use super::metadata_commit::{
+    commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
+};
 use super::storage::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -246,28 +248,29 @@ impl MetadataPointer for DirectoryCatalog {
         })
     }
 
-    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<String> {
+    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<Option<String>> {
         let version = base
             .location
             .rsplit('/')
             .next()
             .and_then(parse_version)
             .ok_or_else(|| anyhow::anyhow!("{} is not a version file", base.location))?;
-        Ok(version_file(&self.table_location(ident)?, version + 1))
+        Ok(Some(version_file(
+            &self.table_location(ident)?,
+            version + 1,
+        )))
     }
 
-    async fn swap(
-        &self,
-        _ident: &TableIdent,
-        _base: &PointedMetadata,
-        location: &str,
-        bytes: &Bytes,
-    ) -> Swap {
+    async fn swap(&self, _ident: &TableIdent, proposal: &Proposal<'_>) -> Swap {
+        let (location, bytes) = match proposal.file() {
+            Ok(file) => file,
+            Err(e) => return Swap::Failed(e),
+        };
         match self.stores.put_if_absent(location, bytes.clone()).await {
-            Ok(PutIfAbsent::Created) => Swap::Swapped,
+            Ok(PutIfAbsent::Created) => Swap::Swapped(None),
             // An earlier copy of this very swap may have landed: decided by content.
             Ok(PutIfAbsent::AlreadyExists) => match self.stores.read_optional(location).await {
-                Ok(Some(found)) if found == *bytes => Swap::Swapped,
+                Ok(Some(found)) if found == *bytes => Swap::Swapped(None),
                 Ok(Some(_)) => Swap::Lost,
                 Ok(None) => Swap::Unknown(anyhow::anyhow!(
                     "{location} was reported to exist but cannot be read"
@@ -278,15 +281,10 @@ impl MetadataPointer for DirectoryCatalog {
         }
     }
 
-    async fn settle(
-        &self,
-        _ident: &TableIdent,
-        _base: &PointedMetadata,
-        location: &str,
-        bytes: &Bytes,
-    ) -> Result<Settled> {
+    async fn settle(&self, _ident: &TableIdent, proposal: &Proposal<'_>) -> Result<Settled> {
+        let (location, bytes) = proposal.file()?;
         Ok(match self.stores.read_optional(location).await? {
-            Some(found) if found == *bytes => Settled::Landed,
+            Some(found) if found == *bytes => Settled::Landed(None),
             Some(_) => Settled::Lost,
             None => Settled::Pending,
         })
@@ -332,8 +330,8 @@ impl FloeCatalog for DirectoryCatalog {
         self.table_from(ident, current)
     }
 
-    fn default_location(&self, ident: &TableIdent) -> Result<String> {
-        self.table_location(ident)
+    fn default_location(&self, ident: &TableIdent) -> Result<Option<String>> {
+        self.table_location(ident).map(Some)
     }
 
     fn stores(&self) -> &Stores {

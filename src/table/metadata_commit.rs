@@ -19,10 +19,49 @@ pub(crate) struct PointedMetadata {
     pub metadata: TableMetadata,
 }
 
+/// One commit attempt as the shared path hands it to a catalog's pointer: the base it was
+/// built on, what floe's application of the updates made of it, and the updates themselves
+/// (for catalogs that apply them on their side).
+pub(crate) struct Proposal<'a> {
+    pub base: &'a PointedMetadata,
+    pub metadata: &'a TableMetadata,
+    /// Where floe wrote that metadata and its bytes; `None` for a catalog that writes its
+    /// own metadata files (REST).
+    pub file: Option<(&'a str, &'a Bytes)>,
+    pub requirements: &'a [TableRequirement],
+    pub updates: &'a [TableUpdate],
+    /// Snapshots the updates add: how a read-back recognises the commit as ours.
+    pub added_snapshots: &'a [i64],
+}
+
+impl Proposal<'_> {
+    /// The metadata file floe wrote for this attempt (pointers that take one).
+    pub fn file(&self) -> Result<(&str, &Bytes)> {
+        self.file
+            .ok_or_else(|| anyhow::anyhow!("internal: this commit has no metadata file of floe's"))
+    }
+
+    /// What the table looks like when this attempt is current, where the catalog did not say.
+    fn committed(&self) -> PointedMetadata {
+        PointedMetadata {
+            location: self.file.map(|(l, _)| l.to_string()).unwrap_or_default(),
+            metadata: self.metadata.clone(),
+        }
+    }
+
+    fn describe_target(&self) -> String {
+        match self.file {
+            Some((location, _)) => location.to_string(),
+            None => "the new metadata".to_string(),
+        }
+    }
+}
+
 /// What one swap attempt did.
 pub(crate) enum Swap {
-    /// The new metadata is current.
-    Swapped,
+    /// The new metadata is current: as the catalog reports it, or `None` when it is exactly
+    /// the proposal's.
+    Swapped(Option<PointedMetadata>),
     /// Another writer moved the pointer first; ours can never land.
     Lost,
     /// Nothing was changed and nothing can land later (the metadata file could not be written).
@@ -33,9 +72,9 @@ pub(crate) enum Swap {
 }
 
 /// What reading back after an unknown outcome found.
-#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Settled {
-    Landed,
+    /// Ours is in the table (as the catalog now reports it, when it says).
+    Landed(Option<PointedMetadata>),
     Lost,
     /// The pointer is still at the base: the swap can be sent again unchanged (whichever
     /// copy arrives first wins; the other finds the pointer moved).
@@ -47,27 +86,15 @@ pub(crate) enum Settled {
 pub(crate) trait MetadataPointer: Send + Sync {
     async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata>;
 
-    /// Where the metadata following `base` is written.
-    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<String>;
+    /// Where floe writes the metadata following `base`; `None` when the catalog writes it.
+    fn next_location(&self, ident: &TableIdent, base: &PointedMetadata) -> Result<Option<String>>;
 
-    /// Make `bytes` (written at `location`) the table's current metadata, if `base` still is.
+    /// Make the proposal the table's current metadata, if its base still is.
     /// Sending the same swap again must be safe.
-    async fn swap(
-        &self,
-        ident: &TableIdent,
-        base: &PointedMetadata,
-        location: &str,
-        bytes: &Bytes,
-    ) -> Swap;
+    async fn swap(&self, ident: &TableIdent, proposal: &Proposal<'_>) -> Swap;
 
-    /// After `Swap::Unknown`: did the swap from `base` to `location` land?
-    async fn settle(
-        &self,
-        ident: &TableIdent,
-        base: &PointedMetadata,
-        location: &str,
-        bytes: &Bytes,
-    ) -> Result<Settled>;
+    /// After `Swap::Unknown`: did the proposal land?
+    async fn settle(&self, ident: &TableIdent, proposal: &Proposal<'_>) -> Result<Settled>;
 
     /// Remove what a lost swap left (a metadata file nobody points at), if anything.
     async fn discard(&self, location: &str);
@@ -129,18 +156,30 @@ pub(crate) async fn commit_metadata(
             }
             Err(e) => return Err(e),
         };
-        let bytes = Bytes::from(serde_json::to_vec_pretty(&metadata)?);
         let location = pointer.next_location(ident, &base)?;
-        let landed = swap_until_decided(pointer, ident, &base, &location, &bytes, &policy).await?;
-        if landed {
-            if metadata
-                .properties()
-                .get("write.metadata.delete-after-commit.enabled")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        let bytes = match &location {
+            Some(_) => Bytes::from(serde_json::to_vec_pretty(&metadata)?),
+            None => Bytes::new(),
+        };
+        let proposal = Proposal {
+            base: &base,
+            metadata: &metadata,
+            file: location.as_deref().map(|l| (l, &bytes)),
+            requirements,
+            updates,
+            added_snapshots: &added_snapshots,
+        };
+        if let Some(committed) = swap_until_decided(pointer, ident, &proposal, &policy).await? {
+            // A catalog that writes its own metadata also trims its own log.
+            if location.is_some()
+                && metadata
+                    .properties()
+                    .get("write.metadata.delete-after-commit.enabled")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
             {
                 pointer.pointer_stores().delete_all(&expired).await;
             }
-            return Ok(PointedMetadata { location, metadata });
+            return Ok(committed);
         }
         // A lost race is decided by the pointer; our snapshot being in the table anyway would
         // mean the decision was wrong, and retrying would add it twice. Checked before our
@@ -155,7 +194,9 @@ pub(crate) async fn commit_metadata(
                 }
             }
         }
-        pointer.discard(&location).await;
+        if let Some(location) = &location {
+            pointer.discard(location).await;
+        }
         attempt += 1;
         if !policy.may_retry(attempt, started) {
             return Err(conflict(format!(
@@ -167,8 +208,8 @@ pub(crate) async fn commit_metadata(
     }
 }
 
-/// Swap, and after an unknown outcome read back until it is known: `true` when our metadata
-/// is current, `false` when another writer's won. While the pointer is still at the base the
+/// Swap, and after an unknown outcome read back until it is known: the committed metadata
+/// when ours is current, `None` when another writer's won. While the pointer is still at the base the
 /// very same swap is sent again (per `commit.retry.*`), so a request that lands late is found
 /// as ours rather than taken for a rival. A read-back that fails is `commit_state_unknown`
 /// (the caller deletes nothing); a pointer still at the base after every re-send is decided as
@@ -176,24 +217,27 @@ pub(crate) async fn commit_metadata(
 async fn swap_until_decided(
     pointer: &dyn MetadataPointer,
     ident: &TableIdent,
-    base: &PointedMetadata,
-    location: &str,
-    bytes: &Bytes,
+    proposal: &Proposal<'_>,
     policy: &RetryPolicy,
-) -> Result<bool> {
+) -> Result<Option<PointedMetadata>> {
     let started = Instant::now();
     let mut sends = 0u32;
+    let location = proposal.describe_target();
     loop {
         sends += 1;
-        let error = match pointer.swap(ident, base, location, bytes).await {
-            Swap::Swapped => return Ok(true),
-            Swap::Lost => return Ok(false),
+        let error = match pointer.swap(ident, proposal).await {
+            Swap::Swapped(reported) => {
+                return Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
+            }
+            Swap::Lost => return Ok(None),
             Swap::Failed(e) => return Err(e),
             Swap::Unknown(e) => e,
         };
-        match pointer.settle(ident, base, location, bytes).await {
-            Ok(Settled::Landed) => return Ok(true),
-            Ok(Settled::Lost) => return Ok(false),
+        match pointer.settle(ident, proposal).await {
+            Ok(Settled::Landed(reported)) => {
+                return Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
+            }
+            Ok(Settled::Lost) => return Ok(None),
             Ok(Settled::Pending) if policy.may_retry(sends, started) => {
                 tokio::time::sleep(policy.backoff(sends)).await;
             }

@@ -21,6 +21,7 @@ pub mod partition_path;
 pub mod partition_split;
 pub mod planning_catalog;
 pub mod reachable;
+pub mod rest;
 pub mod rewrite_commit;
 pub mod scan;
 pub mod session;

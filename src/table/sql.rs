@@ -22,7 +22,9 @@ use super::catalog::{
     build_table, display_ident, read_table_metadata, to_iceberg_error, update_table_through,
     FloeCatalog,
 };
-use super::metadata_commit::{commit_metadata, MetadataPointer, PointedMetadata, Settled, Swap};
+use super::metadata_commit::{
+    commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
+};
 use super::storage::PutIfAbsent;
 use super::storage::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
@@ -362,7 +364,7 @@ impl SqlCatalog {
         }
         let location = match creation.location.take() {
             Some(l) => l,
-            None => self.default_location(ident)?,
+            None => join(&self.namespace_location(ident.namespace())?, ident.name()),
         };
         creation.location = Some(location.clone());
         let metadata = TableMetadataBuilder::from_table_creation(creation)?
@@ -456,6 +458,39 @@ impl SqlCatalog {
             .collect())
     }
 
+    /// After an unknown swap from `base` to `location`: the pointer decides (ours when it
+    /// names our file or a newer metadata logs it, pending while it names the base).
+    async fn settle_pointer(
+        &self,
+        ident: &TableIdent,
+        base: &str,
+        location: &str,
+    ) -> Result<Settled> {
+        let now = self
+            .pointer(ident)
+            .await?
+            .ok_or_else(|| self.not_found(ident))?;
+        if now == location {
+            return Ok(Settled::Landed(None));
+        }
+        if now == base {
+            return Ok(Settled::Pending);
+        }
+        // Moved on: ours landed first if the newer metadata logs it (Java's rule).
+        let metadata = read_table_metadata(&self.stores, &now).await?;
+        Ok(
+            if metadata
+                .metadata_log()
+                .iter()
+                .any(|entry| entry.metadata_file == location)
+            {
+                Settled::Landed(None)
+            } else {
+                Settled::Lost
+            },
+        )
+    }
+
     async fn delete_pointer(&self, ident: &TableIdent) -> Result<()> {
         let sql = format!(
             "DELETE FROM {TABLES} WHERE catalog_name = $1 AND table_namespace = $2 AND table_name = $3{}",
@@ -484,20 +519,18 @@ impl MetadataPointer for SqlCatalog {
         Ok(PointedMetadata { location, metadata })
     }
 
-    fn next_location(&self, _ident: &TableIdent, base: &PointedMetadata) -> Result<String> {
-        Ok(new_metadata_location(
+    fn next_location(&self, _ident: &TableIdent, base: &PointedMetadata) -> Result<Option<String>> {
+        Ok(Some(new_metadata_location(
             base.metadata.location(),
             metadata_version(&base.location) + 1,
-        ))
+        )))
     }
 
-    async fn swap(
-        &self,
-        ident: &TableIdent,
-        base: &PointedMetadata,
-        location: &str,
-        bytes: &Bytes,
-    ) -> Swap {
+    async fn swap(&self, ident: &TableIdent, proposal: &Proposal<'_>) -> Swap {
+        let (location, bytes) = match proposal.file() {
+            Ok(file) => file,
+            Err(e) => return Swap::Failed(e),
+        };
         match self.stores.put_if_absent(location, bytes.clone()).await {
             Ok(PutIfAbsent::Created) => {}
             // A re-sent swap finds its own file; anything else there is not ours to point at.
@@ -513,43 +546,20 @@ impl MetadataPointer for SqlCatalog {
             // The pointer has not moved, and cannot move to a file we never wrote.
             Err(e) => return Swap::Failed(e),
         }
-        match self.swap_pointer(ident, &base.location, location).await {
-            Ok(true) => Swap::Swapped,
+        match self
+            .swap_pointer(ident, &proposal.base.location, location)
+            .await
+        {
+            Ok(true) => Swap::Swapped(None),
             Ok(false) => Swap::Lost,
             Err(e) => Swap::Unknown(e),
         }
     }
 
-    async fn settle(
-        &self,
-        ident: &TableIdent,
-        base: &PointedMetadata,
-        location: &str,
-        _bytes: &Bytes,
-    ) -> Result<Settled> {
-        let now = self
-            .pointer(ident)
-            .await?
-            .ok_or_else(|| self.not_found(ident))?;
-        if now == location {
-            return Ok(Settled::Landed);
-        }
-        if now == base.location {
-            return Ok(Settled::Pending);
-        }
-        // Moved on: ours landed first if the newer metadata logs it (Java's rule).
-        let metadata = read_table_metadata(&self.stores, &now).await?;
-        Ok(
-            if metadata
-                .metadata_log()
-                .iter()
-                .any(|entry| entry.metadata_file == location)
-            {
-                Settled::Landed
-            } else {
-                Settled::Lost
-            },
-        )
+    async fn settle(&self, ident: &TableIdent, proposal: &Proposal<'_>) -> Result<Settled> {
+        let (location, _) = proposal.file()?;
+        self.settle_pointer(ident, &proposal.base.location, location)
+            .await
     }
 
     async fn discard(&self, location: &str) {
@@ -584,11 +594,11 @@ impl FloeCatalog for SqlCatalog {
         self.table_from(ident, location, metadata)
     }
 
-    fn default_location(&self, ident: &TableIdent) -> Result<String> {
-        Ok(join(
+    fn default_location(&self, ident: &TableIdent) -> Result<Option<String>> {
+        Ok(Some(join(
             &self.namespace_location(ident.namespace())?,
             ident.name(),
-        ))
+        )))
     }
 
     fn stores(&self) -> &Stores {
@@ -865,16 +875,22 @@ mod settle_tests {
     use super::*;
     use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
 
+    /// What the read-back decides, by name (`Settled` carries metadata).
     async fn settled(
         catalog: &SqlCatalog,
         ident: &TableIdent,
         base: &PointedMetadata,
         location: &str,
-    ) -> Settled {
-        catalog
-            .settle(ident, base, location, &Bytes::new())
+    ) -> &'static str {
+        match catalog
+            .settle_pointer(ident, &base.location, location)
             .await
             .unwrap()
+        {
+            Settled::Landed(_) => "landed",
+            Settled::Lost => "lost",
+            Settled::Pending => "pending",
+        }
     }
 
     /// After an unknown outcome the pointer decides: ours when it names our file or a newer
@@ -918,30 +934,18 @@ mod settle_tests {
         let ours = catalog.commit(&ident, vec![], set("ours")).await.unwrap();
         let ours = ours.metadata_location().unwrap().to_string();
         // Landed, pointer at ours.
-        assert_eq!(
-            settled(&catalog, &ident, &base, &ours).await,
-            Settled::Landed
-        );
+        assert_eq!(settled(&catalog, &ident, &base, &ours).await, "landed");
         // Another writer committed on top before we read back: the log still shows ours.
         catalog.commit(&ident, vec![], set("theirs")).await.unwrap();
-        assert_eq!(
-            settled(&catalog, &ident, &base, &ours).await,
-            Settled::Landed
-        );
+        assert_eq!(settled(&catalog, &ident, &base, &ours).await, "landed");
         // A file the table never pointed at was not ours to land.
         let never = format!(
             "{}/metadata/00009-never.metadata.json",
             base.metadata.location()
         );
-        assert_eq!(
-            settled(&catalog, &ident, &base, &never).await,
-            Settled::Lost
-        );
+        assert_eq!(settled(&catalog, &ident, &base, &never).await, "lost");
         // Still at the base: the swap may yet land, so it is sent again.
         let now = catalog.load_pointed(&ident).await.unwrap();
-        assert_eq!(
-            settled(&catalog, &ident, &now, &never).await,
-            Settled::Pending
-        );
+        assert_eq!(settled(&catalog, &ident, &now, &never).await, "pending");
     }
 }

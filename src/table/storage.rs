@@ -50,6 +50,10 @@ enum Scheme {
 #[derive(Clone)]
 pub struct Stores {
     props: Arc<HashMap<String, String>>,
+    /// Properties for the files under a location prefix, over `props`: the storage
+    /// credentials a catalog vends per table. Shared by every clone, so credentials a catalog
+    /// learns reach every layer that reads or deletes that table's files.
+    scoped: Arc<Mutex<Vec<(String, Arc<HashMap<String, String>>)>>>,
     cache: Arc<Mutex<HashMap<String, Arc<dyn ObjectStore>>>>,
     wrapper: Option<StoreWrapper>,
 }
@@ -206,9 +210,55 @@ impl Stores {
     pub fn new(props: HashMap<String, String>) -> Self {
         Stores {
             props: Arc::new(props),
+            scoped: Arc::default(),
             cache: Arc::default(),
             wrapper: None,
         }
+    }
+
+    /// Use `props` (over the configured ones) for every file under `prefix` (an empty prefix:
+    /// everywhere), replacing what was set for that prefix before. Only storage settings
+    /// (`s3.*`, `client.*`) are taken.
+    pub fn scope_props(&self, prefix: &str, props: &HashMap<String, String>) {
+        let storage: HashMap<String, String> = props
+            .iter()
+            .filter(|(k, _)| k.starts_with("s3.") || k.starts_with("client."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let prefix = prefix.trim_end_matches('/').to_string();
+        let mut scoped = self.scoped.lock().expect("scoped props lock");
+        let known = scoped.iter().position(|(p, _)| *p == prefix);
+        match (known, storage.is_empty()) {
+            (Some(i), _) if *scoped[i].1 == storage => return,
+            (Some(i), true) => {
+                scoped.remove(i);
+            }
+            (Some(i), false) => scoped[i].1 = Arc::new(storage),
+            (None, true) => return,
+            (None, false) => scoped.push((prefix.clone(), Arc::new(storage))),
+        }
+        drop(scoped);
+        let suffix = format!("@{prefix}");
+        self.cache
+            .lock()
+            .expect("store cache lock")
+            .retain(|key, _| !key.ends_with(&suffix));
+    }
+
+    /// The most specific scoped properties covering `location`.
+    fn scoped_for(&self, location: &str) -> Option<(String, Arc<HashMap<String, String>>)> {
+        let scoped = self.scoped.lock().expect("scoped props lock");
+        scoped
+            .iter()
+            .filter(|(prefix, _)| {
+                prefix.is_empty()
+                    || location == prefix
+                    || location
+                        .strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .max_by_key(|(prefix, _)| prefix.len())
+            .cloned()
     }
 
     /// Wrap every store built from now on (fault injection in tests).
@@ -225,17 +275,31 @@ impl Stores {
     /// The store and object path for a location.
     pub fn resolve(&self, location: &str) -> Result<(Arc<dyn ObjectStore>, Path)> {
         let (scheme, key) = split(location)?;
-        let cache_key = match &scheme {
+        let scoped = match &scheme {
+            Scheme::S3 { .. } => self.scoped_for(location),
+            _ => None,
+        };
+        let mut cache_key = match &scheme {
             Scheme::Local => "file".to_string(),
             Scheme::Memory => "memory".to_string(),
             Scheme::S3 { bucket } => format!("s3://{bucket}"),
         };
+        if let Some((prefix, _)) = &scoped {
+            cache_key = format!("{cache_key}@{prefix}");
+        }
         let store = {
             let mut cache = self.cache.lock().expect("store cache lock");
             match cache.get(&cache_key) {
                 Some(store) => store.clone(),
                 None => {
-                    let built = self.build(&scheme)?;
+                    let built = match &scoped {
+                        Some((_, props)) => {
+                            let mut merged = (*self.props).clone();
+                            merged.extend(props.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            Stores::new(merged).build(&scheme)?
+                        }
+                        None => self.build(&scheme)?,
+                    };
                     let store = match &self.wrapper {
                         Some(wrap) => wrap(built),
                         None => built,
