@@ -817,3 +817,96 @@ fn sqlite_pyiceberg_evolved_table_is_read_and_evolved_further() {
     assert_eq!(find(7)["customer"], "name-7");
     assert!(find(0)["source"].is_null());
 }
+
+/// A table a catalog wrote (`00002-<uuid>.metadata.json`, no version hint) is read by its
+/// directory (newest by sequence number, even when an older file is touched later) and by any
+/// one of its metadata files; writes and cleanup by location are refused and change nothing.
+#[test]
+fn catalog_written_tables_are_read_by_location_and_metadata_file() {
+    let Some(lake) = Lake::new(Backend::Sqlite) else {
+        return;
+    };
+    let created = lake.py(&["create", "--table", "db.byloc", "--rows", "5"]);
+    let first = created["metadata_location"].as_str().unwrap().to_string();
+    lake.py(&[
+        "append", "--table", "db.byloc", "--start", "100", "--rows", "3",
+    ]);
+    let dir = Path::new(&lake.warehouse).join("db/byloc");
+    let metadata_dir = dir.join("metadata");
+    let mut names: Vec<String> = std::fs::read_dir(&metadata_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".metadata.json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with('v')), "{names:?}");
+    let newest = names.last().unwrap().clone();
+    // A restored copy has fresh times: the oldest file touched last must not win.
+    let oldest = metadata_dir.join(&names[0]);
+    let content = std::fs::read(&oldest).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&oldest, content).unwrap();
+
+    let table = dir.to_str().unwrap();
+    let described = lake.floe.json(&["describe", table]);
+    assert_eq!(
+        described["metadata_location"].as_str().unwrap(),
+        metadata_dir.join(&newest).to_str().unwrap()
+    );
+    assert_eq!(described["totals"]["records"], 8);
+    let rows = lake.floe.json(&["query", table, "--select", "id"]);
+    assert_eq!(rows.as_array().unwrap().len(), 8);
+
+    // One version, named by its file: the first append's 5 rows.
+    let first_file = first.trim_start_matches("file://");
+    let rows = lake.floe.json(&["query", first_file, "--select", "id"]);
+    assert_eq!(rows.as_array().unwrap().len(), 5, "{rows}");
+    let snapshots = lake.floe.json(&["snapshots", first_file]);
+    assert_eq!(
+        snapshots["snapshots"].as_array().unwrap().len(),
+        1,
+        "{snapshots}"
+    );
+
+    // Writes and cleanup by location are refused with exit 1; nothing changes.
+    let input = lake.sample_parquet(500, 2);
+    for args in [
+        vec!["ingest", table, input.as_str()],
+        vec!["ingest", first_file, input.as_str()],
+        vec!["remove-orphans", table],
+        vec!["expire", table, "--retain-last", "1"],
+        vec!["properties", table, "--set", "a=b"],
+    ] {
+        let run = lake.floe.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("cannot be changed by its location"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let mut after: Vec<String> = std::fs::read_dir(&metadata_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".metadata.json"))
+        .collect();
+    after.sort();
+    let mut before = names.clone();
+    before.sort();
+    assert_eq!(after, before);
+    // The catalog still serves it, with every row.
+    let read = lake.py(&["read", "--table", "db.byloc"]);
+    assert_eq!(read["ids"].as_array().unwrap().len(), 8, "{read}");
+
+    // Two files claiming the newest number cannot be told apart: an error, not a guess.
+    let twin = newest.replacen('-', "-00000000-twin-", 1);
+    std::fs::copy(metadata_dir.join(&newest), metadata_dir.join(&twin)).unwrap();
+    let run = lake.floe.run(&["describe", table]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot tell which one"),
+        "{}",
+        run.stderr
+    );
+}

@@ -50,6 +50,10 @@ pub async fn expire(
     options: ExpireOptions,
 ) -> Result<ExpireReport> {
     let target = session.target(table).await?;
+    if !options.request.dry_run {
+        // Expiry deletes files: never for a table floe cannot commit to from here.
+        target.ensure_home_location(&target.load().await?)?;
+    }
     let outcome = expire_snapshots(&target, &options.request).await?;
     let mut tallies: BTreeMap<FileKind, (usize, u64)> = BTreeMap::new();
     for file in outcome.files.values() {

@@ -125,6 +125,12 @@ pub trait FloeCatalog: iceberg::Catalog {
         None
     }
 
+    /// Refuse writes and cleanup of a table that is readable here but changeable only elsewhere
+    /// (named by one metadata file, or owned by another catalog).
+    fn ensure_writable(&self, _ident: &TableIdent, _metadata_location: &str) -> Result<()> {
+        Ok(())
+    }
+
     /// Drop the table from the catalog. `purge` tells a catalog that cleans up on its side
     /// (REST's `purgeRequested`) to do so; floe deletes what it listed either way.
     async fn drop_purging(&self, ident: &TableIdent, purge: bool) -> Result<()> {
@@ -175,6 +181,9 @@ impl TableTarget {
     /// Refuse to clean up a table whose files are not where it was found (see
     /// [`ensure_home_location`]).
     pub fn ensure_home_location(&self, table: &Table) -> Result<()> {
+        if let Some(location) = table.metadata_location() {
+            self.catalog.ensure_writable(&self.ident, location)?;
+        }
         ensure_home_location(
             self.catalog.as_ref(),
             &self.ident,
@@ -186,6 +195,9 @@ impl TableTarget {
     /// Drop the table from its catalog; with `purge`, also delete every file its metadata
     /// reaches (listed before the drop). Returns (files deleted, files that could not be).
     pub async fn drop(&self, table: &Table, purge: bool) -> Result<(usize, usize)> {
+        if let Some(location) = table.metadata_location() {
+            self.catalog.ensure_writable(&self.ident, location)?;
+        }
         let files = if purge {
             super::reachable::reachable_files(table, super::reachable::Entries::All).await?
         } else {

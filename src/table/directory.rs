@@ -30,6 +30,9 @@ const HINT_FILE: &str = "version-hint.text";
 pub struct DirectoryCatalog {
     warehouse: Option<String>,
     pinned: Option<(TableIdent, String)>,
+    /// The metadata file the table was named by (`…/metadata/00010-<uuid>.metadata.json`):
+    /// that version, read-only.
+    metadata_file: Option<String>,
     stores: Stores,
 }
 
@@ -51,6 +54,18 @@ fn version_file(table_location: &str, version: i64) -> String {
     )
 }
 
+/// `00012-<uuid>.metadata.json` (as Java's and PyIceberg's catalogs name them) → 12.
+fn catalog_version(name: &str) -> Option<u64> {
+    let (number, rest) = name.split_once('-')?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !rest.ends_with(".metadata.json") || rest.ends_with(".gz.metadata.json") {
+        return None;
+    }
+    number.parse().ok()
+}
+
 /// `v12.metadata.json` → 12.
 fn parse_version(name: &str) -> Option<i64> {
     name.strip_prefix('v')?
@@ -64,14 +79,28 @@ impl DirectoryCatalog {
         DirectoryCatalog {
             warehouse,
             pinned: None,
+            metadata_file: None,
             stores,
         }
     }
 
-    /// A catalog addressing exactly the table at `location`; its identifier is
-    /// `<parent dir>.<dir>`, for display only.
+    /// A catalog addressing exactly the table at `location` (its directory, or one of its
+    /// metadata files); its identifier is `<parent dir>.<dir>`, for display only.
     pub fn for_location(location: &str, stores: Stores) -> Result<(Self, TableIdent)> {
-        let trimmed = location.trim_end_matches('/');
+        let mut trimmed = location.trim_end_matches('/');
+        let mut metadata_file = None;
+        if trimmed.ends_with(".metadata.json") {
+            metadata_file = Some(trimmed.to_string());
+            trimmed = trimmed
+                .rsplit_once('/')
+                .map(|(dir, _)| dir)
+                .and_then(|dir| dir.strip_suffix("/metadata"))
+                .ok_or_else(|| {
+                    FloeError::usage(format!(
+                        "{location} is not inside a table's metadata/ folder (<table>/metadata/<file>.metadata.json)"
+                    ))
+                })?;
+        }
         let mut parts = trimmed.rsplit('/');
         let name = parts
             .next()
@@ -86,6 +115,7 @@ impl DirectoryCatalog {
         let catalog = DirectoryCatalog {
             warehouse: None,
             pinned: Some((ident.clone(), trimmed.to_string())),
+            metadata_file,
             stores,
         };
         Ok((catalog, ident))
@@ -145,22 +175,96 @@ impl DirectoryCatalog {
     }
 
     async fn current(&self, ident: &TableIdent) -> Result<Current> {
+        if let Some(location) = self.named_metadata_file(ident) {
+            let metadata = read_table_metadata(&self.stores, location).await?;
+            return Ok(Current {
+                location: location.to_string(),
+                metadata,
+            });
+        }
         let table_location = self.table_location(ident)?;
         let found = self
             .find_version(&table_location)
             .await
             .map_err(|e| e.context(format!("cannot load table {}", self.display(ident))))?;
-        let version = found.ok_or_else(|| {
-            FloeError::not_found(format!(
-                "table {} does not exist (no metadata under {})",
-                self.display(ident),
-                metadata_dir(&table_location)
-            ))
-            .with_hint("create it with `floe create`")
-        })?;
-        let location = version_file(&table_location, version);
+        let location = match found {
+            Some(version) => version_file(&table_location, version),
+            None => self
+                .newest_catalog_version(ident, &table_location)
+                .await?
+                .ok_or_else(|| {
+                    FloeError::not_found(format!(
+                        "table {} does not exist (no metadata under {})",
+                        self.display(ident),
+                        metadata_dir(&table_location)
+                    ))
+                    .with_hint("create it with `floe create`")
+                })?,
+        };
         let metadata = read_table_metadata(&self.stores, &location).await?;
         Ok(Current { location, metadata })
+    }
+
+    fn named_metadata_file(&self, ident: &TableIdent) -> Option<&str> {
+        match (&self.pinned, &self.metadata_file) {
+            (Some((pinned, _)), Some(file)) if pinned == ident => Some(file),
+            _ => None,
+        }
+    }
+
+    /// A table a catalog wrote (`00010-<uuid>.metadata.json`, no version hint): its newest
+    /// metadata by the sequence number in the name, never by modification time (a restored
+    /// copy has fresh times). Two files claiming the newest number cannot be told apart.
+    async fn newest_catalog_version(
+        &self,
+        ident: &TableIdent,
+        table_location: &str,
+    ) -> Result<Option<String>> {
+        let dir = metadata_dir(table_location);
+        let (_, files) = self.stores.list_dir(&dir).await?;
+        let mut numbered: Vec<(u64, &String)> = files
+            .iter()
+            .filter_map(|name| Some((catalog_version(name)?, name)))
+            .collect();
+        numbered.sort();
+        let Some((newest, _)) = numbered.last().copied() else {
+            return Ok(None);
+        };
+        let claimants: Vec<&str> = numbered
+            .iter()
+            .filter(|(n, _)| *n == newest)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if claimants.len() > 1 {
+            return Err(FloeError::invalid(format!(
+                "table {} has {} metadata files numbered {newest} ({}): floe cannot tell which one its catalog points at",
+                self.display(ident),
+                claimants.len(),
+                claimants.join(", ")
+            ))
+            .with_hint("name the metadata file itself (…/metadata/<file>.metadata.json), or reach the table through its catalog")
+            .into());
+        }
+        Ok(Some(join(&dir, claimants[0])))
+    }
+
+    /// Why floe must not write to this table by its location, if so: it was named by one
+    /// metadata file, or a catalog owns its pointer (its files are not `v<N>.metadata.json`).
+    fn refuse_writes(&self, ident: &TableIdent, metadata_location: &str) -> Result<()> {
+        let file_name = metadata_location.rsplit('/').next().unwrap_or_default();
+        let reason = if self.named_metadata_file(ident).is_some() {
+            "it was named by one of its metadata files, which is one version of it, read-only"
+        } else if parse_version(file_name).is_none() {
+            "its metadata files are named by a catalog (<number>-<uuid>.metadata.json), and only that catalog can make a new version current"
+        } else {
+            return Ok(());
+        };
+        Err(FloeError::invalid(format!(
+            "table {} cannot be changed by its location: {reason}",
+            self.display(ident)
+        ))
+        .with_hint("reads work as they are; to change it, configure the catalog that owns it (--catalog) and name it namespace.table")
+        .into())
     }
 
     fn display(&self, ident: &TableIdent) -> String {
@@ -230,7 +334,10 @@ impl DirectoryCatalog {
         if self.stores.exists(&join(&dir, HINT_FILE)).await? {
             return Ok(true);
         }
-        Ok(!self.list_versions(location).await?.is_empty())
+        let (_, files) = self.stores.list_dir(&dir).await?;
+        Ok(files
+            .iter()
+            .any(|name| parse_version(name).is_some() || catalog_version(name).is_some()))
     }
 }
 
@@ -241,6 +348,7 @@ impl DirectoryCatalog {
 impl MetadataPointer for DirectoryCatalog {
     async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata> {
         let current = self.current(ident).await?;
+        self.refuse_writes(ident, &current.location)?;
         ensure_home_location(self, ident, &self.display(ident), &current.metadata)?;
         Ok(PointedMetadata {
             location: current.location,
@@ -340,6 +448,10 @@ impl FloeCatalog for DirectoryCatalog {
 
     fn home_location(&self, ident: &TableIdent) -> Option<String> {
         self.table_location(ident).ok()
+    }
+
+    fn ensure_writable(&self, ident: &TableIdent, metadata_location: &str) -> Result<()> {
+        self.refuse_writes(ident, metadata_location)
     }
 }
 
@@ -566,6 +678,23 @@ impl Catalog for DirectoryCatalog {
 
     async fn update_table(&self, commit: TableCommit) -> iceberg::Result<Table> {
         update_table_through(self, commit).await
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn catalog_metadata_names_carry_their_sequence_number() {
+        assert_eq!(
+            catalog_version("00010-6f1c2c43-3c3e-4a7e-a1b1-7d3a2f0e9c11.metadata.json"),
+            Some(10)
+        );
+        assert_eq!(catalog_version("v3.metadata.json"), None);
+        assert_eq!(catalog_version("00001-x.gz.metadata.json"), None);
+        assert_eq!(catalog_version("snap-1-1-x.avro"), None);
+        assert_eq!(catalog_version("-x.metadata.json"), None);
     }
 }
 
