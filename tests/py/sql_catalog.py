@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""PyIceberg's side of the SQL-catalog interoperability tests: create, append to and read
-tables through a SqlCatalog (sqlite or postgres) that floe shares.
+"""PyIceberg's side of the catalog interoperability tests: create, append to and read
+tables through a SqlCatalog (sqlite or postgres) or, when --uri is http(s)://, a RestCatalog
+(--credential ID:SECRET for OAuth2) that floe shares.
 
 Usage (each prints one JSON document; --s3-endpoint URL for a warehouse on S3):
     sql_catalog.py create  --uri U --warehouse W --name CATALOG --table ns.t [--rows N] [--partition P]
@@ -31,8 +32,14 @@ from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsEr
 from write_table import SCHEMA, SPECS, sample_rows  # noqa: E402
 
 
-def catalog(args) -> SqlCatalog:
+def catalog(args):
     props = {}
+    if args.uri.startswith(("http://", "https://")):
+        from pyiceberg.catalog.rest import RestCatalog
+
+        if args.credential:
+            props["credential"] = args.credential
+        return RestCatalog(args.name, uri=args.uri, **props)
     if args.s3_endpoint:
         props = {
             "s3.endpoint": args.s3_endpoint,
@@ -133,6 +140,7 @@ def main() -> int:
     ap.add_argument("--column")
     ap.add_argument("--s3-endpoint", help="S3 endpoint for s3:// or s3a:// warehouses")
     ap.add_argument("--uri")
+    ap.add_argument("--credential", help="OAuth2 client credentials of a REST catalog")
     ap.add_argument("--warehouse")
     ap.add_argument("--name", default="default")
     ap.add_argument("--table")

@@ -268,6 +268,38 @@ fn pinned_requirements(
     Ok(pinned)
 }
 
+/// The spec's `add-spec` carries the spec id and field ids (Java's parser requires them);
+/// iceberg leaves them to whoever applies the update, so they are taken from floe's own
+/// application of it.
+fn with_spec_ids(updates: &[TableUpdate], applied: &TableMetadata) -> Vec<TableUpdate> {
+    updates
+        .iter()
+        .map(|update| match update {
+            TableUpdate::AddSpec { spec } if spec.spec_id().is_none() => {
+                let same_fields = |bound: &iceberg::spec::PartitionSpec| {
+                    bound.fields().len() == spec.fields().len()
+                        && bound.fields().iter().zip(spec.fields()).all(|(b, u)| {
+                            b.source_id == u.source_id
+                                && b.name == u.name
+                                && b.transform == u.transform
+                                && u.field_id.is_none_or(|id| id == b.field_id)
+                        })
+                };
+                match applied
+                    .partition_specs_iter()
+                    .find(|bound| same_fields(bound))
+                {
+                    Some(bound) => TableUpdate::AddSpec {
+                        spec: bound.as_ref().clone().into_unbound(),
+                    },
+                    None => update.clone(),
+                }
+            }
+            _ => update.clone(),
+        })
+        .collect()
+}
+
 #[async_trait]
 impl MetadataPointer for RestCatalog {
     async fn load_pointed(&self, ident: &TableIdent) -> Result<PointedMetadata> {
@@ -292,10 +324,11 @@ impl MetadataPointer for RestCatalog {
             Ok(requirements) => requirements,
             Err(e) => return Swap::Failed(e),
         };
+        let updates = with_spec_ids(proposal.updates, proposal.metadata);
         let request = CommitTableRequest {
             identifier: ident,
             requirements: &requirements,
-            updates: proposal.updates,
+            updates: &updates,
         };
         let doing = format!("commit to table {}", display_ident(ident));
         match self

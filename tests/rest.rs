@@ -1,0 +1,474 @@
+//! The REST catalog against a server running Apache Iceberg's own request handlers
+//! (tests/support/rest_catalog, started per test by scripts/rest-catalog-server): every
+//! command through it, OAuth2, commits whose answer is lost, concurrent writers with PyIceberg,
+//! vended credentials, and the errors a user meets.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// A private test REST catalog server; stopped on drop.
+struct RestServer {
+    child: Child,
+    url: String,
+    /// The server's warehouse (a local directory, or s3://…).
+    warehouse: String,
+    _dir: tempfile::TempDir,
+}
+
+impl RestServer {
+    /// Start one with `args` (see scripts/rest-catalog-server); `None` (skip) without Java
+    /// unless every part is required.
+    fn start(args: &[&str]) -> Option<RestServer> {
+        let dir = tempfile::tempdir().unwrap();
+        let warehouse = dir.path().join("wh").to_string_lossy().to_string();
+        Self::start_at(dir, &warehouse, args)
+    }
+
+    fn start_at(dir: tempfile::TempDir, warehouse: &str, args: &[&str]) -> Option<RestServer> {
+        python()?;
+        if Command::new("java").arg("-version").output().is_err() {
+            assert!(!require_all(), "java is required (FLOE_TEST_REQUIRE_ALL=1)");
+            eprintln!("skipping: no java");
+            return None;
+        }
+        let port_file = dir.path().join("port");
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rest-catalog-server");
+        let child = Command::new(script)
+            .args(["--warehouse", warehouse])
+            .args([
+                "--catalog-db",
+                dir.path().join("catalog.db").to_str().unwrap(),
+            ])
+            .args(["--port-file", port_file.to_str().unwrap()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut server = RestServer {
+            child,
+            url: String::new(),
+            warehouse: warehouse.to_string(),
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(url) = std::fs::read_to_string(&port_file) {
+                if !url.trim().is_empty() {
+                    server.url = url.trim().to_string();
+                    return Some(server);
+                }
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the REST test server exited ({status}):\n{}", server.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the REST test server did not start:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// POST/GET/DELETE one of the server's /test endpoints.
+    fn control(&self, method: &str, path: &str, body: &str) -> Value {
+        let (status, body) = http(&self.url, method, path, body);
+        assert_eq!(status, 200, "{method} {path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    fn faults(&self, body: &str) {
+        self.control("POST", "/test/faults", body);
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        self.control("GET", "/test/requests", "")
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+impl Drop for RestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 exchange (the server's control endpoints): status and body.
+fn http(base: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    // Chunked answers: keep the JSON between the chunk sizes.
+    let body = if body.trim_start().starts_with(['{', '[']) {
+        body
+    } else {
+        body.lines()
+            .filter(|l| l.trim_start().starts_with(['{', '[']))
+            .collect::<Vec<_>>()
+            .join("")
+    };
+    (status, body)
+}
+
+/// A working directory with a floe config for the server, PyIceberg beside it.
+struct Client {
+    _dir: tempfile::TempDir,
+    work: PathBuf,
+    floe: Floe,
+    python: String,
+    uri: String,
+    credential: Option<String>,
+}
+
+impl Client {
+    fn new(server: &RestServer, extra: &str) -> Client {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().to_path_buf();
+        std::fs::write(
+            work.join("floe.yaml"),
+            format!(
+                "catalog:\n  default:\n    type: rest\n    uri: {}\n{extra}",
+                server.url
+            ),
+        )
+        .unwrap();
+        Client {
+            floe: Floe::new(&work),
+            _dir: dir,
+            work,
+            python: python().unwrap(),
+            uri: server.url.clone(),
+            credential: None,
+        }
+    }
+
+    fn py(&self, args: &[&str]) -> Value {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sql_catalog.py");
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(script).args(args).args(["--uri", &self.uri]);
+        if let Some(credential) = &self.credential {
+            cmd.args(["--credential", credential]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "sql_catalog.py {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// PyIceberg's sample rows as a Parquet file.
+    fn sample_parquet(&self, start: i64, rows: i64) -> String {
+        let path = self.work.join(format!("sample-{start}-{rows}.parquet"));
+        self.py(&[
+            "parquet",
+            "--start",
+            &start.to_string(),
+            "--rows",
+            &rows.to_string(),
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        path.to_string_lossy().to_string()
+    }
+
+    fn ids(&self, table: &str) -> Vec<i64> {
+        let read = self.py(&["read", "--table", table]);
+        read["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect()
+    }
+}
+
+fn count(floe: &Floe, table: &str) -> i64 {
+    let rows = floe.json(&["sql", &format!("SELECT count(*) AS n FROM {table}")]);
+    rows[0]["n"].as_i64().unwrap()
+}
+
+fn snapshot_ids(floe: &Floe, table: &str) -> Vec<i64> {
+    floe.json(&["snapshots", table])["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["snapshot_id"].as_i64().unwrap())
+        .collect()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every floe command through the REST catalog (behind a path prefix), with PyIceberg on the
+/// same catalog reading floe's commits and floe reading PyIceberg's.
+#[test]
+fn every_command_works_through_the_rest_catalog() {
+    let Some(server) = RestServer::start(&["--prefix", "lake1"]) else {
+        return;
+    };
+    let client = Client::new(&server, "");
+    let floe = &client.floe;
+
+    let ns = floe.json(&[
+        "namespaces",
+        "--create",
+        "db",
+        "--property",
+        "owner=data-eng",
+    ]);
+    assert_eq!(ns["properties"]["db"]["owner"], "data-eng", "{ns}");
+
+    // PyIceberg creates and appends; floe reads it.
+    let created = client.py(&["create", "--table", "db.events", "--rows", "20"]);
+    let py_first = created["snapshot_ids"][0].as_i64().unwrap();
+    let described = floe.json(&["describe", "db.events"]);
+    assert_eq!(described["totals"]["records"], 20);
+    assert_eq!(
+        described["current_snapshot"]["snapshot_id"].as_i64(),
+        Some(py_first)
+    );
+    assert!(
+        described["metadata_location"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("file://{}", server.warehouse)),
+        "{described}"
+    );
+
+    // floe appends; PyIceberg reads floe's rows.
+    let parquet = client.sample_parquet(100, 10);
+    let ingested = floe.json(&["ingest", "db.events", &parquet]);
+    assert_eq!(ingested["records_added"], 10);
+    let read = client.py(&["read", "--table", "db.events"]);
+    assert_eq!(read["snapshot_id"], ingested["snapshot_id"]);
+    assert_eq!(
+        client.ids("db.events"),
+        (0..20).chain(100..110).collect::<Vec<_>>()
+    );
+
+    // PyIceberg appends on top; floe sees every snapshot.
+    let appended = client.py(&[
+        "append",
+        "--table",
+        "db.events",
+        "--start",
+        "200",
+        "--rows",
+        "5",
+    ]);
+    let py_second = appended["snapshot_ids"][0].as_i64().unwrap();
+    assert_eq!(
+        snapshot_ids(floe, "db.events"),
+        vec![
+            py_first,
+            ingested["snapshot_id"].as_i64().unwrap(),
+            py_second
+        ]
+    );
+    assert_eq!(count(floe, "db.events"), 35);
+
+    // Branches and tags; an ingest into a branch leaves main alone.
+    floe.json(&["branch", "create", "db.events", "dev"]);
+    floe.json(&["tag", "create", "db.events", "before-dev"]);
+    let dev = floe.json(&[
+        "ingest",
+        "db.events",
+        &client.sample_parquet(300, 4),
+        "--branch",
+        "dev",
+    ]);
+    let refs = floe.json(&["refs", "db.events"]);
+    let refs = refs["refs"].as_array().unwrap();
+    let dev_ref = refs.iter().find(|r| r["name"] == "dev").unwrap();
+    assert_eq!(dev_ref["snapshot_id"], dev["snapshot_id"]);
+    assert_eq!(count(floe, "db.events"), 35);
+    let on_dev = floe.json(&["query", "db.events", "--ref", "dev", "--select", "id"]);
+    assert_eq!(on_dev.as_array().unwrap().len(), 39);
+
+    // Time travel to PyIceberg's first snapshot.
+    let then = floe.json(&[
+        "query",
+        "db.events",
+        "--snapshot",
+        &py_first.to_string(),
+        "--select",
+        "id",
+    ]);
+    assert_eq!(then.as_array().unwrap().len(), 20);
+
+    // Inspection.
+    assert!(!floe.json(&["history", "db.events"])["history"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let files = floe.json(&["files", "db.events"]);
+    assert!(files["files"].as_array().unwrap().len() >= 3, "{files}");
+    assert!(!floe.json(&["manifests", "db.events"])["manifests"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(!floe.json(&["partitions", "db.events"])["partitions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Schema and partition evolution, properties.
+    floe.json(&["schema", "evolve", "db.events", "--add", "note:string"]);
+    let schema = floe.json(&["schema", "db.events"]);
+    let current = schema["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["is_current"] == true)
+        .unwrap();
+    assert!(
+        current["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "note"),
+        "{schema}"
+    );
+    floe.json(&["partition", "evolve", "db.events", "--add", "bucket(4, id)"]);
+    floe.json(&[
+        "properties",
+        "db.events",
+        "--set",
+        "commit.retry.num-retries=6",
+    ]);
+    let props = floe.json(&["properties", "db.events"]);
+    assert_eq!(
+        props["properties"]["commit.retry.num-retries"], "6",
+        "{props}"
+    );
+
+    // Maintenance: compaction keeps every row; manifests rewritten; expiry and orphans.
+    floe.json(&["ingest", "db.events", &client.sample_parquet(400, 3)]);
+    let compacted = floe.json(&["compact", "db.events", "--min-input-files", "2"]);
+    assert!(
+        compacted["files_rewritten"].as_u64().unwrap() >= 2,
+        "{compacted}"
+    );
+    assert_eq!(count(floe, "db.events"), 38);
+    floe.json(&["rewrite-manifests", "db.events"]);
+    let expired = floe.json(&[
+        "expire",
+        "db.events",
+        "--retain-last",
+        "2",
+        "--older-than",
+        "0s",
+    ]);
+    assert!(
+        !expired["expired_snapshot_ids"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{expired}"
+    );
+    assert_eq!(count(floe, "db.events"), 38);
+    assert_eq!(client.ids("db.events").len(), 38);
+    let orphans = floe.json(&["remove-orphans", "db.events", "--dry-run"]);
+    assert_eq!(orphans["orphans"].as_array().unwrap().len(), 0, "{orphans}");
+    assert_eq!(floe.run(&["verify", "db.events"]).ok().code, 0);
+    let health = floe.run(&["health", "db.events", "-o", "json"]);
+    assert!(health.code == 0 || health.code == 4, "{}", health.stderr);
+    floe.json(&["maintain", "db.events", "--dry-run"]);
+
+    // Rollback to the compaction's snapshot (under rewrite-manifests' one).
+    let compaction = compacted["snapshot_ids"][0].as_i64().unwrap();
+    let rolled = floe.json(&[
+        "rollback",
+        "db.events",
+        "--to-snapshot",
+        &compaction.to_string(),
+    ]);
+    assert_eq!(rolled["snapshot_id"].as_i64(), Some(compaction), "{rolled}");
+    assert_eq!(
+        floe.json(&["describe", "db.events"])["current_snapshot"]["snapshot_id"].as_i64(),
+        Some(compaction)
+    );
+    assert_eq!(count(floe, "db.events"), 38);
+
+    // Catalog management: list, rename, drop and register again, drop with purge.
+    let listed = floe.json(&["list", "db"]);
+    assert_eq!(listed["tables"].as_array().unwrap().len(), 1, "{listed}");
+    floe.json(&["rename", "db.events", "db.renamed"]);
+    assert_eq!(count(floe, "db.renamed"), 38);
+    assert_eq!(floe.run(&["describe", "db.events"]).code, 1);
+    let metadata = floe.json(&["describe", "db.renamed"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    floe.json(&["drop", "db.renamed"]);
+    assert_eq!(floe.run(&["describe", "db.renamed"]).code, 1);
+    floe.json(&["register", "db.back", &metadata]);
+    assert_eq!(count(floe, "db.back"), 38);
+    let table_dir = floe.json(&["describe", "db.back"])["location"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("file://")
+        .to_string();
+    assert!(!files_under(Path::new(&table_dir)).is_empty());
+    floe.json(&["drop", "db.back", "--purge"]);
+    assert_eq!(files_under(Path::new(&table_dir)), Vec::<PathBuf>::new());
+    floe.json(&["namespaces", "--drop", "db"]);
+
+    // Every request went under the prefix and asked for vended credentials.
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        let path = request["path"].as_str().unwrap();
+        if path != "/v1/config" && !path.starts_with("/v1/oauth") {
+            assert!(path.starts_with("/v1/lake1/"), "{request}");
+        }
+    }
+}
