@@ -30,6 +30,7 @@ pub mod snapshot_producer;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;
+pub mod vended_credentials;
 pub mod verify;
 pub mod write;
 

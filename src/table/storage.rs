@@ -53,9 +53,19 @@ pub struct Stores {
     /// Properties for the files under a location prefix, over `props`: the storage
     /// credentials a catalog vends per table. Shared by every clone, so credentials a catalog
     /// learns reach every layer that reads or deletes that table's files.
-    scoped: Arc<Mutex<Vec<(String, Arc<HashMap<String, String>>)>>>,
+    scoped: Arc<Mutex<Vec<ScopedProps>>>,
     cache: Arc<Mutex<HashMap<String, Arc<dyn ObjectStore>>>>,
     wrapper: Option<StoreWrapper>,
+    /// Credentials that renew themselves (vended ones with an expiry), over the keys in props.
+    credentials: Option<object_store::aws::AwsCredentialProvider>,
+}
+
+/// Storage properties for the files under one prefix, and how to fetch them again.
+#[derive(Clone)]
+struct ScopedProps {
+    prefix: String,
+    props: Arc<HashMap<String, String>>,
+    refresh: Option<super::vended_credentials::PropsRefresher>,
 }
 
 impl std::fmt::Debug for Stores {
@@ -77,6 +87,22 @@ fn redacted(props: &HashMap<String, String>) -> HashMap<String, String> {
             )
         })
         .collect()
+}
+
+impl ScopedProps {
+    /// Vended keys with an expiry and a way to renew them, as object_store's provider.
+    fn renewing_credentials(&self) -> Option<object_store::aws::AwsCredentialProvider> {
+        use super::vended_credentials::{credential_from, RefreshingCredentials};
+        let refresh = self.refresh.clone()?;
+        let (credential, Some(expires_at_ms)) = credential_from(&self.props)? else {
+            return None;
+        };
+        Some(Arc::new(RefreshingCredentials::new(
+            credential,
+            expires_at_ms,
+            refresh,
+        )))
+    }
 }
 
 /// The process-wide in-memory store behind `memory://` (tests and dry experiments).
@@ -213,6 +239,7 @@ impl Stores {
             scoped: Arc::default(),
             cache: Arc::default(),
             wrapper: None,
+            credentials: None,
         }
     }
 
@@ -220,6 +247,17 @@ impl Stores {
     /// everywhere), replacing what was set for that prefix before. Only storage settings
     /// (`s3.*`, `client.*`) are taken.
     pub fn scope_props(&self, prefix: &str, props: &HashMap<String, String>) {
+        self.scope_props_renewable(prefix, props, None)
+    }
+
+    /// [`Stores::scope_props`], with a way to fetch the properties again when the credentials
+    /// in them expire (`s3.session-token-expires-at-ms`).
+    pub fn scope_props_renewable(
+        &self,
+        prefix: &str,
+        props: &HashMap<String, String>,
+        refresh: Option<super::vended_credentials::PropsRefresher>,
+    ) {
         let storage: HashMap<String, String> = props
             .iter()
             .filter(|(k, _)| k.starts_with("s3.") || k.starts_with("client."))
@@ -227,15 +265,20 @@ impl Stores {
             .collect();
         let prefix = prefix.trim_end_matches('/').to_string();
         let mut scoped = self.scoped.lock().expect("scoped props lock");
-        let known = scoped.iter().position(|(p, _)| *p == prefix);
-        match (known, storage.is_empty()) {
-            (Some(i), _) if *scoped[i].1 == storage => return,
+        let known = scoped.iter().position(|s| s.prefix == prefix);
+        let entry = ScopedProps {
+            prefix: prefix.clone(),
+            props: Arc::new(storage),
+            refresh,
+        };
+        match (known, entry.props.is_empty()) {
+            (Some(i), _) if scoped[i].props == entry.props => return,
             (Some(i), true) => {
                 scoped.remove(i);
             }
-            (Some(i), false) => scoped[i].1 = Arc::new(storage),
+            (Some(i), false) => scoped[i] = entry,
             (None, true) => return,
-            (None, false) => scoped.push((prefix.clone(), Arc::new(storage))),
+            (None, false) => scoped.push(entry),
         }
         drop(scoped);
         let suffix = format!("@{prefix}");
@@ -246,18 +289,18 @@ impl Stores {
     }
 
     /// The most specific scoped properties covering `location`.
-    fn scoped_for(&self, location: &str) -> Option<(String, Arc<HashMap<String, String>>)> {
+    fn scoped_for(&self, location: &str) -> Option<ScopedProps> {
         let scoped = self.scoped.lock().expect("scoped props lock");
         scoped
             .iter()
-            .filter(|(prefix, _)| {
-                prefix.is_empty()
-                    || location == prefix
+            .filter(|s| {
+                s.prefix.is_empty()
+                    || location == s.prefix
                     || location
-                        .strip_prefix(prefix.as_str())
+                        .strip_prefix(s.prefix.as_str())
                         .is_some_and(|rest| rest.starts_with('/'))
             })
-            .max_by_key(|(prefix, _)| prefix.len())
+            .max_by_key(|s| s.prefix.len())
             .cloned()
     }
 
@@ -284,8 +327,8 @@ impl Stores {
             Scheme::Memory => "memory".to_string(),
             Scheme::S3 { bucket } => format!("s3://{bucket}"),
         };
-        if let Some((prefix, _)) = &scoped {
-            cache_key = format!("{cache_key}@{prefix}");
+        if let Some(scope) = &scoped {
+            cache_key = format!("{cache_key}@{}", scope.prefix);
         }
         let store = {
             let mut cache = self.cache.lock().expect("store cache lock");
@@ -293,10 +336,12 @@ impl Stores {
                 Some(store) => store.clone(),
                 None => {
                     let built = match &scoped {
-                        Some((_, props)) => {
+                        Some(scope) => {
                             let mut merged = (*self.props).clone();
-                            merged.extend(props.iter().map(|(k, v)| (k.clone(), v.clone())));
-                            Stores::new(merged).build(&scheme)?
+                            merged.extend(scope.props.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            let mut scoped_stores = Stores::new(merged);
+                            scoped_stores.credentials = scope.renewing_credentials();
+                            scoped_stores.build(&scheme)?
                         }
                         None => self.build(&scheme)?,
                     };
@@ -357,6 +402,9 @@ impl Stores {
         }
         if let Some(v) = self.prop("s3.session-token") {
             builder = builder.with_token(v);
+        }
+        if let Some(credentials) = &self.credentials {
+            builder = builder.with_credentials(credentials.clone());
         }
         let region = self
             .prop("s3.region")

@@ -7,6 +7,7 @@ mod settle;
 mod types;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Result;
 use async_trait::async_trait;
@@ -27,12 +28,13 @@ use super::metadata_commit::{
     commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
 };
 use super::storage::Stores;
+use super::vended_credentials::PropsRefresher;
 use crate::error::{ErrorKind, FloeError};
 
 /// A catalog served over the Iceberg REST protocol.
 #[derive(Debug)]
 pub struct RestCatalog {
-    client: RestClient,
+    client: Arc<RestClient>,
     stores: Stores,
 }
 
@@ -45,13 +47,14 @@ impl RestCatalog {
         let client = RestClient::connect(name, props).await?;
         // Storage settings the server hands every client (its defaults and overrides).
         stores.scope_props("", client.props());
-        Ok(RestCatalog { client, stores })
+        Ok(RestCatalog {
+            client: Arc::new(client),
+            stores,
+        })
     }
 
     fn table_url(&self, ident: &TableIdent) -> reqwest::Url {
-        let segments = table_segments(ident);
-        let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        self.client.url(&refs)
+        table_url(&self.client, ident)
     }
 
     fn namespace_url(&self, ns: &NamespaceIdent, rest: &[&str]) -> reqwest::Url {
@@ -110,11 +113,18 @@ impl RestCatalog {
     }
 
     fn accept(&self, ident: &TableIdent, result: LoadTableResult) -> Result<PointedMetadata> {
-        self.stores
-            .scope_props(result.metadata.location(), &result.config);
+        let table_location = result.metadata.location().to_string();
+        self.stores.scope_props_renewable(
+            &table_location,
+            &result.config,
+            Some(self.renewer(ident, &table_location, result.config.clone())),
+        );
         for credential in &result.storage_credentials {
-            self.stores
-                .scope_props(&credential.prefix, &credential.config);
+            self.stores.scope_props_renewable(
+                &credential.prefix,
+                &credential.config,
+                Some(self.renewer(ident, &credential.prefix, result.config.clone())),
+            );
         }
         let location = result.metadata_location.ok_or_else(|| {
             FloeError::invalid(format!(
@@ -126,6 +136,56 @@ impl RestCatalog {
         Ok(PointedMetadata {
             location,
             metadata: result.metadata,
+        })
+    }
+
+    /// Fetches the storage properties for `prefix` of a table again: the spec's credentials
+    /// endpoint, else (a server without it) a fresh load of the table.
+    fn renewer(
+        &self,
+        ident: &TableIdent,
+        prefix: &str,
+        table_config: HashMap<String, String>,
+    ) -> PropsRefresher {
+        let client = self.client.clone();
+        let ident = ident.clone();
+        let prefix = prefix.to_string();
+        Arc::new(move || {
+            let client = client.clone();
+            let ident = ident.clone();
+            let prefix = prefix.clone();
+            let mut props = table_config.clone();
+            Box::pin(async move {
+                let mut url = table_url(&client, &ident);
+                url.path_segments_mut()
+                    .expect("an http(s) URL has a path")
+                    .push("credentials");
+                let credentials = match client
+                    .send::<(), LoadCredentialsResponse>(Method::GET, url, None, &[])
+                    .await
+                {
+                    Ok(found) => found.storage_credentials,
+                    Err(_) => {
+                        let loaded: LoadTableResult = client
+                            .send(Method::GET, table_url(&client, &ident), None::<&()>, &[])
+                            .await
+                            .map_err(|f| {
+                                client.error(f, "renew the table's storage credentials")
+                            })?;
+                        props = loaded.config;
+                        loaded.storage_credentials
+                    }
+                };
+                // The most specific credential covering the prefix.
+                if let Some(credential) = credentials
+                    .iter()
+                    .filter(|c| prefix.starts_with(c.prefix.trim_end_matches('/')))
+                    .max_by_key(|c| c.prefix.len())
+                {
+                    props.extend(credential.config.clone());
+                }
+                Ok(props)
+            })
         })
     }
 
@@ -205,6 +265,12 @@ impl RestCatalog {
             })?;
         Ok(())
     }
+}
+
+fn table_url(client: &RestClient, ident: &TableIdent) -> reqwest::Url {
+    let segments = table_segments(ident);
+    let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    client.url(&refs)
 }
 
 /// The format version travels as a property in the create request.

@@ -143,3 +143,11 @@ pub struct RegisterTableRequest<'a> {
     pub name: &'a str,
     pub metadata_location: &'a str,
 }
+
+/// `GET …/tables/{table}/credentials`: fresh storage credentials for a table's files.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct LoadCredentialsResponse {
+    #[serde(default)]
+    pub storage_credentials: Vec<StorageCredential>,
+}
