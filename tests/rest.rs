@@ -678,7 +678,8 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     assert_eq!(floe.run(&["verify", "db.t"]).ok().code, 0);
 }
 
-/// floe ingests, PyIceberg appends, and floe compacts, all at once through one REST catalog:
+/// floe ingests, PyIceberg appends, and floe compacts and expires, all at once through one
+/// REST catalog:
 /// every acknowledged append is in the table; 409s were retried.
 #[test]
 fn concurrent_writers_through_the_rest_catalog_lose_nothing() {
@@ -718,6 +719,18 @@ fn concurrent_writers_through_the_rest_catalog_lose_nothing() {
         });
         let compactor =
             scope.spawn(|| floe.run(&["compact", "db.t", "--min-input-files", "2", "-o", "json"]));
+        let expirer = scope.spawn(|| {
+            floe.run(&[
+                "expire",
+                "db.t",
+                "--retain-last",
+                "2",
+                "--older-than",
+                "0s",
+                "-o",
+                "json",
+            ])
+        });
         for handle in handles {
             handle.join().unwrap();
         }
@@ -728,6 +741,8 @@ fn concurrent_writers_through_the_rest_catalog_lose_nothing() {
             "{}",
             compacted.stderr
         );
+        let expired = expirer.join().unwrap();
+        assert!(expired.code == 0 || expired.code == 3, "{}", expired.stderr);
     });
     let mut expected: Vec<i64> = (0..10).collect();
     for k in 0..4 {
