@@ -615,6 +615,20 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     }
     assert_eq!(count(floe, "db.t"), 20);
 
+    // Commits without a snapshot are recognised by what they changed.
+    server.faults(r#"{"commit-fail-after-apply": 1, "status": 502}"#);
+    let set = floe.json(&["properties", "db.t", "--set", "owner=data-eng"]);
+    assert_eq!(set["properties"]["owner"], "data-eng", "{set}");
+    server.faults(r#"{"commit-fail-after-apply": 1, "status": 502}"#);
+    let evolved = floe.json(&["schema", "evolve", "db.t", "--add", "note:string"]);
+    let schema = floe.json(&["schema", "db.t", "--history"]);
+    assert_eq!(
+        schema["schemas"].as_array().unwrap().len(),
+        2,
+        "one schema added, not two: {schema}"
+    );
+    assert_eq!(schema["current_schema_id"], evolved["schema_id"]);
+
     // Refused (never applied) on every attempt: not landed, nothing left behind.
     let data_before = files_under(&data_dir);
     let snapshots_before = snapshot_ids(floe, "db.t");
@@ -903,4 +917,27 @@ fn vended_credentials_reach_the_tables_files_on_s3() {
         .iter()
         .filter(|r| r["path"].as_str().unwrap().contains("/tables/"))
         .all(|r| r["access-delegation"] == "vended-credentials"));
+}
+
+/// The test server itself answers as a REST catalog should, checked with PyIceberg's own
+/// RestCatalog (tests/support/rest_catalog/smoke.py): OAuth2, namespaces, tables, commits,
+/// the injected faults, rename and purge. The other tests rely on it.
+#[test]
+fn the_test_server_answers_pyiceberg_as_a_rest_catalog() {
+    let Some(server) = RestServer::start(&["--credential", "smoke:smoke-secret"]) else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/rest_catalog/smoke.py");
+    let out = Command::new(python().unwrap())
+        .arg(script)
+        .arg(&server.url)
+        .args(["--credential", "smoke:smoke-secret"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "smoke.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
