@@ -1,6 +1,7 @@
 //! The table-access layer: the only place that builds storage, talks to catalogs, and
 //! opens, creates or commits tables.
 
+pub mod aws;
 pub mod catalog;
 pub mod commit;
 pub mod directory;
