@@ -10,6 +10,7 @@ pub mod export;
 pub mod fault_injection;
 pub mod file_io;
 pub mod file_sizing;
+pub mod glue;
 pub mod lease;
 pub mod live_files;
 pub mod local_store;
