@@ -81,8 +81,14 @@ pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
     let catalog = session.catalog().await?;
     let idents = all_namespaces(catalog.as_ref(), None).await?;
     let mut properties = std::collections::BTreeMap::new();
-    for ns in &idents {
-        let found = catalog.get_namespace(ns).await?;
+    let mut listed = vec![];
+    for ns in idents {
+        // A namespace another client dropped since the listing is not an error: it is gone.
+        let found = match catalog.get_namespace(&ns).await.map_err(anyhow::Error::new) {
+            Ok(found) => found,
+            Err(e) if crate::error::kind_of(&e) == crate::error::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         // `exists` is the marker PyIceberg and Java write for an empty namespace.
         let props: std::collections::BTreeMap<String, String> = found
             .properties()
@@ -93,8 +99,9 @@ pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
         if !props.is_empty() {
             properties.insert(ns.join("."), props);
         }
+        listed.push(ns);
     }
-    let mut namespaces: Vec<String> = idents.iter().map(|n| n.join(".")).collect();
+    let mut namespaces: Vec<String> = listed.iter().map(|n| n.join(".")).collect();
     namespaces.sort();
     Ok(NamespacesReport {
         catalog: session.catalog_name().to_string(),

@@ -12,6 +12,7 @@ use iceberg::spec::{FormatVersion, PartitionSpec, Schema, SortOrder};
 use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, TableUpdate};
 
 use super::directory::DirectoryCatalog;
+use super::glue::GlueCatalog;
 use super::rest::RestCatalog;
 use super::sql::SqlCatalog;
 use super::storage::{normalize_location, Stores};
@@ -367,8 +368,16 @@ pub async fn build_catalog(
                 .collect();
             Ok(Arc::new(RestCatalog::connect(name, props, stores).await?))
         }
+        "glue" => {
+            let props = config
+                .props()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Arc::new(GlueCatalog::connect(name, props, stores).await?))
+        }
         other => Err(FloeError::config(format!(
-            "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql, rest)"
+            "catalog '{name}' has type '{other}', which floe does not support (supported: directory, sql, rest, glue)"
         ))
         .into()),
     }

@@ -11,7 +11,7 @@ use iceberg::spec::TableMetadata;
 use iceberg::{TableIdent, TableRequirement, TableUpdate};
 
 use super::commit::{apply_updates, conflict, state_unknown, RetryPolicy};
-use super::storage::Stores;
+use super::storage::{PutIfAbsent, Stores};
 
 /// A table's current metadata as its catalog points at it.
 pub(crate) struct PointedMetadata {
@@ -69,6 +69,32 @@ pub(crate) enum Swap {
     /// The request failed in a way that leaves the outcome open (a timeout, a dropped
     /// connection): the swap may have landed, or may still land.
     Unknown(anyhow::Error),
+}
+
+/// The first half of a pointer catalog's swap: write the proposal's metadata file create-only.
+/// A re-sent swap finds its own file there (the same bytes) and goes on; any other file at that
+/// name is not ours to point at. A failure here is `Swap::Failed`: the pointer has not moved,
+/// and cannot move to a file that was never written. Returns the file's location.
+pub(crate) async fn write_proposal_file<'a>(
+    stores: &Stores,
+    proposal: &Proposal<'a>,
+) -> std::result::Result<&'a str, Swap> {
+    let Some((location, bytes)) = proposal.file else {
+        return Err(Swap::Failed(anyhow::anyhow!(
+            "internal: this commit has no metadata file of floe's"
+        )));
+    };
+    match stores.put_if_absent(location, bytes.clone()).await {
+        Ok(PutIfAbsent::Created) => Ok(location),
+        Ok(PutIfAbsent::AlreadyExists) => match stores.read_optional(location).await {
+            Ok(Some(found)) if found == *bytes => Ok(location),
+            Ok(_) => Err(Swap::Failed(anyhow::anyhow!(
+                "{location} already exists with other content; refusing to point the table at it"
+            ))),
+            Err(e) => Err(Swap::Failed(e)),
+        },
+        Err(e) => Err(Swap::Failed(e)),
+    }
 }
 
 /// What reading back after an unknown outcome found.

@@ -1,6 +1,7 @@
 //! The table-access layer: the only place that builds storage, talks to catalogs, and
 //! opens, creates or commits tables.
 
+pub mod aws;
 pub mod catalog;
 pub mod commit;
 pub mod directory;
@@ -9,6 +10,7 @@ pub mod export;
 pub mod fault_injection;
 pub mod file_io;
 pub mod file_sizing;
+pub mod glue;
 pub mod lease;
 pub mod live_files;
 pub mod local_store;

@@ -23,9 +23,8 @@ use super::catalog::{
     FloeCatalog,
 };
 use super::metadata_commit::{
-    commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
+    commit_metadata, write_proposal_file, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
 };
-use super::storage::PutIfAbsent;
 use super::storage::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
 
@@ -97,7 +96,7 @@ fn namespace_key(ns: &NamespaceIdent) -> String {
 }
 
 /// `…/metadata/00012-<uuid>.metadata.json` → 12 (PyIceberg's and Java's naming).
-fn metadata_version(location: &str) -> i64 {
+pub(crate) fn metadata_version(location: &str) -> i64 {
     let name = location.rsplit('/').next().unwrap_or("");
     let digits: String = name
         .trim_start_matches('v')
@@ -107,7 +106,8 @@ fn metadata_version(location: &str) -> i64 {
     digits.parse().unwrap_or(0)
 }
 
-fn new_metadata_location(table_location: &str, version: i64) -> String {
+/// `<table>/metadata/<version, 5 digits>-<uuid>.metadata.json`, as PyIceberg and Java name them.
+pub(crate) fn new_metadata_location(table_location: &str, version: i64) -> String {
     join(
         table_location,
         &format!(
@@ -527,25 +527,10 @@ impl MetadataPointer for SqlCatalog {
     }
 
     async fn swap(&self, ident: &TableIdent, proposal: &Proposal<'_>) -> Swap {
-        let (location, bytes) = match proposal.file() {
-            Ok(file) => file,
-            Err(e) => return Swap::Failed(e),
+        let location = match write_proposal_file(&self.stores, proposal).await {
+            Ok(location) => location,
+            Err(failed) => return failed,
         };
-        match self.stores.put_if_absent(location, bytes.clone()).await {
-            Ok(PutIfAbsent::Created) => {}
-            // A re-sent swap finds its own file; anything else there is not ours to point at.
-            Ok(PutIfAbsent::AlreadyExists) => match self.stores.read_optional(location).await {
-                Ok(Some(found)) if found == *bytes => {}
-                Ok(_) => {
-                    return Swap::Failed(anyhow::anyhow!(
-                        "{location} already exists with other content; refusing to point the table at it"
-                    ))
-                }
-                Err(e) => return Swap::Failed(e),
-            },
-            // The pointer has not moved, and cannot move to a file we never wrote.
-            Err(e) => return Swap::Failed(e),
-        }
         match self
             .swap_pointer(ident, &proposal.base.location, location)
             .await

@@ -9,20 +9,32 @@ against an endpoint that would silently accept conflicting commits.
 Usage:
     python tests/support/s3_server.py --port-file FILE [--bucket NAME ...]
 
-Runs in the foreground until SIGTERM/SIGINT. Once the canary passed and the
+Runs in the foreground until SIGTERM/SIGINT. Once the canaries passed and the
 buckets exist, writes `http://127.0.0.1:PORT` to FILE (atomically).
 
 moto checks the precondition and stores the object in two steps, so two
 concurrent conditional PUTs of the same key can both succeed (seen with large
 bodies). Real S3 never allows that, so mutating requests are serialised here
 (disable with --no-serialize-writes).
+
+The same endpoint serves AWS Glue (moto routes by the signed service name). Glue's
+UpdateTable refuses a stale `VersionId` with ConcurrentModificationException: that is
+the optimistic lock Iceberg's Glue catalogs commit with. moto ignores the VersionId, so
+it is enforced here, and a canary checks it before the server announces itself.
+
+moto accepts any credentials. So that tests can see how clients report credentials AWS
+does not accept, requests signed with the access key id `refused` are answered as AWS
+answers an unknown key (Glue: UnrecognizedClientException; S3: InvalidAccessKeyId), and
+those signed with `denied` as IAM answers a request no policy allows (AccessDenied).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -64,6 +76,72 @@ class SerializeWrites:
         with self.lock:
             # moto builds the whole response eagerly; materialise it inside the lock anyway.
             return list(self.app(environ, start_response))
+
+
+class RefuseCredentials:
+    """WSGI middleware: answer requests signed with the access key ids `refused` and `denied`
+    as AWS answers an unknown key and a request no IAM policy allows."""
+
+    CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        match = self.CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        key = match.group(1) if match else None
+        if key not in ("refused", "denied"):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            environ["wsgi.input"].read(length)
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            # The JSON protocol (Glue): HTTP 400 with the error type in the body.
+            code, message = {
+                "refused": ("UnrecognizedClientException", "The security token included in the request is invalid."),
+                "denied": ("AccessDeniedException", "User: arn:aws:iam::123456789012:user/denied is not authorized to perform this operation"),
+            }[key]
+            body = json.dumps({"__type": code, "message": message}).encode()
+            status, content_type = "400 Bad Request", "application/x-amz-json-1.1"
+        else:
+            code, message = {
+                "refused": ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+                "denied": ("AccessDenied", "Access Denied"),
+            }[key]
+            body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'.encode()
+            status, content_type = "403 Forbidden", "application/xml"
+        start_response(
+            status,
+            [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-ErrorType", code)],
+        )
+        return [body]
+
+
+def enforce_glue_version_ids() -> None:
+    """Make moto's UpdateTable refuse a stale VersionId, as Glue does."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.glue.responses import GlueResponse
+
+    original = GlueResponse.update_table
+    # Check and update in one step even when writes are not serialised.
+    lock = threading.Lock()
+
+    def update_table(self):
+        params = self.parameters
+        expected = params.get("VersionId")
+        with lock:
+            if expected is not None:
+                name = (params.get("TableInput") or {}).get("Name")
+                table = self.glue_backend.get_table(params.get("DatabaseName"), name)
+                current = str(table.as_dict()["VersionId"])
+                if str(expected) != current:
+                    raise JsonRESTError(
+                        "ConcurrentModificationException",
+                        f"Update table failed due to concurrent modifications: version {expected} is not the current version {current}.",
+                    )
+            return original(self)
+
+    GlueResponse.update_table = update_table
 
 
 def s3_client(endpoint: str):
@@ -117,6 +195,37 @@ def canary(endpoint: str) -> None:
             pass
 
 
+def glue_canary(endpoint: str) -> None:
+    """Fail unless UpdateTable with a stale VersionId is refused."""
+    glue = boto3.client(
+        "glue",
+        endpoint_url=endpoint,
+        region_name=os.environ["AWS_REGION"],
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    database = f"floe_canary_{uuid.uuid4().hex[:12]}"
+    glue.create_database(DatabaseInput={"Name": database})
+    try:
+        glue.create_table(DatabaseName=database, TableInput={"Name": "t", "Parameters": {"v": "0"}})
+        version = glue.get_table(DatabaseName=database, Name="t")["Table"]["VersionId"]
+        glue.update_table(DatabaseName=database, TableInput={"Name": "t", "Parameters": {"v": "1"}}, VersionId=version)
+        try:
+            glue.update_table(DatabaseName=database, TableInput={"Name": "t", "Parameters": {"v": "2"}}, VersionId=version)
+        except botocore.exceptions.ClientError as e:
+            code = e.response.get("Error", {}).get("Code")
+            if code != "ConcurrentModificationException":
+                raise SystemExit(f"s3_server: Glue canary FAILED: a stale VersionId was refused with {code}, expected ConcurrentModificationException")
+        else:
+            raise SystemExit("s3_server: Glue canary FAILED: UpdateTable accepted a stale VersionId")
+        if glue.get_table(DatabaseName=database, Name="t")["Table"]["Parameters"] != {"v": "1"}:
+            raise SystemExit("s3_server: Glue canary FAILED: a refused UpdateTable still changed the table")
+    finally:
+        glue.delete_table(DatabaseName=database, Name="t")
+        glue.delete_database(Name=database)
+
+
 def write_atomically(path: str, text: str) -> None:
     tmp = f"{path}.tmp.{os.getpid()}"
     with open(tmp, "w") as f:
@@ -137,9 +246,11 @@ def main() -> int:
     if not args.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    enforce_glue_version_ids()
     app = DomainDispatcherApplication(create_backend_app)
     if not args.no_serialize_writes:
         app = SerializeWrites(app)
+    app = RefuseCredentials(app)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     host, port = server.server_address[:2]
     endpoint = f"http://{host}:{port}"
@@ -156,6 +267,7 @@ def main() -> int:
 
     try:
         canary(endpoint)
+        glue_canary(endpoint)
         s3 = s3_client(endpoint)
         for bucket in args.bucket:
             s3.create_bucket(Bucket=bucket)
@@ -169,7 +281,7 @@ def main() -> int:
         return 1
 
     write_atomically(args.port_file, endpoint + "\n")
-    print(f"s3_server: ready at {endpoint} (canary passed; buckets: {', '.join(args.bucket) or 'none'})", file=sys.stderr, flush=True)
+    print(f"s3_server: ready at {endpoint} (canaries passed; buckets: {', '.join(args.bucket) or 'none'})", file=sys.stderr, flush=True)
 
     while not stop.wait(1.0):
         if not thread.is_alive():
