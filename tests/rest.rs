@@ -941,3 +941,58 @@ fn the_test_server_answers_pyiceberg_as_a_rest_catalog() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// SigV4 (Glue's and S3 Tables' REST endpoints): every request signed with the AWS credential
+/// chain for the signing region and name, which the server checks against its key; wrong keys
+/// or the wrong signing name are refused with exit 2, and the secret is never printed.
+#[test]
+fn sigv4_signed_requests() {
+    let Some(server) = RestServer::start(&[
+        "--sigv4",
+        "AKIAFLOETEST:sigv4-secret-key",
+        "--sigv4-region",
+        "eu-west-1",
+        "--sigv4-service",
+        "glue",
+    ]) else {
+        return;
+    };
+    let signed = "    rest.sigv4-enabled: true\n    rest.signing-region: eu-west-1\n    rest.signing-name: glue\n";
+    let client = Client::new(
+        &server,
+        &format!("{signed}    client.access-key-id: AKIAFLOETEST\n    client.secret-access-key: sigv4-secret-key\n"),
+    );
+    let floe = &client.floe;
+    floe.json(&["namespaces", "--create", "a.b"]);
+    let input = client.sample_parquet(0, 10);
+    floe.json(&["create", "a.b.t", "--like", &input]);
+    floe.json(&["ingest", "a.b.t", &input]);
+    assert_eq!(count(floe, "a.b.t"), 10);
+    let requests = server.requests();
+    assert!(requests.len() >= 5, "{requests:?}");
+    for request in &requests {
+        assert_eq!(request["sigv4"], true, "{request}");
+    }
+
+    // The same keys from the environment (the AWS credential chain).
+    let chain = Client::new(&server, signed);
+    let floe_chain = chain
+        .floe
+        .clone()
+        .with_env("AWS_ACCESS_KEY_ID", "AKIAFLOETEST")
+        .with_env("AWS_SECRET_ACCESS_KEY", "sigv4-secret-key");
+    assert_eq!(count(&floe_chain, "a.b.t"), 10);
+
+    // A wrong secret, and the right one for the wrong service: refused, exit 2.
+    for config in [
+        format!("{signed}    client.access-key-id: AKIAFLOETEST\n    client.secret-access-key: not-the-secret\n"),
+        "    rest.sigv4-enabled: true\n    rest.signing-region: eu-west-1\n    rest.signing-name: s3tables\n    client.access-key-id: AKIAFLOETEST\n    client.secret-access-key: sigv4-secret-key\n".to_string(),
+    ] {
+        let other = Client::new(&server, &config);
+        let run = other.floe.run(&["list", "a.b", "-v"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("403"), "{}", run.stderr);
+        assert!(!run.stderr.contains("not-the-secret"), "{}", run.stderr);
+        assert!(!run.stderr.contains("sigv4-secret-key"), "{}", run.stderr);
+    }
+}

@@ -32,8 +32,8 @@ pub enum RestFailure {
     NoAnswer(String),
     /// An answer came that is not what the spec says.
     Garbled(String),
-    /// Authentication failed before the request was sent.
-    Auth(anyhow::Error),
+    /// The request could not be made (authentication, signing): it was never sent.
+    NotSent(anyhow::Error),
 }
 
 impl RestFailure {
@@ -78,6 +78,8 @@ pub struct RestClient {
     prefix: Option<String>,
     headers: HeaderMap,
     auth: Auth,
+    /// Signs every request (`rest.sigv4-enabled`), after the other headers are set.
+    sigv4: Option<super::sigv4::SigV4>,
     /// Catalog properties after the server's defaults and overrides.
     props: HashMap<String, String>,
 }
@@ -119,9 +121,13 @@ impl RestClient {
             prefix: None,
             headers: extra_headers(catalog, &props)?,
             auth: Auth::None,
+            sigv4: None,
             props: props.clone(),
         };
         client.auth = client.configured_auth(&props)?;
+        if super::sigv4::enabled(&props) {
+            client.sigv4 = Some(super::sigv4::SigV4::from_props(catalog, &props).await?);
+        }
         let mut url = client
             .base
             .join("v1/config")
@@ -345,7 +351,10 @@ impl RestClient {
     ) -> std::result::Result<bytes::Bytes, RestFailure> {
         let mut renew = false;
         loop {
-            let authorization = self.authorization(renew).await.map_err(RestFailure::Auth)?;
+            let authorization = self
+                .authorization(renew)
+                .await
+                .map_err(RestFailure::NotSent)?;
             let mut request = self
                 .http
                 .request(method.clone(), url.clone())
@@ -354,12 +363,28 @@ impl RestClient {
                 request = request.header(*name, *value);
             }
             if let Some(value) = authorization {
-                request = request.header(AUTHORIZATION, value);
+                // Under SigV4 the signature is the Authorization; a bearer token travels
+                // beside it, as PyIceberg and Java send it.
+                let name = if self.sigv4.is_some() {
+                    "Original-Authorization"
+                } else {
+                    AUTHORIZATION.as_str()
+                };
+                request = request.header(name, value);
             }
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = request.send().await.map_err(|e| {
+            let mut request = request.build().map_err(|e| {
+                RestFailure::NotSent(anyhow::anyhow!("cannot build the request: {e}"))
+            })?;
+            if let Some(signer) = &self.sigv4 {
+                signer
+                    .sign(&mut request)
+                    .await
+                    .map_err(RestFailure::NotSent)?;
+            }
+            let response = self.http.execute(request).await.map_err(|e| {
                 if e.is_connect() {
                     RestFailure::Unreachable(transport_detail(&e))
                 } else {
@@ -404,7 +429,7 @@ impl RestClient {
         let catalog = &self.catalog;
         let base = &self.base;
         match failure {
-            RestFailure::Auth(e) => e,
+            RestFailure::NotSent(e) => e,
             RestFailure::Unreachable(detail) => FloeError::new(
                 ErrorKind::Failed,
                 format!("cannot reach the REST catalog '{catalog}' at {base} to {doing}: {detail}"),

@@ -4,6 +4,7 @@
 
 mod client;
 mod settle;
+mod sigv4;
 mod types;
 
 use std::collections::HashMap;
@@ -415,7 +416,7 @@ impl MetadataPointer for RestCatalog {
                 // Another writer changed what the commit is pinned to.
                 RestFailure::Status { status, .. } if *status == StatusCode::CONFLICT => Swap::Lost,
                 // Refused before anything was done: the server never applied it.
-                RestFailure::Unreachable(_) | RestFailure::Auth(_) => {
+                RestFailure::Unreachable(_) | RestFailure::NotSent(_) => {
                     Swap::Failed(self.client.error(failure, &doing))
                 }
                 RestFailure::Status { status, .. } if status.is_client_error() => {

@@ -6,7 +6,8 @@
 // Compile and start it with scripts/rest-catalog-server; `--help` lists the options.
 //
 // Switches for tests: OAuth2 client credentials or static bearer tokens, a required scope, a
-// path prefix, vended S3 credentials, and these control endpoints (outside /v1, never behind
+// path prefix, AWS SigV4-signed requests (SigV4Verifier.java), vended S3 credentials (optionally
+// short-lived session credentials), and these control endpoints (outside /v1, never behind
 // auth, JSON in and out):
 //
 //   POST /test/faults    merges settings; every key is optional:
@@ -20,9 +21,25 @@
 //     auth or routing. Answers, like GET, with the full state.
 //   GET /test/faults, DELETE /test/faults (reset)
 //   GET /test/requests   the recent /v1 requests, oldest first: [{"method", "path", "query",
-//     "status", "authorization": true|false, "access-delegation": header value or null}]
+//     "status", "authorization": true|false, "access-delegation": header value or null,
+//     "sigv4": true|false}] ("sigv4": the request carried a valid AWS SigV4 signature; always
+//     false without --sigv4)
 //   DELETE /test/requests (clear)
 //   POST /test/expire-tokens   every token issued so far expires now (static ones stay valid)
+//
+// With --sigv4 every /v1 request needs a valid AWS Signature V4 Authorization header for one of
+// the given keys, the --sigv4-region and the --sigv4-service (the OAuth2 token endpoint, which
+// authenticates clients itself, also takes unsigned requests: PyIceberg 0.12 fetches its token
+// before it starts signing); anything else is answered 403 with the REST spec's error body, type
+// NotAuthorizedException (no, malformed or stale signature, unknown key id) or
+// ForbiddenException (wrong credential scope, signed headers, payload hash or signature), and
+// a message naming what was wrong. Combined with OAuth2, the bearer token is looked for in
+// Original-Authorization, where PyIceberg and Iceberg's Java client move it when they sign.
+//
+// With --vend-s3-ttl-seconds N, each vended credential set (a load/create/register table
+// response's config and storage-credentials, and each GET .../credentials) also gets a fresh
+// random s3.session-token and s3.session-token-expires-at-ms = now + N seconds (epoch millis),
+// the property names of Iceberg's S3FileIOProperties.
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -115,10 +132,18 @@ public class RestCatalogServer {
       "                           tokens and every other /v1 request needs a valid bearer token",
       "  --token T                static bearer token accepted (repeatable); enables auth",
       "  --token-ttl-seconds N    lifetime of issued tokens (default 3600)",
+      "  --sigv4 KEY_ID:SECRET    every /v1 request must be signed with AWS SigV4 with this key",
+      "                           (repeatable); refused with 403 otherwise (/v1/oauth/tokens",
+      "                           also takes unsigned requests)",
+      "  --sigv4-region R         region of the SigV4 credential scope (default us-east-1)",
+      "  --sigv4-service S        service of the SigV4 credential scope (default glue)",
       "  --required-scope S       table endpoints answer 403 to tokens issued without scope S",
       "  --vend-s3 K=V,...        with X-Iceberg-Access-Delegation: vended-credentials, add these",
       "                           to a load/create table response's config and storage-credentials;",
       "                           GET .../tables/{table}/credentials returns them too",
+      "  --vend-s3-ttl-seconds N  (with --vend-s3) vended credentials are session credentials:",
+      "                           each set also gets a fresh random s3.session-token and",
+      "                           s3.session-token-expires-at-ms (now + N s, epoch millis)",
       "  --table-config K=V,...   always add these to load/create table responses' config",
       "  --config-default K=V,... extra defaults in /v1/config",
       "  --config-override K=V,...  extra overrides in /v1/config",
@@ -132,7 +157,8 @@ public class RestCatalogServer {
   static final Set<String> VALUE_OPTIONS = Set.of("--warehouse", "--host", "--port", "--port-file",
       "--backend", "--catalog-db", "--catalog-name", "--s3-endpoint", "--prefix", "--credential",
       "--token", "--token-ttl-seconds", "--required-scope", "--vend-s3", "--table-config",
-      "--config-default", "--config-override");
+      "--config-default", "--config-override", "--sigv4", "--sigv4-region", "--sigv4-service",
+      "--vend-s3-ttl-seconds");
   static final String TOKEN_TYPE_ACCESS = "urn:ietf:params:oauth:token-type:access_token";
   static final String GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
   static final int MAX_LOGGED_REQUESTS = 2000;
@@ -154,6 +180,8 @@ public class RestCatalogServer {
   int tokenTtlSeconds = 3600;
   String requiredScope;
   final Map<String, String> vendS3 = new LinkedHashMap<>();
+  Integer vendS3TtlSeconds;
+  final SigV4Verifier sigv4 = new SigV4Verifier();
   final Map<String, String> tableConfig = new LinkedHashMap<>();
   final Map<String, String> configDefaults = new LinkedHashMap<>();
   final Map<String, String> configOverrides = new LinkedHashMap<>();
@@ -239,6 +267,21 @@ public class RestCatalogServer {
         case "--token-ttl-seconds" -> tokenTtlSeconds = Integer.parseInt(value);
         case "--required-scope" -> requiredScope = value;
         case "--vend-s3" -> vendS3.putAll(keyValues(value));
+        case "--vend-s3-ttl-seconds" -> {
+          vendS3TtlSeconds = Integer.parseInt(value);
+          if (vendS3TtlSeconds < 0) {
+            throw new IllegalArgumentException("--vend-s3-ttl-seconds must be 0 or more");
+          }
+        }
+        case "--sigv4" -> {
+          int colon = value.indexOf(':');
+          if (colon <= 0 || colon == value.length() - 1) {
+            throw new IllegalArgumentException("--sigv4 wants ACCESS_KEY_ID:SECRET_ACCESS_KEY");
+          }
+          sigv4.keys.put(value.substring(0, colon), value.substring(colon + 1));
+        }
+        case "--sigv4-region" -> sigv4.region = value;
+        case "--sigv4-service" -> sigv4.service = value;
         case "--table-config" -> tableConfig.putAll(keyValues(value));
         case "--config-default" -> configDefaults.putAll(keyValues(value));
         case "--config-override" -> configOverrides.putAll(keyValues(value));
@@ -247,6 +290,9 @@ public class RestCatalogServer {
     }
     if (warehouse == null) {
       throw new IllegalArgumentException("--warehouse is required");
+    }
+    if (vendS3TtlSeconds != null && vendS3.isEmpty()) {
+      throw new IllegalArgumentException("--vend-s3-ttl-seconds needs --vend-s3");
     }
   }
 
@@ -303,7 +349,8 @@ public class RestCatalogServer {
     }
     ERR.println("rest-catalog-server: ready at " + url + " (backend " + backend + ", warehouse "
         + warehouse + (prefix != null ? ", prefix " + prefix : "")
-        + (authEnabled() ? ", auth on" : ", no auth") + ")");
+        + (authEnabled() ? ", auth on" : ", no auth")
+        + (sigv4.enabled() ? ", sigv4 " + sigv4.region + "/" + sigv4.service : "") + ")");
   }
 
   /** A short session against this server, so that a class-data archive covers the usual paths. */
@@ -420,12 +467,13 @@ public class RestCatalogServer {
     String rawPath = ex.getRequestURI().getRawPath();
     String rawQuery = ex.getRequestURI().getRawQuery();
     Reply reply;
+    boolean[] signed = {false}; // set by api() once a SigV4 signature checked out
     try {
       byte[] body = ex.getRequestBody().readAllBytes();
       if (rawPath.startsWith("/test/")) {
         reply = control(method, rawPath, body);
       } else {
-        reply = api(ex, method, rawPath, parseForm(rawQuery), body);
+        reply = api(ex, method, rawPath, parseForm(rawQuery), body, signed);
       }
     } catch (Exception e) {
       reply = errorReply(e);
@@ -435,7 +483,7 @@ public class RestCatalogServer {
       reply = error(500, t.getClass().getSimpleName(), String.valueOf(t.getMessage()));
     }
     if (!rawPath.startsWith("/test/")) {
-      logRequest(ex, method, rawPath, rawQuery, reply.status());
+      logRequest(ex, method, rawPath, rawQuery, reply.status(), signed[0]);
     }
     if (verbose) {
       ERR.println("rest-catalog-server: " + method + " " + rawPath
@@ -457,7 +505,8 @@ public class RestCatalogServer {
     }
   }
 
-  void logRequest(HttpExchange ex, String method, String path, String query, int status) {
+  void logRequest(HttpExchange ex, String method, String path, String query, int status,
+      boolean signed) {
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("method", method);
     entry.put("path", path);
@@ -465,6 +514,7 @@ public class RestCatalogServer {
     entry.put("status", status);
     entry.put("authorization", ex.getRequestHeaders().getFirst("Authorization") != null);
     entry.put("access-delegation", ex.getRequestHeaders().getFirst("X-Iceberg-Access-Delegation"));
+    entry.put("sigv4", signed);
     synchronized (requestLog) {
       requestLog.addLast(entry);
       while (requestLog.size() > MAX_LOGGED_REQUESTS) {
@@ -473,8 +523,8 @@ public class RestCatalogServer {
     }
   }
 
-  Reply api(HttpExchange ex, String method, String rawPath, Map<String, String> query, byte[] body)
-      throws Exception {
+  Reply api(HttpExchange ex, String method, String rawPath, Map<String, String> query, byte[] body,
+      boolean[] signed) throws Exception {
     Reply injected = faults.takeRequestFailure(method + " " + rawPath);
     if (injected != null) {
       return injected;
@@ -484,13 +534,26 @@ public class RestCatalogServer {
       return noRoute(method, rawPath);
     }
     parts.remove(0);
-    if (parts.equals(List.of("oauth", "tokens"))) {
+    boolean tokenRequest = parts.equals(List.of("oauth", "tokens"));
+    String authorization = ex.getRequestHeaders().getFirst("Authorization");
+    // The token endpoint authenticates clients itself; PyIceberg 0.12 fetches its token before
+    // it starts signing, so there only a signature that is present must be valid.
+    if (sigv4.enabled() && (!tokenRequest
+        || (authorization != null && authorization.startsWith(SigV4Verifier.ALGORITHM)))) {
+      SigV4Verifier.Failure failure = sigv4.verify(method, rawPath, ex.getRequestURI().getRawQuery(),
+          ex.getRequestHeaders(), body, System.currentTimeMillis());
+      if (failure != null) {
+        return error(403, failure.type(), failure.message());
+      }
+      signed[0] = true;
+    }
+    if (tokenRequest) {
       return method.equals("POST") ? tokenEndpoint(ex, body) : noRoute(method, rawPath);
     }
 
     IssuedToken principal = null;
     if (authEnabled()) {
-      principal = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+      principal = authenticate(clientAuthorization(ex));
       if (principal == null) {
         return error(401, "NotAuthorizedException",
             "Not authorized: missing, unknown or expired bearer token");
@@ -640,7 +703,7 @@ public class RestCatalogServer {
       LoadTableResponse table = locked(() -> CatalogHandlers.loadTable(catalog, ident));
       ImmutableLoadCredentialsResponse.Builder creds = ImmutableLoadCredentialsResponse.builder();
       if (!vendS3.isEmpty()) {
-        creds.addCredentials(storageCredential(table));
+        creds.addCredentials(storageCredential(table, vendedCredentials()));
       }
       return ok(creds.build());
     }
@@ -687,16 +750,31 @@ public class RestCatalogServer {
       b.addAllCredentials(resp.credentials());
     }
     if (vend) {
-      b.addAllConfig(vendS3);
-      b.addCredential(storageCredential(resp));
+      Map<String, String> creds = vendedCredentials();
+      b.addAllConfig(creds);
+      b.addCredential(storageCredential(resp, creds));
     }
     return b.build();
   }
 
-  Credential storageCredential(LoadTableResponse table) {
+  /** One vended credential set: --vend-s3, plus a fresh session token with --vend-s3-ttl-seconds. */
+  Map<String, String> vendedCredentials() {
+    Map<String, String> creds = new LinkedHashMap<>(vendS3);
+    if (vendS3TtlSeconds != null) {
+      byte[] raw = new byte[24];
+      random.nextBytes(raw);
+      creds.put("s3.session-token",
+          "floe-test-session-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw));
+      creds.put("s3.session-token-expires-at-ms",
+          String.valueOf(System.currentTimeMillis() + vendS3TtlSeconds * 1000L));
+    }
+    return creds;
+  }
+
+  Credential storageCredential(LoadTableResponse table, Map<String, String> creds) {
     return ImmutableCredential.builder()
         .prefix(table.tableMetadata().location())
-        .config(vendS3)
+        .config(creds)
         .build();
   }
 
@@ -734,7 +812,7 @@ public class RestCatalogServer {
     if (grant.equals("client_credentials")) {
       clientId = form.get("client_id");
       String secret = form.get("client_secret");
-      String basic = ex.getRequestHeaders().getFirst("Authorization");
+      String basic = clientAuthorization(ex);
       if (basic != null && basic.regionMatches(true, 0, "Basic ", 0, 6)) {
         String decoded = new String(
             Base64.getDecoder().decode(basic.substring(6).trim()), StandardCharsets.UTF_8);
@@ -788,6 +866,19 @@ public class RestCatalogServer {
       return null;
     }
     return t;
+  }
+
+  /**
+   * The client's own Authorization header (Bearer or Basic). A SigV4 signer puts its signature
+   * there and moves a header it replaces to Original-Authorization (PyIceberg and Iceberg's
+   * Java client both do), so with --sigv4 that one is read.
+   */
+  String clientAuthorization(HttpExchange ex) {
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    if (sigv4.enabled() && header != null && header.startsWith(SigV4Verifier.ALGORITHM)) {
+      return ex.getRequestHeaders().getFirst("Original-Authorization");
+    }
+    return header;
   }
 
   IssuedToken authenticate(String header) {

@@ -389,7 +389,8 @@ public class SimpleFileIO implements FileIO {
     }
   }
 
-  private static String encode(String s) {
+  /** AWS's UriEncode of one path segment or query name or value: all but A-Za-z0-9-_.~ as %XX. */
+  static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
   }
 
@@ -410,20 +411,38 @@ public class SimpleFileIO implements FileIO {
     String canonicalRequest = method + "\n" + canonicalPath + "\n\n" + canonicalHeaders + "\n"
         + signedHeaders + "\n" + payloadHash;
     String scope = day + "/" + region + "/s3/aws4_request";
-    String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
-        + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
-    byte[] k = hmac(("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8), day);
-    k = hmac(k, region);
-    k = hmac(k, "s3");
-    k = hmac(k, "aws4_request");
-    String signature = hex(hmac(k, toSign));
+    String signature = signature(secretKey, amzDate, region, "s3", canonicalRequest);
     req.header("x-amz-content-sha256", payloadHash);
     req.header("x-amz-date", amzDate);
     req.header("Authorization", "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope
         + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature);
   }
 
-  private static byte[] sha256(byte[] data) {
+  /**
+   * The SigV4 signature (lowercase hex) of a canonical request: the string to sign over the
+   * credential scope DAY/REGION/SERVICE/aws4_request, with the key derived from the secret.
+   * Also used by SigV4Verifier (the test server's --sigv4).
+   */
+  static String signature(String secret, String amzDate, String region, String service,
+      String canonicalRequest) {
+    return hex(hmac(signingKey(secret, amzDate.substring(0, 8), region, service),
+        stringToSign(amzDate, region, service, canonicalRequest)));
+  }
+
+  static String stringToSign(String amzDate, String region, String service, String canonicalRequest) {
+    String scope = amzDate.substring(0, 8) + "/" + region + "/" + service + "/aws4_request";
+    return "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
+        + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  static byte[] signingKey(String secret, String day, String region, String service) {
+    byte[] k = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), day);
+    k = hmac(k, region);
+    k = hmac(k, service);
+    return hmac(k, "aws4_request");
+  }
+
+  static byte[] sha256(byte[] data) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(data);
     } catch (Exception e) {
@@ -431,7 +450,7 @@ public class SimpleFileIO implements FileIO {
     }
   }
 
-  private static byte[] hmac(byte[] key, String data) {
+  static byte[] hmac(byte[] key, String data) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
@@ -441,7 +460,7 @@ public class SimpleFileIO implements FileIO {
     }
   }
 
-  private static String hex(byte[] bytes) {
+  static String hex(byte[] bytes) {
     StringBuilder sb = new StringBuilder(bytes.length * 2);
     for (byte b : bytes) {
       sb.append(String.format("%02x", b));

@@ -3,12 +3,28 @@
 
 Usage:
     python tests/support/rest_catalog/smoke.py URL [--credential ID:SECRET] [--prop K=V ...]
+        [--expect-vended [--expect-session-ttl N]] [--sigv4 KEY_ID:SECRET [--sigv4-region R]
+        [--sigv4-service S]]
 
 Runs against a server already started by scripts/rest-catalog-server (URL as written to its
 --port-file). With --credential, the server must have been started with the same
 --credential: PyIceberg then goes through the OAuth2 client-credentials flow, and the script
 also checks that a wrong secret and a missing token are refused with 401. --prop adds a
 catalog property for PyIceberg (e.g. s3.endpoint=... for an s3:// warehouse).
+
+With --sigv4 (the server started with the same --sigv4, --sigv4-region, --sigv4-service), it
+first signs requests itself with botocore's SigV4Auth: GET /v1/config, a POST with a JSON body,
+a namespace path with %1F and a query string must be accepted, and unsigned, wrongly keyed,
+wrongly scoped, tampered, stale and S3-style (path encoded once) requests refused with 403.
+Then PyIceberg runs everything below with rest.sigv4-enabled=true, rest.signing-region and
+rest.signing-name, its keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (set here; for an
+s3:// warehouse give the S3 keys with --prop s3.access-key-id=... and so on), and every logged
+/v1 request must have carried a valid signature.
+
+--expect-vended checks the vended credentials of a load-table response (the server started
+with --vend-s3); --expect-session-ttl N also checks that they are session credentials
+(s3.session-token, s3.session-token-expires-at-ms about now + N s; --vend-s3-ttl-seconds N),
+fresh on every load and on GET .../credentials.
 
 It creates a two-level namespace with properties, creates a table, appends twice, scans,
 lists, checks the injected commit faults (applied-then-502 lands, 503-before-apply does not),
@@ -18,8 +34,11 @@ renames, purges and drops, then reads /test/requests. Exits non-zero on the firs
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,14 +46,50 @@ import uuid
 
 import pyarrow as pa
 from pyiceberg.catalog import load_catalog
-from pyiceberg.exceptions import CommitStateUnknownException, NoSuchTableError, OAuthError
+from pyiceberg.exceptions import CommitStateUnknownException, ForbiddenError, NoSuchTableError, OAuthError
 from pyiceberg.schema import Schema
 from pyiceberg.types import LongType, NestedField, StringType
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
-    """Returns (status, parsed JSON or None)."""
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+# (access key id, secret, region, service) with --sigv4: http() then signs /v1 requests.
+SIGV4: tuple[str, str, str, str] | None = None
+
+
+def sigv4_headers(method: str, url: str, body: bytes | None, headers: dict, key_id: str, secret: str,
+                  region: str, service: str, *, content_sha256: bool = True,
+                  s3_style: bool = False) -> dict:
+    """headers plus botocore's SigV4 ones (x-amz-date, Authorization, x-amz-content-sha256).
+
+    s3_style signs the path as sent instead of URI-encoding it again, as S3 (alone) wants. An
+    Authorization header in headers (a bearer token) is sent as Original-Authorization.
+    """
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    class S3StylePath(SigV4Auth):
+        def _normalize_url_path(self, path):
+            return path
+
+    signed = dict(headers)
+    if "Authorization" in signed:  # a bearer token moves aside, as PyIceberg moves it
+        signed["Original-Authorization"] = signed.pop("Authorization")
+    if content_sha256:
+        signed["x-amz-content-sha256"] = hashlib.sha256(body or b"").hexdigest()
+    parts = urllib.parse.urlsplit(url)
+    params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    request = AWSRequest(method=method, url=urllib.parse.urlunsplit(parts._replace(query="")),
+                         params=params, data=body, headers=signed)
+    (S3StylePath if s3_style else SigV4Auth)(Credentials(key_id, secret), service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None, sign: bool = True):
+    """Returns (status, parsed JSON or None). With --sigv4, /v1 requests are signed."""
+    headers = headers or {}
+    if sign and SIGV4 and "/v1/" in url:
+        headers = sigv4_headers(method, url, body, headers, *SIGV4)
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             raw = r.read()
@@ -69,6 +124,93 @@ def check(cond: bool, what: str) -> None:
     print(f"smoke: ok: {what}", flush=True)
 
 
+def sigv4_checks(base: str, key_id: str, secret: str, region: str, service: str,
+                 bearer: str | None) -> None:
+    """Requests signed with botocore: the good ones pass, each kind of bad one gets a 403.
+
+    bearer: an OAuth2 token (server with --credential too), sent as clients that sign do, in
+    Original-Authorization.
+    """
+    control(base, "DELETE", "/test/requests")
+
+    def send(method, path, payload=None, *, key=(key_id, secret), scope=(region, service),
+             tamper=None, **kw):
+        url = base + path
+        body = json.dumps(payload).encode() if payload is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if bearer:
+            headers["Original-Authorization"] = "Bearer " + bearer
+        headers = sigv4_headers(method, url, body, headers, *key, *scope, **kw)
+        if tamper:
+            body, headers = tamper(body, headers)
+        return http(method, url, body, headers, sign=False)
+
+    def refused(what, status, out, error_type, needle):
+        err = (out or {}).get("error") or {}
+        check(status == 403 and err.get("code") == 403 and err.get("type") == error_type
+              and needle in err.get("message", "") and secret not in json.dumps(out),
+              f"SigV4: {what} refused with 403 {error_type} ({err.get('message', out)!r:.160})")
+
+    status, out = send("GET", "/v1/config")
+    check(status == 200 and "defaults" in (out or {}), f"SigV4: signed GET /v1/config accepted ({status})")
+    prefix = out["overrides"].get("prefix")
+    v1 = "/v1/" + (f"{prefix}/" if prefix else "")
+    top = f"sigv4_{uuid.uuid4().hex[:8]}"
+    status, out = send("POST", v1 + "namespaces", {"namespace": [top, "in ner"], "properties": {"k": "v"}})
+    check(status == 200, f"SigV4: signed POST /v1/namespaces with a JSON body accepted ({status} {out})")
+    path = f"{v1}namespaces/{top}%1Fin%20ner"
+    status, out = send("GET", path)
+    check(status == 200 and out["namespace"] == [top, "in ner"],
+          f"SigV4: signed GET {path} (%1F separator, %20) accepted ({status})")
+    status, out = send("GET", f"{v1}namespaces?parent={top}&pageSize=10")
+    check(status == 200 and [top, "in ner"] in out["namespaces"],
+          f"SigV4: signed GET with a query string accepted ({status})")
+    status, out = send("GET", path, content_sha256=False)
+    check(status == 200, f"SigV4: signed without x-amz-content-sha256 accepted ({status})")
+    status, out = send("GET", "/v1/config", tamper=lambda b, h: (b, {**h, "X-Amz-Security-Token": "tok"}))
+    check(status == 200, f"SigV4: an unsigned x-amz-security-token is allowed ({status})")
+
+    status, out = http("GET", base + "/v1/config", sign=False)
+    refused("an unsigned request", status, out, "NotAuthorizedException", "missing Authorization")
+    status, out = send("GET", "/v1/config", key=("NOSUCHKEY", secret))
+    refused("an unknown access key id", status, out, "NotAuthorizedException", "unknown access key id")
+    status, out = send("GET", "/v1/config", key=(key_id, secret + "x"))
+    refused("a wrong secret", status, out, "ForbiddenException", "signature does not match")
+    status, out = send("GET", "/v1/config", scope=("xx-nowhere-1", service))
+    refused("a wrong region", status, out, "ForbiddenException", "region 'xx-nowhere-1'")
+    status, out = send("GET", "/v1/config", scope=(region, "not-" + service))
+    refused("a wrong service", status, out, "ForbiddenException", f"service 'not-{service}'")
+    status, out = send("GET", path, s3_style=True)
+    refused("a path signed S3-style (encoded once)", status, out, "ForbiddenException", "encoded only once")
+    same_length = (lambda b, h: (b.replace(b'"v"', b'"w"'), h))
+    status, out = send("POST", f"{path}/properties",
+                       {"updates": {"k": "v"}, "removals": []}, tamper=same_length)
+    refused("a tampered body (x-amz-content-sha256 sent)", status, out, "ForbiddenException",
+            "does not match the body's SHA-256")
+    status, out = send("POST", f"{path}/properties",
+                       {"updates": {"k": "v"}, "removals": []}, tamper=same_length, content_sha256=False)
+    refused("a tampered body (no x-amz-content-sha256)", status, out, "ForbiddenException",
+            "signature does not match")
+    status, out = send("GET", path, tamper=lambda b, h: (b, {**h, "X-Amz-Date": "20200101T000000Z"}))
+    refused("a stale x-amz-date", status, out, "NotAuthorizedException", "15 minutes")
+    form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "x",
+                                   "client_secret": "y"}).encode()
+    url = base + "/v1/oauth/tokens"
+    status, out = http("POST", url, form, sigv4_headers(
+        "POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"}, key_id, secret + "x",
+        region, service), sign=False)
+    refused("a token request with a wrong signature", status, out, "ForbiddenException",
+            "signature does not match")
+    status, out = send("GET", path.replace("in%20ner", "in%20ner2"))
+    check(status == 404, f"SigV4: a signed request for a missing namespace gets 404 ({status})")
+
+    log = control(base, "GET", "/test/requests")
+    check(all(r["sigv4"] == (r["status"] != 403) for r in log) and len(log) == 17,
+          f"SigV4: /test/requests marks the {len(log)} requests sigv4 true exactly when accepted")
+    status, out = send("DELETE", path)
+    check(status == 204, f"SigV4: signed DELETE accepted ({status} {out})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("url")
@@ -76,8 +218,14 @@ def main() -> int:
     ap.add_argument("--prop", action="append", default=[], help="extra catalog property K=V")
     ap.add_argument("--expect-vended", action="store_true",
                     help="the server was started with --vend-s3: check the load-table response")
+    ap.add_argument("--expect-session-ttl", type=int, metavar="N",
+                    help="the server was started with --vend-s3-ttl-seconds N: check session tokens")
+    ap.add_argument("--sigv4", metavar="KEY_ID:SECRET", help="the server's --sigv4 key: sign requests")
+    ap.add_argument("--sigv4-region", default="us-east-1")
+    ap.add_argument("--sigv4-service", default="glue")
     args = ap.parse_args()
     base = args.url.rstrip("/")
+    global SIGV4
 
     control(base, "DELETE", "/test/faults")
     control(base, "DELETE", "/test/requests")
@@ -86,6 +234,24 @@ def main() -> int:
     for p in args.prop:
         k, _, v = p.partition("=")
         props[k] = v
+
+    if args.sigv4:
+        key_id, _, secret = args.sigv4.partition(":")
+        SIGV4 = (key_id, secret, args.sigv4_region, args.sigv4_service)
+        bearer = fetch_token(base, args.credential) if args.credential else None
+        sigv4_checks(base, key_id, secret, args.sigv4_region, args.sigv4_service, bearer)
+        os.environ["AWS_ACCESS_KEY_ID"] = key_id
+        os.environ["AWS_SECRET_ACCESS_KEY"] = secret + "x"
+        sigv4_props = {"rest.sigv4-enabled": "true", "rest.signing-region": args.sigv4_region,
+                       "rest.signing-name": args.sigv4_service}
+        try:
+            load_catalog("smoke_bad_sigv4", **props, **sigv4_props)
+        except ForbiddenError as e:
+            check(True, f"PyIceberg signing with a wrong secret gets ForbiddenError ({e})")
+        else:
+            check(False, "PyIceberg signing with a wrong secret gets ForbiddenError")
+        os.environ["AWS_SECRET_ACCESS_KEY"] = secret
+        props.update(sigv4_props)
 
     if args.credential:
         client_id, _, _secret = args.credential.partition(":")
@@ -204,6 +370,28 @@ def main() -> int:
         check(status == 200 and creds and creds[0]["prefix"] == out["metadata"]["location"]
               and all(out["config"].get(k) == v for k, v in creds[0]["config"].items()),
               "vended credentials in the load-table config and storage-credentials")
+        if args.expect_session_ttl is not None:
+            ttl_ms = args.expect_session_ttl * 1000
+
+            def session(config, when_ms):
+                token = config.get("s3.session-token")
+                expires = int(config.get("s3.session-token-expires-at-ms", "0"))
+                return bool(token) and abs(expires - (when_ms + ttl_ms)) < 60_000, token
+
+            ok, first = session(creds[0]["config"], int(time.time() * 1000))
+            check(ok, f"vended credentials carry s3.session-token and s3.session-token-expires-at-ms"
+                      f" about now + {args.expect_session_ttl} s ({creds[0]['config']})")
+            status, again = http("GET", base + path, headers=headers)
+            ok, second = session(again["config"], int(time.time() * 1000))
+            check(status == 200 and ok and second != first, "each table load vends a fresh session token")
+            status, fresh = http("GET", base + path + "/credentials", headers=headers)
+            fresh_creds = (fresh or {}).get("storage-credentials") or []
+            ok, third = session(fresh_creds[0]["config"] if fresh_creds else {}, int(time.time() * 1000))
+            check(status == 200 and ok and third not in (first, second),
+                  "GET .../credentials vends a fresh session token")
+            log = control(base, "GET", "/test/requests")
+            check(any(r["method"] == "GET" and r["path"] == path + "/credentials" and r["status"] == 200
+                      for r in log), "GET .../credentials is in /test/requests")
 
     renamed = (*ns, "events_renamed")
     cat.rename_table(ident, renamed)
@@ -221,7 +409,6 @@ def main() -> int:
     else:
         check(False, "load of the purged table raises NoSuchTableError")
     if table.metadata_location.startswith("file:"):
-        import os
         path = urllib.parse.urlparse(table.metadata_location).path
         check(not os.path.exists(path), "purge deleted the metadata file")
 
@@ -240,6 +427,9 @@ def main() -> int:
     if args.credential:
         check(all(r["authorization"] for r in v1 if r["status"] != 401),
               "every accepted /v1 request carried an Authorization header")
+    if args.sigv4:
+        check(all(r["sigv4"] for r in v1),
+              f"every /v1 request since the last log reset carried a valid SigV4 signature ({len(v1)})")
     loads = [r for r in v1 if r["method"] == "GET" and "/tables/" in r["path"]]
     check(bool(loads) and all(r["access-delegation"] == "vended-credentials" for r in loads),
           "PyIceberg sent X-Iceberg-Access-Delegation: vended-credentials on table loads")
