@@ -7,6 +7,7 @@ One JVM start costs seconds, so a test binary starts this once and sends it many
 
 Usage:
     python tests/py/spark_reader.py --warehouse DIR [--jars LIST] [--driver-memory 1g]
+        [--rest-uri URL [--rest-prop K=V ...]]
 
 DIR is the warehouse of floe's directory catalog (`<DIR>/<ns>/<table>/metadata/v<N>.metadata.json`
 plus `version-hint.text`, the layout of Iceberg's Hadoop catalog). It is Spark catalog `floe`
@@ -14,6 +15,14 @@ plus `version-hint.text`, the layout of Iceberg's Hadoop catalog). It is Spark c
 also the default catalog, so `floe.ns.t` and `ns.t` name the same table. LIST is the
 comma-separated extra jars; without --jars it is $FLOE_SPARK_JARS, else what scripts/spark-jars
 prints.
+
+With --rest-uri, Spark catalog `rest` is also there: an Iceberg REST catalog at URL (type=rest,
+cache-enabled=false), e.g. the test server of scripts/rest-catalog-server, so `rest.ns.t`
+names its tables (`floe` stays the default catalog). --rest-prop adds catalog properties, e.g.
+credential=ID:SECRET, scope=..., token=..., prefix=... or header.X-Name=value. It needs the
+HttpClient 5 jars scripts/spark-jars adds when Debian's libhttpclient5-java and
+libhttpcore5-java are installed, and tables Spark can read (local warehouses: the runtime jar
+has no S3 client that works here).
 
 Protocol: one JSON object per line each way. The first line out is
     {"ready": true, "spark": "3.5.9", "iceberg": "Apache Iceberg 1.10.2 (commit ...)",
@@ -158,6 +167,16 @@ def start_spark(args, scratch: str):
         .config("spark.sql.catalog.floe.cache-enabled", "false")
         .config("spark.sql.defaultCatalog", "floe")
     )
+    if args.rest_uri:
+        builder = (
+            builder.config("spark.sql.catalog.rest", "org.apache.iceberg.spark.SparkCatalog")
+            .config("spark.sql.catalog.rest.type", "rest")
+            .config("spark.sql.catalog.rest.uri", args.rest_uri)
+            .config("spark.sql.catalog.rest.cache-enabled", "false")
+        )
+        for prop in args.rest_prop:
+            key, _, value = prop.partition("=")
+            builder = builder.config(f"spark.sql.catalog.rest.{key}", value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(args.log_level)
     # Hadoop's local file system writes a `.crc` file beside each file and checks it on read.
@@ -247,7 +266,15 @@ def main() -> int:
     ap.add_argument("--java-opts", default=os.environ.get("FLOE_SPARK_JAVA_OPTS", ""),
                     help="extra JVM options for the driver (default: $FLOE_SPARK_JAVA_OPTS)")
     ap.add_argument("--log-level", default="WARN", choices=["ERROR", "WARN", "INFO", "DEBUG"])
+    ap.add_argument("--rest-uri", metavar="URL", help="also a catalog `rest`: the Iceberg REST catalog at URL")
+    ap.add_argument("--rest-prop", action="append", default=[], metavar="K=V",
+                    help="a property of catalog `rest` (repeatable), e.g. credential=ID:SECRET")
     args = ap.parse_args()
+    if args.rest_prop and not args.rest_uri:
+        ap.error("--rest-prop needs --rest-uri")
+    for prop in args.rest_prop:
+        if "=" not in prop or prop.startswith("="):
+            ap.error(f"--rest-prop wants K=V, got {prop!r}")
 
     # Answers go to the original stdout; everything else written to fd 1 (the JVM's output
     # included) goes to stderr.
