@@ -996,3 +996,95 @@ fn sigv4_signed_requests() {
         assert!(!run.stderr.contains("sigv4-secret-key"), "{}", run.stderr);
     }
 }
+
+/// Spark (Iceberg's reference implementation, `type=rest`), PyIceberg and floe share one REST
+/// catalog: each sees the others' commits, and all three appending at once lose nothing.
+#[test]
+fn spark_pyiceberg_and_floe_share_a_rest_catalog() {
+    let Some(server) = RestServer::start(&[]) else {
+        return;
+    };
+    let client = Client::new(&server, "");
+    let floe = &client.floe;
+    let spark_home = tempfile::tempdir().unwrap();
+    let mut spark = common::spark::Spark::start_with(
+        &client.python,
+        spark_home.path(),
+        &["--rest-uri", &server.url],
+    );
+
+    // Spark creates and inserts; floe reads and appends; Spark reads floe's rows.
+    spark.sql(&[
+        "CREATE NAMESPACE IF NOT EXISTS rest.db",
+        "CREATE TABLE rest.db.events (id BIGINT NOT NULL, name STRING, region STRING, ts TIMESTAMP_NTZ, amount DECIMAL(10,2), flag BOOLEAN, day DATE, payload BINARY, score DOUBLE) USING iceberg PARTITIONED BY (region)",
+        "INSERT INTO rest.db.events VALUES (1, 'a', 'eu', TIMESTAMP_NTZ '2024-01-01 00:00:00', 1.25, true, DATE '2024-01-01', X'00', 1.0), (2, 'b', 'us', TIMESTAMP_NTZ '2024-02-01 00:00:00', 2.50, false, DATE '2024-02-01', X'01', 2.0)",
+    ]);
+    assert_eq!(
+        floe.json(&["describe", "db.events"])["totals"]["records"],
+        2
+    );
+    floe.json(&["ingest", "db.events", &client.sample_parquet(100, 10)]);
+    let rows = spark.sql(&["SELECT count(*) AS n, sum(id) AS s FROM rest.db.events"]);
+    assert_eq!(rows[0]["n"], 12, "{rows:?}");
+    assert_eq!(rows[0]["s"], 3 + (100..110).sum::<i64>(), "{rows:?}");
+    // floe compacts; Spark still reads every row.
+    floe.json(&["compact", "db.events", "--min-input-files", "2"]);
+    let rows = spark.sql(&["SELECT count(*) AS n FROM rest.db.events"]);
+    assert_eq!(rows[0]["n"], 12, "{rows:?}");
+
+    // All three at once.
+    floe.json(&[
+        "properties",
+        "db.events",
+        "--set",
+        "commit.retry.num-retries=20",
+        "--set",
+        "commit.retry.min-wait-ms=20",
+        "--set",
+        "commit.retry.max-wait-ms=500",
+    ]);
+    let inputs: Vec<String> = (0..3)
+        .map(|k| client.sample_parquet(1000 + k * 100, 10))
+        .collect();
+    std::thread::scope(|scope| {
+        let mut floes = vec![];
+        for input in &inputs {
+            floes.push(scope.spawn(move || floe.run(&["ingest", "db.events", input]).ok()));
+        }
+        let py = scope.spawn(|| {
+            client.py(&[
+                "append",
+                "--table",
+                "db.events",
+                "--start",
+                "5000",
+                "--rows",
+                "5",
+                "--times",
+                "3",
+            ])
+        });
+        for k in 0..3 {
+            let id = 9000 + k;
+            spark.sql(&[&format!(
+                "INSERT INTO rest.db.events VALUES ({id}, 's', 'ap', TIMESTAMP_NTZ '2024-03-01 00:00:00', 3.75, true, DATE '2024-03-01', X'02', 3.0)"
+            )]);
+        }
+        for handle in floes {
+            handle.join().unwrap();
+        }
+        py.join().unwrap();
+    });
+    let mut expected: Vec<i64> = vec![1, 2];
+    expected.extend(100..110);
+    for k in 0..3 {
+        expected.extend(1000 + k * 100..1000 + k * 100 + 10);
+    }
+    expected.extend(5000..5015);
+    expected.extend(9000..9003);
+    expected.sort();
+    assert_eq!(client.ids("db.events"), expected);
+    let rows = spark.sql(&["SELECT count(*) AS n FROM rest.db.events"]);
+    assert_eq!(rows[0]["n"], expected.len() as i64, "{rows:?}");
+    assert_eq!(count(floe, "db.events"), expected.len() as i64);
+}

@@ -17,11 +17,17 @@ pub struct Spark {
 
 impl Spark {
     pub fn start(python: &str, warehouse: &Path) -> Spark {
+        Self::start_with(python, warehouse, &[])
+    }
+
+    /// With extra spark_reader.py arguments (`--rest-uri URL` adds catalog `rest`).
+    pub fn start_with(python: &str, warehouse: &Path, args: &[&str]) -> Spark {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut child = Command::new(python)
             .arg(root.join("tests/py/spark_reader.py"))
             .arg("--warehouse")
             .arg(warehouse)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
