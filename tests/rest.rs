@@ -872,7 +872,8 @@ fn rest_catalog_errors_are_clear() {
 }
 
 /// Vended credentials: floe's own S3 settings point nowhere; the server hands out the real
-/// endpoint and keys for the table's files, and floe reads, writes and cleans up with them.
+/// endpoint and expiring keys for the table's files, and floe reads, writes and cleans up with
+/// them, renewing them when they come due.
 #[test]
 fn vended_credentials_reach_the_tables_files_on_s3() {
     let Some(s3) = s3() else {
@@ -887,7 +888,15 @@ fn vended_credentials_reach_the_tables_files_on_s3() {
     let Some(server) = RestServer::start_at(
         dir,
         &warehouse,
-        &["--s3-endpoint", &s3.endpoint, "--vend-s3", &vend],
+        &[
+            "--s3-endpoint",
+            &s3.endpoint,
+            "--vend-s3",
+            &vend,
+            // Renewed five minutes ahead: due two seconds after each is vended.
+            "--vend-s3-ttl-seconds",
+            "302",
+        ],
     ) else {
         return;
     };
@@ -910,6 +919,47 @@ fn vended_credentials_reach_the_tables_files_on_s3() {
     assert_eq!(compacted["files_rewritten"], 2, "{compacted}");
     let expired = floe.json(&["expire", "db.t", "--retain-last", "1", "--older-than", "0s"]);
     assert!(expired["files_total"].as_u64().unwrap() >= 2, "{expired}");
+    assert_eq!(
+        expired["failed_deletes"].as_array().unwrap().len(),
+        0,
+        "{expired}"
+    );
+
+    // A long run outlives its credentials: once they come due, the next read renews them
+    // through the catalog's credentials endpoint, without reloading the table.
+    server.control("DELETE", "/test/requests", "");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = floe::config::Config::load(Some(&client.work.join("floe.yaml"))).unwrap();
+        let session = floe::table::Session::new(&config, None).unwrap();
+        let target = session
+            .target(&floe::table::TableRef::parse("db.t").unwrap())
+            .await
+            .unwrap();
+        let table = target.load().await.unwrap();
+        let manifest_list = table
+            .metadata()
+            .current_snapshot()
+            .unwrap()
+            .manifest_list()
+            .to_string();
+        session.stores().read(&manifest_list).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        session.stores().read(&manifest_list).await.unwrap();
+    });
+    let requests = server.requests();
+    let loads = requests
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"].as_str().unwrap().ends_with("/tables/t"))
+        .count();
+    let renewals = requests
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"].as_str().unwrap().ends_with("/credentials"))
+        .count();
+    assert_eq!((loads, renewals), (1, 1), "{requests:?}");
     assert_eq!(count(floe, "db.t"), 20);
     assert_eq!(floe.run(&["verify", "db.t", "--deep"]).ok().code, 0);
     let requests = server.requests();
