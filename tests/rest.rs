@@ -446,6 +446,7 @@ fn every_command_works_through_the_rest_catalog() {
 
     // Catalog management: list, rename, drop and register again, drop with purge.
     let listed = floe.json(&["list", "db"]);
+    assert_eq!(listed["catalog_type"], "rest", "{listed}");
     assert_eq!(listed["tables"].as_array().unwrap().len(), 1, "{listed}");
     floe.json(&["rename", "db.events", "db.renamed"]);
     assert_eq!(count(floe, "db.renamed"), 38);

@@ -9,6 +9,8 @@ use crate::table::{display_ident, Session};
 #[derive(Debug, Clone, Serialize)]
 pub struct TablesReport {
     pub catalog: String,
+    /// `directory`, `sql`, `rest` or `glue`.
+    pub catalog_type: String,
     pub tables: Vec<TableListEntry>,
 }
 
@@ -22,6 +24,8 @@ pub struct TableListEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct NamespacesReport {
     pub catalog: String,
+    /// `directory`, `sql`, `rest` or `glue`.
+    pub catalog_type: String,
     pub namespaces: Vec<String>,
     /// Properties of each namespace that has any (sql catalogs keep them; the directory
     /// catalog has none).
@@ -73,6 +77,7 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
     tables.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok(TablesReport {
         catalog: session.catalog_name().to_string(),
+        catalog_type: session.catalog_type().to_string(),
         tables,
     })
 }
@@ -105,6 +110,7 @@ pub async fn namespaces(session: &Session) -> Result<NamespacesReport> {
     namespaces.sort();
     Ok(NamespacesReport {
         catalog: session.catalog_name().to_string(),
+        catalog_type: session.catalog_type().to_string(),
         namespaces,
         properties,
         changes: vec![],

@@ -62,6 +62,14 @@ impl Session {
         &self.catalog_name
     }
 
+    /// The selected catalog's type (`directory`, `sql`, `rest`, `glue`).
+    pub fn catalog_type(&self) -> &str {
+        match self.catalog_config.catalog_type() {
+            "hadoop" => "directory",
+            other => other,
+        }
+    }
+
     /// The maintenance policy of the configuration.
     pub fn policy(&self) -> &crate::policy::MaintenancePolicy {
         &self.policy
