@@ -609,6 +609,31 @@ mod tests {
         );
     }
 
+    /// `header.*` adds headers; an empty value removes one floe sends by default (the
+    /// access-delegation request, for servers that refuse it).
+    #[test]
+    fn extra_headers_come_from_header_properties() {
+        let props: HashMap<String, String> = [
+            ("header.X-Custom", "yes"),
+            ("header.X-Iceberg-Access-Delegation", ""),
+            ("uri", "http://h"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let headers = extra_headers("t", &props).unwrap();
+        assert_eq!(headers.get("x-custom").unwrap(), "yes");
+        assert!(headers.get("x-iceberg-access-delegation").is_none());
+        let defaults = extra_headers("t", &HashMap::new()).unwrap();
+        assert_eq!(
+            defaults.get("x-iceberg-access-delegation").unwrap(),
+            "vended-credentials"
+        );
+        let bad: HashMap<String, String> =
+            [("header.bad header".to_string(), "x".to_string())].into();
+        assert!(extra_headers("t", &bad).is_err());
+    }
+
     #[test]
     fn namespaces_join_with_the_unit_separator() {
         let ns = NamespaceIdent::from_strs(["a", "b c"]).unwrap();
