@@ -753,6 +753,12 @@ fn credential_region_and_endpoint_problems_are_config_errors() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 
+    // A region no endpoint can be made for.
+    lake.write_config(&format!(
+        "    glue.region: 'not a region'\n    glue.access-key-id: testing\n    glue.secret-access-key: {secret}\n"
+    ));
+    expect(&run_list(&lake), "must be a valid host label");
+
     lake.write_config("    glue.access-key-id: half-a-pair\n");
     expect(&run_list(&lake), "no secret access key");
 }
