@@ -48,10 +48,11 @@ impl Lake {
         Some(lake)
     }
 
-    /// The catalog's Glue settings with these keys.
+    /// The catalog's Glue settings with these keys. `glue.id` names the test server's account,
+    /// so every request carries the catalog id as it does for another account's catalog.
     fn glue_settings(&self, key: &str, secret: &str) -> String {
         format!(
-            "    glue.endpoint: {}\n    glue.region: us-east-1\n    glue.access-key-id: {key}\n    glue.secret-access-key: {secret}\n",
+            "    glue.endpoint: {}\n    glue.region: us-east-1\n    glue.id: \"123456789012\"\n    glue.access-key-id: {key}\n    glue.secret-access-key: {secret}\n",
             self.endpoint
         )
     }
@@ -752,6 +753,71 @@ fn credential_region_and_endpoint_problems_are_config_errors() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 
+    // A region no endpoint can be made for.
+    lake.write_config(&format!(
+        "    glue.region: 'not a region'\n    glue.access-key-id: testing\n    glue.secret-access-key: {secret}\n"
+    ));
+    expect(&run_list(&lake), "must be a valid host label");
+
     lake.write_config("    glue.access-key-id: half-a-pair\n");
     expect(&run_list(&lake), "no secret access key");
+}
+
+/// UpdateTable failing with an unknown outcome (the test server's `lost-answer` key applies the
+/// update, then answers 500; `busy` answers every other one with 500 without applying it):
+/// floe reads the Glue table back and learns its commit landed, or sends it again; every
+/// commit lands exactly once, with exactly one metadata file.
+#[test]
+fn uncertain_commits_are_decided_by_reading_back() {
+    let Some(lake) = Lake::new() else {
+        return;
+    };
+    let db = lake.db("uncertain");
+    let table = format!("{db}.t");
+    let parquet = lake.parquet(0, 5);
+    lake.floe.json(&["namespaces", "--create", &db]);
+    lake.floe.json(&["create", &table, "--like", &parquet]);
+    let location = lake.floe.json(&["describe", &table])["location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let metadata_files = || {
+        lake.keys(&format!("{location}/metadata/"))
+            .into_iter()
+            .filter(|k| k.ends_with(".metadata.json"))
+            .count()
+    };
+
+    let version = || -> i64 {
+        lake.py(&["glue-table", "--table", &table])["VersionId"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Every UpdateTable answers 500 with `lost-answer`: the ingest succeeds only by reading back.
+    for (key, commits) in [("lost-answer", 1), ("busy", 2)] {
+        let before = version();
+        lake.write_config(&lake.glue_settings(key, "testing"));
+        let ingested = lake.floe.json(&["ingest", &table, &parquet]);
+        let described = lake.floe.json(&["describe", &table]);
+        assert_eq!(
+            described["current_snapshot"]["snapshot_id"], ingested["snapshot_id"],
+            "{key}"
+        );
+        assert_eq!(described["snapshot_count"], commits, "{key}");
+        assert_eq!(
+            metadata_files(),
+            1 + commits,
+            "{key}: one metadata file per commit"
+        );
+        let glue = lake.py(&["glue-table", "--table", &table]);
+        assert_eq!(
+            glue["Parameters"]["metadata_location"], described["metadata_location"],
+            "{key}"
+        );
+    }
+    assert_eq!(lake.floe_ids(&table).len(), 10);
+    let read = lake.py(&["read", "--table", &table]);
+    assert_eq!(ints(&read["ids"]).len(), 10);
 }

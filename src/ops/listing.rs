@@ -65,8 +65,17 @@ pub async fn tables(session: &Session, namespace: Option<&str>) -> Result<Tables
         None => all_namespaces(catalog.as_ref(), None).await?,
     };
     let mut tables = vec![];
+    let all = namespace.is_none();
     for ns in namespaces {
-        for ident in catalog.list_tables(&ns).await? {
+        let listed = match catalog.list_tables(&ns).await.map_err(anyhow::Error::new) {
+            Ok(listed) => listed,
+            // Walking every namespace, one another client dropped meanwhile is just gone.
+            Err(e) if all && crate::error::kind_of(&e) == crate::error::ErrorKind::NotFound => {
+                continue
+            }
+            Err(e) => return Err(e),
+        };
+        for ident in listed {
             tables.push(TableListEntry {
                 namespace: ns.join("."),
                 name: ident.name().to_string(),

@@ -26,6 +26,11 @@ moto accepts any credentials. So that tests can see how clients report credentia
 does not accept, requests signed with the access key id `refused` are answered as AWS
 answers an unknown key (Glue: UnrecognizedClientException; S3: InvalidAccessKeyId), and
 those signed with `denied` as IAM answers a request no policy allows (AccessDenied).
+
+Two more access key ids make Glue's UpdateTable fail the ways that leave a client unsure
+whether its commit landed: `lost-answer` applies every UpdateTable and then answers HTTP 500
+(the answer lost after the change was made); `busy` answers every other UpdateTable with
+HTTP 500 without applying it.
 """
 
 from __future__ import annotations
@@ -115,6 +120,43 @@ class RefuseCredentials:
             [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-ErrorType", code)],
         )
         return [body]
+
+
+class GlueFaults:
+    """WSGI middleware: UpdateTable failures with an unknown outcome, by access key id."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.busy_calls = 0
+
+    @staticmethod
+    def failure(start_response):
+        body = json.dumps({"__type": "InternalServiceException", "message": "Internal service error (injected by the test server)"}).encode()
+        start_response(
+            "500 Internal Server Error",
+            [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body))), ("x-amzn-ErrorType", "InternalServiceException")],
+        )
+        return [body]
+
+    def __call__(self, environ, start_response):
+        match = RefuseCredentials.CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        key = match.group(1) if match else None
+        if key not in ("lost-answer", "busy") or environ.get("HTTP_X_AMZ_TARGET") != "AWSGlue.UpdateTable":
+            return self.app(environ, start_response)
+        if key == "busy":
+            with self.lock:
+                self.busy_calls += 1
+                refuse = self.busy_calls % 2 == 1
+            if refuse:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                if length:
+                    environ["wsgi.input"].read(length)
+                return self.failure(start_response)
+            return self.app(environ, start_response)
+        # Apply it, then lose the answer.
+        list(self.app(environ, lambda status, headers, exc_info=None: None))
+        return self.failure(start_response)
 
 
 def enforce_glue_version_ids() -> None:
@@ -250,7 +292,7 @@ def main() -> int:
     app = DomainDispatcherApplication(create_backend_app)
     if not args.no_serialize_writes:
         app = SerializeWrites(app)
-    app = RefuseCredentials(app)
+    app = RefuseCredentials(GlueFaults(app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     host, port = server.server_address[:2]
     endpoint = f"http://{host}:{port}"

@@ -144,6 +144,12 @@ impl GlueFailure {
             .with_hint(
                 "set glue.access-key-id and glue.secret-access-key (or client.*) or glue.profile-name in the catalog's config, or provide the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role",
             ),
+            // A request that cannot even be built: the region or endpoint is not usable.
+            How::NotSent => FloeError::config(format!(
+                "catalog '{catalog}': cannot make the AWS Glue request to {doing}: {}",
+                self.detail
+            ))
+            .with_hint("check glue.region (a region name such as eu-west-1) and glue.endpoint in the catalog's config"),
             How::Connection => FloeError::config(format!(
                 "catalog '{catalog}': cannot reach AWS Glue at {endpoint} to {doing}: {}",
                 self.detail

@@ -57,6 +57,10 @@ impl GlueCatalog {
 
     /// The Glue table as read with `base`: remembered from the load, else read now (and then
     /// it must still point at `base`). `None`: it no longer does.
+    ///
+    /// A remembered one pointed at `base` when it was read, so the check PyIceberg makes before
+    /// UpdateTable (the pointer is still the base) holds for its VersionId, and Glue refuses
+    /// the update if anything changed the table since: no second read is needed.
     async fn base_table(&self, ident: &TableIdent, base: &str) -> Result<Option<GlueTable>> {
         let remembered = self
             .bases
