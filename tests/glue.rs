@@ -816,6 +816,11 @@ fn uncertain_commits_are_decided_by_reading_back() {
             glue["Parameters"]["metadata_location"], described["metadata_location"],
             "{key}"
         );
+        assert_eq!(
+            version(),
+            before + 1,
+            "{key}: exactly one UpdateTable applied"
+        );
     }
     assert_eq!(lake.floe_ids(&table).len(), 10);
     let read = lake.py(&["read", "--table", &table]);
