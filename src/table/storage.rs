@@ -394,20 +394,24 @@ impl Stores {
                 builder = builder.with_allow_http(true);
             }
         }
-        if let Some(v) = self.prop("s3.access-key-id") {
+        // PyIceberg's FileIO falls back to the `client.*` keys every AWS client shares.
+        let key = |name: &str| {
+            self.prop(&format!("s3.{name}"))
+                .or_else(|| self.prop(&format!("client.{name}")))
+        };
+        if let Some(v) = key("access-key-id") {
             builder = builder.with_access_key_id(v);
         }
-        if let Some(v) = self.prop("s3.secret-access-key") {
+        if let Some(v) = key("secret-access-key") {
             builder = builder.with_secret_access_key(v);
         }
-        if let Some(v) = self.prop("s3.session-token") {
+        if let Some(v) = key("session-token") {
             builder = builder.with_token(v);
         }
         if let Some(credentials) = &self.credentials {
             builder = builder.with_credentials(credentials.clone());
         }
-        let region = self
-            .prop("s3.region")
+        let region = key("region")
             .map(str::to_string)
             .or_else(|| std::env::var("AWS_REGION").ok())
             .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())

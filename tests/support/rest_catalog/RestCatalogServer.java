@@ -18,7 +18,9 @@
 //     in the same body ("commit-fail-after-apply-status", "commit-fail-before-apply-status" and
 //     "fail-requests-status" set one each). Commits wait M ms first. The next N /v1 requests
 //     whose "METHOD /raw/path" matches REGEX (any, if unset) fail with S (default 503) before
-//     auth or routing. Answers, like GET, with the full state.
+//     auth or routing. {"then-fail-requests": N} arms that instead from the moment the next
+//     commit is applied and answered with a failure (a client's read-back then fails too).
+//     Answers, like GET, with the full state.
 //   GET /test/faults, DELETE /test/faults (reset)
 //   GET /test/requests   the recent /v1 requests, oldest first: [{"method", "path", "query",
 //     "status", "authorization": true|false, "access-delegation": header value or null,
@@ -934,8 +936,11 @@ public class RestCatalogServer {
     int failRequests;
     int failRequestsStatus = 503;
     Pattern failRequestsMatch;
+    /** Armed by the next commit answered after applying: then this many requests fail. */
+    int thenFailRequests;
 
     synchronized void reset() {
+      thenFailRequests = 0;
       commitFailAfterApply = 0;
       commitFailAfterApplyStatus = 502;
       commitFailBeforeApply = 0;
@@ -985,6 +990,9 @@ public class RestCatalogServer {
       if (body.has("commit-delay-ms")) {
         commitDelayMs = body.get("commit-delay-ms").asLong();
       }
+      if (body.has("then-fail-requests")) {
+        thenFailRequests = body.get("then-fail-requests").asInt();
+      }
     }
 
     synchronized Map<String, Object> state() {
@@ -997,6 +1005,7 @@ public class RestCatalogServer {
       out.put("fail-requests", failRequests);
       out.put("fail-requests-status", failRequestsStatus);
       out.put("fail-requests-match", failRequestsMatch == null ? null : failRequestsMatch.pattern());
+      out.put("then-fail-requests", thenFailRequests);
       return out;
     }
 
@@ -1017,6 +1026,10 @@ public class RestCatalogServer {
         return null;
       }
       commitFailAfterApply--;
+      if (thenFailRequests > 0) {
+        failRequests = thenFailRequests;
+        thenFailRequests = 0;
+      }
       return commitFailAfterApplyStatus;
     }
 
