@@ -263,14 +263,25 @@ fn every_command_works_through_the_rest_catalog() {
     let client = Client::new(&server, "");
     let floe = &client.floe;
 
+    server.control("DELETE", "/test/requests", "");
     let ns = floe.json(&[
         "namespaces",
         "--create",
         "db",
+        "--create",
+        "scratch",
         "--property",
         "owner=data-eng",
     ]);
     assert_eq!(ns["properties"]["db"]["owner"], "data-eng", "{ns}");
+    // One command connects once, however many catalog calls it makes.
+    let configs = server
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == "/v1/config")
+        .count();
+    assert_eq!(configs, 1);
+    floe.json(&["namespaces", "--drop", "scratch"]);
 
     // PyIceberg creates and appends; floe reads it.
     let created = client.py(&["create", "--table", "db.events", "--rows", "20"]);

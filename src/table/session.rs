@@ -16,6 +16,9 @@ pub struct Session {
     catalog_config: CatalogConfig,
     stores: Stores,
     policy: Arc<crate::policy::MaintenancePolicy>,
+    /// The catalog, built once: a REST catalog's configuration and token, or a SQL pool, are
+    /// reused by every table a command touches (`maintain` over many tables).
+    catalog: Arc<tokio::sync::OnceCell<Arc<dyn FloeCatalog>>>,
 }
 
 impl Session {
@@ -36,6 +39,7 @@ impl Session {
             catalog_config,
             stores,
             policy: Arc::new(config.maintenance.clone()),
+            catalog: Arc::default(),
         })
     }
 
@@ -49,12 +53,14 @@ impl Session {
             catalog_config: config,
             stores: Stores::new(Default::default()),
             policy: Default::default(),
+            catalog: Arc::default(),
         }
     }
 
     /// Route every storage call through `wrapper` (fault injection in tests).
     pub fn with_store_wrapper(mut self, wrapper: StoreWrapper) -> Self {
         self.stores = self.stores.with_wrapper(wrapper);
+        self.catalog = Arc::default();
         self
     }
 
@@ -80,12 +86,16 @@ impl Session {
     }
 
     pub async fn catalog(&self) -> Result<Arc<dyn FloeCatalog>> {
-        build_catalog(
-            &self.catalog_name,
-            &self.catalog_config,
-            self.stores.clone(),
-        )
-        .await
+        self.catalog
+            .get_or_try_init(|| {
+                build_catalog(
+                    &self.catalog_name,
+                    &self.catalog_config,
+                    self.stores.clone(),
+                )
+            })
+            .await
+            .cloned()
     }
 
     pub async fn target(&self, table: &TableRef) -> Result<TableTarget> {
