@@ -1138,3 +1138,84 @@ fn spark_pyiceberg_and_floe_share_a_rest_catalog() {
     assert_eq!(rows[0]["n"], expected.len() as i64, "{rows:?}");
     assert_eq!(count(floe, "db.events"), expected.len() as i64);
 }
+
+/// TLS: a catalog behind HTTPS with a certificate from a private CA is trusted through
+/// `ssl.cabundle`; without it the certificate is refused (system roots only) with a clear
+/// error, and nothing is sent.
+#[test]
+fn https_catalogs_are_verified_against_the_system_roots_or_a_ca_bundle() {
+    let Some(server) = RestServer::start(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/rest_catalog/tls_proxy.py");
+    let _proxy = KillOnDrop(
+        Command::new(python().unwrap())
+            .arg(script)
+            .args(["--upstream", &server.url])
+            .args(["--dir", dir.path().to_str().unwrap()])
+            .args(["--port-file", port_file.to_str().unwrap()])
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let url = loop {
+        if let Ok(url) = std::fs::read_to_string(&port_file) {
+            if !url.trim().is_empty() {
+                break url.trim().to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "the TLS proxy did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let ca = dir.path().join("ca.pem");
+    let work = tempfile::tempdir().unwrap();
+    let floe = Floe::new(work.path());
+    let config = |extra: &str| {
+        std::fs::write(
+            work.path().join("floe.yaml"),
+            format!("catalog:\n  default:\n    type: rest\n    uri: {url}\n{extra}"),
+        )
+        .unwrap();
+    };
+
+    config(&format!("    ssl.cabundle: {}\n", ca.display()));
+    floe.json(&["namespaces", "--create", "secure"]);
+    let listed = floe.json(&["namespaces"]);
+    assert_eq!(
+        listed["namespaces"],
+        serde_json::json!(["secure"]),
+        "{listed}"
+    );
+
+    config("");
+    let run = floe.run(&["namespaces"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot reach the REST catalog"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        run.stderr
+    );
+
+    config("    ssl.cabundle: /nonexistent/ca.pem\n");
+    let run = floe.run(&["namespaces"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("ssl.cabundle"), "{}", run.stderr);
+}
+
+/// A helper process stopped when the test ends, passed or not.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
