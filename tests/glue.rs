@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use common::*;
 use serde_json::Value;
@@ -75,19 +74,12 @@ impl Lake {
     }
 
     fn py(&self, args: &[&str]) -> Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/glue_catalog.py");
-        let out = Command::new(&self.python)
-            .arg(script)
-            .args(args)
-            .args(["--endpoint", &self.endpoint, "--warehouse", &self.warehouse])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "glue_catalog.py {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        py_script_json(
+            &self.python,
+            "glue_catalog.py",
+            args,
+            &["--endpoint", &self.endpoint, "--warehouse", &self.warehouse],
+        )
     }
 
     /// Sample rows (PyIceberg's sample schema) as a local Parquet file.

@@ -182,19 +182,11 @@ impl Client {
     }
 
     fn py(&self, args: &[&str]) -> Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sql_catalog.py");
-        let mut cmd = Command::new(&self.python);
-        cmd.arg(script).args(args).args(["--uri", &self.uri]);
+        let mut extra = vec!["--uri", self.uri.as_str()];
         if let Some(credential) = &self.credential {
-            cmd.args(["--credential", credential]);
+            extra.extend(["--credential", credential.as_str()]);
         }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "sql_catalog.py {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        py_script_json(&self.python, "sql_catalog.py", args, &extra)
     }
 
     /// PyIceberg's sample rows as a Parquet file.

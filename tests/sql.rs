@@ -75,27 +75,20 @@ impl Lake {
     }
 
     fn py(&self, args: &[&str]) -> Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/sql_catalog.py");
         let warehouse = format!("file://{}", self.warehouse);
-        let out = Command::new(&self.python)
-            .arg(script)
-            .args(args)
-            .args([
+        py_script_json(
+            &self.python,
+            "sql_catalog.py",
+            args,
+            &[
                 "--uri",
                 &self.uri,
                 "--warehouse",
                 &warehouse,
                 "--name",
                 &self.name,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "sql_catalog.py {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+            ],
+        )
     }
 
     /// Sample rows (PyIceberg's sample schema) as a Parquet file.

@@ -290,6 +290,26 @@ impl S3 {
     }
 }
 
+/// Run one of the Python helpers in tests/py with `args` (then `extra`, the catalog's
+/// settings); it must succeed and print one JSON document.
+pub fn py_script_json(python: &str, script: &str, args: &[&str], extra: &[&str]) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(script);
+    let out = Command::new(python)
+        .arg(path)
+        .args(args)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The venv python with PyIceberg, or `None` (test skipped) when absent.
 pub fn python() -> Option<String> {
     match std::env::var("FLOE_TEST_PYTHON") {
