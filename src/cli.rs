@@ -62,6 +62,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Create(commands::create::CreateArgs),
     Ingest(commands::ingest::IngestArgs),
+    Delete(commands::delete::DeleteArgs),
     Describe(commands::describe::DescribeArgs),
     Schema(commands::schema::SchemaArgs),
     Snapshots(commands::snapshots::SnapshotsArgs),

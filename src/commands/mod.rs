@@ -4,6 +4,7 @@
 pub mod compact;
 pub mod completions;
 pub mod create;
+pub mod delete;
 pub mod describe;
 pub mod diff;
 pub mod drop;
@@ -79,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Create(args) => create::run(args, &ctx).await,
         Command::Ingest(args) => ingest::run(args, &ctx).await,
+        Command::Delete(args) => delete::run(args, &ctx).await,
         Command::Describe(args) => describe::run(args, &ctx).await,
         Command::Schema(args) => schema::run(args, &ctx).await,
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,

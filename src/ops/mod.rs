@@ -3,6 +3,7 @@
 
 pub mod compact;
 pub mod create;
+pub mod delete;
 pub mod describe;
 pub mod diff;
 pub mod expire;
@@ -20,6 +21,7 @@ pub mod query;
 pub mod ref_changes;
 pub mod remove_orphans;
 pub mod rewrite_manifests;
+pub mod row_deletion;
 pub mod schema;
 pub mod schema_evolve;
 pub mod schema_merge;

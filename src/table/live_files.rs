@@ -1,18 +1,29 @@
-//! The partition spec of each live data file of a snapshot. iceberg 0.10's planned scan tasks
-//! do not carry it, and compaction must tell files of older specs apart.
+//! The live data files of a snapshot with what iceberg 0.10's planned scan tasks do not carry:
+//! each file's partition spec (compaction tells files of older specs apart) and its full
+//! manifest entry (row changes judge whole files by their column metrics).
 
 use std::collections::HashMap;
 
 use anyhow::Result;
-use iceberg::spec::ManifestContentType;
+use iceberg::spec::{DataFile, ManifestContentType};
 use iceberg::table::Table;
 
-/// Data file path → partition spec id, for the live data files of `snapshot_id`.
-pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<String, i32>> {
+/// A live data file and the spec it was written for.
+#[derive(Debug, Clone)]
+pub struct LiveDataFile {
+    pub file: DataFile,
+    pub spec_id: i32,
+}
+
+/// Data file path → the live data file, for `snapshot_id`.
+pub async fn live_data_files(
+    table: &Table,
+    snapshot_id: i64,
+) -> Result<HashMap<String, LiveDataFile>> {
     let metadata = table.metadata();
-    let mut specs = HashMap::new();
+    let mut files = HashMap::new();
     let Some(snapshot) = metadata.snapshot_by_id(snapshot_id) else {
-        return Ok(specs);
+        return Ok(files);
     };
     let list = table.manifest_list_reader(snapshot).load().await?;
     for manifest in list
@@ -22,11 +33,23 @@ pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<
     {
         let loaded = manifest.load_manifest(table.file_io()).await?;
         for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
-            specs.insert(
+            files.insert(
                 entry.data_file().file_path().to_string(),
-                manifest.partition_spec_id,
+                LiveDataFile {
+                    file: entry.data_file().clone(),
+                    spec_id: manifest.partition_spec_id,
+                },
             );
         }
     }
-    Ok(specs)
+    Ok(files)
+}
+
+/// Data file path → partition spec id, for the live data files of `snapshot_id`.
+pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<String, i32>> {
+    Ok(live_data_files(table, snapshot_id)
+        .await?
+        .into_iter()
+        .map(|(path, live)| (path, live.spec_id))
+        .collect())
 }

@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod catalog;
+pub mod changes_since;
 pub mod commit;
+pub mod delete_writer;
 pub mod directory;
 pub mod expire;
 pub mod export;
@@ -25,6 +27,10 @@ pub mod planning_catalog;
 pub mod reachable;
 pub mod rest;
 pub mod rewrite_commit;
+pub mod row_rewrite;
+pub mod row_change_commit;
+pub mod row_filter;
+pub mod row_matches;
 pub mod scan;
 pub mod session;
 pub mod snapshot_commit;

@@ -8,12 +8,12 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, ManifestStatus, SnapshotRef,
-    SnapshotSummaryCollector, Struct, TableMetadata,
+    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
 };
 use iceberg::table::Table;
 
 use super::catalog::TableTarget;
+use super::changes_since::{changes_since, snapshots_since};
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
     add_totals, commit_with_retries, data_file_sizes, has_live_files, new_manifest_writer,
@@ -160,62 +160,6 @@ async fn commit_checked(target: &TableTarget, request: &RewriteRequest) -> Resul
     }
 }
 
-/// What snapshots since the start did that can invalidate a group.
-#[derive(Default)]
-struct ChangesSince {
-    /// Data files removed, with the snapshot that removed them.
-    removed: HashMap<String, i64>,
-    /// Position delete files added: (spec id, partition, referenced data file, snapshot).
-    position_deletes: Vec<(i32, Option<Struct>, Option<String>, i64)>,
-}
-
-fn since_start(metadata: &TableMetadata, start: i64) -> Option<Vec<&SnapshotRef>> {
-    let mut out = vec![];
-    let mut at = metadata.current_snapshot()?;
-    while at.snapshot_id() != start {
-        out.push(at);
-        at = metadata.snapshot_by_id(at.parent_snapshot_id()?)?;
-    }
-    Some(out)
-}
-
-async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<ChangesSince> {
-    let mut changes = ChangesSince::default();
-    for snapshot in snapshots {
-        let id = snapshot.snapshot_id();
-        let list = table.manifest_list_reader(snapshot).load().await?;
-        for manifest in list.entries().iter().filter(|m| m.added_snapshot_id == id) {
-            let loaded = manifest.load_manifest(table.file_io()).await?;
-            for entry in loaded.entries() {
-                if entry.snapshot_id() != Some(id) {
-                    continue;
-                }
-                let file = entry.data_file();
-                match (entry.status(), file.content_type()) {
-                    (ManifestStatus::Deleted, DataContentType::Data) => {
-                        changes.removed.insert(file.file_path().to_string(), id);
-                    }
-                    (ManifestStatus::Added, DataContentType::PositionDeletes) => {
-                        changes.position_deletes.push((
-                            manifest.partition_spec_id,
-                            Some(file.partition().clone()),
-                            file.referenced_data_file(),
-                            id,
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(changes)
-}
-
-fn same_partition(a: &Option<Struct>, b: &Option<Struct>) -> bool {
-    let empty = |p: &Option<Struct>| p.as_ref().is_none_or(|s| s.fields().is_empty());
-    (empty(a) && empty(b)) || a == b
-}
-
 /// (groups that still hold, groups that do not with the reason).
 async fn validate(
     table: &Table,
@@ -234,7 +178,11 @@ async fn validate(
             metadata.default_partition_spec_id()
         ));
     }
-    let Some(snapshots) = since_start(metadata, request.starting_snapshot_id) else {
+    let Some(snapshots) = snapshots_since(
+        metadata,
+        iceberg::spec::MAIN_BRANCH,
+        Some(request.starting_snapshot_id),
+    ) else {
         return all_fail(format!(
             "snapshot {} is no longer an ancestor of main (rolled back?)",
             request.starting_snapshot_id
@@ -245,20 +193,27 @@ async fn validate(
     let mut failed = vec![];
     'groups: for group in &request.groups {
         for path in &group.removed {
-            if let Some(by) = changes.removed.get(path) {
+            if let Some(by) = changes.removed_data.get(path) {
                 failed.push((group.id, format!("{path} was removed by snapshot {by}")));
                 continue 'groups;
             }
         }
-        for (spec_id, partition, referenced, by) in &changes.position_deletes {
-            let touches = match referenced {
-                Some(file) => group.removed.contains(file),
-                None => *spec_id == group.spec_id && same_partition(partition, &group.partition),
-            };
+        // Equality deletes committed meanwhile still apply to the new files (they keep the
+        // starting sequence number); position deletes would not, so they fail the group.
+        for added in &changes.added_deletes {
+            if added.file.content_type() != DataContentType::PositionDeletes {
+                continue;
+            }
+            let touches = group.removed.iter().any(|path| {
+                added.may_delete_from(metadata, path, group.spec_id, group.partition.as_ref())
+            });
             if touches {
                 failed.push((
                     group.id,
-                    format!("snapshot {by} added position deletes for its files"),
+                    format!(
+                        "snapshot {} added position deletes for its files",
+                        added.snapshot_id
+                    ),
                 ));
                 continue 'groups;
             }

@@ -1,0 +1,88 @@
+//! Writing delete files: position deletes, one file per data file it applies to (Iceberg
+//! 1.8+'s file-scoped granularity: readers and validations can tell which file it touches),
+//! placed beside that data file when it lives in the table's folder.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow::array::{Int64Array, RecordBatch, StringArray};
+use iceberg::spec::{
+    DataContentType, DataFile, NestedField, PrimitiveType, Schema as IcebergSchema, Struct, Type,
+};
+use iceberg::table::Table;
+use iceberg::writer::file_writer::{FileWriter, FileWriterBuilder, ParquetWriterBuilder};
+use parquet::file::properties::WriterProperties;
+
+use super::row_matches::{DELETE_FILE_PATH_ID, DELETE_POS_ID};
+use super::write::WriteSettings;
+
+/// Rows per batch handed to the Parquet writer.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// Where a new file for `data_file`'s rows goes: its own folder when that is inside the
+/// table's, else the table's data folder (files adopted from elsewhere are never written
+/// beside).
+pub fn sibling_location(table: &Table, data_file: &str, name: &str) -> String {
+    let location = table.metadata().location().trim_end_matches('/');
+    match data_file.rsplit_once('/') {
+        Some((folder, _)) if folder.starts_with(&format!("{location}/")) => {
+            format!("{folder}/{name}")
+        }
+        _ => format!("{location}/data/{name}"),
+    }
+}
+
+/// Write a position delete file removing `positions` (ascending) of `data_file`, which sits
+/// in `partition` of spec `spec_id`.
+pub async fn write_position_deletes(
+    table: &Table,
+    data_file: &str,
+    positions: &[u64],
+    spec_id: i32,
+    partition: Struct,
+    path: &str,
+) -> Result<DataFile> {
+    let schema = Arc::new(
+        IcebergSchema::builder()
+            .with_fields(vec![
+                NestedField::required(
+                    DELETE_FILE_PATH_ID,
+                    "file_path",
+                    Type::Primitive(PrimitiveType::String),
+                )
+                .into(),
+                NestedField::required(DELETE_POS_ID, "pos", Type::Primitive(PrimitiveType::Long))
+                    .into(),
+            ])
+            .build()?,
+    );
+    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
+    let properties = WriterProperties::builder()
+        .set_compression(WriteSettings::from_table(table)?.compression)
+        .build();
+    let output = table.file_io().new_output(path)?;
+    let mut writer = ParquetWriterBuilder::new(properties, schema)
+        .build(output)
+        .await?;
+    for chunk in positions.chunks(BATCH_ROWS) {
+        let batch = RecordBatch::try_new(
+            arrow_schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec![data_file; chunk.len()])),
+                Arc::new(Int64Array::from_iter_values(chunk.iter().map(|p| *p as i64))),
+            ],
+        )?;
+        writer.write(&batch).await?;
+    }
+    let mut built = writer.close().await?;
+    let builder = built
+        .pop()
+        .with_context(|| format!("no position delete file was written for {data_file}"))?;
+    let mut builder = builder;
+    Ok(builder
+        .content(DataContentType::PositionDeletes)
+        .partition(partition)
+        .partition_spec_id(spec_id)
+        .referenced_data_file(Some(data_file.to_string()))
+        .build()?)
+}

@@ -1,0 +1,455 @@
+//! Committing row-level changes (delete, upsert, overwrite by filter or partition): data
+//! files removed whole or rewritten, data files added, delete files added, in ONE snapshot.
+//! Every attempt is validated against what was committed since the operation read the table,
+//! as Iceberg Java's `OverwriteFiles`/`RowDelta` validations do:
+//! - a file the change removes, rewrites or adds position deletes to is still live;
+//! - no delete files were added meanwhile for a file it rewrites (copy-on-write);
+//! - serializable: no data was added meanwhile that the change's condition could select.
+//!
+//! The first two mean the plan is stale (re-plan from the new state: [`is_stale_plan`]); the
+//! last is a conflict for the user (exit 3).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use anyhow::Result;
+use iceberg::expr::Predicate;
+use iceberg::spec::{
+    DataContentType, DataFile, ManifestContentType, ManifestFile, Operation, SnapshotSummaryCollector,
+    Struct, TableMetadata,
+};
+use iceberg::table::Table;
+
+use super::catalog::TableTarget;
+use super::changes_since::{changes_since, snapshots_since, ChangesSince};
+use super::commit::is_state_unknown;
+use super::snapshot_commit::{Isolation, StartingPoint};
+use super::snapshot_producer::{
+    add_totals, branch_head, commit_with_retries, data_file_sizes, ensure_written_files,
+    has_live_files, new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt,
+    AttemptFiles, NewSnapshot, Prepared,
+};
+use crate::error::{ErrorKind, FloeError};
+
+/// A live data file the change touches.
+#[derive(Debug, Clone)]
+pub struct TouchedFile {
+    pub path: String,
+    pub spec_id: i32,
+    pub partition: Option<Struct>,
+}
+
+/// What data added by others conflicts with the change (serializable isolation).
+#[derive(Debug, Clone)]
+pub enum ConflictScope {
+    /// Any data added.
+    AnyData,
+    /// Data files that may hold rows matching the predicate.
+    Matching(Predicate),
+    /// Data files in these partitions of these specs.
+    Partitions(Vec<(i32, Option<Struct>)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RowChange {
+    pub branch: String,
+    pub start: StartingPoint,
+    /// Files leaving whole: every live row is deleted.
+    pub dropped: Vec<TouchedFile>,
+    /// Files leaving with their remaining rows written into `added_data`.
+    pub rewritten: Vec<TouchedFile>,
+    /// Files that get new position deletes: they must still be live.
+    pub referenced: Vec<TouchedFile>,
+    pub added_data: Vec<DataFile>,
+    /// The spec `added_data` was written for.
+    pub data_spec_id: i32,
+    /// Delete files with the spec of the partition they belong to.
+    pub added_deletes: Vec<(i32, DataFile)>,
+    pub conflicts: ConflictScope,
+    pub summary: HashMap<String, String>,
+}
+
+/// The landed change.
+#[derive(Debug, Clone)]
+pub struct CommittedChange {
+    pub snapshot_id: i64,
+    pub sequence_number: i64,
+    pub attempts: u32,
+}
+
+/// The plan was made against files that changed meanwhile; re-planning from the new state
+/// is safe (no rows the user did not see are affected).
+#[derive(Debug)]
+pub struct StalePlan(pub String);
+
+impl std::fmt::Display for StalePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StalePlan {}
+
+pub fn is_stale_plan(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<StalePlan>())
+}
+
+/// A stale plan that may not be re-planned any more: a commit conflict (exit 3).
+pub fn stale_as_conflict(err: anyhow::Error) -> anyhow::Error {
+    if is_stale_plan(&err) {
+        FloeError::new(
+            ErrorKind::CommitConflict,
+            format!("the table kept changing under this operation: {err}"),
+        )
+        .with_hint("run it again")
+        .into()
+    } else {
+        err
+    }
+}
+
+fn stale(message: String) -> anyhow::Error {
+    StalePlan(message).into()
+}
+
+/// Commit the change, retrying lost races per `commit.retry.*`. When it definitely fails,
+/// the files written for it are deleted; when its outcome is unknown, nothing is.
+pub async fn commit_row_change(target: &TableTarget, change: &RowChange) -> Result<CommittedChange> {
+    let io = super::file_io::file_io(target.catalog.stores());
+    let written_by_us: Vec<String> = change
+        .added_data
+        .iter()
+        .chain(change.added_deletes.iter().map(|(_, f)| f))
+        .map(|f| f.file_path().to_string())
+        .collect();
+    let checked = ensure_written_files(
+        &io,
+        data_file_sizes(
+            change
+                .added_data
+                .iter()
+                .chain(change.added_deletes.iter().map(|(_, f)| f)),
+        ),
+    )
+    .await;
+    let outcome = match checked {
+        Ok(()) => commit_with_retries(target, |table, attempt_no| async move {
+            let mut written = vec![];
+            let outcome = prepare(&table, change, attempt_no, &mut written)
+                .await
+                .map(|attempt| Some((attempt, ())));
+            Prepared { written, outcome }
+        })
+        .await
+        .map(|landed| landed.expect("a row change always commits")),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(landed) => Ok(CommittedChange {
+            snapshot_id: landed.snapshot_id,
+            sequence_number: landed.sequence_number,
+            attempts: landed.attempts,
+        }),
+        Err(err) => {
+            if !is_state_unknown(&err) {
+                target.catalog.stores().delete_all(&written_by_us).await;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Check the change against what was committed since its start.
+async fn validate(table: &Table, change: &RowChange) -> Result<()> {
+    let metadata = table.metadata();
+    let head = branch_head(metadata, &change.branch)?.map(|s| s.snapshot_id());
+    if head == change.start.snapshot_id {
+        return Ok(());
+    }
+    let Some(snapshots) = snapshots_since(metadata, &change.branch, change.start.snapshot_id) else {
+        return Err(FloeError::new(
+            ErrorKind::CommitConflict,
+            format!(
+                "branch {} no longer descends from snapshot {}, which this change read (rolled back meanwhile?)",
+                change.branch,
+                change
+                    .start
+                    .snapshot_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "(none)".into())
+            ),
+        )
+        .with_hint("run it again against the table as it is now")
+        .into());
+    };
+    let changes = changes_since(table, &snapshots).await?;
+    if change.start.isolation == Isolation::Serializable {
+        check_no_conflicting_data(table, head, change, &changes).await?;
+    }
+    for file in change
+        .dropped
+        .iter()
+        .chain(&change.rewritten)
+        .chain(&change.referenced)
+    {
+        if let Some(by) = changes.removed_data.get(&file.path) {
+            return Err(stale(format!(
+                "{} was removed or rewritten by snapshot {by}",
+                file.path
+            )));
+        }
+    }
+    for file in &change.rewritten {
+        if let Some(delete) = changes.added_deletes.iter().find(|d| {
+            d.may_delete_from(metadata, &file.path, file.spec_id, file.partition.as_ref())
+        }) {
+            return Err(stale(format!(
+                "snapshot {} added deletes that apply to {}, which this change rewrites",
+                delete.snapshot_id, file.path
+            )));
+        }
+    }
+    if !change.added_data.is_empty() && metadata.default_partition_spec_id() != change.data_spec_id
+    {
+        return Err(stale(format!(
+            "the partition spec changed to {} while files were written for spec {}",
+            metadata.default_partition_spec_id(),
+            change.data_spec_id
+        )));
+    }
+    Ok(())
+}
+
+async fn check_no_conflicting_data(
+    table: &Table,
+    head: Option<i64>,
+    change: &RowChange,
+    changes: &ChangesSince,
+) -> Result<()> {
+    if changes.added_data.is_empty() {
+        return Ok(());
+    }
+    let found = match &change.conflicts {
+        ConflictScope::AnyData => changes.added_data.first(),
+        ConflictScope::Partitions(partitions) => changes.added_data.iter().find(|added| {
+            partitions.iter().any(|(spec_id, partition)| {
+                added.spec_id == *spec_id
+                    && super::changes_since::same_partition(
+                        Some(added.file.partition()),
+                        partition.as_ref(),
+                    )
+            })
+        }),
+        ConflictScope::Matching(predicate) => {
+            // iceberg's own pruning decides which added files may hold matching rows.
+            use futures::TryStreamExt;
+            let Some(head) = head else { return Ok(()) };
+            let tasks: Vec<iceberg::scan::FileScanTask> = table
+                .scan()
+                .snapshot_id(head)
+                .select_empty()
+                .with_filter(predicate.clone())
+                .build()?
+                .plan_files()
+                .await?
+                .try_collect()
+                .await?;
+            let candidates: HashSet<&str> =
+                tasks.iter().map(|t| t.data_file_path.as_str()).collect();
+            changes
+                .added_data
+                .iter()
+                .find(|added| candidates.contains(added.file.file_path()))
+        }
+    };
+    match found {
+        None => Ok(()),
+        Some(added) => Err(FloeError::new(
+            ErrorKind::CommitConflict,
+            format!(
+                "snapshot {} added {} after this change read the table, and it may hold rows the change selects; committing now would ignore them",
+                added.snapshot_id,
+                added.file.file_path()
+            ),
+        )
+        .with_hint("run it again to include the new rows, or pass --isolation snapshot to leave rows committed meanwhile alone")
+        .into()),
+    }
+}
+
+async fn prepare(
+    table: &Table,
+    change: &RowChange,
+    attempt_no: u32,
+    written: &mut Vec<String>,
+) -> Result<Attempt> {
+    validate(table, change).await?;
+    let metadata = table.metadata();
+    let parent = branch_head(metadata, &change.branch)?;
+    let snapshot_id = new_snapshot_id(metadata);
+    let mut names = AttemptFiles::new(metadata, snapshot_id, attempt_no);
+    let schema = metadata.current_schema().clone();
+    let mut summary = SnapshotSummaryCollector::default();
+    let mut manifests: Vec<ManifestFile> = vec![];
+
+    if !change.added_data.is_empty() {
+        let spec = metadata.default_partition_spec().clone();
+        let path = names.manifest(written);
+        let mut writer = new_manifest_writer(
+            table,
+            schema.clone(),
+            &path,
+            snapshot_id,
+            spec.spec_id(),
+            ManifestContentType::Data,
+        )?;
+        for file in &change.added_data {
+            summary.add_file(file, schema.clone(), spec.clone());
+            // Negative: inherit this snapshot's sequence number from the manifest list.
+            writer.add_file(file.clone(), -1)?;
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+    let mut deletes_by_spec: BTreeMap<i32, Vec<&DataFile>> = BTreeMap::new();
+    for (spec_id, file) in &change.added_deletes {
+        deletes_by_spec.entry(*spec_id).or_default().push(file);
+    }
+    for (spec_id, files) in deletes_by_spec {
+        let spec = metadata
+            .partition_spec_by_id(spec_id)
+            .cloned()
+            .ok_or_else(|| stale(format!("partition spec {spec_id} left the table")))?;
+        let path = names.manifest(written);
+        let mut writer = new_manifest_writer(
+            table,
+            schema.clone(),
+            &path,
+            snapshot_id,
+            spec_id,
+            ManifestContentType::Deletes,
+        )?;
+        for file in files {
+            summary.add_file(file, schema.clone(), spec.clone());
+            writer.add_file(file.clone(), -1)?;
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+
+    let removed: HashSet<&str> = change
+        .dropped
+        .iter()
+        .chain(&change.rewritten)
+        .map(|f| f.path.as_str())
+        .collect();
+    let mut found = 0usize;
+    if let Some(parent) = &parent {
+        let list = table.manifest_list_reader(parent).load().await?;
+        for manifest in list.entries() {
+            if removed.is_empty() {
+                if has_live_files(manifest) {
+                    manifests.push(manifest.clone());
+                }
+                continue;
+            }
+            let loaded = manifest.load_manifest(table.file_io()).await?;
+            // Data files leave by path; position delete files scoped to one of them leave
+            // with it (they could apply to nothing else).
+            let leaving = |file: &DataFile| match manifest.content {
+                ManifestContentType::Data => removed.contains(file.file_path()),
+                ManifestContentType::Deletes => {
+                    file.content_type() == DataContentType::PositionDeletes
+                        && file
+                            .referenced_data_file()
+                            .is_some_and(|r| removed.contains(r.as_str()))
+                }
+            };
+            let touched = loaded
+                .entries()
+                .iter()
+                .any(|e| e.is_alive() && leaving(e.data_file()));
+            if !touched {
+                if has_live_files(manifest) {
+                    manifests.push(manifest.clone());
+                }
+                continue;
+            }
+            let path = names.manifest(written);
+            let (spec, mut writer) =
+                rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
+            for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+                let file = entry.data_file().clone();
+                let sequence_number = entry.sequence_number().unwrap_or(0);
+                if leaving(&file) {
+                    if manifest.content == ManifestContentType::Data {
+                        found += 1;
+                    }
+                    summary.remove_file(&file, schema.clone(), spec.clone());
+                    writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
+                } else {
+                    writer.add_existing_file(
+                        file,
+                        entry.snapshot_id().unwrap_or(parent.snapshot_id()),
+                        sequence_number,
+                        entry.file_sequence_number,
+                    )?;
+                }
+            }
+            manifests.push(writer.write_manifest_file().await?);
+        }
+    }
+    if found != removed.len() {
+        return Err(stale(format!(
+            "{} of the {} data files this change removes are no longer live",
+            removed.len() - found,
+            removed.len()
+        )));
+    }
+
+    let operation = operation_of(change);
+    let mut properties = change.summary.clone();
+    properties.extend(summary.build());
+    add_totals(&mut properties, parent.as_ref().map(|p| p.summary()));
+    write_snapshot(
+        table,
+        NewSnapshot {
+            snapshot_id,
+            operation,
+            manifests,
+            properties,
+            schema_id: metadata.current_schema_id(),
+            list_path: names.list_path(),
+            requirements: vec![],
+            updates: vec![],
+            branch: change.branch.clone(),
+        },
+        written,
+    )
+    .await
+}
+
+/// Iceberg's convention: a change that only removes rows is a `delete`; one that adds rows
+/// too is an `overwrite`.
+fn operation_of(change: &RowChange) -> Operation {
+    let adds_rows = change
+        .added_data
+        .iter()
+        .any(|f| f.content_type() == DataContentType::Data && f.record_count() > 0);
+    if adds_rows {
+        Operation::Overwrite
+    } else {
+        Operation::Delete
+    }
+}
+
+/// The partition of a data file as the change names it.
+pub fn touched(path: &str, spec_id: i32, partition: Option<&Struct>) -> TouchedFile {
+    TouchedFile {
+        path: path.to_string(),
+        spec_id,
+        partition: partition.cloned(),
+    }
+}
+
+/// Whether `metadata` can take delete files at all (format version 2 and later).
+pub fn supports_delete_files(metadata: &TableMetadata) -> bool {
+    metadata.format_version() >= iceberg::spec::FormatVersion::V2
+}

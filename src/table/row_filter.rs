@@ -1,0 +1,264 @@
+//! A row predicate as users write it (`--where "l_partkey % 100 = 7"`), evaluated three ways
+//! from one parse: on Arrow batches (which rows match), as an Iceberg predicate for scan
+//! pruning (which files may hold a match), and strictly on a data file's column metrics
+//! (whether EVERY row of the file matches, so it can leave by metadata alone).
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use arrow::array::{Array, BooleanArray, RecordBatch};
+use datafusion::common::DFSchema;
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::prelude::SessionContext;
+use iceberg::expr::{Bind, BoundPredicate, Predicate, PredicateOperator};
+use iceberg::spec::{DataFile, PrimitiveType, Schema as IcebergSchema, Type};
+
+use crate::error::FloeError;
+
+/// A parsed `--where`.
+pub struct RowFilter {
+    text: String,
+    expr: Expr,
+    /// For scan planning; `None` when no part of the predicate can prune.
+    pruning: Option<Predicate>,
+    strict: Strict,
+    /// Field ids of the columns the predicate reads.
+    field_ids: Vec<i32>,
+    ctx: SessionContext,
+}
+
+impl std::fmt::Debug for RowFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RowFilter({})", self.text)
+    }
+}
+
+/// The predicate's shape for strict evaluation: leaves Iceberg can bind, joined by AND/OR.
+enum Strict {
+    And(Box<Strict>, Box<Strict>),
+    Or(Box<Strict>, Box<Strict>),
+    Leaf(Option<BoundPredicate>),
+}
+
+impl RowFilter {
+    /// Parse `text` against the table's current schema. `option` names the flag in errors.
+    pub fn parse(schema: &IcebergSchema, text: &str, option: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Err(FloeError::usage(format!("{option} is empty")).into());
+        }
+        let arrow = iceberg::arrow::schema_to_arrow_schema(schema)?;
+        let df_schema = DFSchema::try_from(arrow)?;
+        let ctx = SessionContext::new();
+        let expr = ctx
+            .parse_sql_expr(text, &df_schema)
+            .map_err(|e| FloeError::usage(format!("{option} '{text}': {e}")))?;
+        // Type-check now: a predicate that cannot be evaluated fails before anything is read.
+        ctx.create_physical_expr(expr.clone(), &df_schema)
+            .map_err(|e| FloeError::usage(format!("{option} '{text}': {e}")))?;
+        let mut field_ids = vec![];
+        for column in expr.column_refs() {
+            let id = schema
+                .field_id_by_name(&column.name)
+                .ok_or_else(|| FloeError::usage(format!("{option} uses unknown column '{}'", column.name)))?;
+            if !field_ids.contains(&id) {
+                field_ids.push(id);
+            }
+        }
+        let pruning = iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr.clone()]);
+        let strict = strict_shape(&expr, schema);
+        Ok(RowFilter {
+            text: text.to_string(),
+            expr,
+            pruning,
+            strict,
+            field_ids,
+            ctx,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The predicate for Iceberg's scan planning (partition, manifest and column-stats pruning).
+    pub fn pruning(&self) -> Option<&Predicate> {
+        self.pruning.as_ref()
+    }
+
+    /// Field ids of the columns the predicate reads.
+    pub fn field_ids(&self) -> &[i32] {
+        &self.field_ids
+    }
+
+    /// Prepare evaluation on batches of `batch_schema` (a projection holding the
+    /// predicate's columns, by name).
+    pub fn evaluator(&self, batch_schema: &arrow::datatypes::Schema) -> Result<RowEvaluator> {
+        let df_schema = DFSchema::try_from(batch_schema.clone())?;
+        let physical = self.ctx.create_physical_expr(self.expr.clone(), &df_schema)?;
+        Ok(RowEvaluator { physical })
+    }
+
+    /// Whether every row of `file` matches, judged from its column metrics alone (never a
+    /// guess: unknown means no).
+    pub fn matches_whole_file(&self, file: &DataFile) -> bool {
+        strictly_true(&self.strict, file)
+    }
+}
+
+/// A filter bound to one batch layout.
+pub struct RowEvaluator {
+    physical: Arc<dyn PhysicalExpr>,
+}
+
+impl RowEvaluator {
+    /// Which rows match: true only where the predicate is TRUE (NULL does not match, as in
+    /// SQL's WHERE).
+    pub fn matches(&self, batch: &RecordBatch) -> Result<BooleanArray> {
+        let value = self.physical.evaluate(batch)?.into_array(batch.num_rows())?;
+        let result = value
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| FloeError::usage("the predicate is not a boolean expression"))?;
+        Ok(match result.nulls() {
+            None => result.clone(),
+            Some(_) => BooleanArray::from_iter(result.iter().map(|v| Some(v == Some(true)))),
+        })
+    }
+}
+
+fn strict_shape(expr: &Expr, schema: &IcebergSchema) -> Strict {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if *op == Operator::And => Strict::And(
+            Box::new(strict_shape(left, schema)),
+            Box::new(strict_shape(right, schema)),
+        ),
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if *op == Operator::Or => Strict::Or(
+            Box::new(strict_shape(left, schema)),
+            Box::new(strict_shape(right, schema)),
+        ),
+        Expr::Alias(alias) => strict_shape(&alias.expr, schema),
+        // A leaf converts whole or not at all, so the bound predicate is exactly the leaf.
+        leaf => Strict::Leaf(
+            iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[leaf.clone()])
+                .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
+        ),
+    }
+}
+
+fn strictly_true(shape: &Strict, file: &DataFile) -> bool {
+    match shape {
+        Strict::And(a, b) => strictly_true(a, file) && strictly_true(b, file),
+        Strict::Or(a, b) => strictly_true(a, file) || strictly_true(b, file),
+        Strict::Leaf(Some(predicate)) => leaf_strictly_true(predicate, file),
+        Strict::Leaf(None) => false,
+    }
+}
+
+/// Iceberg's strict metrics rules for one bound leaf. Bounds may be truncated (strings): a
+/// lower bound is then below every value and an upper bound above, which keeps these rules
+/// sound. Nulls (and NaNs for floats) make a comparison NULL, so a column with any fails.
+fn leaf_strictly_true(predicate: &BoundPredicate, file: &DataFile) -> bool {
+    match predicate {
+        BoundPredicate::AlwaysTrue => true,
+        BoundPredicate::AlwaysFalse => false,
+        BoundPredicate::And(e) => {
+            let [a, b] = e.inputs();
+            leaf_strictly_true(a, file) && leaf_strictly_true(b, file)
+        }
+        BoundPredicate::Or(e) => {
+            let [a, b] = e.inputs();
+            leaf_strictly_true(a, file) || leaf_strictly_true(b, file)
+        }
+        BoundPredicate::Not(_) => false,
+        BoundPredicate::Unary(e) => {
+            let id = e.term().field().id;
+            let values = file.value_counts().get(&id).copied();
+            let nulls = file.null_value_counts().get(&id).copied();
+            match e.op() {
+                PredicateOperator::IsNull => values.is_some() && nulls == values,
+                PredicateOperator::NotNull => values.is_some() && nulls == Some(0),
+                _ => false,
+            }
+        }
+        BoundPredicate::Binary(e) => {
+            let field = e.term().field();
+            if !comparable_values_only(file, field.id, &field.field_type) {
+                return false;
+            }
+            let (Some(lower), Some(upper)) = (
+                file.lower_bounds().get(&field.id),
+                file.upper_bounds().get(&field.id),
+            ) else {
+                return false;
+            };
+            let literal = e.literal();
+            use std::cmp::Ordering::*;
+            let cmp = |a: &iceberg::spec::Datum, b: &iceberg::spec::Datum| a.partial_cmp(b);
+            match e.op() {
+                PredicateOperator::LessThan => cmp(upper, literal) == Some(Less),
+                PredicateOperator::LessThanOrEq => {
+                    matches!(cmp(upper, literal), Some(Less | Equal))
+                }
+                PredicateOperator::GreaterThan => cmp(lower, literal) == Some(Greater),
+                PredicateOperator::GreaterThanOrEq => {
+                    matches!(cmp(lower, literal), Some(Greater | Equal))
+                }
+                PredicateOperator::Eq => {
+                    cmp(lower, literal) == Some(Equal) && cmp(upper, literal) == Some(Equal)
+                }
+                PredicateOperator::NotEq => {
+                    cmp(literal, lower) == Some(Less) || cmp(literal, upper) == Some(Greater)
+                }
+                _ => false,
+            }
+        }
+        BoundPredicate::Set(e) => {
+            let field = e.term().field();
+            if e.op() != PredicateOperator::In
+                || !comparable_values_only(file, field.id, &field.field_type)
+            {
+                return false;
+            }
+            match (
+                file.lower_bounds().get(&field.id),
+                file.upper_bounds().get(&field.id),
+            ) {
+                (Some(lower), Some(upper)) => lower == upper && e.literals().contains(lower),
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Whether the file records that the column holds no nulls (and, for floats, no NaNs).
+fn comparable_values_only(file: &DataFile, id: i32, field_type: &Type) -> bool {
+    if file.null_value_counts().get(&id).copied() != Some(0) {
+        return false;
+    }
+    match field_type {
+        Type::Primitive(PrimitiveType::Float | PrimitiveType::Double) => {
+            file.nan_value_counts().get(&id).copied() == Some(0)
+        }
+        _ => true,
+    }
+}
+
+impl super::row_matches::RowMatcher for RowFilter {
+    fn field_ids(&self) -> Vec<i32> {
+        self.field_ids.clone()
+    }
+
+    fn prepare(
+        &self,
+        schema: &arrow::datatypes::Schema,
+    ) -> Result<Box<dyn super::row_matches::BatchMatcher>> {
+        Ok(Box::new(self.evaluator(schema)?))
+    }
+}
+
+impl super::row_matches::BatchMatcher for RowEvaluator {
+    fn matches(&mut self, batch: &RecordBatch) -> Result<BooleanArray> {
+        RowEvaluator::matches(self, batch)
+    }
+}
