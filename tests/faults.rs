@@ -464,6 +464,8 @@ fn append_options(table: TableRef, input: String) -> IngestOptions {
         merge_schema: false,
         branch: "main".to_string(),
         isolation: Default::default(),
+        replace: Default::default(),
+        row_mode: None,
     }
 }
 

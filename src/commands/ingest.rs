@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use super::{table_ref, Context};
 use crate::input::FormatChoice;
-use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport};
+use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
+use crate::ops::row_deletion::RowChangeMode;
 use crate::ops::{NoProgress, Progress};
 use crate::output::{Block, Report, Tabular};
 use crate::table::snapshot_commit::Isolation;
@@ -29,9 +30,33 @@ pub struct IngestArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatChoice,
 
-    /// append adds rows; overwrite replaces the table's rows.
+    /// append adds rows; overwrite replaces the table's rows (or, with --where, the rows
+    /// the predicate selects).
     #[arg(long, value_enum, default_value = "append")]
     pub mode: IngestMode,
+
+    /// With --mode overwrite: replace only the rows this SQL predicate selects, e.g.
+    /// "day = '2024-06-01'". Every input row must match it.
+    #[arg(long = "where", value_name = "PRED", conflicts_with_all = ["overwrite_partitions", "upsert"])]
+    pub filter: Option<String>,
+
+    /// Replace every row of exactly the partitions the input writes to (dynamic partition
+    /// overwrite); other partitions stay.
+    #[arg(long, conflicts_with = "upsert")]
+    pub overwrite_partitions: bool,
+
+    /// Rows whose key matches a live row replace it; the rest are appended, in one snapshot.
+    /// The key defaults to the schema's identifier fields. Put it after the files or write
+    /// --upsert=KEY,... so files are not taken for keys.
+    #[arg(long, value_name = "KEY,...", num_args = 0..=1, default_missing_value = "")]
+    pub upsert: Option<String>,
+
+    /// How replaced rows leave files that keep others: copy-on-write rewrites them,
+    /// merge-on-read writes delete files (position deletes for --where, equality deletes for
+    /// --upsert). Default: the table's write.delete.mode / write.upsert.mode /
+    /// write.update.mode, else copy-on-write.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub row_mode: Option<RowChangeMode>,
 
     /// Add input columns the table lacks (union by name) and widen int→long, float→double
     /// where typed inputs need it, in the same commit as the data.
@@ -67,8 +92,17 @@ impl From<IsolationArg> for Isolation {
 impl Report for IngestReport {
     fn blocks(&self) -> Vec<Block> {
         let seconds = self.elapsed_ms as f64 / 1000.0;
-        let headline = match self.snapshot_id {
-            Some(id) => format!(
+        let headline = match (self.snapshot_id, &self.replaced) {
+            (Some(id), Some(r)) if r.kind == "upsert" => format!(
+                "upserted {} rows into {} in snapshot {id}: {} updated, {} inserted",
+                self.records_added, self.table, r.rows_updated, r.rows_inserted
+            ),
+            (Some(id), Some(r)) => format!(
+                "replaced {} rows of {} with {} in snapshot {id}",
+                r.rows_deleted, self.table, self.records_added
+            ),
+            (None, Some(_)) => format!("nothing to replace and no rows in the input; {} unchanged", self.table),
+            (Some(id), None) => format!(
                 "{} {} rows into {} in snapshot {id}",
                 match self.mode {
                     IngestMode::Append => "appended",
@@ -77,11 +111,29 @@ impl Report for IngestReport {
                 self.records_added,
                 self.table
             ),
-            None => format!("no rows in the input; {} unchanged", self.table),
+            (None, None) => format!("no rows in the input; {} unchanged", self.table),
         };
         let mut blocks = vec![Block::Line(headline)];
         for change in &self.schema_changes {
             blocks.push(Block::Line(format!("  schema: {change}")));
+        }
+        if let Some(r) = &self.replaced {
+            let mut fields = vec![
+                ("rows replaced".to_string(), r.rows_deleted.to_string()),
+                (
+                    "files removed".to_string(),
+                    r.files_removed.to_string(),
+                ),
+            ];
+            if let Some(mode) = r.row_mode {
+                fields.push(("row mode".into(), mode.as_str().into()));
+                fields.push((
+                    "files rewritten".into(),
+                    format!("{} into {} new", r.files_rewritten, r.rewrite_files_added),
+                ));
+                fields.push(("delete files added".into(), r.delete_files_added.to_string()));
+            }
+            blocks.push(Block::Fields(fields));
         }
         blocks.extend([Block::Fields(vec![
             (
@@ -142,6 +194,19 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
         merge_schema: args.merge_schema,
         branch: args.branch.clone(),
         isolation: args.isolation.into(),
+        replace: match (args.filter, args.overwrite_partitions, args.upsert) {
+            (Some(filter), _, _) => Replace::Matching(filter),
+            (None, true, _) => Replace::Partitions,
+            (None, false, Some(keys)) => Replace::Keys(
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            (None, false, None) => Replace::ByMode,
+        },
+        row_mode: args.row_mode,
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {
         Some(bar) => Arc::new(bar),

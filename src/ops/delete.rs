@@ -156,6 +156,7 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
                 Some(predicate) => ConflictScope::Matching(predicate.clone()),
                 None => ConflictScope::AnyData,
             },
+            replaced_partitions: vec![],
             summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
         };
         match commit_row_change(&target, &change).await {
@@ -167,6 +168,13 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
                 return Ok(report);
             }
             Err(err) if is_stale_plan(&err) => {
+                let mut ours: Vec<String> = change
+                    .added_data
+                    .iter()
+                    .map(|f| f.file_path().to_string())
+                    .collect();
+                ours.extend(change.added_deletes.iter().map(|(_, f)| f.file_path().to_string()));
+                stores.delete_all(&ours).await;
                 let policy = RetryPolicy::from_properties(target.load().await?.metadata().properties());
                 if replans >= policy.num_retries {
                     return Err(stale_as_conflict(err));

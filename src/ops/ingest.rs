@@ -15,6 +15,8 @@ use crate::error::FloeError;
 use crate::input::conform::{all_nullable, Conformer};
 use crate::input::{self, read, Format, FormatChoice, InputFile};
 use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
+use crate::ops::ingest_replace::{commit_replacing, input_observer, Condition};
+use crate::ops::row_deletion::RowChangeMode;
 use crate::ops::{NoProgress, Progress};
 use crate::table::snapshot_commit::{
     commit_snapshot, Isolation, SnapshotKind, SnapshotRequest, StartingPoint,
@@ -50,6 +52,24 @@ pub struct IngestOptions {
     pub branch: String,
     /// Whether an overwrite fails when data was added after it started.
     pub isolation: Isolation,
+    /// What the input replaces beyond appending (row-level changes).
+    pub replace: Replace,
+    /// How replaced rows leave files that keep others (`None`: the table's properties).
+    pub row_mode: Option<RowChangeMode>,
+}
+
+/// What an ingest's rows replace.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Replace {
+    /// Nothing (append), or everything (`--mode overwrite`).
+    #[default]
+    ByMode,
+    /// The rows a predicate selects (`--mode overwrite --where`); every input row must match it.
+    Matching(String),
+    /// Every row of the partitions the input writes to (`--overwrite-partitions`).
+    Partitions,
+    /// Rows whose key equals an input row's (`--upsert`); empty: the identifier fields.
+    Keys(Vec<String>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +89,29 @@ pub struct IngestReport {
     pub commit_id: String,
     /// Schema changes `--merge-schema` made (empty otherwise).
     pub schema_changes: Vec<String>,
+    /// Row-level changes (`--where`, `--overwrite-partitions`, `--upsert`); `null` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<ReplacedRows>,
+}
+
+/// What the input replaced, for row-level ingests.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ReplacedRows {
+    /// `matching`, `partitions` or `upsert`.
+    pub kind: String,
+    pub row_mode: Option<RowChangeMode>,
+    /// Live rows removed (for an upsert: rows whose key the input carried).
+    pub rows_deleted: u64,
+    /// Upsert: input rows that replaced a row, and input rows that were new.
+    pub rows_updated: u64,
+    pub rows_inserted: u64,
+    pub files_removed: usize,
+    pub files_rewritten: usize,
+    /// Data files written by copy-on-write rewrites (not counted in `files_added`).
+    pub rewrite_files_added: usize,
+    pub delete_files_added: usize,
+    /// Times the plan was made again because a concurrent commit changed its files.
+    pub replans: u32,
 }
 
 /// Plan how to read one input: the schema its decoder produces and how to conform it.
@@ -135,12 +178,20 @@ pub async fn ingest_with_progress(
     let table = target.load().await?;
     let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
     let files = input::expand(&options.inputs, options.format, session.stores()).await?;
+    if options.merge_schema && options.replace != Replace::ByMode {
+        return Err(FloeError::usage(
+            "--merge-schema cannot be combined with --where, --overwrite-partitions or --upsert",
+        )
+        .with_hint("evolve the schema first (`floe ingest --merge-schema` of an empty file, or `floe schema evolve`), then replace rows")
+        .into());
+    }
     let (schema, new_schema, schema_changes) = if options.merge_schema {
         merged_schema(&table, &files, session).await?
     } else {
         (table.metadata().current_schema().clone(), None, vec![])
     };
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
+    let mut condition = Condition::of(&options, &table)?;
 
     // Plan every input before writing anything: a bad header fails fast and writes nothing.
     let mut plans = Vec::with_capacity(files.len());
@@ -158,7 +209,17 @@ pub async fn ingest_with_progress(
         &commit_id,
         writer_tasks(&table, input_bytes)?,
     )?;
-    let written = write_all(&mut writer, &files, plans, session, progress.clone()).await;
+    let mut observer = input_observer(&mut condition, &arrow_schema)?;
+    let written = write_all(
+        &mut writer,
+        &files,
+        plans,
+        session,
+        progress.clone(),
+        observer.as_deref_mut(),
+    )
+    .await;
+    drop(observer);
     progress.finish();
     let data_files = match written {
         Ok(()) => writer.finish().await,
@@ -189,7 +250,29 @@ pub async fn ingest_with_progress(
         commit_attempts: 0,
         commit_id: commit_id.clone(),
         schema_changes,
+        replaced: None,
     };
+    if let Some(condition) = condition {
+        let outcome = commit_replacing(
+            &target,
+            table,
+            start,
+            &options,
+            condition,
+            data_files,
+            writer.spec_id(),
+            &commit_id,
+        )
+        .await?;
+        if let Some(committed) = outcome.committed {
+            report.snapshot_id = Some(committed.snapshot_id);
+            report.sequence_number = Some(committed.sequence_number);
+            report.commit_attempts = committed.attempts;
+        }
+        report.replaced = Some(outcome.replaced);
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(report);
+    }
     if data_files.is_empty() && options.mode == IngestMode::Append && new_schema.is_none() {
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
@@ -261,6 +344,10 @@ fn writer_tasks(table: &iceberg::table::Table, input_bytes: u64) -> Result<usize
     Ok(cores.min(input_bytes.div_ceil(target) as usize).max(1))
 }
 
+/// Called with each conformed input batch before it is written: (batch, input location,
+/// 1-based number of its first row in that input).
+pub type InputObserver<'a> = dyn FnMut(&RecordBatch, &str, u64) -> Result<()> + Send + 'a;
+
 /// Read every input and feed the writer; reading runs on its own task so decoding and
 /// encoding overlap.
 async fn write_all(
@@ -269,12 +356,13 @@ async fn write_all(
     plans: Vec<(Arc<ArrowSchema>, Conformer)>,
     session: &Session,
     progress: Arc<dyn Progress>,
+    mut observe: Option<&mut InputObserver<'_>>,
 ) -> Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(CHANNEL_BATCHES);
-    let files = files.to_vec();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(usize, RecordBatch)>>(CHANNEL_BATCHES);
+    let owned = files.to_vec();
     let stores = session.stores().clone();
     let reader = tokio::spawn(async move {
-        for (file, (read_schema, conformer)) in files.iter().zip(plans) {
+        for (index, (file, (read_schema, conformer))) in owned.iter().zip(plans).enumerate() {
             let stream = read::stream(file, &stores, read_schema, progress.clone()).await;
             let mut stream = match stream {
                 Ok(s) => s,
@@ -284,7 +372,7 @@ async fn write_all(
                 }
             };
             while let Some(raw) = stream.next().await {
-                let batch = raw.and_then(|raw| conformer.apply(raw));
+                let batch = raw.and_then(|raw| conformer.apply(raw)).map(|b| (index, b));
                 let failed = batch.is_err();
                 if tx.send(batch).await.is_err() || failed {
                     return;
@@ -293,18 +381,26 @@ async fn write_all(
         }
     });
     let mut outcome = Ok(());
+    let mut rows_seen = vec![0u64; files.len()];
     while let Some(batch) = rx.recv().await {
-        match batch {
-            Ok(batch) => {
-                if let Err(e) = writer.write(batch).await {
-                    outcome = Err(e);
-                    break;
+        let step = match batch {
+            Ok((index, batch)) => {
+                let first_row = rows_seen[index] + 1;
+                rows_seen[index] += batch.num_rows() as u64;
+                let checked = match observe.as_mut() {
+                    Some(observe) => observe(&batch, &files[index].location, first_row),
+                    None => Ok(()),
+                };
+                match checked {
+                    Ok(()) => writer.write(batch).await,
+                    Err(e) => Err(e),
                 }
             }
-            Err(e) => {
-                outcome = Err(e);
-                break;
-            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = step {
+            outcome = Err(e);
+            break;
         }
     }
     drop(rx);

@@ -118,6 +118,21 @@ impl DeletionPlan {
             .sum()
     }
 
+    /// (spec id, partition, path, every live row matched) of each affected file.
+    pub fn matched_files(&self) -> impl Iterator<Item = (i32, &Struct, &str, bool)> {
+        self.whole
+            .iter()
+            .map(|(t, live)| (live.spec_id, live.file.partition(), t.data_file_path.as_str(), true))
+            .chain(self.matched.iter().map(|(m, live)| {
+                (
+                    live.spec_id,
+                    live.file.partition(),
+                    m.task.data_file_path.as_str(),
+                    m.all_live_rows_match(),
+                )
+            }))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.whole.is_empty() && self.matched.is_empty()
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestStatus, SnapshotRef, Struct, TableMetadata,
+    DataContentType, DataFile, ManifestStatus, Operation, SnapshotRef, Struct, TableMetadata,
 };
 use iceberg::table::Table;
 
@@ -17,6 +17,9 @@ pub struct AddedFile {
     pub file: DataFile,
     pub spec_id: i32,
     pub snapshot_id: i64,
+    /// The adding snapshot's operation: `replace` (compaction) adds files holding rows that
+    /// were already there, which no serializable check counts as new data.
+    pub operation: Operation,
 }
 
 /// The changes, oldest snapshot last.
@@ -73,6 +76,7 @@ pub async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<
                     file: file.clone(),
                     spec_id: manifest.partition_spec_id,
                     snapshot_id: id,
+                    operation: snapshot.summary().operation.clone(),
                 };
                 match (entry.status(), file.content_type()) {
                     (ManifestStatus::Deleted, DataContentType::Data) => {
@@ -122,5 +126,15 @@ impl AddedFile {
             }
             DataContentType::Data => false,
         }
+    }
+}
+
+impl ChangesSince {
+    /// Data files added by appends, overwrites and deletes: new rows (compaction's `replace`
+    /// only moves existing ones).
+    pub fn new_rows(&self) -> impl Iterator<Item = &AddedFile> {
+        self.added_data
+            .iter()
+            .filter(|a| a.operation != Operation::Replace)
     }
 }

@@ -1,6 +1,7 @@
 //! Writing delete files: position deletes, one file per data file it applies to (Iceberg
 //! 1.8+'s file-scoped granularity: readers and validations can tell which file it touches),
-//! placed beside that data file when it lives in the table's folder.
+//! placed beside that data file when it lives in the table's folder; equality deletes, one
+//! file per partition, naming key values.
 
 use std::sync::Arc;
 
@@ -75,14 +76,63 @@ pub async fn write_position_deletes(
         writer.write(&batch).await?;
     }
     let mut built = writer.close().await?;
-    let builder = built
+    let mut builder = built
         .pop()
         .with_context(|| format!("no position delete file was written for {data_file}"))?;
-    let mut builder = builder;
     Ok(builder
         .content(DataContentType::PositionDeletes)
         .partition(partition)
         .partition_spec_id(spec_id)
         .referenced_data_file(Some(data_file.to_string()))
+        .build()?)
+}
+
+/// Write an equality delete file removing rows whose `columns` (the key fields
+/// `field_ids`, as arrays) equal one of the given rows, in `partition` of spec `spec_id`.
+pub async fn write_equality_deletes(
+    table: &Table,
+    field_ids: &[i32],
+    columns: Vec<arrow::array::ArrayRef>,
+    spec_id: i32,
+    partition: Struct,
+    path: &str,
+) -> Result<DataFile> {
+    let current = table.metadata().current_schema();
+    let mut fields = vec![];
+    for id in field_ids {
+        let field = current
+            .field_by_id(*id)
+            .with_context(|| format!("key field {id} is not in the table's schema"))?;
+        fields.push(field.clone());
+    }
+    let schema = Arc::new(IcebergSchema::builder().with_fields(fields).build()?);
+    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
+    let properties = WriterProperties::builder()
+        .set_compression(WriteSettings::from_table(table)?.compression)
+        .build();
+    let output = table.file_io().new_output(path)?;
+    let mut writer = ParquetWriterBuilder::new(properties, schema)
+        .build(output)
+        .await?;
+    let rows = columns.first().map(|c| c.len()).unwrap_or(0);
+    let mut offset = 0;
+    while offset < rows {
+        let length = BATCH_ROWS.min(rows - offset);
+        let batch = RecordBatch::try_new(
+            arrow_schema.clone(),
+            columns.iter().map(|c| c.slice(offset, length)).collect(),
+        )?;
+        writer.write(&batch).await?;
+        offset += length;
+    }
+    let mut built = writer.close().await?;
+    let mut builder = built
+        .pop()
+        .with_context(|| format!("no equality delete file was written at {path}"))?;
+    Ok(builder
+        .content(DataContentType::EqualityDeletes)
+        .equality_ids(Some(field_ids.to_vec()))
+        .partition(partition)
+        .partition_spec_id(spec_id)
         .build()?)
 }

@@ -13,6 +13,7 @@ pub mod fault_injection;
 pub mod file_io;
 pub mod file_sizing;
 pub mod glue;
+pub mod key_set;
 pub mod lease;
 pub mod live_files;
 pub mod local_store;

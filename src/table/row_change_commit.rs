@@ -65,6 +65,9 @@ pub struct RowChange {
     /// Delete files with the spec of the partition they belong to.
     pub added_deletes: Vec<(i32, DataFile)>,
     pub conflicts: ConflictScope,
+    /// Partitions (spec id, tuple) whose live data and delete files all leave, found at
+    /// commit time (a dynamic partition overwrite).
+    pub replaced_partitions: Vec<(i32, Option<Struct>)>,
     pub summary: HashMap<String, String>,
 }
 
@@ -74,6 +77,9 @@ pub struct CommittedChange {
     pub snapshot_id: i64,
     pub sequence_number: i64,
     pub attempts: u32,
+    /// Data files and rows that left with `replaced_partitions`.
+    pub replaced_files: usize,
+    pub replaced_rows: u64,
 }
 
 /// The plan was made against files that changed meanwhile; re-planning from the new state
@@ -112,7 +118,8 @@ fn stale(message: String) -> anyhow::Error {
 }
 
 /// Commit the change, retrying lost races per `commit.retry.*`. When it definitely fails,
-/// the files written for it are deleted; when its outcome is unknown, nothing is.
+/// the files written for it are deleted; when its outcome is unknown, nothing is; when its
+/// plan went stale ([`is_stale_plan`]), the caller decides.
 pub async fn commit_row_change(target: &TableTarget, change: &RowChange) -> Result<CommittedChange> {
     let io = super::file_io::file_io(target.catalog.stores());
     let written_by_us: Vec<String> = change
@@ -136,7 +143,7 @@ pub async fn commit_row_change(target: &TableTarget, change: &RowChange) -> Resu
             let mut written = vec![];
             let outcome = prepare(&table, change, attempt_no, &mut written)
                 .await
-                .map(|attempt| Some((attempt, ())));
+                .map(Some);
             Prepared { written, outcome }
         })
         .await
@@ -148,9 +155,13 @@ pub async fn commit_row_change(target: &TableTarget, change: &RowChange) -> Resu
             snapshot_id: landed.snapshot_id,
             sequence_number: landed.sequence_number,
             attempts: landed.attempts,
+            replaced_files: landed.value.0,
+            replaced_rows: landed.value.1,
         }),
         Err(err) => {
-            if !is_state_unknown(&err) {
+            // A stale plan's files are the caller's: it may keep some (an ingest's input)
+            // when it plans again.
+            if !is_state_unknown(&err) && !is_stale_plan(&err) {
                 target.catalog.stores().delete_all(&written_by_us).await;
             }
             Err(err)
@@ -225,12 +236,12 @@ async fn check_no_conflicting_data(
     change: &RowChange,
     changes: &ChangesSince,
 ) -> Result<()> {
-    if changes.added_data.is_empty() {
+    if changes.new_rows().next().is_none() {
         return Ok(());
     }
     let found = match &change.conflicts {
-        ConflictScope::AnyData => changes.added_data.first(),
-        ConflictScope::Partitions(partitions) => changes.added_data.iter().find(|added| {
+        ConflictScope::AnyData => changes.new_rows().next(),
+        ConflictScope::Partitions(partitions) => changes.new_rows().find(|added| {
             partitions.iter().any(|(spec_id, partition)| {
                 added.spec_id == *spec_id
                     && super::changes_since::same_partition(
@@ -256,8 +267,7 @@ async fn check_no_conflicting_data(
             let candidates: HashSet<&str> =
                 tasks.iter().map(|t| t.data_file_path.as_str()).collect();
             changes
-                .added_data
-                .iter()
+                .new_rows()
                 .find(|added| candidates.contains(added.file.file_path()))
         }
     };
@@ -281,7 +291,7 @@ async fn prepare(
     change: &RowChange,
     attempt_no: u32,
     written: &mut Vec<String>,
-) -> Result<Attempt> {
+) -> Result<(Attempt, (usize, u64))> {
     validate(table, change).await?;
     let metadata = table.metadata();
     let parent = branch_head(metadata, &change.branch)?;
@@ -340,11 +350,17 @@ async fn prepare(
         .chain(&change.rewritten)
         .map(|f| f.path.as_str())
         .collect();
-    let mut found = 0usize;
+    let replaced = |spec_id: i32, file: &DataFile| {
+        change.replaced_partitions.iter().any(|(id, partition)| {
+            *id == spec_id
+                && super::changes_since::same_partition(Some(file.partition()), partition.as_ref())
+        })
+    };
+    let (mut found, mut replaced_files, mut replaced_rows) = (0usize, 0usize, 0u64);
     if let Some(parent) = &parent {
         let list = table.manifest_list_reader(parent).load().await?;
         for manifest in list.entries() {
-            if removed.is_empty() {
+            if removed.is_empty() && change.replaced_partitions.is_empty() {
                 if has_live_files(manifest) {
                     manifests.push(manifest.clone());
                 }
@@ -353,13 +369,17 @@ async fn prepare(
             let loaded = manifest.load_manifest(table.file_io()).await?;
             // Data files leave by path; position delete files scoped to one of them leave
             // with it (they could apply to nothing else).
+            let spec_id = manifest.partition_spec_id;
             let leaving = |file: &DataFile| match manifest.content {
-                ManifestContentType::Data => removed.contains(file.file_path()),
+                ManifestContentType::Data => {
+                    removed.contains(file.file_path()) || replaced(spec_id, file)
+                }
                 ManifestContentType::Deletes => {
-                    file.content_type() == DataContentType::PositionDeletes
-                        && file
-                            .referenced_data_file()
-                            .is_some_and(|r| removed.contains(r.as_str()))
+                    replaced(spec_id, file)
+                        || (file.content_type() == DataContentType::PositionDeletes
+                            && file
+                                .referenced_data_file()
+                                .is_some_and(|r| removed.contains(r.as_str())))
                 }
             };
             let touched = loaded
@@ -380,7 +400,12 @@ async fn prepare(
                 let sequence_number = entry.sequence_number().unwrap_or(0);
                 if leaving(&file) {
                     if manifest.content == ManifestContentType::Data {
-                        found += 1;
+                        if removed.contains(file.file_path()) {
+                            found += 1;
+                        } else {
+                            replaced_files += 1;
+                            replaced_rows += file.record_count();
+                        }
                     }
                     summary.remove_file(&file, schema.clone(), spec.clone());
                     writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
@@ -405,6 +430,7 @@ async fn prepare(
     }
 
     let operation = operation_of(change);
+    let replaced_count = (replaced_files, replaced_rows);
     let mut properties = change.summary.clone();
     properties.extend(summary.build());
     add_totals(&mut properties, parent.as_ref().map(|p| p.summary()));
@@ -424,19 +450,21 @@ async fn prepare(
         written,
     )
     .await
+    .map(|attempt| (attempt, replaced_count))
 }
 
-/// Iceberg's convention: a change that only removes rows is a `delete`; one that adds rows
-/// too is an `overwrite`.
+/// Iceberg's row-delta convention: only adding rows is an `append`, only removing them a
+/// `delete`, both an `overwrite`.
 fn operation_of(change: &RowChange) -> Operation {
-    let adds_rows = change
-        .added_data
-        .iter()
-        .any(|f| f.content_type() == DataContentType::Data && f.record_count() > 0);
-    if adds_rows {
-        Operation::Overwrite
-    } else {
-        Operation::Delete
+    let adds_rows = change.added_data.iter().any(|f| f.record_count() > 0);
+    let removes = !change.dropped.is_empty()
+        || !change.rewritten.is_empty()
+        || !change.added_deletes.is_empty()
+        || !change.replaced_partitions.is_empty();
+    match (adds_rows, removes) {
+        (true, false) => Operation::Append,
+        (false, _) => Operation::Delete,
+        (true, true) => Operation::Overwrite,
     }
 }
 

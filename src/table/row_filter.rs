@@ -251,6 +251,7 @@ impl super::row_matches::RowMatcher for RowFilter {
 
     fn prepare(
         &self,
+        _path: &str,
         schema: &arrow::datatypes::Schema,
     ) -> Result<Box<dyn super::row_matches::BatchMatcher>> {
         Ok(Box::new(self.evaluator(schema)?))

@@ -30,8 +30,8 @@ pub const DELETE_POS_ID: i32 = 2147483545;
 pub trait RowMatcher: Send + Sync {
     /// The columns (field ids of the table's current schema) the condition reads.
     fn field_ids(&self) -> Vec<i32>;
-    /// Bind to the layout of the batches that will be matched.
-    fn prepare(&self, schema: &ArrowSchema) -> Result<Box<dyn BatchMatcher>>;
+    /// Bind to the layout of the batches of the data file `path` that will be matched.
+    fn prepare(&self, path: &str, schema: &ArrowSchema) -> Result<Box<dyn BatchMatcher>>;
 }
 
 /// A condition bound to one batch layout.
@@ -214,7 +214,7 @@ async fn match_file(
     while let Some(batch) = stream.next().await {
         let batch = batch.with_context(|| format!("cannot read {}", task.data_file_path))?;
         if bound.is_none() {
-            bound = Some(matcher.prepare(batch.schema().as_ref())?);
+            bound = Some(matcher.prepare(&task.data_file_path, batch.schema().as_ref())?);
         }
         let hits = bound.as_mut().expect("bound above").matches(&batch)?;
         let equality_dead = equality_mask(&batch, &schema, &equalities)?;
