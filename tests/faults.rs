@@ -1,5 +1,6 @@
 //! Commit behaviour under storage faults, injected by a wrapper around the object store that
-//! fails the metadata put before or after it lands, or hides the outcome.
+//! fails the metadata put before or after it lands, or hides the outcome, or lets another
+//! writer commit first (appends, compaction, deletes and upserts racing each other).
 
 mod common;
 
@@ -16,7 +17,9 @@ use object_store::{
 
 use floe::error::{kind_of, ErrorKind};
 use floe::input::FormatChoice;
-use floe::ops::ingest::{ingest, IngestMode, IngestOptions};
+use floe::ops::delete::{delete, DeleteOptions};
+use floe::ops::ingest::{ingest, IngestMode, IngestOptions, Replace};
+use floe::ops::row_deletion::RowChangeMode;
 use floe::table::{Session, Stores, TableRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -758,4 +761,206 @@ async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
     );
     assert_eq!(h.rows().await, 150);
     h.assert_verified().await;
+}
+
+/// Live rows as a reader sees them (deletes applied): (count, sum of ids, rows with amount -1).
+async fn live_rows(h: &Harness) -> (i64, i64, i64) {
+    use arrow::array::Int64Array;
+    let table = h.load().await;
+    let provider = floe::table::scan::provider(table, None, h.plain.stores())
+        .await
+        .unwrap();
+    let ctx = datafusion::prelude::SessionContext::new();
+    ctx.register_table("t", provider).unwrap();
+    let batches = ctx
+        .sql("SELECT count(*) AS n, coalesce(sum(id), 0) AS s, CAST(coalesce(sum(CASE WHEN amount = -1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS m FROM t")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let value = |i: usize| {
+        batches[0]
+            .column(i)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .value(0)
+    };
+    (value(0), value(1), value(2))
+}
+
+fn delete_options(h: &Harness, filter: &str, mode: RowChangeMode) -> DeleteOptions {
+    DeleteOptions {
+        table: h.table.clone(),
+        filter: filter.to_string(),
+        dry_run: false,
+        mode: Some(mode),
+        branch: "main".into(),
+        isolation: Default::default(),
+    }
+}
+
+/// An upsert by `id` of `input` in `mode`.
+fn upsert_options(table: TableRef, input: String, mode: RowChangeMode) -> IngestOptions {
+    let mut options = append_options(table, input);
+    options.replace = Replace::Keys(vec!["id".into()]);
+    options.row_mode = Some(mode);
+    options
+}
+
+/// Events `start..start+rows` with amount -1, written to a fresh file.
+fn changed_rows(dir: &std::path::Path, start: i64, rows: usize) -> String {
+    use arrow::array::{ArrayRef, Float64Array};
+    let batch = common::events_batch(start, rows);
+    let index = batch.schema().index_of("amount").unwrap();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[index] = Arc::new(Float64Array::from(vec![-1.0; rows]));
+    let batch = arrow::array::RecordBatch::try_new(batch.schema(), columns).unwrap();
+    let path = dir.join(format!("changed-{}.parquet", uuid::Uuid::new_v4()));
+    common::write_parquet(&path, &[batch]);
+    path.to_string_lossy().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_refuses_rows_appended_after_it_started() {
+    let h = Harness::new("delete-serializable").await;
+    for mode in [RowChangeMode::CopyOnWrite, RowChangeMode::MergeOnRead] {
+        let before = live_rows(&h).await;
+        // An append of ids 0..49 lands between the delete's planning and its commit.
+        h.arm(Fault::ConcurrentWinner, 1);
+        let err = delete(&h.session, delete_options(&h, "id < 10", mode))
+            .await
+            .unwrap_err();
+        h.disarm();
+        assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{err:#}");
+        assert!(format!("{err:#}").contains("may hold rows"), "{err:#}");
+        assert_eq!(
+            live_rows(&h).await.0,
+            before.0 + 50,
+            "the append is kept, nothing deleted"
+        );
+    }
+    // Snapshot isolation deletes what it read and leaves the newer rows alone.
+    let (rows, sum, _) = live_rows(&h).await;
+    h.arm(Fault::ConcurrentWinner, 1);
+    let mut options = delete_options(&h, "id < 10", RowChangeMode::MergeOnRead);
+    options.isolation = floe::table::snapshot_commit::Isolation::Snapshot;
+    let report = delete(&h.session, options).await.unwrap();
+    h.disarm();
+    let copies = rows / 50;
+    assert_eq!(report.rows_deleted, 10 * copies as u64);
+    assert_eq!(
+        live_rows(&h).await.0,
+        rows + 50 - 10 * copies,
+        "the newer append's ids 0..9 stay"
+    );
+    assert_eq!(live_rows(&h).await.1, sum + 1225 - 45 * copies);
+    h.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_plans_again_when_compaction_rewrote_its_files() {
+    for mode in [RowChangeMode::CopyOnWrite, RowChangeMode::MergeOnRead] {
+        let h = Harness::new("delete-vs-compaction").await;
+        h.ingest_plain().await;
+        h.set_competitor(|session, table| async move {
+            let mut options = floe::ops::compact::CompactOptions::new(table);
+            options.min_input_files = 1;
+            let report = floe::ops::compact::compact(&session, options)
+                .await
+                .unwrap();
+            assert!(report.groups_committed > 0);
+        });
+        h.arm(Fault::ConcurrentWinner, 1);
+        let report = delete(&h.session, delete_options(&h, "id % 5 = 0", mode))
+            .await
+            .unwrap();
+        assert_eq!(h.disarm(), 1);
+        assert_eq!(report.replans, 1, "{mode:?}");
+        assert_eq!(report.rows_deleted, 20);
+        assert_eq!(live_rows(&h).await.0, 80);
+        assert_eq!(live_rows(&h).await.1, 2 * (1225 - 225));
+        h.assert_verified().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compaction_racing_a_merge_on_read_delete_loses_no_delete() {
+    let h = Harness::new("compaction-vs-delete").await;
+    h.ingest_plain().await;
+    h.set_competitor(|session, table| async move {
+        let options = DeleteOptions {
+            table,
+            filter: "id < 5".into(),
+            dry_run: false,
+            mode: Some(RowChangeMode::MergeOnRead),
+            branch: "main".into(),
+            isolation: Default::default(),
+        };
+        let report = delete(&session, options).await.unwrap();
+        assert_eq!(report.rows_deleted, 10);
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let mut options = floe::ops::compact::CompactOptions::new(h.table.clone());
+    options.min_input_files = 1;
+    let report = floe::ops::compact::compact(&h.session, options)
+        .await
+        .unwrap();
+    assert_eq!(h.disarm(), 1);
+    assert!(
+        report.groups_failed >= 1,
+        "the groups holding deleted rows fail"
+    );
+    assert_eq!(live_rows(&h).await.0, 90, "no deleted row comes back");
+    assert_eq!(live_rows(&h).await.1, 2 * (1225 - 10));
+    h.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upsert_refuses_keys_added_after_it_started() {
+    let h = Harness::new("upsert-serializable").await;
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [RowChangeMode::CopyOnWrite, RowChangeMode::MergeOnRead] {
+        let before = live_rows(&h).await.0;
+        h.arm(Fault::ConcurrentWinner, 1);
+        let input = changed_rows(dir.path(), 40, 20);
+        let err = ingest(&h.session, upsert_options(h.table.clone(), input, mode))
+            .await
+            .unwrap_err();
+        h.disarm();
+        assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{err:#}");
+        assert_eq!(kind_of(&err).exit_code(), 3);
+        assert_eq!(live_rows(&h).await.0, before + 50);
+        assert_eq!(live_rows(&h).await.2, 0, "no upserted row landed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compaction_racing_an_upsert_resurrects_no_row() {
+    for mode in [RowChangeMode::MergeOnRead, RowChangeMode::CopyOnWrite] {
+        let h = Harness::new("compaction-vs-upsert").await;
+        h.ingest_plain().await;
+        let dir = tempfile::tempdir().unwrap();
+        let input = changed_rows(dir.path(), 0, 10);
+        h.set_competitor(move |session, table| {
+            let input = input.clone();
+            async move {
+                let report = ingest(&session, upsert_options(table, input, mode))
+                    .await
+                    .unwrap();
+                assert_eq!(report.replaced.unwrap().rows_deleted, 20);
+            }
+        });
+        h.arm(Fault::ConcurrentWinner, 1);
+        let mut options = floe::ops::compact::CompactOptions::new(h.table.clone());
+        options.min_input_files = 1;
+        floe::ops::compact::compact(&h.session, options)
+            .await
+            .unwrap();
+        assert_eq!(h.disarm(), 1);
+        // ids 0..9 were there twice; each is now there once, with the new amount.
+        assert_eq!(live_rows(&h).await, (90, 2 * 1225 - 45, 10), "{mode:?}");
+        h.assert_verified().await;
+    }
 }

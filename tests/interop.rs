@@ -404,3 +404,211 @@ fn awkward_partition_values_read_alike_in_spark_and_duckdb() {
         "Spark and floe name the partition alike: {up:?}"
     );
 }
+
+/// PyIceberg's (count, sum of ids) of a local table's current state.
+fn pyiceberg_count_sum(python: &str, location: &str) -> (i64, i64) {
+    let read = common::pyiceberg_read(python, location, None);
+    let ids: Vec<i64> = read["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    (ids.len() as i64, ids.iter().sum())
+}
+
+/// Events `start..start+rows` with amount -1.
+fn changed_parquet(shelf: &Shelf, start: i64, rows: usize) -> String {
+    use arrow::array::{ArrayRef, Float64Array};
+    let batch = events_batch(start, rows);
+    let index = batch.schema().index_of("amount").unwrap();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[index] = std::sync::Arc::new(Float64Array::from(vec![-1.0; rows]));
+    let batch = arrow::array::RecordBatch::try_new(batch.schema(), columns).unwrap();
+    let path = shelf
+        .dir
+        .path()
+        .join(format!("changed-{start}-{rows}.parquet"));
+    write_parquet(&path, &[batch]);
+    path.to_string_lossy().to_string()
+}
+
+fn rows_changed(shelf: &Shelf, t: &str) -> i64 {
+    shelf.floe.json(&[
+        "query",
+        t,
+        "--select",
+        "count(*) AS n",
+        "--where",
+        "amount = -1",
+    ])[0]["n"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn spark_pyiceberg_and_duckdb_read_floes_deletes_and_upserts() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("rowchanges");
+    let t = shelf.location("events");
+    let name = shelf.spark_name("events");
+    let first = shelf.parquet(0, 60);
+    shelf
+        .floe
+        .json(&["create", &t, "--like", &first, "--partition-by", "region"]);
+    shelf.floe.json(&["ingest", &t, &first]);
+    shelf.floe.json(&["ingest", &t, &shelf.parquet(60, 60)]);
+
+    // Position deletes (merge-on-read).
+    shelf.floe.json(&[
+        "delete",
+        &t,
+        "--where",
+        "id % 7 = 0",
+        "--mode",
+        "merge-on-read",
+    ]);
+    let want = (0..120).filter(|i| i % 7 != 0);
+    let expected = (want.clone().count() as i64, want.sum::<i64>());
+    assert_eq!(
+        assert_all_agree(&shelf, "events", &mut spark, &python, "position deletes"),
+        expected
+    );
+    assert_eq!(pyiceberg_count_sum(&python, &t), expected);
+
+    // Equality deletes (upsert, merge-on-read): Spark applies them; PyIceberg does not read
+    // equality deletes at all, and says so.
+    shelf.floe.json(&[
+        "ingest",
+        &t,
+        &changed_parquet(&shelf, 100, 30),
+        "--upsert=id",
+        "--row-mode",
+        "merge-on-read",
+    ]);
+    let ids: Vec<i64> = (0..120)
+        .filter(|i| i % 7 != 0 && *i < 100)
+        .chain(100..130)
+        .collect();
+    let expected = (ids.len() as i64, ids.iter().sum::<i64>());
+    assert_eq!(shelf.floe_count_sum(&t, &[]), expected);
+    assert_eq!(spark_count_sum(&mut spark, &name), expected);
+    assert_eq!(rows_changed(&shelf, &t), 30);
+    let changed = spark.sql(&[&format!(
+        "SELECT count(*) AS n FROM {name} WHERE amount = -1"
+    )]);
+    assert_eq!(changed[0]["n"], 30);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/read_table.py");
+    let refused = Command::new(&python)
+        .arg(script)
+        .args(["--metadata", &t])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success()
+            && String::from_utf8_lossy(&refused.stderr).contains("equality deletes"),
+        "PyIceberg 0.12 refuses equality deletes: {}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // Copy-on-write delete and upsert: rewritten files carry every delete applied.
+    shelf.floe.json(&["delete", &t, "--where", "id % 7 = 1"]);
+    shelf.floe.json(&[
+        "ingest",
+        &t,
+        &changed_parquet(&shelf, 0, 10),
+        "--upsert=id",
+        "--row-mode",
+        "copy-on-write",
+    ]);
+    let ids: Vec<i64> = (0..130)
+        .filter(|i| (*i >= 100 || i % 7 != 0) && i % 7 != 1 || *i < 10)
+        .collect();
+    let expected = (ids.len() as i64, ids.iter().sum::<i64>());
+    assert_eq!(shelf.floe_count_sum(&t, &[]), expected);
+    assert_eq!(spark_count_sum(&mut spark, &name), expected);
+    let changed = spark.sql(&[&format!(
+        "SELECT count(*) AS n FROM {name} WHERE amount = -1"
+    )]);
+    assert_eq!(changed[0]["n"].as_i64(), Some(rows_changed(&shelf, &t)));
+    shelf
+        .floe
+        .json(&["verify", &t, "--all-snapshots", "--deep"]);
+}
+
+#[test]
+fn floe_reads_sparks_merge_update_and_delete() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("sparkrows");
+    let t = shelf.location("events");
+    let name = shelf.spark_name("events");
+    let sums = |spark: &mut Spark| -> Value {
+        spark.sql(&[&format!(
+            "SELECT count(*) AS n, CAST(sum(id) AS BIGINT) AS s, CAST(sum(amount) AS DOUBLE) AS a FROM {name}"
+        )])[0]
+            .clone()
+    };
+    let floe_sums = || -> Value {
+        shelf.floe.json(&[
+            "query",
+            &t,
+            "--select",
+            "count(*) AS n, sum(id) AS s, CAST(sum(amount) AS DOUBLE) AS a",
+        ])[0]
+            .clone()
+    };
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, region STRING, amount DOUBLE) USING iceberg PARTITIONED BY (region) \
+             TBLPROPERTIES ('format-version'='2', 'write.delete.mode'='merge-on-read', \
+             'write.update.mode'='merge-on-read', 'write.merge.mode'='merge-on-read')"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, CAST(id AS DOUBLE) FROM range(0, 100)"
+        ),
+    ]);
+    for round in ["merge-on-read", "copy-on-write"] {
+        if round == "copy-on-write" {
+            spark.sql(&[&format!(
+                "ALTER TABLE {name} SET TBLPROPERTIES ('write.delete.mode'='copy-on-write', \
+                 'write.update.mode'='copy-on-write', 'write.merge.mode'='copy-on-write')"
+            )]);
+        }
+        spark.sql(&[&format!("DELETE FROM {name} WHERE id % 10 = 3")]);
+        assert_eq!(floe_sums(), sums(&mut spark), "{round}: DELETE");
+        spark.sql(&[&format!(
+            "UPDATE {name} SET amount = amount + 1000 WHERE id < 20"
+        )]);
+        assert_eq!(floe_sums(), sums(&mut spark), "{round}: UPDATE");
+        spark.sql(&[&format!(
+            "MERGE INTO {name} t USING (SELECT id, 'eu' AS region, CAST(5 AS DOUBLE) AS amount FROM range(90, 110)) s \
+             ON t.id = s.id WHEN MATCHED THEN UPDATE SET amount = s.amount + t.amount WHEN NOT MATCHED THEN INSERT *"
+        )]);
+        assert_eq!(floe_sums(), sums(&mut spark), "{round}: MERGE");
+    }
+    let files = shelf.floe.json(&["files", &t]);
+    assert!(
+        files["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["content"] == "position_deletes"),
+        "Spark's merge-on-read deletes are in the table: {files}"
+    );
+    // floe deletes on top of Spark's deletes; Spark reads what floe reads.
+    shelf.floe.json(&[
+        "delete",
+        &t,
+        "--where",
+        "id % 10 = 4",
+        "--mode",
+        "merge-on-read",
+    ]);
+    assert_eq!(floe_sums(), sums(&mut spark), "floe delete over Spark's");
+    let (n, s) = shelf.floe_count_sum(&t, &[]);
+    assert_eq!(pyiceberg_count_sum(&python, &t), (n, s));
+}

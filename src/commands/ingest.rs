@@ -101,7 +101,10 @@ impl Report for IngestReport {
                 "replaced {} rows of {} with {} in snapshot {id}",
                 r.rows_deleted, self.table, self.records_added
             ),
-            (None, Some(_)) => format!("nothing to replace and no rows in the input; {} unchanged", self.table),
+            (None, Some(_)) => format!(
+                "nothing to replace and no rows in the input; {} unchanged",
+                self.table
+            ),
             (Some(id), None) => format!(
                 "{} {} rows into {} in snapshot {id}",
                 match self.mode {
@@ -120,10 +123,7 @@ impl Report for IngestReport {
         if let Some(r) = &self.replaced {
             let mut fields = vec![
                 ("rows replaced".to_string(), r.rows_deleted.to_string()),
-                (
-                    "files removed".to_string(),
-                    r.files_removed.to_string(),
-                ),
+                ("files removed".to_string(), r.files_removed.to_string()),
             ];
             if let Some(mode) = r.row_mode {
                 fields.push(("row mode".into(), mode.as_str().into()));
@@ -131,7 +131,10 @@ impl Report for IngestReport {
                     "files rewritten".into(),
                     format!("{} into {} new", r.files_rewritten, r.rewrite_files_added),
                 ));
-                fields.push(("delete files added".into(), r.delete_files_added.to_string()));
+                fields.push((
+                    "delete files added".into(),
+                    r.delete_files_added.to_string(),
+                ));
             }
             blocks.push(Block::Fields(fields));
         }

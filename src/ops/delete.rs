@@ -111,7 +111,7 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
             files_added: 0,
             rows_rewritten: 0,
             delete_files_added: count(&files, FileAction::DeleteRows),
-            delete_files_affected: files.iter().map(|f| f.delete_files_before).sum(),
+            delete_files_affected: plan.delete_files_affected(),
             files,
             commit_attempts: 0,
             replans,
@@ -173,9 +173,15 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
                     .iter()
                     .map(|f| f.file_path().to_string())
                     .collect();
-                ours.extend(change.added_deletes.iter().map(|(_, f)| f.file_path().to_string()));
+                ours.extend(
+                    change
+                        .added_deletes
+                        .iter()
+                        .map(|(_, f)| f.file_path().to_string()),
+                );
                 stores.delete_all(&ours).await;
-                let policy = RetryPolicy::from_properties(target.load().await?.metadata().properties());
+                let policy =
+                    RetryPolicy::from_properties(target.load().await?.metadata().properties());
                 if replans >= policy.num_retries {
                     return Err(stale_as_conflict(err));
                 }
@@ -198,6 +204,9 @@ fn cores() -> usize {
 }
 
 async fn discard(stores: &crate::table::Stores, files: &[(i32, iceberg::spec::DataFile)]) {
-    let paths: Vec<String> = files.iter().map(|(_, f)| f.file_path().to_string()).collect();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|(_, f)| f.file_path().to_string())
+        .collect();
     stores.delete_all(&paths).await;
 }

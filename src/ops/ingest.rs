@@ -14,9 +14,9 @@ use serde::Serialize;
 use crate::error::FloeError;
 use crate::input::conform::{all_nullable, Conformer};
 use crate::input::{self, read, Format, FormatChoice, InputFile};
-use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
-use crate::ops::ingest_replace::{commit_replacing, input_observer, Condition};
+use crate::ops::ingest_replace::{commit_replacing, input_check, Condition, InputCheck};
 use crate::ops::row_deletion::RowChangeMode;
+use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
 use crate::ops::{NoProgress, Progress};
 use crate::table::snapshot_commit::{
     commit_snapshot, Isolation, SnapshotKind, SnapshotRequest, StartingPoint,
@@ -209,17 +209,8 @@ pub async fn ingest_with_progress(
         &commit_id,
         writer_tasks(&table, input_bytes)?,
     )?;
-    let mut observer = input_observer(&mut condition, &arrow_schema)?;
-    let written = write_all(
-        &mut writer,
-        &files,
-        plans,
-        session,
-        progress.clone(),
-        observer.as_deref_mut(),
-    )
-    .await;
-    drop(observer);
+    let check = input_check(&mut condition, &arrow_schema)?;
+    let written = write_all(&mut writer, &files, plans, session, progress.clone(), check).await;
     progress.finish();
     let data_files = match written {
         Ok(()) => writer.finish().await,
@@ -344,10 +335,6 @@ fn writer_tasks(table: &iceberg::table::Table, input_bytes: u64) -> Result<usize
     Ok(cores.min(input_bytes.div_ceil(target) as usize).max(1))
 }
 
-/// Called with each conformed input batch before it is written: (batch, input location,
-/// 1-based number of its first row in that input).
-pub type InputObserver<'a> = dyn FnMut(&RecordBatch, &str, u64) -> Result<()> + Send + 'a;
-
 /// Read every input and feed the writer; reading runs on its own task so decoding and
 /// encoding overlap.
 async fn write_all(
@@ -356,7 +343,7 @@ async fn write_all(
     plans: Vec<(Arc<ArrowSchema>, Conformer)>,
     session: &Session,
     progress: Arc<dyn Progress>,
-    mut observe: Option<&mut InputObserver<'_>>,
+    mut check: Option<InputCheck<'_>>,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(usize, RecordBatch)>>(CHANNEL_BATCHES);
     let owned = files.to_vec();
@@ -387,8 +374,8 @@ async fn write_all(
             Ok((index, batch)) => {
                 let first_row = rows_seen[index] + 1;
                 rows_seen[index] += batch.num_rows() as u64;
-                let checked = match observe.as_mut() {
-                    Some(observe) => observe(&batch, &files[index].location, first_row),
+                let checked = match check.as_mut() {
+                    Some(check) => check.observe(&batch, &files[index].location, first_row),
                     None => Ok(()),
                 };
                 match checked {

@@ -12,7 +12,7 @@ use arrow::datatypes::Schema as ArrowSchema;
 use iceberg::spec::{DataFile, Struct};
 use iceberg::table::Table;
 
-use super::ingest::{IngestMode, IngestOptions, InputObserver, Replace, ReplacedRows, COMMIT_ID_PROPERTY};
+use super::ingest::{IngestMode, IngestOptions, Replace, ReplacedRows, COMMIT_ID_PROPERTY};
 use super::row_deletion::{plan_deletion, write_deletion, DeletionWrites, RowChangeMode};
 use crate::error::FloeError;
 use crate::table::catalog::TableTarget;
@@ -45,7 +45,10 @@ impl Condition {
             Replace::ByMode => None,
             Replace::Matching(text) => {
                 if options.mode != IngestMode::Overwrite {
-                    return Err(FloeError::usage("--where selects the rows an overwrite replaces: it needs --mode overwrite").into());
+                    return Err(FloeError::usage(
+                        "--where selects the rows an overwrite replaces: it needs --mode overwrite",
+                    )
+                    .into());
                 }
                 Some(Condition::Matching(Arc::new(RowFilter::parse(
                     schema, text, "--where",
@@ -75,16 +78,25 @@ impl Condition {
 
 /// The check each input batch passes while it is written: rows of an overwrite by filter
 /// must match it; an upsert's keys are collected (and must be unique).
-pub fn input_observer<'a>(
-    condition: &'a mut Option<Condition>,
-    schema: &ArrowSchema,
-) -> Result<Option<Box<InputObserver<'a>>>> {
-    Ok(match condition {
-        None | Some(Condition::Partitions) => None,
-        Some(Condition::Matching(filter)) => {
-            let evaluator = filter.evaluator(schema)?;
-            let text = filter.text().to_string();
-            Some(Box::new(move |batch, file, first_row| {
+pub enum InputCheck<'a> {
+    Matching {
+        evaluator: crate::table::row_filter::RowEvaluator,
+        text: String,
+    },
+    Keys(&'a mut KeySet),
+}
+
+impl InputCheck<'_> {
+    /// Check one conformed batch of `file` whose first row is number `first_row` (1-based).
+    pub fn observe(
+        &mut self,
+        batch: &arrow::array::RecordBatch,
+        file: &str,
+        first_row: u64,
+    ) -> Result<()> {
+        match self {
+            InputCheck::Keys(keys) => keys.add_batch(batch, file, first_row),
+            InputCheck::Matching { evaluator, text } => {
                 let matches = evaluator.matches(batch)?;
                 match (0..batch.num_rows()).find(|row| !matches.value(*row)) {
                     None => Ok(()),
@@ -95,11 +107,23 @@ pub fn input_observer<'a>(
                     .with_hint("filter the input, or widen --where to cover it")
                     .into()),
                 }
-            }))
+            }
         }
-        Some(Condition::Keys(keys)) => Some(Box::new(move |batch, file, first_row| {
-            keys.add_batch(batch, file, first_row)
-        })),
+    }
+}
+
+/// The check `condition` puts on the input, if any.
+pub fn input_check<'a>(
+    condition: &'a mut Option<Condition>,
+    schema: &ArrowSchema,
+) -> Result<Option<InputCheck<'a>>> {
+    Ok(match condition {
+        None | Some(Condition::Partitions) => None,
+        Some(Condition::Matching(filter)) => Some(InputCheck::Matching {
+            evaluator: filter.evaluator(schema)?,
+            text: filter.text().to_string(),
+        }),
+        Some(Condition::Keys(keys)) => Some(InputCheck::Keys(keys)),
     })
 }
 
@@ -241,7 +265,12 @@ pub async fn commit_replacing(
                     }
                 };
                 extra.extend(paths(&rewrites));
-                extra.extend(writes.delete_files.iter().map(|(_, f)| f.file_path().to_string()));
+                extra.extend(
+                    writes
+                        .delete_files
+                        .iter()
+                        .map(|(_, f)| f.file_path().to_string()),
+                );
                 replaced.files_removed = writes.dropped.len();
                 replaced.files_rewritten = writes.rewritten.len();
                 replaced.rewrite_files_added = rewrites.len();
@@ -299,7 +328,11 @@ pub async fn commit_replacing(
 }
 
 /// The first of `keys` the table sets decides; else `--row-mode`'s default.
-fn resolve_mode(chosen: Option<RowChangeMode>, table: &Table, keys: &[&str]) -> Result<RowChangeMode> {
+fn resolve_mode(
+    chosen: Option<RowChangeMode>,
+    table: &Table,
+    keys: &[&str],
+) -> Result<RowChangeMode> {
     let key = keys
         .iter()
         .find(|k| table.metadata().properties().contains_key(**k))

@@ -96,7 +96,8 @@ pub struct AffectedFile {
     pub rows_deleted: u64,
     /// Whether the file's column metrics alone showed every row matches (it was not read).
     pub by_metadata: bool,
-    /// Delete files that applied to it before.
+    /// Delete files that may have applied to it before (its partition's position deletes
+    /// and the equality deletes newer than it).
     pub delete_files_before: usize,
 }
 
@@ -122,7 +123,14 @@ impl DeletionPlan {
     pub fn matched_files(&self) -> impl Iterator<Item = (i32, &Struct, &str, bool)> {
         self.whole
             .iter()
-            .map(|(t, live)| (live.spec_id, live.file.partition(), t.data_file_path.as_str(), true))
+            .map(|(t, live)| {
+                (
+                    live.spec_id,
+                    live.file.partition(),
+                    t.data_file_path.as_str(),
+                    true,
+                )
+            })
             .chain(self.matched.iter().map(|(m, live)| {
                 (
                     live.spec_id,
@@ -131,6 +139,20 @@ impl DeletionPlan {
                     m.all_live_rows_match(),
                 )
             }))
+    }
+
+    /// Distinct delete files that applied to the affected data files before.
+    pub fn delete_files_affected(&self) -> usize {
+        let mut paths: Vec<&str> = self
+            .whole
+            .iter()
+            .map(|(t, _)| t)
+            .chain(self.matched.iter().map(|(m, _)| &m.task))
+            .flat_map(|t| t.deletes.iter().map(|d| d.file_path.as_str()))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -209,8 +231,8 @@ pub async fn plan_deletion(
         let Some(file) = live.remove(&task.data_file_path) else {
             continue;
         };
-        let proven = task.deletes.is_empty()
-            && filter.is_some_and(|f| f.matches_whole_file(&file.file));
+        let proven =
+            task.deletes.is_empty() && filter.is_some_and(|f| f.matches_whole_file(&file.file));
         if proven {
             whole.push((task, file));
         } else {
@@ -280,7 +302,11 @@ pub async fn write_deletion(
     }
     let mut partial = vec![];
     for (m, live) in &plan.matched {
-        let file = touched(&m.task.data_file_path, live.spec_id, partition_of(live).as_ref());
+        let file = touched(
+            &m.task.data_file_path,
+            live.spec_id,
+            partition_of(live).as_ref(),
+        );
         if m.all_live_rows_match() {
             out.dropped.push(file);
         } else {
@@ -300,25 +326,31 @@ pub async fn write_deletion(
             out.rewritten = partial.into_iter().map(|(_, _, f)| f).collect();
         }
         RowChangeMode::MergeOnRead => {
-            let jobs = partial.iter().enumerate().map(|(n, (m, live, _))| {
-                let path = sibling_location(
-                    table,
-                    &m.task.data_file_path,
-                    &format!("{commit_id}-deletes-{n:05}.parquet"),
-                );
-                async move {
-                    let result = write_position_deletes(
+            // Collected before running: a lazy iterator of borrowing futures makes the
+            // caller's future fail rustc's higher-ranked Send check.
+            let jobs: Vec<_> = partial
+                .iter()
+                .enumerate()
+                .map(|(n, (m, live, _))| {
+                    let path = sibling_location(
                         table,
                         &m.task.data_file_path,
-                        &m.matched,
-                        live.spec_id,
-                        live.file.partition().clone(),
-                        &path,
-                    )
-                    .await;
-                    (path, live.spec_id, result)
-                }
-            });
+                        &format!("{commit_id}-deletes-{n:05}.parquet"),
+                    );
+                    async move {
+                        let result = write_position_deletes(
+                            table,
+                            &m.task.data_file_path,
+                            &m.matched,
+                            live.spec_id,
+                            live.file.partition().clone(),
+                            &path,
+                        )
+                        .await;
+                        (path, live.spec_id, result)
+                    }
+                })
+                .collect();
             let results: Vec<_> = futures::stream::iter(jobs).buffered(8).collect().await;
             let mut failure = None;
             for (path, spec_id, result) in results {

@@ -80,7 +80,9 @@ pub async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<
                 };
                 match (entry.status(), file.content_type()) {
                     (ManifestStatus::Deleted, DataContentType::Data) => {
-                        changes.removed_data.insert(file.file_path().to_string(), id);
+                        changes
+                            .removed_data
+                            .insert(file.file_path().to_string(), id);
                     }
                     (ManifestStatus::Added, DataContentType::Data) => {
                         changes.added_data.push(added())
@@ -112,7 +114,8 @@ impl AddedFile {
         spec_id: i32,
         partition: Option<&Struct>,
     ) -> bool {
-        let same_place = self.spec_id == spec_id && same_partition(Some(self.file.partition()), partition);
+        let same_place =
+            self.spec_id == spec_id && same_partition(Some(self.file.partition()), partition);
         match self.file.content_type() {
             DataContentType::PositionDeletes => match self.file.referenced_data_file() {
                 Some(referenced) => referenced == path,

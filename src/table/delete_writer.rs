@@ -70,7 +70,9 @@ pub async fn write_position_deletes(
             arrow_schema.clone(),
             vec![
                 Arc::new(StringArray::from(vec![data_file; chunk.len()])),
-                Arc::new(Int64Array::from_iter_values(chunk.iter().map(|p| *p as i64))),
+                Arc::new(Int64Array::from_iter_values(
+                    chunk.iter().map(|p| *p as i64),
+                )),
             ],
         )?;
         writer.write(&batch).await?;

@@ -53,10 +53,17 @@ impl KeySet {
             let mut ids = vec![];
             for name in names {
                 let id = schema.field_id_by_name(name.trim()).ok_or_else(|| {
-                    FloeError::usage(format!("--upsert key '{}' is not a column of the table", name.trim()))
+                    FloeError::usage(format!(
+                        "--upsert key '{}' is not a column of the table",
+                        name.trim()
+                    ))
                 })?;
                 if ids.contains(&id) {
-                    return Err(FloeError::usage(format!("--upsert names '{}' twice", name.trim())).into());
+                    return Err(FloeError::usage(format!(
+                        "--upsert names '{}' twice",
+                        name.trim()
+                    ))
+                    .into());
                 }
                 ids.push(id);
             }
@@ -67,7 +74,10 @@ impl KeySet {
             let field = schema
                 .field_by_id(id)
                 .with_context(|| format!("field {id} is not in the schema"))?;
-            let name = schema.name_by_field_id(id).unwrap_or(&field.name).to_string();
+            let name = schema
+                .name_by_field_id(id)
+                .unwrap_or(&field.name)
+                .to_string();
             match field.field_type.as_ref() {
                 Type::Primitive(PrimitiveType::Float | PrimitiveType::Double) => {
                     return Err(FloeError::usage(format!(

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::Result;
 use iceberg::expr::Predicate;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, Operation, SnapshotSummaryCollector,
-    Struct, TableMetadata,
+    DataContentType, DataFile, ManifestContentType, ManifestFile, Operation,
+    SnapshotSummaryCollector, Struct, TableMetadata,
 };
 use iceberg::table::Table;
 
@@ -120,7 +120,10 @@ fn stale(message: String) -> anyhow::Error {
 /// Commit the change, retrying lost races per `commit.retry.*`. When it definitely fails,
 /// the files written for it are deleted; when its outcome is unknown, nothing is; when its
 /// plan went stale ([`is_stale_plan`]), the caller decides.
-pub async fn commit_row_change(target: &TableTarget, change: &RowChange) -> Result<CommittedChange> {
+pub async fn commit_row_change(
+    target: &TableTarget,
+    change: &RowChange,
+) -> Result<CommittedChange> {
     let io = super::file_io::file_io(target.catalog.stores());
     let written_by_us: Vec<String> = change
         .added_data
@@ -176,7 +179,8 @@ async fn validate(table: &Table, change: &RowChange) -> Result<()> {
     if head == change.start.snapshot_id {
         return Ok(());
     }
-    let Some(snapshots) = snapshots_since(metadata, &change.branch, change.start.snapshot_id) else {
+    let Some(snapshots) = snapshots_since(metadata, &change.branch, change.start.snapshot_id)
+    else {
         return Err(FloeError::new(
             ErrorKind::CommitConflict,
             format!(

@@ -58,14 +58,15 @@ impl RowFilter {
             .map_err(|e| FloeError::usage(format!("{option} '{text}': {e}")))?;
         let mut field_ids = vec![];
         for column in expr.column_refs() {
-            let id = schema
-                .field_id_by_name(&column.name)
-                .ok_or_else(|| FloeError::usage(format!("{option} uses unknown column '{}'", column.name)))?;
+            let id = schema.field_id_by_name(&column.name).ok_or_else(|| {
+                FloeError::usage(format!("{option} uses unknown column '{}'", column.name))
+            })?;
             if !field_ids.contains(&id) {
                 field_ids.push(id);
             }
         }
-        let pruning = iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr.clone()]);
+        let pruning =
+            iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr.clone()]);
         let strict = strict_shape(&expr, schema);
         Ok(RowFilter {
             text: text.to_string(),
@@ -95,7 +96,9 @@ impl RowFilter {
     /// predicate's columns, by name).
     pub fn evaluator(&self, batch_schema: &arrow::datatypes::Schema) -> Result<RowEvaluator> {
         let df_schema = DFSchema::try_from(batch_schema.clone())?;
-        let physical = self.ctx.create_physical_expr(self.expr.clone(), &df_schema)?;
+        let physical = self
+            .ctx
+            .create_physical_expr(self.expr.clone(), &df_schema)?;
         Ok(RowEvaluator { physical })
     }
 
@@ -115,7 +118,10 @@ impl RowEvaluator {
     /// Which rows match: true only where the predicate is TRUE (NULL does not match, as in
     /// SQL's WHERE).
     pub fn matches(&self, batch: &RecordBatch) -> Result<BooleanArray> {
-        let value = self.physical.evaluate(batch)?.into_array(batch.num_rows())?;
+        let value = self
+            .physical
+            .evaluate(batch)?
+            .into_array(batch.num_rows())?;
         let result = value
             .as_any()
             .downcast_ref::<BooleanArray>()

@@ -224,8 +224,7 @@ async fn match_file(
                 dead_cursor += 1;
             }
             let position_dead = dead_cursor < dead.len() && dead[dead_cursor] == at;
-            let is_dead = position_dead
-                || equality_dead.as_ref().is_some_and(|m| m.value(row));
+            let is_dead = position_dead || equality_dead.as_ref().is_some_and(|m| m.value(row));
             if is_dead {
                 if !position_dead {
                     more_dead.push(at);

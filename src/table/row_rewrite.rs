@@ -42,8 +42,12 @@ pub async fn write_kept_rows(
         let (table, stores, arrow_schema) = (table.clone(), stores.clone(), arrow_schema.clone());
         tokio::spawn(async move {
             let jobs = files.into_iter().map(|file| {
-                let (table, stores, arrow_schema, tx) =
-                    (table.clone(), stores.clone(), arrow_schema.clone(), tx.clone());
+                let (table, stores, arrow_schema, tx) = (
+                    table.clone(),
+                    stores.clone(),
+                    arrow_schema.clone(),
+                    tx.clone(),
+                );
                 tokio::spawn(async move {
                     if let Err(e) =
                         send_kept_rows(&table, &stores, file, fill, arrow_schema, &tx).await

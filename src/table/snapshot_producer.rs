@@ -365,7 +365,11 @@ pub(crate) async fn write_snapshot(
 ) -> Result<Attempt> {
     let metadata = table.metadata();
     let snapshot_id = new.snapshot_id;
-    let sequence_number = metadata.last_sequence_number() + 1;
+    // Format version 1 has no sequence numbers: they stay 0.
+    let sequence_number = match metadata.format_version() {
+        FormatVersion::V1 => 0,
+        _ => metadata.last_sequence_number() + 1,
+    };
     // The manifests this snapshot wrote, before the manifest list names them.
     let new_manifests: Vec<(String, u64)> = new
         .manifests

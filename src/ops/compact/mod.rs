@@ -241,7 +241,11 @@ pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
     let per_commit = plan.groups.len().div_ceil(plan.options.max_commits);
     let mut tally = Tally::default();
     let plan_ref: &CompactionPlan = plan;
-    let mut results = futures::stream::iter(plan_ref.groups.iter())
+    // Futures collected first: a lazy map over borrowed groups makes the whole compaction
+    // future fail rustc's higher-ranked Send check (it could not run on a spawned task).
+    let jobs: Vec<_> = plan_ref
+        .groups
+        .iter()
         .map(|group| {
             let bytes_started = bytes_started.clone();
             let prefix = prefix.clone();
@@ -267,7 +271,8 @@ pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
                 })
             }
         })
-        .buffer_unordered(parallel);
+        .collect();
+    let mut results = futures::stream::iter(jobs).buffer_unordered(parallel);
     let mut pending: Vec<GroupResult> = vec![];
     while let Some(result) = results.next().await {
         pending.extend(result);
