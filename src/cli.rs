@@ -62,6 +62,7 @@ pub struct GlobalArgs {
 pub enum Command {
     Create(commands::create::CreateArgs),
     Ingest(commands::ingest::IngestArgs),
+    AddFiles(commands::add_files::AddFilesArgs),
     Describe(commands::describe::DescribeArgs),
     Schema(commands::schema::SchemaArgs),
     Snapshots(commands::snapshots::SnapshotsArgs),

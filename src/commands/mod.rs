@@ -1,6 +1,7 @@
 //! Subcommands: one file each. Each turns its clap args into an `ops` call and prints the
 //! report it gets back.
 
+pub mod add_files;
 pub mod compact;
 pub mod completions;
 pub mod create;
@@ -79,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Create(args) => create::run(args, &ctx).await,
         Command::Ingest(args) => ingest::run(args, &ctx).await,
+        Command::AddFiles(args) => add_files::run(args, &ctx).await,
         Command::Describe(args) => describe::run(args, &ctx).await,
         Command::Schema(args) => schema::run(args, &ctx).await,
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,
