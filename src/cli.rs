@@ -63,6 +63,7 @@ pub enum Command {
     Create(commands::create::CreateArgs),
     Ingest(commands::ingest::IngestArgs),
     Delete(commands::delete::DeleteArgs),
+    AddFiles(commands::add_files::AddFilesArgs),
     Describe(commands::describe::DescribeArgs),
     Schema(commands::schema::SchemaArgs),
     Snapshots(commands::snapshots::SnapshotsArgs),

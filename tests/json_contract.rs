@@ -276,6 +276,11 @@ fn every_command_matches_docs_json_md() {
         .as_i64()
         .unwrap()
         .to_string();
+    floe.json(&["query", "db.t", "--out", "adopt.parquet"]);
+    outputs.push((
+        "add-files",
+        floe.json(&["add-files", "db.t", "adopt.parquet", "--dry-run"]),
+    ));
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("describe", vec!["describe", "db.t"]),
         ("schema", vec!["schema", "db.t"]),

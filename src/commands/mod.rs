@@ -1,6 +1,7 @@
 //! Subcommands: one file each. Each turns its clap args into an `ops` call and prints the
 //! report it gets back.
 
+pub mod add_files;
 pub mod compact;
 pub mod completions;
 pub mod create;
@@ -81,6 +82,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Create(args) => create::run(args, &ctx).await,
         Command::Ingest(args) => ingest::run(args, &ctx).await,
         Command::Delete(args) => delete::run(args, &ctx).await,
+        Command::AddFiles(args) => add_files::run(args, &ctx).await,
         Command::Describe(args) => describe::run(args, &ctx).await,
         Command::Schema(args) => schema::run(args, &ctx).await,
         Command::Snapshots(args) => snapshots::run(args, &ctx).await,

@@ -34,7 +34,7 @@ pub struct FilesReport {
 }
 
 /// A partition value as JSON: numbers stay numbers, a `day` value is an ISO date.
-fn partition_json(transform: &Transform, value: Option<&Literal>) -> serde_json::Value {
+pub(crate) fn partition_json(transform: &Transform, value: Option<&Literal>) -> serde_json::Value {
     let Some(Literal::Primitive(p)) = value else {
         return serde_json::Value::Null;
     };

@@ -1,6 +1,7 @@
 //! Operations: one file each, plan then execute, returning a serializable report. No printing,
 //! no clap; long work reports through [`Progress`].
 
+pub mod add_files;
 pub mod compact;
 pub mod create;
 pub mod delete;

@@ -1,6 +1,7 @@
 //! The table-access layer: the only place that builds storage, talks to catalogs, and
 //! opens, creates or commits tables.
 
+pub mod adopt;
 pub mod aws;
 pub mod catalog;
 pub mod changes_since;
@@ -22,6 +23,7 @@ pub mod metadata_commit;
 pub mod native_scan;
 pub mod orphans;
 pub mod parallel_scan;
+pub mod parquet_metrics;
 pub mod partition_path;
 pub mod partition_split;
 pub mod planning_catalog;

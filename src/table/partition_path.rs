@@ -229,9 +229,251 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
+/// `java.net.URLDecoder.decode(s, UTF-8)`, the inverse of [`url_encode`]: `+` is a space,
+/// `%XX` a byte. `None` for a malformed escape or bytes that are not UTF-8.
+pub fn url_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The `name=value` directory segments of a file's location, decoded: what a Hive-style
+/// layout (and [`partition_path`]) says the file's partition is.
+pub fn path_segments(location: &str) -> Vec<(String, String)> {
+    let dir = location.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    dir.split('/')
+        .filter_map(|segment| {
+            let (name, value) = segment.split_once('=')?;
+            Some((url_decode(name)?, url_decode(value)?))
+        })
+        .collect()
+}
+
+/// Whether a path value stands for null: Iceberg Java writes `null`, Hive and Spark's
+/// file layouts `__HIVE_DEFAULT_PARTITION__`.
+pub fn is_null_value(text: &str) -> bool {
+    text == "null" || text == "__HIVE_DEFAULT_PARTITION__"
+}
+
+/// A partition value in its human form (as [`partition_path`] renders it) parsed back into
+/// the partition literal of a field with this transform over `source` values; the error says
+/// what was expected.
+pub fn parse_human_value(
+    transform: &Transform,
+    source: &PrimitiveType,
+    text: &str,
+) -> Result<Option<Literal>, String> {
+    if is_null_value(text) || matches!(transform, Transform::Void) {
+        return Ok(None);
+    }
+    let number = |what: &str| -> Result<i32, String> {
+        text.parse::<i32>()
+            .map_err(|_| format!("'{text}' is not {what}"))
+    };
+    let value = match transform {
+        Transform::Year => Literal::int(number("a year (2024)")? - 1970),
+        Transform::Month => {
+            let date = chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+                .map_err(|_| format!("'{text}' is not a month (2024-03)"))?;
+            let months = (chrono::Datelike::year(&date) - 1970) * 12
+                + chrono::Datelike::month0(&date) as i32;
+            Literal::int(months)
+        }
+        Transform::Day => Literal::int(days_of(text)?),
+        Transform::Hour => {
+            let (day, hour) = text
+                .rsplit_once('-')
+                .ok_or_else(|| format!("'{text}' is not an hour (2024-03-01-10)"))?;
+            let hour: i32 = hour
+                .parse()
+                .ok()
+                .filter(|h| (0..24).contains(h))
+                .ok_or_else(|| format!("'{text}' is not an hour (2024-03-01-10)"))?;
+            Literal::int(days_of(day)? * 24 + hour)
+        }
+        Transform::Bucket(_) => Literal::int(number("a bucket number")?),
+        Transform::Identity | Transform::Truncate(_) => parse_primitive(source, text)?,
+        other => {
+            return Err(format!(
+                "{other} partition values cannot be read from paths"
+            ))
+        }
+    };
+    Ok(Some(value))
+}
+
+fn days_of(text: &str) -> Result<i32, String> {
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date (2024-03-01)"))?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    Ok((date - epoch).num_days() as i32)
+}
+
+/// A value of a primitive type in the form [`human_primitive`] prints it.
+fn parse_primitive(ty: &PrimitiveType, text: &str) -> Result<Literal, String> {
+    use PrimitiveType as P;
+    let bad = || format!("'{text}' is not a {ty} value");
+    let micros = |t: chrono::NaiveDateTime| t.and_utc().timestamp_micros();
+    let local_time = |t: &str| -> Result<chrono::NaiveDateTime, String> {
+        [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
+        .ok_or_else(bad)
+    };
+    Ok(match ty {
+        P::Boolean => match text {
+            "true" => Literal::bool(true),
+            "false" => Literal::bool(false),
+            _ => return Err(bad()),
+        },
+        P::Int => Literal::int(text.parse::<i32>().map_err(|_| bad())?),
+        P::Long => Literal::long(text.parse::<i64>().map_err(|_| bad())?),
+        P::Float => Literal::float(text.parse::<f32>().map_err(|_| bad())?),
+        P::Double => Literal::double(text.parse::<f64>().map_err(|_| bad())?),
+        P::String => Literal::string(text),
+        P::Date => Literal::date(days_of(text)?),
+        P::Time => {
+            let t = ["%H:%M:%S%.f", "%H:%M"]
+                .iter()
+                .find_map(|f| chrono::NaiveTime::parse_from_str(text, f).ok())
+                .ok_or_else(bad)?;
+            let since = t - chrono::NaiveTime::MIN;
+            Literal::time(since.num_microseconds().ok_or_else(bad)?)
+        }
+        P::Timestamp => Literal::timestamp(micros(local_time(text)?)),
+        P::Timestamptz => {
+            let utc = text
+                .strip_suffix('Z')
+                .or_else(|| text.strip_suffix("+00:00"))
+                .ok_or_else(bad)?;
+            Literal::timestamptz(micros(local_time(utc)?))
+        }
+        P::Decimal { scale, .. } => Literal::decimal(parse_decimal(text, *scale).ok_or_else(bad)?),
+        P::Uuid => Literal::uuid(uuid::Uuid::parse_str(text).map_err(|_| bad())?),
+        P::Binary | P::Fixed(_) => Literal::binary(
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| bad())?,
+        ),
+        _ => return Err(format!("{ty} partition values cannot be read from paths")),
+    })
+}
+
+/// `-12.34` at scale 2 → -1234; `None` when it has more fraction digits than the scale.
+fn parse_decimal(text: &str, scale: u32) -> Option<i128> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || fraction.len() > scale as usize
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let padded = format!("{whole}{fraction:0<width$}", width = scale as usize);
+    let value: i128 = if padded.is_empty() {
+        0
+    } else {
+        padded.parse().ok()?
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// A partition value in its human form, as paths carry it.
+pub fn human_partition_value(
+    transform: &Transform,
+    source: &PrimitiveType,
+    value: Option<&Literal>,
+) -> String {
+    let source = Type::Primitive(source.clone());
+    let result = transform.result_type(&source).ok();
+    human_value(transform, Some(&source), result.as_ref(), value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_values_parse_back() {
+        let ts = PrimitiveType::Timestamp;
+        for (transform, text) in [
+            (Transform::Month, "2024-03"),
+            (Transform::Month, "1969-12"),
+            (Transform::Year, "2024"),
+            (Transform::Day, "2024-01-15"),
+            (Transform::Hour, "2024-01-15-10"),
+            (Transform::Identity, "2024-01-15T10:00:30.123"),
+            (Transform::Identity, "2024-01-15T10:00"),
+        ] {
+            let value = parse_human_value(&transform, &ts, text).unwrap();
+            assert_eq!(
+                human_partition_value(&transform, &ts, value.as_ref()),
+                text,
+                "{transform}"
+            );
+        }
+        let dec = PrimitiveType::Decimal {
+            precision: 9,
+            scale: 2,
+        };
+        for text in ["-0.05", "123.45", "7.00"] {
+            let value = parse_human_value(&Transform::Identity, &dec, text).unwrap();
+            assert_eq!(
+                human_partition_value(&Transform::Identity, &dec, value.as_ref()),
+                text
+            );
+        }
+        assert!(parse_human_value(&Transform::Identity, &dec, "1.234").is_err());
+        assert!(parse_human_value(&Transform::Month, &ts, "2024-13").is_err());
+        assert_eq!(
+            parse_human_value(&Transform::Identity, &PrimitiveType::String, "null").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn path_segments_decode_as_java_encodes() {
+        let name = "region";
+        let value = "eu west/1";
+        let path = format!(
+            "s3://b/t/data/{}={}/ts_month=2024-03/f.parquet",
+            url_encode(name),
+            url_encode(value)
+        );
+        assert_eq!(
+            path_segments(&path),
+            vec![
+                ("region".to_string(), "eu west/1".to_string()),
+                ("ts_month".to_string(), "2024-03".to_string())
+            ]
+        );
+        assert_eq!(url_decode("50%25"), Some("50%".to_string()));
+        assert_eq!(url_decode("bad%2"), None);
+        assert!(path_segments("/data/x=1.parquet").is_empty());
+    }
 
     #[test]
     fn encodes_as_java_url_encoder() {

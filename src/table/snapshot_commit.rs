@@ -140,7 +140,7 @@ async fn commit_attempts(
 
 /// Write an attempt's manifests and manifest list (recording each file in `written`, so the
 /// caller can delete them if the attempt does not land) and build its commit.
-async fn prepare(
+pub(crate) async fn prepare(
     table: &Table,
     request: &SnapshotRequest,
     attempt_no: u32,

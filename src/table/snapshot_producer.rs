@@ -27,6 +27,19 @@ pub(crate) struct Attempt {
     sequence_number: i64,
 }
 
+impl Attempt {
+    /// Add requirements and updates to the same commit (a table property that must land
+    /// together with the snapshot).
+    pub(crate) fn extend(
+        &mut self,
+        requirements: impl IntoIterator<Item = TableRequirement>,
+        updates: impl IntoIterator<Item = TableUpdate>,
+    ) {
+        self.requirements.extend(requirements);
+        self.updates.extend(updates);
+    }
+}
+
 /// What one attempt prepared: the commit to make with a value to hand back (or nothing to
 /// commit), and every file it wrote, deleted again if the attempt does not land.
 pub(crate) struct Prepared<T> {
