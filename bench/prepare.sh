@@ -1,7 +1,7 @@
 # Sourced by the benchmark scripts: TPC-H lineitem data and a release floe.
 #
 # After `source bench/prepare.sh`: $root, $sf, $data (holding lineitem.parquet), $out, $floe
-# (the release binary) and $py (the venv python) are set.
+# (the release binary, unless bench_floe_given is set) and $py (the venv python) are set.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -25,12 +25,16 @@ if [ ! -f "$data/lineitem.parquet" ]; then
   mv "$data.tmp" "$data"
 fi
 
-# floe, release build (honours CARGO_TARGET_DIR and .cargo/config).
-cargo build --release --locked --bin floe
-target_dir=$(cargo metadata --no-deps --format-version 1 |
-  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-floe="${target_dir:-$root/target}/release/floe"
-[ -x "$floe" ] || { echo "bench: floe binary not found at $floe" >&2; exit 1; }
+# floe, release build (honours CARGO_TARGET_DIR and .cargo/config). A script that takes floe
+# from its caller (bench/row-changes --floe PATH) sets bench_floe_given=1 before sourcing this,
+# and no floe is built: $floe is then left as it is.
+if [ -z "${bench_floe_given:-}" ]; then
+  cargo build --release --locked --bin floe
+  target_dir=$(cargo metadata --no-deps --format-version 1 |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+  floe="${target_dir:-$root/target}/release/floe"
+  [ -x "$floe" ] || { echo "bench: floe binary not found at $floe" >&2; exit 1; }
+fi
 
 py=$(scripts/python-env)
 mkdir -p "$out"
