@@ -156,7 +156,7 @@ class Bench:
 
     def runs(self, tool: str) -> list[tuple[str, str]]:
         """(job, mode) pairs a tool runs, minus --skip-run ones."""
-        modes = ["copy-on-write", "merge-on-read"] if tool == "spark" else [None]
+        modes = ["copy-on-write", "merge-on-read"] if tool in ("spark", "floe") else [None]
         return [(job, mode) for job in self.jobs for mode in modes if f"{tool}-{job}" not in self.args.skip_run]
 
     def attempt(self, tool: str, job: str, mode: str | None, fn) -> None:
@@ -266,13 +266,14 @@ class Bench:
                 f.write("\n".join(x["file_path"] for x in self.floe_json(["files", table])["files"]) + "\n")
             self.tables["floe"] = {"base_snapshot": base, **self.layout("floe", listing)}
 
-        def job_run(job: str) -> None:
+        def job_run(job: str, mode: str) -> None:
             if self.floe_snapshot(table) != base:
                 run_step([floe, "rollback", table, "--to-snapshot", str(base), "-q"], "floe rollback")
             if job == "delete":
-                cmd = [floe, "delete", table, "--where", PREDICATE, "-o", "json"]
+                cmd = [floe, "delete", table, "--where", PREDICATE, "--mode", mode, "-o", "json"]
             else:
-                cmd = [floe, "ingest", table, self.facts["upsert"]["input"], "--upsert", JOIN_COLS, "-o", "json"]
+                cmd = [floe, "ingest", table, self.facts["upsert"]["input"], "--upsert", JOIN_COLS,
+                       "--row-mode", mode, "-o", "json"]
             m = self.measured(cmd, f"row-changes-floe-{job}")
             report = report_of(m["stdout"], f"floe {job}")
             rows = self.floe_rows(table)
@@ -284,14 +285,15 @@ class Bench:
             else:
                 self.check("floe", job, rows, self.floe_samples(table))
                 want = (self.facts["upsert"]["updated_rows"], self.facts["upsert"]["inserted_rows"])
-                got = (report.get("rows_updated"), report.get("rows_inserted"))
+                replaced = report.get("replaced") or {}
+                got = (replaced.get("rows_updated"), replaced.get("rows_inserted"))
                 if got != want:
                     raise RunFailed(f"floe upsert reports rows_updated, rows_inserted = {got}, expected {want}")
             self.record(job, "floe", self.floe_mode(table), m["seconds"], m, m["peak_rss_mib"], None, rows, report)
 
         if self.setup("floe", load):
             for job, mode in self.runs("floe"):
-                self.attempt("floe", job, mode, lambda: job_run(job))
+                self.attempt("floe", job, mode, lambda: job_run(job, mode))
 
     # --- PyIceberg --------------------------------------------------------------------------
 
