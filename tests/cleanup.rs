@@ -309,6 +309,7 @@ fn a_path_removed_then_added_again_survives() {
             summary: HashMap::new(),
             branch: "main".to_string(),
             start: None,
+            ledger: None,
         };
         floe::table::snapshot_commit::commit_snapshot(&target, request)
             .await

@@ -469,6 +469,7 @@ fn append_options(table: TableRef, input: String) -> IngestOptions {
         isolation: Default::default(),
         replace: Default::default(),
         row_mode: None,
+        skip_loaded: false,
     }
 }
 
@@ -963,4 +964,66 @@ async fn compaction_racing_an_upsert_resurrects_no_row() {
         assert_eq!(live_rows(&h).await, (90, 2 * 1225 - 45, 10), "{mode:?}");
         h.assert_verified().await;
     }
+}
+
+fn skip_loaded_options(table: TableRef, input: String) -> IngestOptions {
+    let mut options = append_options(table, input);
+    options.skip_loaded = true;
+    options
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skip_loaded_after_a_failed_commit_loads_the_file_once() {
+    let h = Harness::new("skip-loaded-crash").await;
+    let before = live_rows(&h).await.0;
+    h.arm(Fault::AlwaysFail, u32::MAX);
+    let options = skip_loaded_options(h.table.clone(), h.input.clone());
+    ingest(&h.session, options.clone()).await.unwrap_err();
+    h.disarm();
+    assert_eq!(live_rows(&h).await.0, before, "nothing landed");
+    let report = ingest(&h.session, options.clone()).await.unwrap();
+    assert_eq!(report.skip_loaded.as_ref().unwrap().loaded_files, 1);
+    assert_eq!(live_rows(&h).await.0, before + 50);
+    let again = ingest(&h.session, options).await.unwrap();
+    let skip = again.skip_loaded.unwrap();
+    assert_eq!((skip.loaded_files, skip.skipped_files), (0, 1));
+    assert_eq!(again.snapshot_id, None);
+    assert_eq!(live_rows(&h).await.0, before + 50, "loaded exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_skip_loaded_runs_load_each_file_once() {
+    let h = Harness::new("skip-loaded-race").await;
+    let before = live_rows(&h).await.0;
+    let input = h.input.clone();
+    h.set_competitor(move |session, table| {
+        let input = input.clone();
+        async move {
+            let report = ingest(&session, skip_loaded_options(table, input))
+                .await
+                .unwrap();
+            assert_eq!(report.skip_loaded.unwrap().loaded_files, 1);
+        }
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = ingest(
+        &h.session,
+        skip_loaded_options(h.table.clone(), h.input.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.disarm(), 1);
+    let skip = report.skip_loaded.unwrap();
+    assert_eq!(
+        skip.restarts, 1,
+        "the loser starts over from the winner's ledger"
+    );
+    assert_eq!((skip.loaded_files, skip.skipped_files), (0, 1));
+    assert_eq!(report.snapshot_id, None);
+    assert_eq!(
+        live_rows(&h).await.0,
+        before + 50,
+        "the file is in the table once"
+    );
+    h.assert_verified().await;
 }

@@ -427,3 +427,64 @@ fn overwrite_by_filter_and_by_partition() {
     assert_eq!(lake.ids(&t), want);
     lake.floe.json(&["verify", &t, "--deep"]);
 }
+
+#[test]
+fn skip_loaded_loads_each_source_once_and_survives_expiry() {
+    let lake = Lake::new();
+    let drop = lake.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
+    write_parquet(&drop.join("b.parquet"), &[events_batch(10, 10)]);
+    let t = lake.path("wh/db/t");
+    let glob = format!("{}/*.parquet", drop.display());
+    let first = drop.join("a.parquet").to_string_lossy().to_string();
+    lake.floe.json(&["create", &t, "--like", &first]);
+
+    let load = |expect: (u64, u64)| -> Value {
+        let report = lake.floe.json(&["ingest", &t, &glob, "--skip-loaded"]);
+        let skip = &report["skip_loaded"];
+        assert_eq!(
+            (
+                skip["loaded_files"].as_u64().unwrap(),
+                skip["skipped_files"].as_u64().unwrap()
+            ),
+            expect,
+            "{report}"
+        );
+        report
+    };
+    let loaded = load((2, 0));
+    assert!(loaded["snapshot_id"].is_i64());
+    let again = load((0, 2));
+    assert_eq!(again["snapshot_id"], Value::Null);
+    assert_eq!(lake.ids(&t), (0..20).collect::<Vec<_>>());
+
+    write_parquet(&drop.join("c.parquet"), &[events_batch(20, 5)]);
+    load((1, 2));
+    assert_eq!(lake.ids(&t), (0..25).collect::<Vec<_>>());
+
+    // The record survives expiry of the snapshots that loaded the files, and orphan removal
+    // keeps the ledger the table names.
+    lake.floe
+        .json(&["expire", &t, "--older-than", "0s", "--retain-last", "1"]);
+    lake.floe
+        .json(&["remove-orphans", &t, "--older-than", "0s", "--force"]);
+    load((0, 3));
+    let properties = lake.floe.json(&["describe", &t])["properties"].clone();
+    let ledger = properties["floe.ingest.loaded-sources"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(Path::new(&ledger).exists(), "{ledger}");
+
+    // A source rewritten in place (other size) is a new source.
+    write_parquet(&drop.join("a.parquet"), &[events_batch(100, 3)]);
+    load((1, 2));
+    assert_eq!(lake.ids(&t), (0..25).chain(100..103).collect::<Vec<_>>());
+
+    let run = lake
+        .floe
+        .run(&["ingest", &t, &glob, "--skip-loaded", "--mode", "overwrite"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--skip-loaded"), "{}", run.stderr);
+}

@@ -58,6 +58,12 @@ pub struct IngestArgs {
     #[arg(long, value_enum, value_name = "MODE")]
     pub row_mode: Option<RowChangeMode>,
 
+    /// Load only inputs not loaded before: each source's location, size and ETag (or
+    /// modification time) is recorded with the commit that loads it, so a re-run after
+    /// success loads nothing and a re-run after a failure loads what did not land.
+    #[arg(long)]
+    pub skip_loaded: bool,
+
     /// Add input columns the table lacks (union by name) and widen int→long, float→double
     /// where typed inputs need it, in the same commit as the data.
     #[arg(long)]
@@ -210,6 +216,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
             (None, false, None) => Replace::ByMode,
         },
         row_mode: args.row_mode,
+        skip_loaded: args.skip_loaded,
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {
         Some(bar) => Arc::new(bar),

@@ -18,9 +18,12 @@ use crate::ops::ingest_replace::{commit_replacing, input_check, Condition, Input
 use crate::ops::row_deletion::RowChangeMode;
 use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
 use crate::ops::{NoProgress, Progress};
+use crate::table::commit::{is_state_unknown, RetryPolicy};
+use crate::table::row_change_commit::{is_stale_plan, stale_as_conflict};
 use crate::table::snapshot_commit::{
     commit_snapshot, Isolation, SnapshotKind, SnapshotRequest, StartingPoint,
 };
+use crate::table::source_ledger::{identify, Ledger, LedgerSwap};
 use crate::table::write::{TableDataWriter, WriteSettings};
 use crate::table::{Session, TableRef};
 
@@ -56,6 +59,8 @@ pub struct IngestOptions {
     pub replace: Replace,
     /// How replaced rows leave files that keep others (`None`: the table's properties).
     pub row_mode: Option<RowChangeMode>,
+    /// Load only sources not loaded before (exactly-once incremental loads).
+    pub skip_loaded: bool,
 }
 
 /// What an ingest's rows replace.
@@ -92,6 +97,22 @@ pub struct IngestReport {
     /// Row-level changes (`--where`, `--overwrite-partitions`, `--upsert`); `null` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replaced: Option<ReplacedRows>,
+    /// `--skip-loaded`: what was left out as loaded before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_loaded: Option<SkipLoaded>,
+}
+
+/// What `--skip-loaded` found.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SkipLoaded {
+    /// Inputs loaded before (same location, size and ETag or modification time): left out.
+    pub skipped_files: usize,
+    /// Inputs loaded now.
+    pub loaded_files: usize,
+    /// The ledger of loaded sources after this run.
+    pub ledger: Option<String>,
+    /// Times the run started over because a concurrent run recorded sources first.
+    pub restarts: u32,
 }
 
 /// What the input replaced, for row-level ingests.
@@ -174,10 +195,56 @@ pub async fn ingest_with_progress(
     progress: Arc<dyn Progress>,
 ) -> Result<IngestReport> {
     let started = Instant::now();
+    let mut restarts = 0u32;
+    loop {
+        match ingest_once(session, &options, progress.clone(), started, restarts).await {
+            // Another --skip-loaded run recorded sources first: list again against its ledger.
+            Err(err) if options.skip_loaded && is_stale_plan(&err) => {
+                let table = session.target(&options.table).await?.load().await?;
+                let policy = RetryPolicy::from_properties(table.metadata().properties());
+                if restarts >= policy.num_retries {
+                    return Err(stale_as_conflict(err));
+                }
+                restarts += 1;
+                tokio::time::sleep(policy.backoff(restarts)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn ingest_once(
+    session: &Session,
+    options: &IngestOptions,
+    progress: Arc<dyn Progress>,
+    started: Instant,
+    restarts: u32,
+) -> Result<IngestReport> {
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
-    let files = input::expand(&options.inputs, options.format, session.stores()).await?;
+    let mut files = input::expand(&options.inputs, options.format, session.stores()).await?;
+    let mut sources = None;
+    if options.skip_loaded {
+        if options.mode != IngestMode::Append || options.replace != Replace::ByMode {
+            return Err(FloeError::usage(
+                "--skip-loaded appends the sources not loaded before; it cannot be combined with --mode overwrite, --where, --overwrite-partitions or --upsert",
+            )
+            .into());
+        }
+        let ledger = Ledger::load(table.metadata().properties(), session.stores()).await?;
+        let locations: Vec<String> = files.iter().map(|f| f.location.clone()).collect();
+        let identified = identify(session.stores(), &locations).await?;
+        let (mut new_files, mut new_sources) = (vec![], vec![]);
+        for (file, source) in files.into_iter().zip(identified) {
+            if !ledger.contains(&source) {
+                new_files.push(file);
+                new_sources.push(source);
+            }
+        }
+        files = new_files;
+        sources = Some((ledger, new_sources, locations.len()));
+    }
     if options.merge_schema && options.replace != Replace::ByMode {
         return Err(FloeError::usage(
             "--merge-schema cannot be combined with --where, --overwrite-partitions or --upsert",
@@ -191,7 +258,7 @@ pub async fn ingest_with_progress(
         (table.metadata().current_schema().clone(), None, vec![])
     };
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
-    let mut condition = Condition::of(&options, &table)?;
+    let mut condition = Condition::of(options, &table)?;
 
     // Plan every input before writing anything: a bad header fails fast and writes nothing.
     let mut plans = Vec::with_capacity(files.len());
@@ -242,13 +309,19 @@ pub async fn ingest_with_progress(
         commit_id: commit_id.clone(),
         schema_changes,
         replaced: None,
+        skip_loaded: sources.as_ref().map(|(_, new, all)| SkipLoaded {
+            skipped_files: all - new.len(),
+            loaded_files: new.len(),
+            ledger: None,
+            restarts,
+        }),
     };
     if let Some(condition) = condition {
         let outcome = commit_replacing(
             &target,
             table,
             start,
-            &options,
+            options,
             condition,
             data_files,
             writer.spec_id(),
@@ -268,6 +341,44 @@ pub async fn ingest_with_progress(
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
+    let ledger = match &sources {
+        Some((_, new, _)) if new.is_empty() => {
+            report.elapsed_ms = started.elapsed().as_millis() as u64;
+            return Ok(report);
+        }
+        Some((ledger, new, _)) => {
+            let next = ledger
+                .write_next(
+                    target.catalog.stores(),
+                    &format!(
+                        "{}/metadata",
+                        table.metadata().location().trim_end_matches('/')
+                    ),
+                    new,
+                    &commit_id,
+                )
+                .await;
+            let next = match next {
+                Ok(next) => next,
+                Err(e) => {
+                    target
+                        .catalog
+                        .stores()
+                        .delete_all(&paths_of(&data_files))
+                        .await;
+                    return Err(e);
+                }
+            };
+            if let Some(skip) = report.skip_loaded.as_mut() {
+                skip.ledger = Some(next.clone());
+            }
+            Some(LedgerSwap {
+                expected: ledger.location.clone(),
+                next,
+            })
+        }
+        None => None,
+    };
     let request = SnapshotRequest {
         kind: match options.mode {
             IngestMode::Append => SnapshotKind::Append,
@@ -279,8 +390,23 @@ pub async fn ingest_with_progress(
         summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
         branch: options.branch.clone(),
         start: Some(start),
+        ledger: ledger.clone(),
     };
-    let committed = commit_snapshot(&target, request).await?;
+    let committed = match commit_snapshot(&target, request).await {
+        Ok(committed) => committed,
+        Err(err) => {
+            if let Some(swap) = &ledger {
+                if !is_state_unknown(&err) {
+                    target
+                        .catalog
+                        .stores()
+                        .delete_all(&[swap.next.clone()])
+                        .await;
+                }
+            }
+            return Err(err);
+        }
+    };
     report.snapshot_id = Some(committed.snapshot_id);
     report.sequence_number = Some(committed.sequence_number);
     report.commit_attempts = committed.attempts;
@@ -397,4 +523,8 @@ async fn write_all(
         }
     }
     outcome
+}
+
+fn paths_of(files: &[iceberg::spec::DataFile]) -> Vec<String> {
+    files.iter().map(|f| f.file_path().to_string()).collect()
 }

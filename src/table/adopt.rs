@@ -145,6 +145,7 @@ pub async fn commit_adopted(target: &TableTarget, adoption: Adoption) -> Result<
         summary: adoption.summary.clone(),
         branch: adoption.branch.clone(),
         start: Some(adoption.start.clone()),
+        ledger: None,
     };
     let paths: Vec<String> = adoption
         .files

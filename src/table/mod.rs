@@ -38,6 +38,7 @@ pub mod scan;
 pub mod session;
 pub mod snapshot_commit;
 pub mod snapshot_producer;
+pub mod source_ledger;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;

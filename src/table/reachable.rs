@@ -30,6 +30,13 @@ pub async fn reachable_files(table: &Table, entries: Entries) -> Result<Vec<Stri
     for stats in metadata.statistics_iter() {
         files.insert(stats.statistics_path.clone());
     }
+    // The ledger of sources `ingest --skip-loaded` loaded, named by a table property.
+    if let Some(ledger) = metadata
+        .properties()
+        .get(super::source_ledger::LEDGER_PROPERTY)
+    {
+        files.insert(ledger.clone());
+    }
     for stats in metadata.partition_statistics_iter() {
         files.insert(stats.statistics_path.clone());
     }

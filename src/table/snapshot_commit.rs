@@ -19,6 +19,7 @@ use super::snapshot_producer::{
     has_live_files, new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt,
     AttemptFiles, NewSnapshot, Prepared,
 };
+use super::source_ledger::{LedgerSwap, LEDGER_PROPERTY};
 use crate::error::FloeError;
 
 /// What a new snapshot does to the table.
@@ -48,6 +49,8 @@ pub struct SnapshotRequest {
     /// What the operation read when it started, checked against what others committed since
     /// (`None`: nothing is validated).
     pub start: Option<StartingPoint>,
+    /// `ingest --skip-loaded`: the ledger of loaded sources moves in the same commit.
+    pub ledger: Option<LedgerSwap>,
 }
 
 /// What an operation read when it started: every attempt of its commit is validated against
@@ -155,6 +158,14 @@ pub(crate) async fn prepare(
     }
     let snapshot_id = new_snapshot_id(metadata);
     let parent = branch_head(metadata, &request.branch)?;
+    if let Some(swap) = &request.ledger {
+        if metadata.properties().get(LEDGER_PROPERTY) != swap.expected.as_ref() {
+            return Err(super::row_change_commit::StalePlan(
+                "another ingest recorded loaded sources after this one listed its inputs".into(),
+            )
+            .into());
+        }
+    }
     if let Some(start) = &request.start {
         if request.schema.is_some() {
             check_schema_base(metadata, start)?;
@@ -309,7 +320,7 @@ pub(crate) async fn prepare(
         });
         updates.push(TableUpdate::SetCurrentSchema { schema_id: -1 });
     }
-    write_snapshot(
+    let mut attempt = write_snapshot(
         table,
         NewSnapshot {
             snapshot_id,
@@ -324,7 +335,16 @@ pub(crate) async fn prepare(
         },
         written,
     )
-    .await
+    .await?;
+    if let Some(swap) = &request.ledger {
+        attempt.extend(
+            [],
+            [TableUpdate::SetProperties {
+                updates: HashMap::from([(LEDGER_PROPERTY.to_string(), swap.next.clone())]),
+            }],
+        );
+    }
+    Ok(attempt)
 }
 
 /// A schema merged at the start must still extend the table's current schema: the field ids

@@ -502,6 +502,15 @@ impl Stores {
             .with_context(|| format!("cannot read the Parquet footer of {location}"))
     }
 
+    /// The object's metadata (size, modification time, ETag).
+    pub async fn head(&self, location: &str) -> Result<object_store::ObjectMeta> {
+        let (store, path) = self.resolve(location)?;
+        store
+            .head(&path)
+            .await
+            .map_err(|e| storage_error(e, location, "stat"))
+    }
+
     pub async fn size(&self, location: &str) -> Result<u64> {
         let (store, path) = self.resolve(location)?;
         let meta = store

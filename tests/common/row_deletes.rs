@@ -32,6 +32,7 @@ async fn commit_deletes(target: &TableTarget, files: Vec<DataFile>) -> i64 {
         summary: HashMap::new(),
         branch: "main".to_string(),
         start: None,
+        ledger: None,
     };
     commit_snapshot(target, request).await.unwrap().snapshot_id
 }
