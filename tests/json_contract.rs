@@ -47,6 +47,8 @@ struct Ingest {
     commit_attempts: u32,
     commit_id: String,
     schema_changes: Vec<String>,
+    replaced: Option<Value>,
+    skip_loaded: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +282,18 @@ fn every_command_matches_docs_json_md() {
     outputs.push((
         "add-files",
         floe.json(&["add-files", "db.t", "adopt.parquet", "--dry-run"]),
+    ));
+    outputs.push((
+        "ingest",
+        floe.json(&["ingest", "db.t", "b.csv", "--upsert=id"]),
+    ));
+    outputs.push((
+        "ingest",
+        floe.json(&["ingest", "db.t", "b.csv", "--skip-loaded"]),
+    ));
+    outputs.push((
+        "delete",
+        floe.json(&["delete", "db.t", "--where", "id = 3", "--dry-run"]),
     ));
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("describe", vec!["describe", "db.t"]),

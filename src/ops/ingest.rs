@@ -95,10 +95,8 @@ pub struct IngestReport {
     /// Schema changes `--merge-schema` made (empty otherwise).
     pub schema_changes: Vec<String>,
     /// Row-level changes (`--where`, `--overwrite-partitions`, `--upsert`); `null` otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replaced: Option<ReplacedRows>,
-    /// `--skip-loaded`: what was left out as loaded before.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `--skip-loaded`: what was left out as loaded before; `null` otherwise.
     pub skip_loaded: Option<SkipLoaded>,
 }
 
