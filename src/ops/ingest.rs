@@ -398,7 +398,7 @@ async fn ingest_once(
                     target
                         .catalog
                         .stores()
-                        .delete_all(&[swap.next.clone()])
+                        .delete_all(std::slice::from_ref(&swap.next))
                         .await;
                 }
             }

@@ -127,6 +127,13 @@ pub fn input_check<'a>(
     })
 }
 
+type ReplacementParts = (
+    Option<Arc<dyn RowMatcher>>,
+    Option<iceberg::expr::Predicate>,
+    Option<Arc<RowFilter>>,
+    &'static [&'static str],
+);
+
 /// What a row-level ingest committed.
 pub struct Replaced {
     /// `None` when there was nothing to commit.
@@ -153,12 +160,9 @@ pub async fn commit_replacing(
         ..Default::default()
     };
     let mut keys: Option<Arc<KeySet>> = None;
-    let (matcher, pruning, filter, mode_keys): (
-        Option<Arc<dyn RowMatcher>>,
-        _,
-        Option<Arc<RowFilter>>,
-        &[&str],
-    ) = match condition {
+    // The row condition, its pruning predicate, the filter (for whole-file matches by
+    // metrics) and the table properties that choose the row mode.
+    let (matcher, pruning, filter, mode_keys): ReplacementParts = match condition {
         Condition::Partitions => (None, None, None, &[]),
         Condition::Matching(filter) => (
             Some(filter.clone() as Arc<dyn RowMatcher>),

@@ -65,8 +65,9 @@ impl RowFilter {
                 field_ids.push(id);
             }
         }
-        let pruning =
-            iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr.clone()]);
+        let pruning = iceberg_datafusion::physical_plan::convert_filters_to_predicate(
+            std::slice::from_ref(&expr),
+        );
         let strict = strict_shape(&expr, schema);
         Ok(RowFilter {
             text: text.to_string(),
@@ -146,8 +147,10 @@ fn strict_shape(expr: &Expr, schema: &IcebergSchema) -> Strict {
         Expr::Alias(alias) => strict_shape(&alias.expr, schema),
         // A leaf converts whole or not at all, so the bound predicate is exactly the leaf.
         leaf => Strict::Leaf(
-            iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[leaf.clone()])
-                .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
+            iceberg_datafusion::physical_plan::convert_filters_to_predicate(std::slice::from_ref(
+                leaf,
+            ))
+            .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
         ),
     }
 }

@@ -68,10 +68,13 @@ impl FileMatches {
     }
 }
 
+/// Data file path → positions deleted, from one position delete file.
+type PositionsByFile = HashMap<String, Vec<u64>>;
+
 /// Delete files read once and shared by every data file they apply to.
 #[derive(Default)]
 pub struct DeleteFiles {
-    positions: Mutex<HashMap<String, Arc<HashMap<String, Vec<u64>>>>>,
+    positions: Mutex<HashMap<String, Arc<PositionsByFile>>>,
     equalities: Mutex<HashMap<String, Arc<EqualityDeletes>>>,
 }
 
@@ -309,8 +312,8 @@ async fn parquet_batches(stores: &Stores, path: &str) -> Result<Vec<RecordBatch>
 }
 
 /// data file path → positions, from one position delete file.
-async fn read_position_deletes(stores: &Stores, path: &str) -> Result<HashMap<String, Vec<u64>>> {
-    let mut out: HashMap<String, Vec<u64>> = HashMap::new();
+async fn read_position_deletes(stores: &Stores, path: &str) -> Result<PositionsByFile> {
+    let mut out = PositionsByFile::new();
     for batch in parquet_batches(stores, path).await? {
         let schema = batch.schema();
         let index = |id: i32, name: &str| {
