@@ -1027,3 +1027,36 @@ async fn concurrent_skip_loaded_runs_load_each_file_once() {
     );
     h.assert_verified().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_on_write_plans_again_when_deletes_land_on_its_files() {
+    let h = Harness::new("cow-vs-mor").await;
+    h.ingest_plain().await;
+    // A merge-on-read delete of ids 0..4 lands on the files the rewrite is about to replace;
+    // committing the rewrite as planned would bring those rows back.
+    h.set_competitor(|session, table| async move {
+        let options = DeleteOptions {
+            table,
+            filter: "id < 5".into(),
+            dry_run: false,
+            mode: Some(RowChangeMode::MergeOnRead),
+            branch: "main".into(),
+            isolation: Default::default(),
+        };
+        delete(&session, options).await.unwrap();
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = delete(
+        &h.session,
+        delete_options(&h, "id % 5 = 0", RowChangeMode::CopyOnWrite),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.disarm(), 1);
+    assert_eq!(report.replans, 1);
+    assert_eq!(report.rows_deleted, 18, "id 0 was already gone");
+    // ids 0..49 twice, minus 0..4 and the other multiples of 5.
+    assert_eq!(live_rows(&h).await.0, 100 - 10 - 18);
+    assert_eq!(live_rows(&h).await.1, 2 * (1225 - 10 - (225 - 0)));
+    h.assert_verified().await;
+}

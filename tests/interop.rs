@@ -495,6 +495,11 @@ fn spark_pyiceberg_and_duckdb_read_floes_deletes_and_upserts() {
     let expected = (ids.len() as i64, ids.iter().sum::<i64>());
     assert_eq!(shelf.floe_count_sum(&t, &[]), expected);
     assert_eq!(spark_count_sum(&mut spark, &name), expected);
+    assert_eq!(
+        duckdb_count_sum(&python, &t),
+        expected,
+        "DuckDB applies equality deletes"
+    );
     assert_eq!(rows_changed(&shelf, &t), 30);
     let changed = spark.sql(&[&format!(
         "SELECT count(*) AS n FROM {name} WHERE amount = -1"
@@ -611,4 +616,31 @@ fn floe_reads_sparks_merge_update_and_delete() {
     assert_eq!(floe_sums(), sums(&mut spark), "floe delete over Spark's");
     let (n, s) = shelf.floe_count_sum(&t, &[]);
     assert_eq!(pyiceberg_count_sum(&python, &t), (n, s));
+}
+
+#[test]
+fn spark_and_duckdb_read_files_floe_adopted() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("adopted");
+    let t = shelf.location("events");
+    let first = shelf.parquet(0, 30);
+    shelf.floe.json(&["create", &t, "--like", &first]);
+    shelf.floe.json(&["ingest", &t, &first]);
+    // Files written by someone else, adopted where they are.
+    let adopted = [shelf.parquet(100, 20), shelf.parquet(200, 5)];
+    let report = shelf
+        .floe
+        .json(&["add-files", &t, &adopted[0], &adopted[1]]);
+    assert_eq!(report["files_added"], 2);
+    let expected = (
+        55,
+        (0..30).sum::<i64>() + (100..120).sum::<i64>() + (200..205).sum::<i64>(),
+    );
+    assert_eq!(
+        assert_all_agree(&shelf, "events", &mut spark, &python, "add-files"),
+        expected
+    );
+    assert_eq!(pyiceberg_count_sum(&python, &t), expected);
 }
