@@ -16,9 +16,9 @@ use super::catalog::TableTarget;
 use super::changes_since::{changes_since, snapshots_since};
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, commit_with_retries, data_file_sizes, has_live_files, new_manifest_writer,
-    new_snapshot_id, rewrite_writer, write_snapshot, written_file_problems, Attempt, AttemptFiles,
-    NewSnapshot, Prepared,
+    add_totals, carry_manifests, commit_with_retries, data_file_sizes, new_manifest_writer,
+    new_snapshot_id, write_snapshot, written_file_problems, Attempt, AttemptFiles, NewSnapshot,
+    Prepared,
 };
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and
@@ -280,48 +280,25 @@ async fn prepare(
     let current = metadata
         .current_snapshot()
         .expect("validated against the current snapshot");
-    let (mut found, mut deletes_found) = (0usize, 0usize);
-    let list = table.manifest_list_reader(current).load().await?;
-    for manifest in list.entries() {
-        let loaded = manifest.load_manifest(table.file_io()).await?;
-        let leaving = |path: &str| match manifest.content {
-            ManifestContentType::Data => removed.contains(path),
-            ManifestContentType::Deletes => removed_deletes.contains(path),
-        };
-        let touched = loaded
-            .entries()
-            .iter()
-            .any(|e| e.is_alive() && leaving(e.data_file().file_path()));
-        if !touched {
-            if has_live_files(manifest) {
-                manifests.push(manifest.clone());
-            }
-            continue;
-        }
-        let path = files.manifest(written);
-        let (spec, mut writer) =
-            rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
-        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
-            let file = entry.data_file().clone();
-            let sequence_number = entry.sequence_number().unwrap_or(0);
-            if leaving(file.file_path()) {
-                match manifest.content {
-                    ManifestContentType::Data => found += 1,
-                    ManifestContentType::Deletes => deletes_found += 1,
-                }
-                summary.remove_file(&file, schema.clone(), spec.clone());
-                writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
-            } else {
-                writer.add_existing_file(
-                    file,
-                    entry.snapshot_id().unwrap_or(current.snapshot_id()),
-                    sequence_number,
-                    entry.file_sequence_number,
-                )?;
-            }
-        }
-        manifests.push(writer.write_manifest_file().await?);
-    }
+    let (carried, left) = carry_manifests(
+        table,
+        current,
+        snapshot_id,
+        &mut files,
+        written,
+        &mut summary,
+        |manifest, file| match manifest.content {
+            ManifestContentType::Data => removed.contains(file.file_path()),
+            ManifestContentType::Deletes => removed_deletes.contains(file.file_path()),
+        },
+    )
+    .await?;
+    manifests.extend(carried);
+    let found = left
+        .iter()
+        .filter(|(content, _)| *content == ManifestContentType::Data)
+        .count();
+    let deletes_found = left.len() - found;
     if found != removed.len() {
         return Err(super::commit::conflict(format!(
             "{} of the {} rewritten files are no longer live",

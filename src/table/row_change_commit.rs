@@ -24,9 +24,9 @@ use super::changes_since::{changes_since, snapshots_since, ChangesSince};
 use super::commit::is_state_unknown;
 use super::snapshot_commit::{Isolation, StartingPoint};
 use super::snapshot_producer::{
-    add_totals, branch_head, commit_with_retries, data_file_sizes, ensure_written_files,
-    has_live_files, new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt,
-    AttemptFiles, NewSnapshot, Prepared,
+    add_totals, branch_head, carry_manifests, commit_with_retries, data_file_sizes,
+    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id, write_snapshot,
+    Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use crate::error::{ErrorKind, FloeError};
 
@@ -361,68 +361,50 @@ async fn prepare(
         })
     };
     let (mut found, mut replaced_files, mut replaced_rows) = (0usize, 0usize, 0u64);
-    if let Some(parent) = &parent {
+    let removes_files = !removed.is_empty() || !change.replaced_partitions.is_empty();
+    if let (Some(parent), false) = (&parent, removes_files) {
+        // Only files added: every manifest is carried as it is, unread.
         let list = table.manifest_list_reader(parent).load().await?;
-        for manifest in list.entries() {
-            if removed.is_empty() && change.replaced_partitions.is_empty() {
-                if has_live_files(manifest) {
-                    manifests.push(manifest.clone());
-                }
-                continue;
-            }
-            let loaded = manifest.load_manifest(table.file_io()).await?;
-            // Data files leave by path; position delete files scoped to one of them leave
-            // with it (they could apply to nothing else).
-            let spec_id = manifest.partition_spec_id;
-            let leaving = |file: &DataFile| match manifest.content {
-                ManifestContentType::Data => {
-                    removed.contains(file.file_path()) || replaced(spec_id, file)
-                }
-                ManifestContentType::Deletes => {
-                    replaced(spec_id, file)
-                        || (file.content_type() == DataContentType::PositionDeletes
-                            && file
-                                .referenced_data_file()
-                                .is_some_and(|r| removed.contains(r.as_str())))
-                }
-            };
-            let touched = loaded
-                .entries()
-                .iter()
-                .any(|e| e.is_alive() && leaving(e.data_file()));
-            if !touched {
-                if has_live_files(manifest) {
-                    manifests.push(manifest.clone());
-                }
-                continue;
-            }
-            let path = names.manifest(written);
-            let (spec, mut writer) =
-                rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
-            for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
-                let file = entry.data_file().clone();
-                let sequence_number = entry.sequence_number().unwrap_or(0);
-                if leaving(&file) {
-                    if manifest.content == ManifestContentType::Data {
-                        if removed.contains(file.file_path()) {
-                            found += 1;
-                        } else {
-                            replaced_files += 1;
-                            replaced_rows += file.record_count();
-                        }
+        manifests.extend(list.entries().iter().filter(|m| has_live_files(m)).cloned());
+    } else if let Some(parent) = &parent {
+        // Data files leave by path or partition; delete files in a replaced partition, and
+        // position delete files scoped to a leaving data file (they apply to nothing else),
+        // leave with them.
+        let (carried, left) = carry_manifests(
+            table,
+            parent,
+            snapshot_id,
+            &mut names,
+            written,
+            &mut summary,
+            |manifest, file| {
+                let spec_id = manifest.partition_spec_id;
+                match manifest.content {
+                    ManifestContentType::Data => {
+                        removed.contains(file.file_path()) || replaced(spec_id, file)
                     }
-                    summary.remove_file(&file, schema.clone(), spec.clone());
-                    writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
-                } else {
-                    writer.add_existing_file(
-                        file,
-                        entry.snapshot_id().unwrap_or(parent.snapshot_id()),
-                        sequence_number,
-                        entry.file_sequence_number,
-                    )?;
+                    ManifestContentType::Deletes => {
+                        replaced(spec_id, file)
+                            || (file.content_type() == DataContentType::PositionDeletes
+                                && file
+                                    .referenced_data_file()
+                                    .is_some_and(|r| removed.contains(r.as_str())))
+                    }
                 }
+            },
+        )
+        .await?;
+        manifests.extend(carried);
+        for (content, file) in left {
+            if content != ManifestContentType::Data {
+                continue;
             }
-            manifests.push(writer.write_manifest_file().await?);
+            if removed.contains(file.file_path()) {
+                found += 1;
+            } else {
+                replaced_files += 1;
+                replaced_rows += file.record_count();
+            }
         }
     }
     if found != removed.len() {

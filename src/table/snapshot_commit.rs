@@ -15,9 +15,9 @@ use iceberg::{TableRequirement, TableUpdate};
 use super::catalog::TableTarget;
 use super::commit::is_state_unknown;
 use super::snapshot_producer::{
-    add_totals, branch_head, commit_with_retries, data_file_sizes, ensure_written_files,
-    has_live_files, new_manifest_writer, new_snapshot_id, rewrite_writer, write_snapshot, Attempt,
-    AttemptFiles, NewSnapshot, Prepared,
+    add_totals, branch_head, carry_manifests, commit_with_retries, data_file_sizes,
+    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id, write_snapshot,
+    Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use super::source_ledger::{LedgerSwap, LEDGER_PROPERTY};
 use crate::error::FloeError;
@@ -228,39 +228,23 @@ pub(crate) async fn prepare(
 
     // What the parent snapshot had: kept as is (append) or marked deleted (overwrite).
     if let Some(parent) = &parent {
-        let list = table.manifest_list_reader(parent).load().await?;
-        for manifest in list.entries() {
-            match request.kind {
-                SnapshotKind::Append | SnapshotKind::RowDelta => {
-                    if has_live_files(manifest) {
-                        manifests.push(manifest.clone());
-                    }
-                }
-                SnapshotKind::OverwriteAll => {
-                    let loaded = manifest.load_manifest(table.file_io()).await?;
-                    let live: Vec<_> = loaded
-                        .entries()
-                        .iter()
-                        .filter(|e| e.is_alive())
-                        .cloned()
-                        .collect();
-                    if live.is_empty() {
-                        continue;
-                    }
-                    let path = names.manifest(written);
-                    let (spec, mut writer) =
-                        rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
-                    for entry in live {
-                        summary.remove_file(entry.data_file(), schema.clone(), spec.clone());
-                        let seq = entry.sequence_number().unwrap_or(0);
-                        writer.add_delete_file(
-                            entry.data_file().clone(),
-                            seq,
-                            entry.file_sequence_number,
-                        )?;
-                    }
-                    manifests.push(writer.write_manifest_file().await?);
-                }
+        match request.kind {
+            SnapshotKind::Append | SnapshotKind::RowDelta => {
+                let list = table.manifest_list_reader(parent).load().await?;
+                manifests.extend(list.entries().iter().filter(|m| has_live_files(m)).cloned());
+            }
+            SnapshotKind::OverwriteAll => {
+                let (carried, _) = carry_manifests(
+                    table,
+                    parent,
+                    snapshot_id,
+                    &mut names,
+                    written,
+                    &mut summary,
+                    |_, _| true,
+                )
+                .await?;
+                manifests.extend(carried);
             }
         }
     }

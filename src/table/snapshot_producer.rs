@@ -267,6 +267,59 @@ pub(crate) fn rewrite_writer(
     Ok((spec, writer))
 }
 
+/// The parent's manifests carried into a new snapshot: a manifest where no live file leaves
+/// is kept as it is (when it still lists live files); one where some do is written again with
+/// those entries DELETED and the rest EXISTING. Returns the manifests and the files that left
+/// (each with its manifest's content type); removals are counted into `summary`.
+pub(crate) async fn carry_manifests(
+    table: &Table,
+    parent: &iceberg::spec::SnapshotRef,
+    snapshot_id: i64,
+    names: &mut AttemptFiles,
+    written: &mut Vec<String>,
+    summary: &mut iceberg::spec::SnapshotSummaryCollector,
+    leaving: impl Fn(&ManifestFile, &DataFile) -> bool,
+) -> Result<(Vec<ManifestFile>, Vec<(ManifestContentType, DataFile)>)> {
+    let schema = table.metadata().current_schema().clone();
+    let mut manifests = vec![];
+    let mut left = vec![];
+    let list = table.manifest_list_reader(parent).load().await?;
+    for manifest in list.entries() {
+        let loaded = manifest.load_manifest(table.file_io()).await?;
+        let touched = loaded
+            .entries()
+            .iter()
+            .any(|e| e.is_alive() && leaving(manifest, e.data_file()));
+        if !touched {
+            if has_live_files(manifest) {
+                manifests.push(manifest.clone());
+            }
+            continue;
+        }
+        let path = names.manifest(written);
+        let (spec, mut writer) =
+            rewrite_writer(table, schema.clone(), manifest, &path, snapshot_id)?;
+        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+            let file = entry.data_file().clone();
+            let sequence_number = entry.sequence_number().unwrap_or(0);
+            if leaving(manifest, &file) {
+                summary.remove_file(&file, schema.clone(), spec.clone());
+                left.push((manifest.content, file.clone()));
+                writer.add_delete_file(file, sequence_number, entry.file_sequence_number)?;
+            } else {
+                writer.add_existing_file(
+                    file,
+                    entry.snapshot_id().unwrap_or(parent.snapshot_id()),
+                    sequence_number,
+                    entry.file_sequence_number,
+                )?;
+            }
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+    Ok((manifests, left))
+}
+
 /// Whether a parent's manifest still lists live files. One holding only DELETED entries
 /// recorded its snapshot's removals and is not carried into the next snapshot (as Iceberg's
 /// own producers do).
