@@ -791,6 +791,18 @@ async fn live_rows(h: &Harness) -> (i64, i64, i64) {
     (value(0), value(1), value(2))
 }
 
+/// The competing delete: ids 0..4, merge-on-read.
+fn mor_delete_of_first_five(table: TableRef) -> DeleteOptions {
+    DeleteOptions {
+        table,
+        filter: "id < 5".into(),
+        dry_run: false,
+        mode: Some(RowChangeMode::MergeOnRead),
+        branch: "main".into(),
+        isolation: Default::default(),
+    }
+}
+
 fn delete_options(h: &Harness, filter: &str, mode: RowChangeMode) -> DeleteOptions {
     DeleteOptions {
         table: h.table.clone(),
@@ -891,14 +903,7 @@ async fn compaction_racing_a_merge_on_read_delete_loses_no_delete() {
     let h = Harness::new("compaction-vs-delete").await;
     h.ingest_plain().await;
     h.set_competitor(|session, table| async move {
-        let options = DeleteOptions {
-            table,
-            filter: "id < 5".into(),
-            dry_run: false,
-            mode: Some(RowChangeMode::MergeOnRead),
-            branch: "main".into(),
-            isolation: Default::default(),
-        };
+        let options = mor_delete_of_first_five(table);
         let report = delete(&session, options).await.unwrap();
         assert_eq!(report.rows_deleted, 10);
     });
@@ -1035,14 +1040,7 @@ async fn copy_on_write_plans_again_when_deletes_land_on_its_files() {
     // A merge-on-read delete of ids 0..4 lands on the files the rewrite is about to replace;
     // committing the rewrite as planned would bring those rows back.
     h.set_competitor(|session, table| async move {
-        let options = DeleteOptions {
-            table,
-            filter: "id < 5".into(),
-            dry_run: false,
-            mode: Some(RowChangeMode::MergeOnRead),
-            branch: "main".into(),
-            isolation: Default::default(),
-        };
+        let options = mor_delete_of_first_five(table);
         delete(&session, options).await.unwrap();
     });
     h.arm(Fault::ConcurrentWinner, 1);

@@ -86,19 +86,23 @@ fn concurrent_writers_s3() {
 }
 
 /// Inputs on S3 (a glob over s3:// URIs) are read through the same stores.
+/// Stores reaching the test S3 server, for putting input files there.
+fn test_server_stores(s3: &common::S3) -> floe::table::Stores {
+    floe::table::Stores::new(std::collections::HashMap::from([
+        ("s3.endpoint".to_string(), s3.endpoint.clone()),
+        ("s3.access-key-id".to_string(), "testing".to_string()),
+        ("s3.secret-access-key".to_string(), "testing".to_string()),
+        ("s3.region".to_string(), "us-east-1".to_string()),
+    ]))
+}
+
 #[test]
 fn ingest_from_s3_inputs() {
     let Some(s3) = common::s3() else { return };
     let Some((_d, p)) = place("inputs") else {
         return;
     };
-    let props = std::collections::HashMap::from([
-        ("s3.endpoint".to_string(), s3.endpoint.clone()),
-        ("s3.access-key-id".to_string(), "testing".to_string()),
-        ("s3.secret-access-key".to_string(), "testing".to_string()),
-        ("s3.region".to_string(), "us-east-1".to_string()),
-    ]);
-    let stores = floe::table::Stores::new(props);
+    let stores = test_server_stores(&s3);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let input_prefix = format!("{}/inputs", p.warehouse);
     for i in 0..3 {
@@ -358,13 +362,7 @@ fn orphans_beside_s3a_paths() {
         .unwrap()
         .to_string();
 
-    let props = std::collections::HashMap::from([
-        ("s3.endpoint".to_string(), s3.endpoint.clone()),
-        ("s3.access-key-id".to_string(), "testing".to_string()),
-        ("s3.secret-access-key".to_string(), "testing".to_string()),
-        ("s3.region".to_string(), "us-east-1".to_string()),
-    ]);
-    let stores = floe::table::Stores::new(props);
+    let stores = test_server_stores(&s3);
     let orphan = format!(
         "{}/data/orphan.parquet",
         location.replacen("s3a://", "s3://", 1)
@@ -400,13 +398,7 @@ fn row_changes_and_skip_loaded_on_s3() {
     let Some((_d, p)) = place("rowchanges") else {
         return;
     };
-    let props = std::collections::HashMap::from([
-        ("s3.endpoint".to_string(), s3.endpoint.clone()),
-        ("s3.access-key-id".to_string(), "testing".to_string()),
-        ("s3.secret-access-key".to_string(), "testing".to_string()),
-        ("s3.region".to_string(), "us-east-1".to_string()),
-    ]);
-    let stores = floe::table::Stores::new(props);
+    let stores = test_server_stores(&s3);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let drop = format!("{}/drop", p.warehouse);
     let put = |name: &str, batch: arrow::array::RecordBatch| {
