@@ -145,13 +145,41 @@ fn strict_shape(expr: &Expr, schema: &IcebergSchema) -> Strict {
             Box::new(strict_shape(right, schema)),
         ),
         Expr::Alias(alias) => strict_shape(&alias.expr, schema),
-        // A leaf converts whole or not at all, so the bound predicate is exactly the leaf.
-        leaf => Strict::Leaf(
+        // Only plain comparisons of columns with literals: the conversion to Iceberg drops
+        // casts (`CAST(x AS INT) > 4` becomes `x > 4`), which is fine for pruning but would
+        // call a file of x = 4.6 wholly matched.
+        leaf if is_plain_comparison(leaf) => Strict::Leaf(
             iceberg_datafusion::physical_plan::convert_filters_to_predicate(std::slice::from_ref(
                 leaf,
             ))
             .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
         ),
+        _ => Strict::Leaf(None),
+    }
+}
+
+fn is_plain_comparison(expr: &Expr) -> bool {
+    let operand = |e: &Expr| matches!(e, Expr::Column(_) | Expr::Literal(..));
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            matches!(
+                op,
+                Operator::Eq
+                    | Operator::NotEq
+                    | Operator::Lt
+                    | Operator::LtEq
+                    | Operator::Gt
+                    | Operator::GtEq
+            ) && operand(left)
+                && operand(right)
+        }
+        Expr::InList(list) => {
+            !list.negated
+                && matches!(list.expr.as_ref(), Expr::Column(_))
+                && list.list.iter().all(|e| matches!(e, Expr::Literal(..)))
+        }
+        Expr::IsNull(inner) | Expr::IsNotNull(inner) => matches!(inner.as_ref(), Expr::Column(_)),
+        _ => false,
     }
 }
 
@@ -270,5 +298,73 @@ impl super::row_matches::RowMatcher for RowFilter {
 impl super::row_matches::BatchMatcher for RowEvaluator {
     fn matches(&mut self, batch: &RecordBatch) -> Result<BooleanArray> {
         RowEvaluator::matches(self, batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iceberg::spec::{DataContentType, DataFileBuilder, DataFileFormat, Datum, NestedField};
+    use std::collections::HashMap;
+
+    fn schema() -> IcebergSchema {
+        IcebergSchema::builder()
+            .with_fields(vec![
+                NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into(),
+                NestedField::optional(2, "x", Type::Primitive(PrimitiveType::Double)).into(),
+                NestedField::optional(3, "region", Type::Primitive(PrimitiveType::String)).into(),
+            ])
+            .build()
+            .unwrap()
+    }
+
+    /// A file whose ids run 10..=20, x is 4.6 throughout (no NaN), region is 'eu' or null.
+    fn file(region_nulls: u64) -> DataFile {
+        DataFileBuilder::default()
+            .content(DataContentType::Data)
+            .file_path("f.parquet".into())
+            .file_format(DataFileFormat::Parquet)
+            .record_count(11)
+            .file_size_in_bytes(100)
+            .value_counts(HashMap::from([(1, 11), (2, 11), (3, 11)]))
+            .null_value_counts(HashMap::from([(1, 0), (2, 0), (3, region_nulls)]))
+            .nan_value_counts(HashMap::from([(2, 0)]))
+            .lower_bounds(HashMap::from([
+                (1, Datum::long(10)),
+                (2, Datum::double(4.6)),
+                (3, Datum::string("eu")),
+            ]))
+            .upper_bounds(HashMap::from([
+                (1, Datum::long(20)),
+                (2, Datum::double(4.6)),
+                (3, Datum::string("eu")),
+            ]))
+            .build()
+            .unwrap()
+    }
+
+    fn whole(text: &str, file: &DataFile) -> bool {
+        RowFilter::parse(&schema(), text, "--where")
+            .unwrap()
+            .matches_whole_file(file)
+    }
+
+    #[test]
+    fn whole_files_are_judged_by_their_metrics_only_when_sound() {
+        let f = file(0);
+        assert!(whole("id >= 10", &f));
+        assert!(whole("id < 21 AND region = 'eu'", &f));
+        assert!(whole("id > 100 OR region = 'eu'", &f));
+        assert!(whole("region IN ('eu', 'us')", &f));
+        assert!(whole("id <> 5", &f));
+        assert!(!whole("id > 10", &f), "the lower bound itself may be a row");
+        assert!(!whole("id % 2 = 0", &f));
+        assert!(!whole("NOT (id < 5)", &f));
+        // CAST(4.6 AS INT) is 4: dropping the cast would say every row matches.
+        assert!(!whole("CAST(x AS INT) > 4", &f));
+        // A null region is not 'eu': the file may keep rows.
+        assert!(!whole("region = 'eu'", &file(1)));
+        assert!(whole("region IS NOT NULL", &f));
+        assert!(!whole("region IS NOT NULL", &file(1)));
     }
 }
