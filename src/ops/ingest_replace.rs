@@ -184,7 +184,11 @@ pub async fn commit_replacing(
     };
     let is_upsert = keys.is_some();
     let summary = HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id.to_string())]);
-    let (mut table, mut start) = (with_current_schema(table)?, start);
+    let mut table = match with_current_schema(table) {
+        Ok(table) => table,
+        Err(e) => return Err(discard_input(stores, &input, e).await),
+    };
+    let mut start = start;
     loop {
         let mut extra: Vec<String> = vec![];
         let change = match &matcher {
@@ -217,12 +221,15 @@ pub async fn commit_replacing(
                 }
             }
             Some(matcher) => {
-                let mode = resolve_mode(options.row_mode, &table, mode_keys)?;
+                let mode = match resolve_mode(options.row_mode, &table, mode_keys) {
+                    Ok(mode) => mode,
+                    Err(e) => return Err(discard_input(stores, &input, e).await),
+                };
                 replaced.row_mode = Some(mode);
                 if let Some(keys) = &keys {
                     keys.forget_found();
                 }
-                let plan = plan_deletion(
+                let plan = match plan_deletion(
                     &table,
                     stores,
                     &options.branch,
@@ -230,7 +237,11 @@ pub async fn commit_replacing(
                     pruning.as_ref(),
                     filter.as_deref(),
                 )
-                .await?;
+                .await
+                {
+                    Ok(plan) => plan,
+                    Err(e) => return Err(discard_input(stores, &input, e).await),
+                };
                 if plan.is_empty() && input.is_empty() {
                     return Ok(Replaced {
                         committed: None,
@@ -239,13 +250,17 @@ pub async fn commit_replacing(
                 }
                 replaced.rows_deleted = plan.rows_deleted();
                 let prefix = format!("{commit_id}-r{}", replaced.replans);
-                let mut writer = TableDataWriter::new(
+                let writer = TableDataWriter::new(
                     &table,
                     table.metadata().current_schema().clone(),
                     stores,
                     &prefix,
                     cores(),
-                )?;
+                );
+                let mut writer = match writer {
+                    Ok(writer) => writer,
+                    Err(e) => return Err(discard_input(stores, &input, e).await),
+                };
                 let writes = match (&keys, mode) {
                     (Some(keys), RowChangeMode::MergeOnRead) => {
                         equality_deletes(&table, stores, &plan, keys, &prefix).await
@@ -323,8 +338,15 @@ pub async fn commit_replacing(
                 }
                 replaced.replans += 1;
                 tokio::time::sleep(policy.backoff(replaced.replans)).await;
-                table = with_current_schema(target.load().await?)?;
-                start = StartingPoint::of(&table, &options.branch, options.isolation)?;
+                let fresh = async {
+                    let table = with_current_schema(target.load().await?)?;
+                    let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
+                    Ok::<_, anyhow::Error>((table, start))
+                };
+                (table, start) = match fresh.await {
+                    Ok(fresh) => fresh,
+                    Err(e) => return Err(discard_input(stores, &input, e).await),
+                };
             }
             Err(err) => return Err(err),
         }
@@ -371,7 +393,13 @@ async fn equality_deletes(
             .push(path.to_string());
     }
     for (n, ((spec_id, _), (partition, files))) in partitions.into_iter().enumerate() {
-        let columns = keys.found_in(files.iter().map(String::as_str))?;
+        let columns = match keys.found_in(files.iter().map(String::as_str)) {
+            Ok(columns) => columns,
+            Err(e) => {
+                discard_deletes(stores, &out).await;
+                return Err(e);
+            }
+        };
         if columns.first().is_none_or(|c| c.is_empty()) {
             continue;
         }
@@ -390,6 +418,16 @@ async fn equality_deletes(
         }
     }
     Ok(out)
+}
+
+/// Delete the written input after `err` ended the ingest before its commit; returns `err`.
+async fn discard_input(
+    stores: &crate::table::Stores,
+    input: &[DataFile],
+    err: anyhow::Error,
+) -> anyhow::Error {
+    stores.delete_all(&paths(input)).await;
+    err
 }
 
 fn paths(files: &[DataFile]) -> Vec<String> {
