@@ -6,6 +6,24 @@ use super::ingest::IsolationArg;
 use super::{table_ref, Context};
 use crate::ops::delete::{delete, DeleteOptions, DeleteReport};
 use crate::ops::row_deletion::{FileAction, RowChangeMode};
+
+/// `--mode` / `--row-mode` values: how rows leave files that keep others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RowModeArg {
+    /// Rewrite the affected data files without the rows.
+    CopyOnWrite,
+    /// Write delete files naming the rows; data files stay.
+    MergeOnRead,
+}
+
+impl From<RowModeArg> for RowChangeMode {
+    fn from(arg: RowModeArg) -> Self {
+        match arg {
+            RowModeArg::CopyOnWrite => RowChangeMode::CopyOnWrite,
+            RowModeArg::MergeOnRead => RowChangeMode::MergeOnRead,
+        }
+    }
+}
 use crate::output::{Block, Report, Tabular};
 
 /// Delete the rows matching a SQL predicate (GDPR erasure, bad loads), as ONE snapshot.
@@ -30,7 +48,7 @@ pub struct DeleteArgs {
 
     /// How rows leave files that keep other rows (default: the table's write.delete.mode).
     #[arg(long, value_enum)]
-    pub mode: Option<RowChangeMode>,
+    pub mode: Option<RowModeArg>,
 
     /// Delete on this branch instead of main.
     #[arg(long, value_name = "NAME", default_value = "main")]
@@ -115,7 +133,7 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
         table: table_ref(&args.table)?,
         filter: args.filter,
         dry_run: args.dry_run,
-        mode: args.mode,
+        mode: args.mode.map(Into::into),
         branch: args.branch,
         isolation: args.isolation.into(),
     };

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::delete::RowModeArg;
 use super::{table_ref, Context};
 use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
-use crate::ops::row_deletion::RowChangeMode;
 use crate::ops::{NoProgress, Progress};
 use crate::output::{Block, Report, Tabular};
 use crate::table::snapshot_commit::Isolation;
@@ -56,7 +56,7 @@ pub struct IngestArgs {
     /// --upsert). Default: the table's write.delete.mode / write.upsert.mode /
     /// write.update.mode, else copy-on-write.
     #[arg(long, value_enum, value_name = "MODE")]
-    pub row_mode: Option<RowChangeMode>,
+    pub row_mode: Option<RowModeArg>,
 
     /// Load only inputs not loaded before: each source's location, size and ETag (or
     /// modification time) is recorded with the commit that loads it, so a re-run after
@@ -215,7 +215,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
             ),
             (None, false, None) => Replace::ByMode,
         },
-        row_mode: args.row_mode,
+        row_mode: args.row_mode.map(Into::into),
         skip_loaded: args.skip_loaded,
     };
     let progress: Arc<dyn Progress> = match ctx.printer.progress() {

@@ -26,7 +26,7 @@ use crate::table::write::TableDataWriter;
 use crate::table::Stores;
 
 /// How rows leave files that keep other rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RowChangeMode {
     /// Rewrite the affected data files without the rows.
