@@ -10,6 +10,7 @@ pub mod json_rows;
 pub mod ops;
 pub mod output;
 pub mod policy;
+pub mod progress;
 pub mod struct_fill;
 pub mod table;
 pub mod tabledef;

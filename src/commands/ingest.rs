@@ -8,8 +8,8 @@ use super::delete::RowModeArg;
 use super::{table_ref, Context};
 use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
-use crate::ops::{NoProgress, Progress};
 use crate::output::{Block, Report, Tabular};
+use crate::progress::{NoProgress, Progress};
 use crate::table::snapshot_commit::Isolation;
 use crate::units::format_size;
 

@@ -15,7 +15,7 @@ use parquet::arrow::ParquetRecordBatchStreamBuilder;
 
 use super::{Format, InputFile};
 use crate::error::FloeError;
-use crate::ops::Progress;
+use crate::progress::Progress;
 use crate::table::storage::{is_local, Stores};
 
 /// Rows per batch read from an input.

@@ -17,7 +17,7 @@ use crate::input::{self, read, Format, FormatChoice, InputFile};
 use crate::ops::ingest_replace::{commit_replacing, input_check, Condition, InputCheck};
 use crate::ops::row_deletion::RowChangeMode;
 use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
-use crate::ops::{NoProgress, Progress};
+use crate::progress::{NoProgress, Progress};
 use crate::table::commit::{is_state_unknown, RetryPolicy};
 use crate::table::row_change_commit::{is_stale_plan, stale_as_conflict};
 use crate::table::snapshot_commit::{

@@ -1,5 +1,5 @@
 //! Operations: one file each, plan then execute, returning a serializable report. No printing,
-//! no clap; long work reports through [`Progress`].
+//! no clap; long work reports through [`crate::progress::Progress`].
 
 pub mod add_files;
 pub mod compact;
@@ -30,16 +30,3 @@ pub mod schema_merge;
 pub mod snapshots;
 pub mod sort_order;
 pub mod verify;
-
-/// Progress of long work (bytes processed). The default does nothing.
-pub trait Progress: Send + Sync {
-    fn start(&self, _label: &str, _total_bytes: u64) {}
-    fn advance(&self, _bytes: u64) {}
-    fn finish(&self) {}
-}
-
-/// The silent reporter.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}

@@ -1,4 +1,4 @@
-//! A terminal progress bar (indicatif) behind the `ops::Progress` reporter.
+//! A terminal progress bar (indicatif) behind the `progress::Progress` reporter.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -29,7 +29,7 @@ impl Default for BarProgress {
     }
 }
 
-impl crate::ops::Progress for BarProgress {
+impl crate::progress::Progress for BarProgress {
     fn start(&self, label: &str, total_bytes: u64) {
         self.bar.set_message(label.to_string());
         self.bar.set_length(total_bytes);
