@@ -1059,3 +1059,44 @@ async fn copy_on_write_plans_again_when_deletes_land_on_its_files() {
     assert_eq!(live_rows(&h).await.1, 2 * (1225 - 10 - 225));
     h.assert_verified().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rewrite_committed_across_a_partition_spec_change_keeps_its_files_spec() {
+    let h = Harness::new("cow-vs-spec").await;
+    // Partition evolution commits no snapshot: the branch does not move, so the rewrite still
+    // commits, but its files were written for the old spec and must be listed under it.
+    h.set_competitor(|session, table| async move {
+        floe::ops::partition_evolve::evolve_partitioning(
+            &session,
+            &table,
+            floe::ops::partition_evolve::PartitionEvolveOptions {
+                add: vec!["bucket(2, id)".into()],
+                remove: vec![],
+                rename: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = delete(
+        &h.session,
+        delete_options(&h, "id % 5 = 0", RowChangeMode::CopyOnWrite),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.disarm(), 1);
+    let table = h.load().await;
+    assert_ne!(
+        table.metadata().default_partition_spec_id(),
+        0,
+        "the spec changed"
+    );
+    let specs = floe::table::live_files::data_file_specs(&table, report.snapshot_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(specs.len(), 3);
+    assert!(specs.values().all(|s| *s == 0), "{specs:?}");
+    assert_eq!(live_rows(&h).await.0, 40);
+    h.assert_verified().await;
+}

@@ -175,6 +175,15 @@ pub async fn commit_row_change(
 /// Check the change against what was committed since its start.
 async fn validate(table: &Table, change: &RowChange) -> Result<()> {
     let metadata = table.metadata();
+    // A spec change commits no snapshot: checked whether or not the branch moved.
+    if !change.added_data.is_empty() && metadata.default_partition_spec_id() != change.data_spec_id
+    {
+        return Err(stale(format!(
+            "the partition spec changed to {} while files were written for spec {}",
+            metadata.default_partition_spec_id(),
+            change.data_spec_id
+        )));
+    }
     let head = branch_head(metadata, &change.branch)?.map(|s| s.snapshot_id());
     if head == change.start.snapshot_id {
         return Ok(());
@@ -222,14 +231,6 @@ async fn validate(table: &Table, change: &RowChange) -> Result<()> {
                 delete.snapshot_id, file.path
             )));
         }
-    }
-    if !change.added_data.is_empty() && metadata.default_partition_spec_id() != change.data_spec_id
-    {
-        return Err(stale(format!(
-            "the partition spec changed to {} while files were written for spec {}",
-            metadata.default_partition_spec_id(),
-            change.data_spec_id
-        )));
     }
     Ok(())
 }
