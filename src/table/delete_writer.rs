@@ -57,30 +57,13 @@ pub async fn write_position_deletes(
             ])
             .build()?,
     );
-    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
-    let properties = WriterProperties::builder()
-        .set_compression(WriteSettings::from_table(table)?.compression)
-        .build();
-    let output = table.file_io().new_output(path)?;
-    let mut writer = ParquetWriterBuilder::new(properties, schema)
-        .build(output)
-        .await?;
-    for chunk in positions.chunks(BATCH_ROWS) {
-        let batch = RecordBatch::try_new(
-            arrow_schema.clone(),
-            vec![
-                Arc::new(StringArray::from(vec![data_file; chunk.len()])),
-                Arc::new(Int64Array::from_iter_values(
-                    chunk.iter().map(|p| *p as i64),
-                )),
-            ],
-        )?;
-        writer.write(&batch).await?;
-    }
-    let mut built = writer.close().await?;
-    let mut builder = built
-        .pop()
-        .with_context(|| format!("no position delete file was written for {data_file}"))?;
+    let columns: Vec<arrow::array::ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![data_file; positions.len()])),
+        Arc::new(Int64Array::from_iter_values(
+            positions.iter().map(|p| *p as i64),
+        )),
+    ];
+    let mut builder = write_delete_file(table, schema, columns, path).await?;
     Ok(builder
         .content(DataContentType::PositionDeletes)
         .partition(partition)
@@ -108,6 +91,23 @@ pub async fn write_equality_deletes(
         fields.push(field.clone());
     }
     let schema = Arc::new(IcebergSchema::builder().with_fields(fields).build()?);
+    let mut builder = write_delete_file(table, schema, columns, path).await?;
+    Ok(builder
+        .content(DataContentType::EqualityDeletes)
+        .equality_ids(Some(field_ids.to_vec()))
+        .partition(partition)
+        .partition_spec_id(spec_id)
+        .build()?)
+}
+
+/// Write `columns` (in `schema`'s field order) to a Parquet file at `path` through iceberg's
+/// writer, which collects the column metrics; the caller says what kind of file it is.
+async fn write_delete_file(
+    table: &Table,
+    schema: Arc<IcebergSchema>,
+    columns: Vec<arrow::array::ArrayRef>,
+    path: &str,
+) -> Result<iceberg::spec::DataFileBuilder> {
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
     let properties = WriterProperties::builder()
         .set_compression(WriteSettings::from_table(table)?.compression)
@@ -127,14 +127,9 @@ pub async fn write_equality_deletes(
         writer.write(&batch).await?;
         offset += length;
     }
-    let mut built = writer.close().await?;
-    let mut builder = built
+    writer
+        .close()
+        .await?
         .pop()
-        .with_context(|| format!("no equality delete file was written at {path}"))?;
-    Ok(builder
-        .content(DataContentType::EqualityDeletes)
-        .equality_ids(Some(field_ids.to_vec()))
-        .partition(partition)
-        .partition_spec_id(spec_id)
-        .build()?)
+        .with_context(|| format!("no delete file was written at {path}"))
 }
