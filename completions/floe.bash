@@ -380,7 +380,7 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health maintain policy completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health maintain policy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,6 +402,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -410,7 +414,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__add__subcmd__files)
-            opts="-o -q -v -h -V --hive-partitioned --dry-run --branch --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --hive-partitioned --dry-run --branch --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +440,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -444,7 +452,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__branch)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create drop list fast-forward help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version create drop list fast-forward help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +474,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -474,7 +486,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__branch__subcmd__create)
-            opts="-o -q -v -h -V --snapshot --min-snapshots-to-keep --max-snapshot-age --max-ref-age --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --min-snapshots-to-keep --max-snapshot-age --max-ref-age --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +524,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -520,7 +536,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__branch__subcmd__drop)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -542,6 +558,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -550,7 +570,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__branch__subcmd__fast__subcmd__forward)
-            opts="-o -q -v -h -V --to --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --to --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +594,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -668,7 +692,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__branch__subcmd__list)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +714,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -698,7 +726,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__compact)
-            opts="-o -q -v -h -V --strategy --sort-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --strategy --sort-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -764,6 +792,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -772,7 +804,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__completions)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +826,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -802,7 +838,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__create)
-            opts="-o -q -v -h -V --schema --like --partition-by --sort-by --property --if-not-exists --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --schema --like --partition-by --sort-by --property --if-not-exists --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -844,6 +880,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -852,7 +892,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__delete)
-            opts="-o -q -v -h -V --where --dry-run --mode --branch --isolation --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --where --dry-run --mode --branch --isolation --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +930,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -898,7 +942,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__describe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -920,6 +964,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -928,7 +976,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__diff)
-            opts="-o -q -v -h -V --rows --preview --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --rows --preview --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -954,6 +1002,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -962,7 +1014,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__drop)
-            opts="-o -q -v -h -V --purge --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --purge --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -984,6 +1036,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -992,7 +1048,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__expire)
-            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1026,6 +1082,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1034,7 +1094,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__files)
-            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1060,6 +1120,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1068,7 +1132,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__health)
-            opts="-o -q -v -h -V --all --namespace --fail-on --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --all --namespace --fail-on --metrics-file --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1080,6 +1144,10 @@ _floe() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --catalog)
@@ -1096,6 +1164,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1792,7 +1864,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__history)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1814,6 +1886,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1822,7 +1898,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__ingest)
-            opts="-o -q -v -h -V --format --mode --where --overwrite-partitions --upsert --row-mode --skip-loaded --merge-schema --branch --isolation --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --format --mode --where --overwrite-partitions --upsert --row-mode --skip-loaded --merge-schema --branch --isolation --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1872,6 +1948,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1880,7 +1960,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__list)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1902,6 +1982,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1910,7 +1994,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__maintain)
-            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --concurrency --lease-seconds --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --metrics-file --concurrency --lease-seconds --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1925,6 +2009,10 @@ _floe() {
                     return 0
                     ;;
                 --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1952,6 +2040,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1960,7 +2052,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__manifests)
-            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1986,6 +2078,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1994,7 +2090,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__namespaces)
-            opts="-o -q -v -h -V --create --drop --property --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --create --drop --property --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2028,6 +2124,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2036,7 +2136,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__partition)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version evolve help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version evolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2058,6 +2158,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2066,7 +2170,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__partition__subcmd__evolve)
-            opts="-o -q -v -h -V --add --remove --rename --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --add --remove --rename --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2098,6 +2202,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2150,7 +2258,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__partitions)
-            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2176,6 +2284,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2184,7 +2296,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__policy)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version show help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2204,6 +2316,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2256,7 +2372,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__policy__subcmd__show)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2278,6 +2394,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2286,7 +2406,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__properties)
-            opts="-o -q -v -h -V --set --unset --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --set --unset --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2316,6 +2436,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2324,7 +2448,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__query)
-            opts="-o -q -v -h -V --snapshot --as-of --ref --select --where --order-by --limit --out --preview --explain --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --as-of --ref --select --where --order-by --limit --out --preview --explain --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2382,6 +2506,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2390,7 +2518,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__refs)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2410,6 +2538,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2420,7 +2552,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__register)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2442,6 +2574,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2450,7 +2586,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__remove__subcmd__orphans)
-            opts="-o -q -v -h -V --older-than --force --dry-run --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --older-than --force --dry-run --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2476,6 +2612,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2484,7 +2624,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rename)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2504,6 +2644,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2514,7 +2658,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rewrite__subcmd__manifests)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2536,6 +2680,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2544,7 +2692,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rollback)
-            opts="-o -q -v -h -V --to-snapshot --to-time --force --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --to-snapshot --to-time --force --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2574,6 +2722,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2582,7 +2734,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__schema)
-            opts="-o -q -v -h -V --history --catalog --config --output --quiet --no-progress --verbose --help --version evolve help"
+            opts="-o -q -v -h -V --history --catalog --config --output --quiet --no-progress --verbose --log-format --help --version evolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2604,6 +2756,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2612,7 +2768,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__schema__subcmd__evolve)
-            opts="-o -q -v -h -V --add --rename --drop --widen --required --make-optional --make-required --doc --move --identifier-fields --dry-run --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --add --rename --drop --widen --required --make-optional --make-required --doc --move --identifier-fields --dry-run --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2670,6 +2826,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2720,7 +2880,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__snapshot)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2740,6 +2900,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2750,7 +2914,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__snapshots)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2770,6 +2934,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2780,7 +2948,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__sort__subcmd__order)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version set help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2800,6 +2968,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2852,7 +3024,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__sort__subcmd__order__subcmd__set)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2874,6 +3046,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2882,7 +3058,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__sql)
-            opts="-o -q -v -h -V --out --preview --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --out --preview --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2912,6 +3088,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2920,7 +3100,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__tag)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version create drop list help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version create drop list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2942,6 +3122,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2950,7 +3134,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__tag__subcmd__create)
-            opts="-o -q -v -h -V --snapshot --max-ref-age --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --max-ref-age --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2980,6 +3164,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2988,7 +3176,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__tag__subcmd__drop)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3008,6 +3196,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3088,7 +3280,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__tag__subcmd__list)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3110,6 +3302,10 @@ _floe() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3118,7 +3314,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__verify)
-            opts="-o -q -v -h -V --snapshot --all-snapshots --deep --catalog --config --output --quiet --no-progress --verbose --help --version"
+            opts="-o -q -v -h -V --snapshot --all-snapshots --deep --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3142,6 +3338,10 @@ _floe() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)

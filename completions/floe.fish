@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_floe_global_optspecs
-    string join \n catalog= config= o/output= q/quiet no-progress v/verbose h/help V/version
+    string join \n catalog= config= o/output= q/quiet no-progress v/verbose log-format= h/help V/version
 end
 
 function __fish_floe_needs_command
@@ -29,6 +29,8 @@ complete -c floe -n "__fish_floe_needs_command" -l config -d 'Config file (defau
 complete -c floe -n "__fish_floe_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_needs_command" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_needs_command" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_needs_command" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_needs_command" -s v -l verbose -d 'More detail in errors'
@@ -81,6 +83,8 @@ complete -c floe -n "__fish_floe_using_subcommand create" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand create" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand create" -l if-not-exists -d 'Succeed without change when the table already exists'
 complete -c floe -n "__fish_floe_using_subcommand create" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand create" -l no-progress -d 'No progress bars'
@@ -105,6 +109,8 @@ complete -c floe -n "__fish_floe_using_subcommand ingest" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l overwrite-partitions -d 'Replace every row of exactly the partitions the input writes to (dynamic partition overwrite); other partitions stay'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l skip-loaded -d 'Load only inputs not loaded before: each source\'s location, size and ETag (or modification time) is recorded with the commit that loads it, so a re-run after success loads nothing and a re-run after a failure loads what did not land'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l merge-schema -d 'Add input columns the table lacks (union by name) and widen int→long, float→double where typed inputs need it, in the same commit as the data'
@@ -124,6 +130,8 @@ complete -c floe -n "__fish_floe_using_subcommand delete" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand delete" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand delete" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand delete" -l dry-run -d 'Report the files, delete files and rows affected without changing anything'
 complete -c floe -n "__fish_floe_using_subcommand delete" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand delete" -l no-progress -d 'No progress bars'
@@ -136,6 +144,8 @@ complete -c floe -n "__fish_floe_using_subcommand add-files" -l config -d 'Confi
 complete -c floe -n "__fish_floe_using_subcommand add-files" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand add-files" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand add-files" -l hive-partitioned -d 'Take partition values from Hive-style path segments (region=eu/ts_month=2024-03/), named by the partition field (or, for identity partitions, the source column)'
 complete -c floe -n "__fish_floe_using_subcommand add-files" -l dry-run -d 'Show the files, partitions, records and bytes without committing'
 complete -c floe -n "__fish_floe_using_subcommand add-files" -s q -l quiet -d 'No status messages or progress'
@@ -148,6 +158,8 @@ complete -c floe -n "__fish_floe_using_subcommand describe" -l config -d 'Config
 complete -c floe -n "__fish_floe_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand describe" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand describe" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand describe" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand describe" -s v -l verbose -d 'More detail in errors'
@@ -158,6 +170,8 @@ complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_su
 complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l history -d 'Every schema, not just the current one'
 complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand schema; and not __fish_seen_subcommand_from evolve help" -l no-progress -d 'No progress bars'
@@ -180,6 +194,8 @@ complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l required -d 'Make the --add columns required. Refused on format v2 tables: rows already written would need a default, and v2 has no column defaults'
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -l dry-run -d 'Show the resulting schema without committing'
 complete -c floe -n "__fish_floe_using_subcommand schema; and __fish_seen_subcommand_from evolve" -s q -l quiet -d 'No status messages or progress'
@@ -194,20 +210,24 @@ complete -c floe -n "__fish_floe_using_subcommand snapshots" -l config -d 'Confi
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand snapshots" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand snapshots" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand snapshots" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand files" -l snapshot -d 'Snapshot to list instead of the current one' -r
 complete -c floe -n "__fish_floe_using_subcommand files" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -215,10 +235,12 @@ complete -c floe -n "__fish_floe_using_subcommand files" -l config -d 'Config fi
 complete -c floe -n "__fish_floe_using_subcommand files" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand files" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand files" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand files" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand files" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand files" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand files" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand files" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand diff" -l preview -d 'With --rows: rows shown by -o table' -r
 complete -c floe -n "__fish_floe_using_subcommand diff" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -226,6 +248,8 @@ complete -c floe -n "__fish_floe_using_subcommand diff" -l config -d 'Config fil
 complete -c floe -n "__fish_floe_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand diff" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand diff" -l rows -d 'Print the added and removed rows instead of the summary'
 complete -c floe -n "__fish_floe_using_subcommand diff" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand diff" -l no-progress -d 'No progress bars'
@@ -237,6 +261,8 @@ complete -c floe -n "__fish_floe_using_subcommand history" -l config -d 'Config 
 complete -c floe -n "__fish_floe_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand history" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand history" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand history" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand history" -s v -l verbose -d 'More detail in errors'
@@ -247,10 +273,12 @@ complete -c floe -n "__fish_floe_using_subcommand refs" -l config -d 'Config fil
 complete -c floe -n "__fish_floe_using_subcommand refs" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand refs" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand refs" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand refs" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand refs" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand refs" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand refs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand refs" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand manifests" -l snapshot -d 'Snapshot to list instead of the current one' -r
 complete -c floe -n "__fish_floe_using_subcommand manifests" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -258,10 +286,12 @@ complete -c floe -n "__fish_floe_using_subcommand manifests" -l config -d 'Confi
 complete -c floe -n "__fish_floe_using_subcommand manifests" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand manifests" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand manifests" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand manifests" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand manifests" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand manifests" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand manifests" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand manifests" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand partitions" -l snapshot -d 'Snapshot to summarise instead of the current one' -r
 complete -c floe -n "__fish_floe_using_subcommand partitions" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -269,10 +299,12 @@ complete -c floe -n "__fish_floe_using_subcommand partitions" -l config -d 'Conf
 complete -c floe -n "__fish_floe_using_subcommand partitions" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand partitions" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand partitions" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand partitions" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand partitions" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand partitions" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand partitions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand partitions" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand properties" -l set -d 'Set KEY=VALUE. Repeatable' -r
 complete -c floe -n "__fish_floe_using_subcommand properties" -l unset -d 'Remove KEY. Repeatable' -r
@@ -281,20 +313,24 @@ complete -c floe -n "__fish_floe_using_subcommand properties" -l config -d 'Conf
 complete -c floe -n "__fish_floe_using_subcommand properties" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand properties" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand properties" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand properties" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand properties" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand properties" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand properties" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand properties" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -f -a "evolve" -d 'Make a new partition spec the default: files already written keep theirs, new writes use the new one, reads span both'
 complete -c floe -n "__fish_floe_using_subcommand partition; and not __fish_seen_subcommand_from evolve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -306,10 +342,12 @@ complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_sub
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from evolve" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "evolve" -d 'Make a new partition spec the default: files already written keep theirs, new writes use the new one, reads span both'
 complete -c floe -n "__fish_floe_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -318,10 +356,12 @@ complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_see
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -f -a "set" -d 'Make a new default sort order: EXPR [asc|desc] [nulls first|last], e.g. "ts desc", "bucket(16, id)". No EXPR means unsorted'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and not __fish_seen_subcommand_from set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -330,10 +370,12 @@ complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_su
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from help" -f -a "set" -d 'Make a new default sort order: EXPR [asc|desc] [nulls first|last], e.g. "ts desc", "bucket(16, id)". No EXPR means unsorted'
 complete -c floe -n "__fish_floe_using_subcommand sort-order; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -342,10 +384,12 @@ complete -c floe -n "__fish_floe_using_subcommand list" -l config -d 'Config fil
 complete -c floe -n "__fish_floe_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand list" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand list" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand list" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand list" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand list" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -l create -d 'Create a namespace (e.g. db or a.b). Repeatable' -r
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -l drop -d 'Drop an empty namespace. Repeatable' -r
@@ -355,16 +399,20 @@ complete -c floe -n "__fish_floe_using_subcommand namespaces" -l config -d 'Conf
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand namespaces" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand namespaces" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand namespaces" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand drop" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand drop" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand drop" -l purge -d 'Also delete the table\'s data and metadata files'
 complete -c floe -n "__fish_floe_using_subcommand drop" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand drop" -l no-progress -d 'No progress bars'
@@ -376,16 +424,20 @@ complete -c floe -n "__fish_floe_using_subcommand rename" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand rename" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand rename" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand rename" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand rename" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand rename" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand rename" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand rename" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand register" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand register" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand register" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand register" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand register" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand register" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand register" -s v -l verbose -d 'More detail in errors'
@@ -405,6 +457,8 @@ complete -c floe -n "__fish_floe_using_subcommand query" -l config -d 'Config fi
 complete -c floe -n "__fish_floe_using_subcommand query" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand query" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand query" -l explain -d 'Do not read: show the predicate pushed into the scan and how many files it will open'
 complete -c floe -n "__fish_floe_using_subcommand query" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand query" -l no-progress -d 'No progress bars'
@@ -418,6 +472,8 @@ complete -c floe -n "__fish_floe_using_subcommand sql" -l config -d 'Config file
 complete -c floe -n "__fish_floe_using_subcommand sql" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand sql" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand sql" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand sql" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand sql" -s v -l verbose -d 'More detail in errors'
@@ -440,6 +496,8 @@ complete -c floe -n "__fish_floe_using_subcommand compact" -l config -d 'Config 
 complete -c floe -n "__fish_floe_using_subcommand compact" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand compact" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand compact" -l rewrite-all -d 'Rewrite every file, whatever its size'
 complete -c floe -n "__fish_floe_using_subcommand compact" -l dry-run -d 'Show the plan (groups, files, bytes, expected output files) without writing'
 complete -c floe -n "__fish_floe_using_subcommand compact" -s q -l quiet -d 'No status messages or progress'
@@ -452,6 +510,8 @@ complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l config -
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s v -l verbose -d 'More detail in errors'
@@ -465,6 +525,8 @@ complete -c floe -n "__fish_floe_using_subcommand expire" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand expire" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand expire" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand expire" -l dry-run -d 'Show what would go without changing anything'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l keep-files -d 'Commit the expiry but delete no file'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l metadata -d 'Also delete metadata files that fell out of the metadata log (write.metadata.previous-versions-max)'
@@ -479,6 +541,8 @@ complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l config -d '
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l force -d 'Allow --older-than under 24 hours (files of writes in flight may be deleted)'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l dry-run -d 'List the orphans and their bytes without deleting'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s q -l quiet -d 'No status messages or progress'
@@ -493,6 +557,8 @@ complete -c floe -n "__fish_floe_using_subcommand rollback" -l config -d 'Config
 complete -c floe -n "__fish_floe_using_subcommand rollback" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand rollback" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand rollback" -l force -d 'Allow a snapshot that is not an ancestor of main\'s current one'
 complete -c floe -n "__fish_floe_using_subcommand rollback" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand rollback" -l no-progress -d 'No progress bars'
@@ -504,10 +570,12 @@ complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subco
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "create" -d 'Tag a snapshot (the current one by default)'
 complete -c floe -n "__fish_floe_using_subcommand tag; and not __fish_seen_subcommand_from create drop list help" -f -a "drop" -d 'Drop a tag (its snapshot stays until expired)'
@@ -520,30 +588,36 @@ complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcomman
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "create" -d 'Tag a snapshot (the current one by default)'
 complete -c floe -n "__fish_floe_using_subcommand tag; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a tag (its snapshot stays until expired)'
@@ -554,10 +628,12 @@ complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_su
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "create" -d 'Branch from a snapshot (the current one by default)'
 complete -c floe -n "__fish_floe_using_subcommand branch; and not __fish_seen_subcommand_from create drop list fast-forward help" -f -a "drop" -d 'Drop a branch (main cannot be dropped)'
@@ -573,30 +649,36 @@ complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l to -r
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -604,10 +686,12 @@ complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from fast-forward" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "create" -d 'Branch from a snapshot (the current one by default)'
 complete -c floe -n "__fish_floe_using_subcommand branch; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a branch (main cannot be dropped)'
@@ -620,6 +704,8 @@ complete -c floe -n "__fish_floe_using_subcommand verify" -l config -d 'Config f
 complete -c floe -n "__fish_floe_using_subcommand verify" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand verify" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand verify" -l all-snapshots -d 'Check every snapshot the table keeps'
 complete -c floe -n "__fish_floe_using_subcommand verify" -l deep -d 'Also read data file footers and compare row counts'
 complete -c floe -n "__fish_floe_using_subcommand verify" -s q -l quiet -d 'No status messages or progress'
@@ -631,11 +717,14 @@ complete -c floe -n "__fish_floe_using_subcommand health" -l namespace -d 'With 
 complete -c floe -n "__fish_floe_using_subcommand health" -l fail-on -d 'Exit 4 when a finding is at least this severe' -r -f -a "info\t''
 warn\t''
 error\t''"
+complete -c floe -n "__fish_floe_using_subcommand health" -l metrics-file -d 'Also write each table\'s state as Prometheus metrics to this file (written whole, then renamed into place, for node_exporter\'s textfile collector)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand health" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand health" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand health" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand health" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand health" -l all -d 'Every table of the catalog'
 complete -c floe -n "__fish_floe_using_subcommand health" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand health" -l no-progress -d 'No progress bars'
@@ -649,6 +738,7 @@ expire\t''
 metadata\t''
 orphans\t''"
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l report -d 'Also write the JSON run record to this file' -r -F
+complete -c floe -n "__fish_floe_using_subcommand maintain" -l metrics-file -d 'Also write the run and each table\'s state after it as Prometheus metrics to this file (written whole, then renamed into place, for node_exporter\'s textfile collector; counters carry on from the file\'s previous contents)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l concurrency -d 'Tables worked on at once' -r
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l lease-seconds -d 'How long a run\'s lease on a table lasts' -r
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
@@ -656,6 +746,8 @@ complete -c floe -n "__fish_floe_using_subcommand maintain" -l config -d 'Config
 complete -c floe -n "__fish_floe_using_subcommand maintain" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand maintain" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l all -d 'Every table of the catalog'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l dry-run -d 'Show what every step would do, changing nothing'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -s q -l quiet -d 'No status messages or progress'
@@ -668,6 +760,8 @@ complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_su
 complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_subcommand_from show help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_subcommand_from show help" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_subcommand_from show help" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand policy; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'More detail in errors'
@@ -680,10 +774,12 @@ complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcom
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "show" -d 'The effective settings of one table'
 complete -c floe -n "__fish_floe_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -692,10 +788,12 @@ complete -c floe -n "__fish_floe_using_subcommand completions" -l config -d 'Con
 complete -c floe -n "__fish_floe_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c floe -n "__fish_floe_using_subcommand completions" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
+json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand completions" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand completions" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s v -l verbose -d 'More detail in errors'
-complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c floe -n "__fish_floe_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health maintain policy completions help" -f -a "create" -d 'Create a table from a schema file or a sample data file'
 complete -c floe -n "__fish_floe_using_subcommand help; and not __fish_seen_subcommand_from create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health maintain policy completions help" -f -a "ingest" -d 'Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot'

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands;
-use crate::output::OutputFormat;
+use crate::output::{LogFormat, OutputFormat};
 
 /// Administer Apache Iceberg tables on local disk and S3.
 ///
@@ -56,6 +56,18 @@ pub struct GlobalArgs {
     /// More detail in errors.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one
+    /// object per line: time, level, table, step, message, fields; for log shippers).
+    #[arg(
+        long,
+        global = true,
+        env = "FLOE_LOG_FORMAT",
+        value_enum,
+        default_value = "human",
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]

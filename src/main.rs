@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use floe::cli::Cli;
 use floe::error::{hint_of, kind_of, message_of, ErrorKind, FloeError};
-use floe::output::{ClosedPipe, OutputFormat};
+use floe::output::{json_log_line, ClosedPipe, LogFormat, OutputFormat};
+use floe::progress::LogEvent;
 
 // glibc's allocator hands freed column buffers back to the kernel and faults them in again on
 // the next batch; mimalloc keeps them for reuse (a full-table aggregate ran 8% faster).
@@ -44,6 +45,8 @@ fn main() -> ExitCode {
     };
     let json = cli.global.output == OutputFormat::Json;
     let verbose = cli.global.verbose;
+    let json_logs = cli.global.log_format == LogFormat::Json;
+    let command = floe::commands::command_name(&cli.command);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -65,11 +68,31 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<ClosedPipe>().is_some() => ExitCode::SUCCESS,
+        Err(e) if json_logs => {
+            log_error(&e, &command);
+            ExitCode::from(kind_of(&e).exit_code() as u8)
+        }
         Err(e) => {
             report(&e, json, verbose);
             ExitCode::from(kind_of(&e).exit_code() as u8)
         }
     }
+}
+
+/// The failure as one JSON log line, the same fields `-o json` puts in its error document.
+fn log_error(err: &anyhow::Error, command: &str) {
+    let kind = kind_of(err);
+    let event = LogEvent::error(message_of(err.as_ref()))
+        .step(command)
+        .field("command", command)
+        .field("kind", kind.as_str())
+        .field("exit_code", kind.exit_code())
+        .field(
+            "causes",
+            err.chain().skip(1).map(message_of).collect::<Vec<_>>(),
+        )
+        .field("hint", hint_of(err));
+    eprintln!("{}", json_log_line(&event));
 }
 
 fn report(err: &anyhow::Error, json: bool, verbose: bool) {

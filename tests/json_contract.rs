@@ -81,6 +81,10 @@ struct MaintainStep {
     step: String,
     status: String,
     bytes_reclaimed: u64,
+    rows_rewritten: u64,
+    bytes_rewritten: u64,
+    files_deleted: u64,
+    groups_conflicted: u64,
     seconds: f64,
     report: Option<Value>,
     error: Option<String>,
@@ -120,6 +124,8 @@ struct Finding {
 #[allow(dead_code)]
 struct HealthStats {
     data_files: u64,
+    data_bytes: u64,
+    records: u64,
     small_files: u64,
     partitions_with_small_files: u64,
     delete_files: u64,

@@ -105,6 +105,7 @@ impl Report for AddFilesReport {
 }
 
 pub async fn run(args: AddFilesArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let options = AddFilesOptions {
         table: table_ref(&args.table)?,

@@ -183,6 +183,7 @@ impl Report for CompactReport {
 }
 
 pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let mut options = CompactOptions::new(table_ref(&args.table)?);
     options.strategy = args.strategy;

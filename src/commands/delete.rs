@@ -128,6 +128,7 @@ impl Report for DeleteReport {
 }
 
 pub async fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let options = DeleteOptions {
         table: table_ref(&args.table)?,

@@ -118,6 +118,7 @@ impl Report for ExpireReport {
 }
 
 pub async fn run(args: ExpireArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     if args.retain_last == Some(0) {
         return Err(FloeError::usage("--retain-last must be at least 1").into());

@@ -20,6 +20,10 @@ pub struct HealthArgs {
     /// Exit 4 when a finding is at least this severe.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<Severity>,
+    /// Also write each table's state as Prometheus metrics to this file (written whole, then
+    /// renamed into place, for node_exporter's textfile collector).
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<std::path::PathBuf>,
 }
 
 /// The tables of a multi-table command (`health`, `maintain`).
@@ -104,6 +108,9 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<()> {
     let session = ctx.session()?;
     let tables = selected_tables(&session, &args.select).await?;
     let report = health(&session, &tables).await?;
+    if let Some(path) = &args.metrics_file {
+        super::metrics_file::write_health_metrics(path, &report)?;
+    }
     ctx.printer.print(&report)?;
     match (args.fail_on, report.worst) {
         (Some(level), Some(worst)) if worst >= level => Err(FloeError::new(

@@ -9,7 +9,7 @@ use super::{table_ref, Context};
 use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
 use crate::output::{Block, Report, Tabular};
-use crate::progress::{NoProgress, Progress};
+use crate::progress::Progress;
 use crate::table::snapshot_commit::Isolation;
 use crate::units::format_size;
 
@@ -194,6 +194,7 @@ impl Report for IngestReport {
 }
 
 pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let options = IngestOptions {
         table: table_ref(&args.table)?,
@@ -218,10 +219,7 @@ pub async fn run(args: IngestArgs, ctx: &Context) -> Result<()> {
         row_mode: args.row_mode.map(Into::into),
         skip_loaded: args.skip_loaded,
     };
-    let progress: Arc<dyn Progress> = match ctx.printer.progress() {
-        Some(bar) => Arc::new(bar),
-        None => Arc::new(NoProgress),
-    };
+    let progress: Arc<dyn Progress> = ctx.printer.reporter();
     let report = ingest_with_progress(&session, options, progress).await?;
     ctx.printer.print(&report)
 }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::health::{selected_tables, TableSelection};
 use super::Context;
 use crate::error::{ErrorKind, FloeError};
+use crate::ops::health::health;
 use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, StepStatus};
 use crate::output::{Block, Report, Tabular};
 use crate::units::format_size;
@@ -34,6 +35,11 @@ pub struct MaintainArgs {
     /// Also write the JSON run record to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<std::path::PathBuf>,
+    /// Also write the run and each table's state after it as Prometheus metrics to this file
+    /// (written whole, then renamed into place, for node_exporter's textfile collector;
+    /// counters carry on from the file's previous contents).
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<std::path::PathBuf>,
     /// Tables worked on at once.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub concurrency: usize,
@@ -117,12 +123,18 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<()> {
         dry_run: args.dry_run,
         concurrency: args.concurrency,
         lease: Duration::from_secs(args.lease_seconds),
+        log: ctx.printer.reporter(),
     };
     let report = maintain(&session, &tables, options).await?;
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_vec_pretty(&report)?).map_err(|e| {
             FloeError::invalid(format!("cannot write --report {}: {e}", path.display()))
         })?;
+    }
+    if let Some(path) = &args.metrics_file {
+        // Unreadable tables come back as such (`floe_table_readable 0`), not as an error.
+        let after = health(&session, &tables).await?;
+        super::metrics_file::write_maintain_metrics(path, &report, &after)?;
     }
     ctx.printer.print(&report)?;
     match report.exit_code {

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod list;
 pub mod maintain;
 pub mod manifests;
+pub mod metrics_file;
 pub mod namespaces;
 pub mod partition;
 pub mod partitions;
@@ -52,7 +53,13 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
-        let printer = Printer::new(global.output, global.quiet, global.no_progress);
+        let printer = Printer::with_verbosity(
+            global.output,
+            global.log_format,
+            global.quiet,
+            global.no_progress,
+            global.verbose,
+        );
         Context { global, printer }
     }
 
@@ -76,44 +83,80 @@ pub fn key_value(text: &str) -> Result<(String, String)> {
     }
 }
 
+/// The subcommand's name as typed (`remove-orphans`), for logs.
+pub fn command_name(command: &Command) -> String {
+    // Every variant wraps its args, so the Debug form starts with the variant's name.
+    let debug = format!("{command:?}");
+    let variant = debug.split(['(', ' ', '{']).next().unwrap_or_default();
+    let mut name = String::new();
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                name.push('-');
+            }
+            name.push(c.to_ascii_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    name
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let ctx = Context::new(cli.global);
-    match cli.command {
-        Command::Create(args) => create::run(args, &ctx).await,
-        Command::Ingest(args) => ingest::run(args, &ctx).await,
-        Command::Delete(args) => delete::run(args, &ctx).await,
-        Command::AddFiles(args) => add_files::run(args, &ctx).await,
-        Command::Describe(args) => describe::run(args, &ctx).await,
-        Command::Schema(args) => schema::run(args, &ctx).await,
-        Command::Snapshots(args) => snapshots::run(args, &ctx).await,
-        Command::Snapshot(args) => snapshot::run(args, &ctx).await,
-        Command::Files(args) => files::run(args, &ctx).await,
-        Command::Diff(args) => diff::run(args, &ctx).await,
-        Command::History(args) => history::run(args, &ctx).await,
-        Command::Refs(args) => refs::run(args, &ctx).await,
-        Command::Manifests(args) => manifests::run(args, &ctx).await,
-        Command::Partitions(args) => partitions::run(args, &ctx).await,
-        Command::Properties(args) => properties::run(args, &ctx).await,
-        Command::Partition(args) => partition::run(args, &ctx).await,
-        Command::SortOrder(args) => sort_order::run(args, &ctx).await,
-        Command::List(args) => list::run(args, &ctx).await,
-        Command::Namespaces(args) => namespaces::run(args, &ctx).await,
-        Command::Drop(args) => drop::run(args, &ctx).await,
-        Command::Rename(args) => rename::run(args, &ctx).await,
-        Command::Register(args) => register::run(args, &ctx).await,
-        Command::Query(args) => query::run(args, &ctx).await,
-        Command::Sql(args) => sql::run(args, &ctx).await,
-        Command::Compact(args) => compact::run(args, &ctx).await,
-        Command::RewriteManifests(args) => rewrite_manifests::run(args, &ctx).await,
-        Command::Expire(args) => expire::run(args, &ctx).await,
-        Command::RemoveOrphans(args) => remove_orphans::run(args, &ctx).await,
-        Command::Rollback(args) => refs_change::run_rollback(args, &ctx).await,
-        Command::Tag(args) => refs_change::run_tag(args, &ctx).await,
-        Command::Branch(args) => refs_change::run_branch(args, &ctx).await,
-        Command::Verify(args) => verify::run(args, &ctx).await,
-        Command::Health(args) => health::run(args, &ctx).await,
-        Command::Maintain(args) => maintain::run(args, &ctx).await,
-        Command::Policy(args) => policy::run(args, &ctx).await,
+    let name = command_name(&cli.command);
+    ctx.printer.reporter().set_step(&name);
+    let started = std::time::Instant::now();
+    run_command(cli.command, &ctx).await?;
+    // Log shippers get one line per run, failures included (main logs those); a person at a
+    // terminal already has the report.
+    if ctx.printer.reporter().format() == crate::output::LogFormat::Json {
+        ctx.printer.log(
+            crate::progress::LogEvent::info(format!("{name}: done"))
+                .field("command", &name)
+                .field("seconds", started.elapsed().as_secs_f64()),
+        );
+    }
+    Ok(())
+}
+
+async fn run_command(command: Command, ctx: &Context) -> Result<()> {
+    match command {
+        Command::Create(args) => create::run(args, ctx).await,
+        Command::Ingest(args) => ingest::run(args, ctx).await,
+        Command::Delete(args) => delete::run(args, ctx).await,
+        Command::AddFiles(args) => add_files::run(args, ctx).await,
+        Command::Describe(args) => describe::run(args, ctx).await,
+        Command::Schema(args) => schema::run(args, ctx).await,
+        Command::Snapshots(args) => snapshots::run(args, ctx).await,
+        Command::Snapshot(args) => snapshot::run(args, ctx).await,
+        Command::Files(args) => files::run(args, ctx).await,
+        Command::Diff(args) => diff::run(args, ctx).await,
+        Command::History(args) => history::run(args, ctx).await,
+        Command::Refs(args) => refs::run(args, ctx).await,
+        Command::Manifests(args) => manifests::run(args, ctx).await,
+        Command::Partitions(args) => partitions::run(args, ctx).await,
+        Command::Properties(args) => properties::run(args, ctx).await,
+        Command::Partition(args) => partition::run(args, ctx).await,
+        Command::SortOrder(args) => sort_order::run(args, ctx).await,
+        Command::List(args) => list::run(args, ctx).await,
+        Command::Namespaces(args) => namespaces::run(args, ctx).await,
+        Command::Drop(args) => drop::run(args, ctx).await,
+        Command::Rename(args) => rename::run(args, ctx).await,
+        Command::Register(args) => register::run(args, ctx).await,
+        Command::Query(args) => query::run(args, ctx).await,
+        Command::Sql(args) => sql::run(args, ctx).await,
+        Command::Compact(args) => compact::run(args, ctx).await,
+        Command::RewriteManifests(args) => rewrite_manifests::run(args, ctx).await,
+        Command::Expire(args) => expire::run(args, ctx).await,
+        Command::RemoveOrphans(args) => remove_orphans::run(args, ctx).await,
+        Command::Rollback(args) => refs_change::run_rollback(args, ctx).await,
+        Command::Tag(args) => refs_change::run_tag(args, ctx).await,
+        Command::Branch(args) => refs_change::run_branch(args, ctx).await,
+        Command::Verify(args) => verify::run(args, ctx).await,
+        Command::Health(args) => health::run(args, ctx).await,
+        Command::Maintain(args) => maintain::run(args, ctx).await,
+        Command::Policy(args) => policy::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

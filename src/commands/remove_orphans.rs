@@ -73,6 +73,7 @@ impl Report for RemoveOrphansReport {
 }
 
 pub async fn run(args: RemoveOrphansArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let age = parse_age_ms(&args.older_than)
         .map_err(|e| FloeError::usage(format!("--older-than: {e}")))?;
     if age < DAY_MS && !args.force {

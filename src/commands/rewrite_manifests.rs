@@ -50,6 +50,7 @@ impl Report for RewriteManifestsReport {
 }
 
 pub async fn run(args: RewriteManifestsArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let report = rewrite_manifests(&session, &table_ref(&args.table)?).await?;
     ctx.printer.print(&report)

@@ -60,6 +60,7 @@ impl Report for VerifyReport {
 }
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> Result<()> {
+    ctx.printer.reporter().set_table(&args.table);
     let session = ctx.session()?;
     let scope = match (args.snapshot, args.all_snapshots) {
         (Some(id), _) => Scope::Snapshot(id),

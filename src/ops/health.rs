@@ -36,6 +36,9 @@ pub struct Finding {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HealthStats {
     pub data_files: usize,
+    /// Bytes and records of the current snapshot's data files.
+    pub data_bytes: u64,
+    pub records: u64,
     pub small_files: usize,
     /// Partitions with at least five small files (worth compacting).
     pub partitions_with_small_files: usize,
@@ -104,6 +107,8 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
                     continue;
                 }
                 stats.data_files += 1;
+                stats.data_bytes += file.file_size_in_bytes();
+                stats.records += file.record_count();
                 if file.file_size_in_bytes() < small {
                     stats.small_files += 1;
                     *small_per_partition

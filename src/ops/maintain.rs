@@ -3,6 +3,7 @@
 //! old metadata files), remove orphans. Each step is driven by table properties, skippable,
 //! and recorded; one table's failure does not stop the others.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -10,13 +11,14 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::error::{kind_of, ErrorKind};
-use crate::ops::compact::{compact, CompactOptions};
+use crate::ops::compact::{compact, CompactOptions, GroupStatus};
 use crate::ops::expire::{expire, ExpireOptions};
 use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
 use crate::policy::EffectiveSettings;
+use crate::progress::{Level, LogEvent, Progress};
 use crate::table::expire::ExpireRequest;
 use crate::table::lease::{Busy, Lease};
 use crate::table::manifest_rewrite::current_manifest_count;
@@ -49,6 +51,8 @@ pub struct MaintainOptions {
     pub dry_run: bool,
     pub concurrency: usize,
     pub lease: Duration,
+    /// Where each table's and step's outcome is logged as it happens.
+    pub log: Arc<dyn Progress>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,6 +72,13 @@ pub struct StepRecord {
     /// Bytes of files deleted (or, dry, to delete) by this step; compaction deletes none (the
     /// files it replaces stay for older snapshots until expiry).
     pub bytes_reclaimed: u64,
+    /// Rows and bytes compaction rewrote into new files (committed groups only).
+    pub rows_rewritten: u64,
+    pub bytes_rewritten: u64,
+    /// Files deleted (or, dry, to delete): expired snapshots' files, old metadata, orphans.
+    pub files_deleted: u64,
+    /// Compaction groups that lost to a concurrent writer (the step itself still succeeds).
+    pub groups_conflicted: u64,
     pub seconds: f64,
     /// The step's own report (`compact`, `expire`, … JSON).
     pub report: Option<serde_json::Value>,
@@ -96,13 +107,38 @@ pub struct MaintainReport {
     pub exit_code: i32,
 }
 
+/// What a step that ran did.
+struct StepOutcome {
+    status: StepStatus,
+    bytes_reclaimed: u64,
+    rows_rewritten: u64,
+    bytes_rewritten: u64,
+    files_deleted: u64,
+    groups_conflicted: u64,
+    report: serde_json::Value,
+}
+
+impl StepOutcome {
+    fn new(status: StepStatus, report: serde_json::Value) -> Self {
+        StepOutcome {
+            status,
+            bytes_reclaimed: 0,
+            rows_rewritten: 0,
+            bytes_rewritten: 0,
+            files_deleted: 0,
+            groups_conflicted: 0,
+            report,
+        }
+    }
+}
+
 async fn run_step(
     step: Step,
     session: &Session,
     table: &TableRef,
     options: &MaintainOptions,
     settings: &EffectiveSettings,
-) -> Result<(StepStatus, u64, serde_json::Value)> {
+) -> Result<StepOutcome> {
     let dry = options.dry_run;
     match step {
         Step::Compact => {
@@ -119,8 +155,17 @@ async fn run_step(
             } else {
                 StepStatus::Done
             };
+            let committed = report
+                .groups
+                .iter()
+                .filter(|g| g.status == GroupStatus::Committed);
+            let (rows, bytes) = committed.fold((0, 0), |(r, b), g| (r + g.records, b + g.bytes));
             // Rewritten files stay for older snapshots until expiry deletes them.
-            Ok((status, 0, serde_json::to_value(report)?))
+            let mut outcome = StepOutcome::new(status, serde_json::to_value(&report)?);
+            outcome.rows_rewritten = rows;
+            outcome.bytes_rewritten = bytes;
+            outcome.groups_conflicted = report.groups_failed as u64;
+            Ok(outcome)
         }
         Step::RewriteManifests => {
             let min = settings.count("rewrite-manifests-min-count").unwrap_or(20) as usize;
@@ -128,21 +173,22 @@ async fn run_step(
             let loaded = target.load().await?;
             let count = current_manifest_count(&loaded).await?;
             if count < min {
-                return Ok((
+                return Ok(StepOutcome::new(
                     StepStatus::Clean,
-                    0,
                     serde_json::json!({"manifests": count, "rewrite_from": min}),
                 ));
             }
             if dry {
-                return Ok((
+                return Ok(StepOutcome::new(
                     StepStatus::Done,
-                    0,
                     serde_json::json!({"manifests": count, "rewrite_from": min, "dry_run": true}),
                 ));
             }
             let report = rewrite_manifests(session, table).await?;
-            Ok((StepStatus::Done, 0, serde_json::to_value(report)?))
+            Ok(StepOutcome::new(
+                StepStatus::Done,
+                serde_json::to_value(report)?,
+            ))
         }
         Step::Expire | Step::Metadata => {
             let only_metadata = step == Step::Metadata;
@@ -173,7 +219,12 @@ async fn run_step(
             } else {
                 StepStatus::Clean
             };
-            Ok((status, report.bytes_total, serde_json::to_value(report)?))
+            let mut outcome = StepOutcome::new(status, serde_json::to_value(&report)?);
+            outcome.bytes_reclaimed = report.bytes_total;
+            outcome.files_deleted = (report.files_total + report.metadata_files.len())
+                .saturating_sub(report.failed_deletes.len())
+                as u64;
+            Ok(outcome)
         }
         Step::Orphans => {
             let loaded = session.target(table).await?.load().await?;
@@ -184,9 +235,8 @@ async fn run_step(
                 .is_some_and(|v| !v.eq_ignore_ascii_case("true"))
             {
                 // Its folders may hold other tables' files: not ours to clean.
-                return Ok((
+                return Ok(StepOutcome::new(
                     StepStatus::Skipped,
-                    0,
                     serde_json::json!({"reason": "gc.enabled=false"}),
                 ));
             }
@@ -202,7 +252,10 @@ async fn run_step(
             } else {
                 StepStatus::Done
             };
-            Ok((status, report.bytes, serde_json::to_value(report)?))
+            let mut outcome = StepOutcome::new(status, serde_json::to_value(&report)?);
+            outcome.bytes_reclaimed = report.bytes;
+            outcome.files_deleted = report.files.saturating_sub(report.failed_deletes.len()) as u64;
+            Ok(outcome)
         }
     }
 }
@@ -236,6 +289,11 @@ async fn maintain_table(
     };
     let Some((target, loaded)) = loaded else {
         record.outcome = "unreadable".into();
+        options.log.log(
+            LogEvent::error("cannot read the table")
+                .table(&record.table)
+                .field("error", &record.error),
+        );
         return record;
     };
     record.table = target.display.clone();
@@ -262,11 +320,23 @@ async fn maintain_table(
                     holder.pid,
                     crate::units::format_time_ms(holder.expires_ms)
                 ));
+                options.log.log(
+                    LogEvent::warn("another maintain run holds the table; left to it")
+                        .table(&record.table)
+                        .field("holder_host", &holder.host)
+                        .field("holder_pid", holder.pid)
+                        .field("lease_expires_ms", holder.expires_ms),
+                );
                 return record;
             }
             Err(e) => {
                 record.outcome = "failed".into();
                 record.error = Some(format!("cannot take the lease: {e:#}"));
+                options.log.log(
+                    LogEvent::error("cannot take the lease")
+                        .table(&record.table)
+                        .field("error", &record.error),
+                );
                 return record;
             }
         }
@@ -283,6 +353,10 @@ async fn maintain_table(
             step,
             status: StepStatus::Skipped,
             bytes_reclaimed: 0,
+            rows_rewritten: 0,
+            bytes_rewritten: 0,
+            files_deleted: 0,
+            groups_conflicted: 0,
             seconds: 0.0,
             report: None,
             error: None,
@@ -290,10 +364,14 @@ async fn maintain_table(
         };
         if !options.skip.contains(&step) && wanted.iter().any(|w| *w == step.name()) {
             match run_step(step, session, table, options, &settings).await {
-                Ok((status, bytes, report)) => {
-                    step_record.status = status;
-                    step_record.bytes_reclaimed = bytes;
-                    step_record.report = Some(report);
+                Ok(outcome) => {
+                    step_record.status = outcome.status;
+                    step_record.bytes_reclaimed = outcome.bytes_reclaimed;
+                    step_record.rows_rewritten = outcome.rows_rewritten;
+                    step_record.bytes_rewritten = outcome.bytes_rewritten;
+                    step_record.files_deleted = outcome.files_deleted;
+                    step_record.groups_conflicted = outcome.groups_conflicted;
+                    step_record.report = Some(outcome.report);
                 }
                 Err(e) => {
                     step_record.status = StepStatus::Failed;
@@ -304,6 +382,7 @@ async fn maintain_table(
             }
         }
         step_record.seconds = step_started.elapsed().as_secs_f64();
+        log_step(options.log.as_ref(), &record.table, &step_record);
         record.bytes_reclaimed += step_record.bytes_reclaimed;
         record.steps.push(step_record);
     }
@@ -325,7 +404,40 @@ async fn maintain_table(
         lease.release().await;
     }
     record.seconds = started.elapsed().as_secs_f64();
+    let level = if record.outcome == "done" {
+        Level::Info
+    } else {
+        Level::Error
+    };
+    options.log.log(
+        LogEvent::new(level, format!("{}: {}", record.table, record.outcome))
+            .table(&record.table)
+            .field("outcome", &record.outcome)
+            .field("bytes_reclaimed", record.bytes_reclaimed)
+            .field("seconds", record.seconds)
+            .field("error", &record.error),
+    );
     record
+}
+
+fn log_step(log: &dyn Progress, table: &str, step: &StepRecord) {
+    let name = step.step.name();
+    let (level, word) = match step.status {
+        StepStatus::Done => (Level::Info, "done"),
+        StepStatus::Clean => (Level::Info, "nothing to do"),
+        StepStatus::Skipped => (Level::Debug, "skipped"),
+        StepStatus::Failed => (Level::Error, "failed"),
+    };
+    log.log(
+        LogEvent::new(level, format!("{table}: {name} {word}"))
+            .table(table)
+            .step(&name)
+            .field("status", step.status)
+            .field("bytes_reclaimed", step.bytes_reclaimed)
+            .field("seconds", step.seconds)
+            .field("error", &step.error)
+            .field("error_kind", &step.error_kind),
+    );
 }
 
 /// The exit code of a run: conflicts alone (3) can be retried by cron; anything else that

@@ -1,14 +1,18 @@
 //! Rendering reports: one value per command, printed as a human table, JSON or CSV; status and
 //! progress on stderr only where a person is watching. Knows nothing of Iceberg.
 
+mod log;
 mod progress;
+pub mod prometheus;
 mod render;
 pub mod rows;
 
+pub use log::{json_log_line, LogFormat, Reporter};
 pub use progress::BarProgress;
 pub use render::{Block, Report, Tabular};
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -21,12 +25,12 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// Where and how a command talks to its user.
+/// Where and how a command talks to its user: its report on stdout, status, progress and
+/// logs on stderr through one reporter.
 #[derive(Debug, Clone)]
 pub struct Printer {
     pub format: OutputFormat,
-    quiet: bool,
-    progress: bool,
+    reporter: Arc<Reporter>,
 }
 
 /// stdout was closed under us (`floe snapshots t | head`): not a failure.
@@ -41,26 +45,38 @@ impl std::fmt::Display for ClosedPipe {
 impl std::error::Error for ClosedPipe {}
 
 impl Printer {
-    pub fn new(format: OutputFormat, quiet: bool, no_progress: bool) -> Self {
+    pub fn new(format: OutputFormat, logs: LogFormat, quiet: bool, no_progress: bool) -> Self {
+        Self::with_verbosity(format, logs, quiet, no_progress, false)
+    }
+
+    pub fn with_verbosity(
+        format: OutputFormat,
+        logs: LogFormat,
+        quiet: bool,
+        no_progress: bool,
+        verbose: bool,
+    ) -> Self {
         let interactive = std::io::stderr().is_terminal();
         let chatty = !quiet && format != OutputFormat::Json && interactive;
         Printer {
             format,
-            quiet: !chatty,
-            progress: chatty && !no_progress,
+            reporter: Arc::new(Reporter::new(logs, chatty, quiet, verbose, !no_progress)),
         }
     }
 
-    /// Status lines to stderr (silent under JSON, `-q`, or when stderr is not a terminal).
+    /// A status line (human logs: only when a person watches; JSON logs: always, but `-q`).
     pub fn status(&self, message: &str) {
-        if !self.quiet {
-            eprintln!("{message}");
-        }
+        self.log(crate::progress::LogEvent::info(message));
     }
 
-    /// A progress bar when one is wanted, else a no-op reporter.
-    pub fn progress(&self) -> Option<BarProgress> {
-        self.progress.then(BarProgress::new)
+    /// A log event, through the command's reporter.
+    pub fn log(&self, event: crate::progress::LogEvent) {
+        crate::progress::Progress::log(self.reporter.as_ref(), event);
+    }
+
+    /// The reporter to hand to long work: progress bar, status lines and logs.
+    pub fn reporter(&self) -> Arc<Reporter> {
+        self.reporter.clone()
     }
 
     /// Print the command's one report on stdout.

@@ -23,6 +23,13 @@ impl BarProgress {
     }
 }
 
+impl BarProgress {
+    /// Run `write` with the bar hidden, so a log line does not tear it.
+    pub fn suspend<R>(&self, write: impl FnOnce() -> R) -> R {
+        self.bar.suspend(write)
+    }
+}
+
 impl Default for BarProgress {
     fn default() -> Self {
         Self::new()
@@ -31,6 +38,7 @@ impl Default for BarProgress {
 
 impl crate::progress::Progress for BarProgress {
     fn start(&self, label: &str, total_bytes: u64) {
+        self.bar.reset();
         self.bar.set_message(label.to_string());
         self.bar.set_length(total_bytes);
         self.bar.set_draw_target(ProgressDrawTarget::stderr());
