@@ -75,8 +75,8 @@ complete -c floe -n "__fish_floe_needs_command" -f -a "completions" -d 'Print sh
 complete -c floe -n "__fish_floe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c floe -n "__fish_floe_using_subcommand create" -l schema -d 'Schema file (YAML or JSON)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand create" -l like -d 'Infer the schema from a data file (Parquet, CSV with header, NDJSON)' -r
-complete -c floe -n "__fish_floe_using_subcommand create" -l partition-by -d 'Partition field: identity(c) or c, bucket(N, c), truncate(W, c), year(c), month(c), day(c), hour(c). Repeat for several' -r
-complete -c floe -n "__fish_floe_using_subcommand create" -l sort-by -d 'Sort field: EXPR [asc|desc] [nulls first|last]. Repeat for several' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l partition-by -d 'Partition field: identity(c) or c, bucket(N, c), truncate(W, c), year(c), month(c), day(c), hour(c). Repeat, or separate with commas, for several' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l sort-by -d 'Sort field: EXPR [asc|desc] [nulls first|last]. Repeat, or separate with commas ("ts, amount desc"), for several' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l property -d 'Table property KEY=VALUE (e.g. write.target-file-size-bytes=268435456). Repeatable' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
@@ -481,7 +481,7 @@ complete -c floe -n "__fish_floe_using_subcommand sql" -s h -l help -d 'Print he
 complete -c floe -n "__fish_floe_using_subcommand sql" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand compact" -l strategy -d 'binpack combines files; sort also orders rows by the sort order' -r -f -a "binpack\t'Combine files up to the target size, rows in their existing order'
 sort\t'Also sort each group by the table\'s sort order (or --sort-by)'"
-complete -c floe -n "__fish_floe_using_subcommand compact" -l sort-by -d 'With --strategy sort: sort by these instead of the table\'s sort order ("col desc")' -r
+complete -c floe -n "__fish_floe_using_subcommand compact" -l sort-by -d 'With --strategy sort: sort by these instead of the table\'s sort order ("a, b desc", or repeated)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l target-file-size -d 'Size of the files to write (on-disk bytes; "256MiB")' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l min-file-size -d 'Files below this size are rewritten (default 0.75 x target)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-file-size -d 'Files above this size are split (default 1.8 x target)' -r

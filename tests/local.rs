@@ -542,6 +542,59 @@ fn sort_order_set() {
     );
     let unsorted = p.floe.json(&["sort-order", "set", &table]);
     assert_eq!(unsorted["sort_order"]["order_id"], 0);
+
+    // One comma-separated value is the same as repeated flags; a transform's comma stays.
+    let listed = p.table("listed");
+    let created = p.floe.json(&[
+        "create",
+        &listed,
+        "--like",
+        input.to_str().unwrap(),
+        "--sort-by",
+        "region, ts desc",
+        "--sort-by",
+        "bucket(4, id) nulls last",
+        "--partition-by",
+        "region, bucket(2, id)",
+    ]);
+    let order: Vec<(String, String, String)> = created["sort_order"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["source"].as_str().unwrap().to_string(),
+                f["transform"].as_str().unwrap().to_string(),
+                f["direction"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("region", "identity", "asc"),
+        ("ts", "identity", "desc"),
+        ("id", "bucket[4]", "asc"),
+    ];
+    assert_eq!(
+        order,
+        want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    assert_eq!(
+        created["partition_spec"]["fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let run = p.floe.run(&[
+        "create",
+        &p.table("bad"),
+        "--like",
+        input.to_str().unwrap(),
+        "--sort-by",
+        "region,,ts",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("region,,ts"), "{}", run.stderr);
     let run = p.floe.run(&["sort-order", "set", &table, "nope desc"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("column 'nope'"), "{}", run.stderr);

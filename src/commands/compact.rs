@@ -30,7 +30,8 @@ pub struct CompactArgs {
     /// binpack combines files; sort also orders rows by the sort order.
     #[arg(long, value_enum, default_value = "binpack")]
     pub strategy: Strategy,
-    /// With --strategy sort: sort by these instead of the table's sort order ("col desc").
+    /// With --strategy sort: sort by these instead of the table's sort order ("a, b desc", or
+    /// repeated).
     #[arg(long = "sort-by", value_name = "EXPR")]
     pub sort_by: Vec<String>,
     /// Size of the files to write (on-disk bytes; "256MiB").

@@ -31,11 +31,12 @@ pub struct CreateArgs {
     pub like: Option<String>,
 
     /// Partition field: identity(c) or c, bucket(N, c), truncate(W, c), year(c), month(c),
-    /// day(c), hour(c). Repeat for several.
+    /// day(c), hour(c). Repeat, or separate with commas, for several.
     #[arg(long = "partition-by", value_name = "EXPR")]
     pub partition_by: Vec<String>,
 
-    /// Sort field: EXPR [asc|desc] [nulls first|last]. Repeat for several.
+    /// Sort field: EXPR [asc|desc] [nulls first|last]. Repeat, or separate with commas
+    /// ("ts, amount desc"), for several.
     #[arg(long = "sort-by", value_name = "EXPR")]
     pub sort_by: Vec<String>,
 

@@ -117,10 +117,39 @@ fn check_column(schema: &Schema, expr: &str, column: &str) -> Result<()> {
     Ok(())
 }
 
+/// Each item may itself list several, comma-separated (`"a, b desc"`, as SQL's `ORDER BY`
+/// and Spark's `WRITE ORDERED BY` take them); commas inside a transform's parentheses
+/// (`bucket(16, id)`) do not separate.
+fn split_items(exprs: &[String]) -> Result<Vec<String>> {
+    let mut items = vec![];
+    for expr in exprs {
+        let mut depth = 0i32;
+        let mut start = 0;
+        let mut pieces = vec![];
+        for (i, c) in expr.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    pieces.push(&expr[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        pieces.push(&expr[start..]);
+        if pieces.len() > 1 && pieces.iter().any(|p| p.trim().is_empty()) {
+            return Err(bad(expr, "an empty item between commas"));
+        }
+        items.extend(pieces.into_iter().map(|p| p.trim().to_string()));
+    }
+    Ok(items)
+}
+
 /// Build a partition spec from expressions against a schema.
 pub fn partition_spec(schema: &SchemaRef, exprs: &[String]) -> Result<PartitionSpec> {
     let mut builder = PartitionSpec::builder(schema.clone());
-    for expr in exprs {
+    for expr in &split_items(exprs)? {
         let parsed = parse_transform(expr)?;
         check_column(schema, expr, &parsed.column)?;
         builder = builder
@@ -140,7 +169,7 @@ pub fn sort_order(schema: &Schema, exprs: &[String]) -> Result<SortOrder> {
         return Ok(SortOrder::unsorted_order());
     }
     let mut builder = SortOrder::builder();
-    for expr in exprs {
+    for expr in &split_items(exprs)? {
         let lower = expr.to_ascii_lowercase();
         let mut words: Vec<&str> = lower.split_whitespace().collect();
         let mut null_order = None;
@@ -195,6 +224,18 @@ pub fn sort_order(schema: &Schema, exprs: &[String]) -> Result<SortOrder> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comma_separated_items_split_outside_parentheses() {
+        let items = |v: &[&str]| split_items(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            items(&["a, b desc", "bucket(16, id) asc nulls last"]).unwrap(),
+            ["a", "b desc", "bucket(16, id) asc nulls last"]
+        );
+        assert_eq!(items(&["truncate(4,name)"]).unwrap(), ["truncate(4,name)"]);
+        let err = items(&["a,,b"]).unwrap_err().to_string();
+        assert!(err.contains("a,,b") && err.contains("empty"), "{err}");
+    }
 
     #[test]
     fn parses_transforms() {

@@ -82,7 +82,8 @@ impl Floe {
         // Keep the developer's own configuration out of tests.
         cmd.env_remove("FLOE_CONFIG")
             .env_remove("FLOE_OUTPUT")
-            .env_remove("FLOE_CATALOG");
+            .env_remove("FLOE_CATALOG")
+            .env_remove("FLOE_LOG_FORMAT");
         cmd.env("HOME", &self.dir);
         for (k, v) in &self.env {
             cmd.env(k, v);
