@@ -27,13 +27,18 @@ use crate::units::{format_size, parse_size};
 pub struct CompactArgs {
     /// Table location or identifier.
     pub table: String,
-    /// binpack combines files; sort also orders rows by the sort order.
+    /// binpack combines files; sort also orders rows by the sort order; zorder clusters rows
+    /// on several columns at once (--zorder-by).
     #[arg(long, value_enum, default_value = "binpack")]
     pub strategy: Strategy,
     /// With --strategy sort: sort by these instead of the table's sort order ("a, b desc", or
     /// repeated).
     #[arg(long = "sort-by", value_name = "EXPR")]
     pub sort_by: Vec<String>,
+    /// With --strategy zorder: the two or more top-level columns to cluster on ("a,b", or
+    /// repeated), so a filter on any of them skips files. The table's sort order is unchanged.
+    #[arg(long = "zorder-by", value_name = "COLUMNS")]
+    pub zorder_by: Vec<String>,
     /// Size of the files to write (on-disk bytes; "256MiB").
     #[arg(long, value_name = "SIZE")]
     pub target_file_size: Option<String>,
@@ -110,6 +115,9 @@ impl Report for CompactReport {
             "target size".to_string(),
             format_size(self.target_file_size_bytes),
         )];
+        if let Some(columns) = &self.zorder_by {
+            fields.push(("z-order by".into(), columns.join(", ")));
+        }
         if !self.dry_run {
             fields.push((
                 "snapshots".into(),
@@ -189,6 +197,7 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
     let mut options = CompactOptions::new(table_ref(&args.table)?);
     options.strategy = args.strategy;
     options.sort_by = args.sort_by;
+    options.zorder_by = args.zorder_by;
     options.target_file_size = size(&args.target_file_size, "--target-file-size")?;
     options.min_file_size = size(&args.min_file_size, "--min-file-size")?;
     options.max_file_size = size(&args.max_file_size, "--max-file-size")?;
@@ -202,6 +211,9 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
     options.max_runtime = args.max_runtime.map(Duration::from_secs);
     if !options.sort_by.is_empty() && options.strategy != Strategy::Sort {
         return Err(FloeError::usage("--sort-by needs --strategy sort").into());
+    }
+    if !options.zorder_by.is_empty() && options.strategy != Strategy::Zorder {
+        return Err(FloeError::usage("--zorder-by needs --strategy zorder").into());
     }
     let report = compact(&session, options).await?;
     ctx.printer.print(&report)

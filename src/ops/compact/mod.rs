@@ -9,6 +9,7 @@
 
 mod plan;
 mod rewrite;
+pub mod zorder;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +39,9 @@ pub enum Strategy {
     Binpack,
     /// Also sort each group by the table's sort order (or --sort-by).
     Sort,
+    /// Also cluster each group's rows on several columns at once (--zorder-by), by a Z-order
+    /// key, so min/max pruning works for a filter on any of them.
+    Zorder,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +50,8 @@ pub struct CompactOptions {
     pub strategy: Strategy,
     /// Sort expressions overriding the table's sort order (`--sort-by`).
     pub sort_by: Vec<String>,
+    /// Columns a `zorder` rewrite clusters on (`--zorder-by`; items may be comma-separated).
+    pub zorder_by: Vec<String>,
     pub target_file_size: Option<u64>,
     pub min_file_size: Option<u64>,
     pub max_file_size: Option<u64>,
@@ -66,6 +72,7 @@ impl CompactOptions {
             table,
             strategy: Strategy::Binpack,
             sort_by: vec![],
+            zorder_by: vec![],
             target_file_size: None,
             min_file_size: None,
             max_file_size: None,
@@ -114,6 +121,8 @@ pub struct CompactReport {
     pub table: String,
     pub dry_run: bool,
     pub strategy: Strategy,
+    /// The columns of a `zorder` rewrite, else null.
+    pub zorder_by: Option<Vec<String>>,
     pub starting_snapshot_id: Option<i64>,
     pub target_file_size_bytes: u64,
     /// Why there is nothing to do, when there is nothing to do.
@@ -140,6 +149,17 @@ pub struct PlannedGroup {
     pub spec_id: i32,
     pub partition: Option<Struct>,
     pub tasks: Vec<FileScanTask>,
+    /// Per Z-order column, the group's min and max from its files' manifest bounds; `None`
+    /// where a file has no bounds for the column (the rewrite then reads the group once more
+    /// to find them).
+    pub zorder_extents: Vec<Option<zorder::Extent>>,
+}
+
+/// A column of a `zorder` rewrite.
+#[derive(Debug, Clone)]
+pub struct ZorderColumn {
+    pub name: String,
+    pub field_id: i32,
 }
 
 /// What [`plan`] decided, and what [`rewrite`] and [`commit`] need.
@@ -151,6 +171,8 @@ pub struct CompactionPlan {
     pub starting_sequence_number: i64,
     pub settings: WriteSettings,
     pub sort: Option<SortOrder>,
+    /// The columns a `zorder` rewrite clusters on (empty for other strategies).
+    pub zorder: Vec<ZorderColumn>,
     pub groups: Vec<PlannedGroup>,
     pub delete_scopes: Vec<(String, Vec<String>)>,
     pub options: CompactOptions,
@@ -371,6 +393,8 @@ fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
         table: plan.target.display.clone(),
         dry_run: plan.options.dry_run,
         strategy: plan.options.strategy,
+        zorder_by: (plan.options.strategy == Strategy::Zorder)
+            .then(|| plan.zorder.iter().map(|c| c.name.clone()).collect()),
         starting_snapshot_id: plan.starting_snapshot_id,
         target_file_size_bytes: plan.settings.target_file_size_bytes,
         message: plan.message.clone(),

@@ -11,7 +11,10 @@ use iceberg::scan::FileScanTask;
 use iceberg::spec::{SortOrder, Struct, Transform};
 use iceberg::table::Table;
 
-use super::{CompactOptions, CompactionPlan, GroupReport, GroupStatus, PlannedGroup, Strategy};
+use super::zorder::{self, Extent, Raw};
+use super::{
+    CompactOptions, CompactionPlan, GroupReport, GroupStatus, PlannedGroup, Strategy, ZorderColumn,
+};
 use crate::error::FloeError;
 use crate::ops::files::partition_words;
 use crate::table::scan::with_current_schema;
@@ -76,6 +79,112 @@ fn sort_order_for(table: &Table, options: &CompactOptions) -> Result<Option<Sort
         }
     }
     Ok(Some(order))
+}
+
+/// The columns a `zorder` rewrite clusters on, checked: at least two distinct top-level
+/// columns of types a key can be built from.
+fn zorder_columns(table: &Table, options: &CompactOptions) -> Result<Vec<ZorderColumn>> {
+    if options.strategy != Strategy::Zorder {
+        if !options.zorder_by.is_empty() {
+            return Err(usage("--zorder-by needs --strategy zorder".into()));
+        }
+        return Ok(vec![]);
+    }
+    if !options.sort_by.is_empty() {
+        return Err(usage(
+            "--sort-by needs --strategy sort; --strategy zorder takes --zorder-by".into(),
+        ));
+    }
+    let mut names: Vec<&str> = vec![];
+    for item in &options.zorder_by {
+        let pieces: Vec<&str> = item.split(',').map(str::trim).collect();
+        if pieces.iter().any(|p| p.is_empty()) {
+            return Err(usage(format!("--zorder-by '{item}': an empty column name")));
+        }
+        names.extend(pieces);
+    }
+    if names.is_empty() {
+        return Err(
+            FloeError::usage("--strategy zorder needs --zorder-by COLUMNS")
+                .with_hint("name two or more columns: --zorder-by a,b")
+                .into(),
+        );
+    }
+    let schema = table.metadata().current_schema();
+    let mut columns: Vec<ZorderColumn> = vec![];
+    for name in names {
+        let Some(field) = schema.as_struct().field_by_name(name) else {
+            let nested = schema.field_by_name(name).is_some();
+            let mut known: Vec<&str> = schema
+                .as_struct()
+                .fields()
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            known.sort_unstable();
+            return Err(if nested {
+                FloeError::usage(format!(
+                    "--zorder-by '{name}': a nested field; Z-order takes top-level columns"
+                ))
+            } else {
+                FloeError::usage(format!(
+                    "--zorder-by '{name}': no such column (columns: {})",
+                    known.join(", ")
+                ))
+            }
+            .into());
+        };
+        if !zorder::supported(&field.field_type) {
+            return Err(usage(format!(
+                "--zorder-by '{name}': a {} column; Z-order takes ints, longs, floats, doubles, decimals, dates, timestamps, strings, binary and booleans",
+                field.field_type
+            )));
+        }
+        if columns.iter().any(|c| c.field_id == field.id) {
+            return Err(usage(format!("--zorder-by names '{name}' twice")));
+        }
+        columns.push(ZorderColumn {
+            name: field.name.clone(),
+            field_id: field.id,
+        });
+    }
+    if columns.len() < 2 {
+        return Err(FloeError::usage(format!(
+            "--zorder-by needs at least two columns, got only '{}'",
+            columns[0].name
+        ))
+        .with_hint(format!(
+            "to order by one column use --strategy sort --sort-by {}",
+            columns[0].name
+        ))
+        .into());
+    }
+    Ok(columns)
+}
+
+/// A group's extent on one column from its files' manifest bounds, or `None` when a file
+/// holding values of the column has no bounds for it.
+fn extent_from_bounds<'a>(
+    files: impl Iterator<Item = Option<&'a iceberg::spec::DataFile>>,
+    field_id: i32,
+) -> Option<Extent> {
+    let mut extent = Extent::default();
+    for file in files {
+        let file = file?;
+        let bounds = (
+            file.lower_bounds().get(&field_id),
+            file.upper_bounds().get(&field_id),
+        );
+        match bounds {
+            (Some(lower), Some(upper)) => {
+                extent.include(Raw::from_datum(lower)?, Raw::from_datum(upper)?)
+            }
+            // Only nulls: nothing to place.
+            _ if file.null_value_counts().get(&field_id) == Some(&file.record_count()) => {}
+            _ => return None,
+        }
+    }
+    Some(extent)
 }
 
 /// Parse `--where` and check it names only partition source columns.
@@ -157,6 +266,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         .max_file_group_size
         .unwrap_or(DEFAULT_MAX_GROUP_BYTES);
     let sort = sort_order_for(&table, &options)?;
+    let zorder = zorder_columns(&table, &options)?;
     let filter = options
         .filter
         .as_deref()
@@ -172,6 +282,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         table: table.clone(),
         settings,
         sort,
+        zorder,
         groups: vec![],
         delete_scopes: vec![],
         options: options.clone(),
@@ -200,13 +311,13 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
 
     let default_spec = metadata.default_partition_spec_id();
-    let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
+    let live = crate::table::live_files::live_data_files(&table, snapshot_id).await?;
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
     for task in selected {
-        let spec_id = specs
+        let spec_id = live
             .get(&task.data_file_path)
-            .copied()
+            .map(|f| f.spec_id)
             .unwrap_or(default_spec);
         let mut reasons = vec![];
         if options.rewrite_all {
@@ -293,6 +404,16 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
             deletes.sort_unstable();
             deletes.dedup();
             let id = plan.groups.len() + 1;
+            let zorder_extents = plan
+                .zorder
+                .iter()
+                .map(|column| {
+                    let files = tasks
+                        .iter()
+                        .map(|t| live.get(&t.data_file_path).map(|l| &l.file));
+                    extent_from_bounds(files, column.field_id)
+                })
+                .collect();
             plan.groups.push(PlannedGroup {
                 report: GroupReport {
                     id,
@@ -313,6 +434,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
                 spec_id,
                 partition: partition.clone(),
                 tasks,
+                zorder_extents,
             });
         }
     }

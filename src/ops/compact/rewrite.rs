@@ -1,24 +1,26 @@
-//! Rewriting one group: its rows read with deletes applied (sorted for `--strategy sort`,
-//! spilling to disk past a memory limit), written at the target size in the current spec.
+//! Rewriting one group: its rows read with deletes applied (sorted for `--strategy sort` or by
+//! a Z-order key for `--strategy zorder`, spilling to disk past a memory limit), written at the
+//! target size in the current spec.
 
 use std::sync::Arc;
 
 use anyhow::Result;
+use datafusion::error::DataFusionError;
 use futures::StreamExt;
 use iceberg::scan::FileScanTask;
 use iceberg::spec::{DataFile, SortDirection};
 
-use super::{CompactionPlan, PlannedGroup};
+use super::{zorder, CompactionPlan, PlannedGroup};
 use crate::table::parallel_scan::read_tasks;
 use crate::table::write::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
 
-/// The rows of a group, sorted when the plan says so (spilling to disk past a memory limit).
-async fn group_batches(
+/// The rows of a group's tasks, with deletes applied.
+async fn read_group(
     plan: &CompactionPlan,
     tasks: Vec<FileScanTask>,
-    schema: arrow::datatypes::SchemaRef,
+    schema: &arrow::datatypes::SchemaRef,
 ) -> Result<BatchStream> {
     let fill = crate::table::struct_projection::has_grown_nested_fields(
         plan.table.metadata(),
@@ -29,13 +31,53 @@ async fn group_batches(
     } else {
         tasks
     };
-    let batches = read_tasks(&plan.table, tasks, BATCH_ROWS, fill.then(|| schema.clone()));
+    Ok(read_tasks(
+        &plan.table,
+        tasks,
+        BATCH_ROWS,
+        fill.then(|| schema.clone()),
+    ))
+}
+
+/// The rows of a group, sorted by the plan's sort order or Z-order key when it has one
+/// (spilling to disk past a memory limit).
+async fn group_batches(
+    plan: &CompactionPlan,
+    group: &PlannedGroup,
+    schema: arrow::datatypes::SchemaRef,
+) -> Result<BatchStream> {
+    use datafusion::physical_expr::expressions::Column;
+    use datafusion::physical_expr::PhysicalSortExpr;
+    if !plan.zorder.is_empty() {
+        let keys = zorder_keys(plan, group, &schema).await?;
+        let batches = read_group(plan, group.tasks.clone(), &schema).await?;
+        let add = keys.clone();
+        let with_key = batches
+            .map(move |batch| {
+                batch.and_then(|b| {
+                    add.add_key(&b)
+                        .map_err(|e| DataFusionError::External(e.into()))
+                })
+            })
+            .boxed();
+        let by_key = PhysicalSortExpr {
+            expr: Arc::new(Column::new(zorder::KEY_COLUMN, keys.key_index())),
+            options: arrow::compute::SortOptions::default(),
+        };
+        let sorted = sort(with_key, keys.schema(), vec![by_key])?;
+        return Ok(sorted
+            .map(move |batch| {
+                batch.and_then(|b| {
+                    keys.drop_key(&b)
+                        .map_err(|e| DataFusionError::External(e.into()))
+                })
+            })
+            .boxed());
+    }
+    let batches = read_group(plan, group.tasks.clone(), &schema).await?;
     let Some(order) = &plan.sort else {
         return Ok(batches);
     };
-    use datafusion::physical_expr::expressions::Column;
-    use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
-    use datafusion::physical_plan::sorts::sort::SortExec;
     let iceberg_schema = plan.table.metadata().current_schema();
     let mut exprs = vec![];
     for field in &order.fields {
@@ -51,6 +93,53 @@ async fn group_batches(
             },
         });
     }
+    sort(batches, schema, exprs)
+}
+
+/// How to build a group's Z-order keys: each column scaled between the group's min and max,
+/// from the manifest bounds the plan gathered or, where a file has none, from a first read of
+/// the group.
+async fn zorder_keys(
+    plan: &CompactionPlan,
+    group: &PlannedGroup,
+    schema: &arrow::datatypes::SchemaRef,
+) -> Result<zorder::KeyBuilder> {
+    let indices: Vec<usize> = plan
+        .zorder
+        .iter()
+        .map(|c| schema.index_of(&c.name))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut extents: Vec<Option<zorder::Extent>> = group.zorder_extents.clone();
+    extents.resize(plan.zorder.len(), None);
+    if extents.iter().any(Option::is_none) {
+        let mut seen: Vec<zorder::Extent> = vec![Default::default(); extents.len()];
+        let mut batches = read_group(plan, group.tasks.clone(), schema).await?;
+        while let Some(batch) = batches.next().await {
+            let batch = batch?;
+            for (extent, index) in seen.iter_mut().zip(&indices) {
+                extent.observe(batch.column(*index).as_ref())?;
+            }
+        }
+        for (known, seen) in extents.iter_mut().zip(seen) {
+            known.get_or_insert(seen);
+        }
+    }
+    let columns = indices
+        .into_iter()
+        .zip(extents)
+        .map(|(index, extent)| (index, extent.unwrap_or_default().scale()))
+        .collect();
+    zorder::KeyBuilder::new(schema, columns)
+}
+
+/// `batches` sorted by `exprs`, through DataFusion's sort so a large group spills to disk.
+fn sort(
+    batches: BatchStream,
+    schema: arrow::datatypes::SchemaRef,
+    exprs: Vec<datafusion::physical_expr::PhysicalSortExpr>,
+) -> Result<BatchStream> {
+    use datafusion::physical_expr::LexOrdering;
+    use datafusion::physical_plan::sorts::sort::SortExec;
     let ordering = LexOrdering::new(exprs).expect("a sort order has fields");
     let source = datafusion::physical_plan::streaming::StreamingTableExec::try_new(
         schema.clone(),
@@ -131,7 +220,7 @@ pub async fn rewrite_group(
         plan.settings.clone(),
     )?;
     let outcome: Result<()> = async {
-        let mut batches = group_batches(plan, group.tasks.clone(), arrow_schema).await?;
+        let mut batches = group_batches(plan, group, arrow_schema).await?;
         while let Some(batch) = batches.next().await {
             writer.write(batch?).await?;
         }
