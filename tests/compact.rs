@@ -608,3 +608,249 @@ fn rewrite_manifests_merges_and_keeps_entries() {
         "{listed}"
     );
 }
+
+/// Rows of two independent columns in a scrambled order: `x` over 0..1,000,000 and `y` over
+/// 0..1,000 (a thousand times narrower, which a fixed-width Z-order key would let `x` drown).
+fn grid_batch(start: u64, rows: usize) -> arrow::array::RecordBatch {
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    // A fixed LCG: the same rows every run, with no relation between x, y and row order.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64.wrapping_add(start);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let (mut x, mut y) = (vec![], vec![]);
+    for _ in 0..rows {
+        x.push((next() % 1_000_000) as i64);
+        y.push((next() % 1_000) as i64);
+    }
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        Field::new("x", DataType::Int64, false),
+        Field::new("y", DataType::Int64, false),
+    ]));
+    arrow::array::RecordBatch::try_new(
+        schema,
+        vec![
+            std::sync::Arc::new(Int64Array::from(x)),
+            std::sync::Arc::new(Int64Array::from(y)),
+        ],
+    )
+    .unwrap()
+}
+
+/// Per live data file, the (min, max) of `column` from its Parquet footer statistics.
+fn footer_ranges(lake: &Lake, table: &str, column: &str) -> Vec<(i64, i64)> {
+    use parquet::file::reader::FileReader;
+    use parquet::file::statistics::Statistics;
+    lake.files(table)
+        .iter()
+        .map(|f| {
+            let path = f["file_path"].as_str().unwrap();
+            let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+                std::fs::File::open(path).unwrap(),
+            )
+            .unwrap();
+            let meta = reader.metadata();
+            let index = meta
+                .file_metadata()
+                .schema_descr()
+                .columns()
+                .iter()
+                .position(|c| c.name() == column)
+                .unwrap();
+            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+            for group in meta.row_groups() {
+                let Some(Statistics::Int64(s)) = group.column(index).statistics() else {
+                    panic!("{path}: no int64 statistics for {column}");
+                };
+                lo = lo.min(*s.min_opt().unwrap());
+                hi = hi.max(*s.max_opt().unwrap());
+            }
+            (lo, hi)
+        })
+        .collect()
+}
+
+/// How many files a filter `lo <= column <= hi` cannot skip by their min/max.
+fn files_matching(lake: &Lake, table: &str, column: &str, lo: i64, hi: i64) -> usize {
+    footer_ranges(lake, table, column)
+        .iter()
+        .filter(|(min, max)| *max >= lo && *min <= hi)
+        .count()
+}
+
+/// A narrow filter on each column (1% of its range, in the middle) as (column, lo, hi).
+const GRID_FILTERS: [(&str, i64, i64); 2] = [("x", 500_000, 509_999), ("y", 500, 509)];
+
+fn grid_table(lake: &Lake, name: &str) -> String {
+    let table = lake.table(name);
+    let like = lake.dir.path().join("grid-like.parquet");
+    write_parquet(&like, &[grid_batch(0, 10)]);
+    lake.floe
+        .json(&["create", &table, "--like", like.to_str().unwrap()]);
+    for k in 0..4u64 {
+        let file = lake.dir.path().join(format!("grid-{name}-{k}.parquet"));
+        write_parquet(&file, &[grid_batch(k * 7_919, 50_000)]);
+        lake.floe.json(&["ingest", &table, file.to_str().unwrap()]);
+    }
+    table
+}
+
+#[test]
+fn zorder_clusters_rows_on_every_column() {
+    let lake = Lake::new();
+    let zordered = grid_table(&lake, "zordered");
+    let sorted = grid_table(&lake, "sorted");
+    let totals = "count(*) AS n, sum(x) AS sx, sum(y) AS sy";
+    let before = lake.aggregate(&zordered, totals);
+    assert_eq!(before["n"], 200_000);
+    assert_eq!(before, lake.aggregate(&sorted, totals), "the same data");
+
+    let compact = |table: &str, how: &[&str]| {
+        let mut args = vec![
+            "compact",
+            table,
+            "--rewrite-all",
+            "--target-file-size",
+            "16KiB",
+        ];
+        args.extend(how);
+        lake.floe.json(&args)
+    };
+    // One random file before: every file's range spans (nearly) the whole of both columns.
+    for (column, lo, hi) in GRID_FILTERS {
+        assert_eq!(files_matching(&lake, &zordered, column, lo, hi), 4);
+    }
+    let report = compact(&zordered, &["--strategy", "zorder", "--zorder-by", "x, y"]);
+    assert_eq!(report["strategy"], "zorder");
+    assert_eq!(report["zorder_by"], serde_json::json!(["x", "y"]));
+    assert_eq!(report["groups_committed"], 1);
+    assert_eq!(report["files_rewritten"], 4);
+    let written = report["files_written"].as_u64().unwrap() as usize;
+    let sorted_report = compact(&sorted, &["--strategy", "sort", "--sort-by", "x"]);
+    assert_eq!(sorted_report["zorder_by"], Value::Null);
+
+    assert_eq!(lake.aggregate(&zordered, totals), before, "the same rows");
+    assert_eq!(lake.files(&zordered).len(), written);
+    // Files roll between batches of 8192 rows: about one per batch at this target.
+    assert!(
+        (16..=25).contains(&written),
+        "a small target splits the group into many files: {written}"
+    );
+    let n_sorted = lake.files(&sorted).len();
+
+    let zx = files_matching(&lake, &zordered, "x", 500_000, 509_999);
+    let zy = files_matching(&lake, &zordered, "y", 500, 509);
+    let sx = files_matching(&lake, &sorted, "x", 500_000, 509_999);
+    let sy = files_matching(&lake, &sorted, "y", 500, 509);
+    eprintln!(
+        "files matching of {written} (zorder) / {n_sorted} (sort): x {zx} / {sx}, y {zy} / {sy}"
+    );
+    // A slice across one column of a Z-ordered grid meets about sqrt(files) of them; a linear
+    // sort meets one file for its own column and every file for the other.
+    assert!(zx * 2 < written, "x: {zx} of {written} files");
+    assert!(zy * 2 < written, "y: {zy} of {written} files");
+    assert!(sx <= 2, "sorted on x: {sx}");
+    assert_eq!(sy, n_sorted, "sorting on x leaves y in every file");
+    assert!(
+        zy * 2 < sy,
+        "zorder prunes y far better than a sort on x: {zy} vs {sy}"
+    );
+
+    if let Some(python) = python() {
+        let filters: Vec<String> = GRID_FILTERS
+            .iter()
+            .map(|(c, lo, hi)| format!("{c} >= {lo} AND {c} <= {hi}"))
+            .collect();
+        let mut args = vec!["--metadata", zordered.as_str()];
+        args.extend(filters.iter().map(String::as_str));
+        let planned = py_script_json(&python, "plan_files.py", &args, &[]);
+        assert_eq!(planned["files"], written);
+        assert_eq!(
+            planned["kept"][&filters[0]], zx,
+            "PyIceberg prunes as the footers say"
+        );
+        assert_eq!(planned["kept"][&filters[1]], zy);
+    }
+}
+
+#[test]
+fn zorder_refusals_leave_the_table_unchanged() {
+    let lake = Lake::new();
+    let table = lake.events("zrefuse", None, 3, 50);
+    // Three columns of different types, nulls among them: the same rows after.
+    let totals = "count(*) AS n, sum(id) AS s, count(region) AS r, sum(amount) AS a";
+    let before = lake.aggregate(&table, totals);
+    let report = lake.floe.json(&[
+        "compact",
+        &table,
+        "--rewrite-all",
+        "--strategy",
+        "zorder",
+        "--zorder-by",
+        "region,ts",
+        "--zorder-by",
+        "amount",
+    ]);
+    assert_eq!(
+        report["zorder_by"],
+        serde_json::json!(["region", "ts", "amount"])
+    );
+    assert_eq!(report["files_rewritten"], 3);
+    assert_eq!(lake.aggregate(&table, totals), before);
+
+    // A uuid column, added after the rows were written, to be refused by name.
+    lake.floe
+        .json(&["schema", "evolve", &table, "--add", "token:uuid"]);
+    let snapshot =
+        || lake.floe.json(&["describe", &table])["current_snapshot"]["snapshot_id"].clone();
+    let start = snapshot();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--zorder-by", "id,qty"],
+            "--zorder-by needs --strategy zorder",
+        ),
+        (
+            &["--strategy", "zorder"],
+            "--strategy zorder needs --zorder-by",
+        ),
+        (
+            &["--strategy", "zorder", "--zorder-by", "id"],
+            "--strategy sort --sort-by id",
+        ),
+        (
+            &["--strategy", "zorder", "--zorder-by", "id,nope"],
+            "'nope': no such column",
+        ),
+        (
+            &[
+                "--strategy",
+                "zorder",
+                "--zorder-by",
+                "id",
+                "--zorder-by",
+                "token",
+            ],
+            "'token': a uuid column",
+        ),
+        (
+            &["--strategy", "zorder", "--zorder-by", "id,,qty"],
+            "an empty column name",
+        ),
+        (
+            &["--strategy", "zorder", "--zorder-by", "qty,id,qty"],
+            "names 'qty' twice",
+        ),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["compact", table.as_str(), "--rewrite-all"];
+        args.extend(extra);
+        let run = lake.floe.run(&args);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{extra:?}: {}", run.stderr);
+    }
+    assert_eq!(snapshot(), start, "nothing committed");
+}
