@@ -726,17 +726,21 @@ _floe() {
             return 0
             ;;
         floe__subcmd__compact)
-            opts="-o -q -v -h -V --strategy --sort-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --strategy --sort-by --zorder-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --strategy)
-                    COMPREPLY=($(compgen -W "binpack sort" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "binpack sort zorder" -- "${cur}"))
                     return 0
                     ;;
                 --sort-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zorder-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -479,9 +479,11 @@ complete -c floe -n "__fish_floe_using_subcommand sql" -l no-progress -d 'No pro
 complete -c floe -n "__fish_floe_using_subcommand sql" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand sql" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand sql" -s V -l version -d 'Print version'
-complete -c floe -n "__fish_floe_using_subcommand compact" -l strategy -d 'binpack combines files; sort also orders rows by the sort order' -r -f -a "binpack\t'Combine files up to the target size, rows in their existing order'
-sort\t'Also sort each group by the table\'s sort order (or --sort-by)'"
+complete -c floe -n "__fish_floe_using_subcommand compact" -l strategy -d 'binpack combines files; sort also orders rows by the sort order; zorder clusters rows on several columns at once (--zorder-by)' -r -f -a "binpack\t'Combine files up to the target size, rows in their existing order'
+sort\t'Also sort each group by the table\'s sort order (or --sort-by)'
+zorder\t'Also cluster each group\'s rows on several columns at once (--zorder-by), by a Z-order key, so min/max pruning works for a filter on any of them'"
 complete -c floe -n "__fish_floe_using_subcommand compact" -l sort-by -d 'With --strategy sort: sort by these instead of the table\'s sort order ("a, b desc", or repeated)' -r
+complete -c floe -n "__fish_floe_using_subcommand compact" -l zorder-by -d 'With --strategy zorder: the two or more top-level columns to cluster on ("a,b", or repeated), so a filter on any of them skips files. The table\'s sort order is unchanged' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l target-file-size -d 'Size of the files to write (on-disk bytes; "256MiB")' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l min-file-size -d 'Files below this size are rewritten (default 0.75 x target)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-file-size -d 'Files above this size are split (default 1.8 x target)' -r

@@ -322,6 +322,19 @@ fn every_command_matches_docs_json_md() {
             vec!["compact", "db.t", "--dry-run", "--rewrite-all"],
         ),
         (
+            "compact",
+            vec![
+                "compact",
+                "db.t",
+                "--dry-run",
+                "--rewrite-all",
+                "--strategy",
+                "zorder",
+                "--zorder-by",
+                "id,region",
+            ],
+        ),
+        (
             "expire",
             vec![
                 "expire",
