@@ -49,7 +49,7 @@ fn expected_partitions(files: &Value) -> BTreeMap<String, (u64, u64)> {
     out
 }
 
-/// A table with four snapshots (three appends of different sizes, one delete), a schema
+/// A table with four snapshots (three appends of different sizes, one row delete), a schema
 /// change, three unevenly filled partitions and a doc string full of markup.
 fn table(dir: &Path) -> (Floe, String) {
     let floe = Floe::new(dir);
@@ -82,7 +82,7 @@ fn table(dir: &Path) -> (Floe, String) {
         "--add",
         "note:string",
         "--doc",
-        "note:<script>alert('x')</script> & \"more\"",
+        "region:<script>alert('x')</script> & \"more\"",
     ]);
     floe.json(&["ingest", &table, "eu.csv"]);
     floe.json(&["delete", &table, "--where", "id < 10"]);
@@ -198,7 +198,8 @@ fn report_html_renders_in_a_browser_with_the_right_numbers() {
     assert_eq!(json["summary"]["snapshot_count"], snapshots);
     assert_eq!(json["summary"]["partition_spec"], "region");
     assert_eq!(json["snapshots"].as_array().unwrap().len(), snapshots);
-    assert_eq!(json["snapshots"][3]["operation"], "delete");
+    // A row delete rewrites the files it touches (copy-on-write): an overwrite.
+    assert_eq!(json["snapshots"][3]["operation"], "overwrite");
     assert_eq!(json["snapshots"][3]["total_records"], records);
     assert_eq!(json["schemas"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -390,7 +391,7 @@ fn report_html_renders_in_a_browser_with_the_right_numbers() {
     );
     for want in [
         "append",
-        "delete",
+        "overwrite",
         "Total records",
         "Data files",
         "Total bytes",

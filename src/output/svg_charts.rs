@@ -3,6 +3,8 @@
 
 use anyhow::{anyhow, Result};
 use plotters::backend::SVGBackend;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -92,6 +94,12 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// `n` slots, one per category: plotters' integer ranges include their end, so `0..n` would
+/// leave an empty slot after the last.
+fn segments(n: usize) -> SegmentedCoord<RangedCoordusize> {
+    (0..n.max(1) - 1).into_segmented()
+}
+
 /// A top of the value axis with room above the tallest bar for its label.
 fn headroom(max: f64) -> f64 {
     if max <= 0.0 {
@@ -125,7 +133,7 @@ pub fn bars_svg(chart: &Bars) -> Result<String> {
             let mut cc = builder
                 .x_label_area_size(40)
                 .y_label_area_size(label_width)
-                .build_cartesian_2d(0.0..headroom(max), (0..n).into_segmented())
+                .build_cartesian_2d(0.0..headroom(max), segments(n))
                 .map_err(svg_error)?;
             // Largest first from the top: plotters counts rows from the bottom.
             let row_of = |i: usize| n - 1 - i;
@@ -176,7 +184,7 @@ pub fn bars_svg(chart: &Bars) -> Result<String> {
             let mut cc = builder
                 .x_label_area_size(44)
                 .y_label_area_size(70)
-                .build_cartesian_2d((0..n).into_segmented(), 0.0..headroom(max))
+                .build_cartesian_2d(segments(n), 0.0..headroom(max))
                 .map_err(svg_error)?;
             cc.configure_mesh()
                 .disable_x_mesh()
@@ -287,7 +295,7 @@ pub fn timeline_svg(chart: &Timeline) -> Result<String> {
                 .margin_bottom(6)
                 .x_label_area_size(28)
                 .y_label_area_size(80)
-                .build_cartesian_2d((0..n).into_segmented(), 0.0..headroom(max))
+                .build_cartesian_2d(segments(n), 0.0..headroom(max))
                 .map_err(svg_error)?;
             cc.configure_mesh()
                 .disable_x_mesh()

@@ -50,7 +50,7 @@ return Array.from(document.querySelectorAll('figure[data-chart]')).map(function 
     id: fig.getAttribute('data-chart'),
     title: caption ? caption.textContent.trim() : null,
     texts: svg ? Array.from(svg.querySelectorAll('text')).map(function (t) {
-      return t.textContent;
+      return t.textContent.trim();
     }) : [],
     marks: svg ? svg.querySelectorAll('rect, circle, polyline, path').length : 0,
     width: box.width,
