@@ -34,7 +34,7 @@ dl.summary div { border-left: 3px solid var(--accent); padding: 2px 0 2px 10px; 
 dl.summary dt { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 dl.summary dd { margin: 0; font-size: 17px; overflow-wrap: anywhere; }
 figure { margin: 8px 0 18px; }
-figure svg { display: block; max-width: 100%; height: auto; }
+figure svg { display: block; width: 100%; max-width: 1000px; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }

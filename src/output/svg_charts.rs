@@ -351,6 +351,17 @@ pub fn timeline_svg(chart: &Timeline) -> Result<String> {
 mod tests {
     use super::*;
 
+    /// The text of each `<text>` element, in order.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+                body.trim().to_string()
+            })
+            .collect()
+    }
+
     #[test]
     fn bars_carry_their_values_as_text() {
         let svg = bars_svg(&Bars {
@@ -364,9 +375,16 @@ mod tests {
         })
         .unwrap();
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains(">Sizes &lt;&amp;&gt;</text>"), "{svg}");
-        assert!(svg.contains(">12</text>"));
-        assert!(svg.contains(">3</text>"));
+        let texts = texts(&svg);
+        assert_eq!(texts[0], "Sizes &lt;&amp;&gt;");
+        // Value labels come last, one per bar in category order.
+        assert_eq!(texts[texts.len() - 2..], ["3", "12"]);
+        assert!(texts.contains(&"a".to_string()) && texts.contains(&"b".to_string()));
+        assert_eq!(
+            svg.matches("fill=\"#E08A1E\"").count(),
+            1,
+            "one flagged bar"
+        );
     }
 
     #[test]
@@ -382,8 +400,10 @@ mod tests {
             }],
         })
         .unwrap();
-        // Two points plus two legend markers.
+        // Two points (the unknown one is left out) plus two legend markers.
         assert_eq!(svg.matches("<circle").count(), 4);
-        assert!(svg.contains(">overwrite</text>"));
+        let texts = texts(&svg);
+        assert_eq!(texts[..3], ["3 snapshots", "append", "overwrite"]);
+        assert!(texts.contains(&"records".to_string()));
     }
 }
