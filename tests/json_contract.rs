@@ -107,6 +107,8 @@ struct HealthTable {
     status: Option<String>,
     findings: Vec<Finding>,
     stats: HealthStats,
+    file_sizes: Option<Value>,
+    partition_skew: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +341,7 @@ fn every_command_matches_docs_json_md() {
         ),
         ("verify", vec!["verify", "db.t", "--deep"]),
         ("health", vec!["health", "db.t"]),
+        ("report", vec!["report", "db.t"]),
         ("policy show", vec!["policy", "show", "db.t"]),
         ("maintain", vec!["maintain", "db.t"]),
         ("rewrite-manifests", vec!["rewrite-manifests", "db.t"]),

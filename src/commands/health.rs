@@ -53,7 +53,7 @@ pub async fn selected_tables(session: &Session, select: &TableSelection) -> Resu
         .collect()
 }
 
-fn severity_word(s: Option<Severity>) -> &'static str {
+pub(crate) fn severity_word(s: Option<Severity>) -> &'static str {
     match s {
         None => "healthy",
         Some(Severity::Info) => "info",
@@ -79,6 +79,16 @@ impl Report for HealthReport {
                     f.message,
                     f.fix
                 )));
+            }
+            if let Some(sizes) = &t.file_sizes {
+                blocks.extend(super::partitions::file_size_blocks(sizes));
+            }
+            if let Some(line) = t
+                .partition_skew
+                .as_ref()
+                .and_then(super::partitions::skew_line)
+            {
+                blocks.push(line);
             }
         }
         if self.tables.is_empty() {
