@@ -109,6 +109,23 @@ struct HealthTable {
     stats: HealthStats,
     file_sizes: Option<Value>,
     partition_skew: Option<Value>,
+    columns: Vec<ColumnDiagnostics>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ColumnDiagnostics {
+    column: String,
+    field_id: i32,
+    bytes: u64,
+    null_count: u64,
+    value_count: u64,
+    null_rate: Option<f64>,
+    file_pairs: Option<u64>,
+    overlapping_file_pairs: Option<u64>,
+    overlap_ratio: Option<f64>,
+    fix: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! `health`: what a table needs, as findings with a severity and the floe command that fixes
-//! each: small files, delete files, manifests, snapshots, metadata files, orphans, maintenance.
+//! each: small files, delete files, manifests, snapshots, metadata files, orphans, maintenance,
+//! files that overlap on the table's sort column; and per-column diagnostics from the metrics.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -7,6 +8,7 @@ use anyhow::Result;
 use iceberg::table::Table;
 use serde::Serialize;
 
+use crate::ops::column_stats::{ColumnCollector, ColumnDiagnostics, OVERLAP_WORTH_SORTING};
 use crate::ops::distribution::{small_file_bytes, PartitionSkew, SizeHistogram};
 use crate::ops::files::partition_text;
 use crate::table::catalog::TableTarget;
@@ -68,6 +70,9 @@ pub struct TableHealth {
     /// Records and bytes per partition against the median and largest (`null` when
     /// unreadable).
     pub partition_skew: Option<PartitionSkew>,
+    /// Per top-level column: null rate, bytes, overlapping file pairs, and the command that
+    /// would lay it out for pruning (empty when unreadable).
+    pub columns: Vec<ColumnDiagnostics>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +116,8 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
     let mut file_sizes = SizeHistogram::new(target_size);
     // (spec, partition) -> (name, records, bytes)
     let mut per_partition: BTreeMap<(i32, String), (u64, u64)> = BTreeMap::new();
+    let sort = metadata.default_sort_order();
+    let mut columns = ColumnCollector::new(metadata.current_schema(), sort);
     if let Some(snapshot) = metadata.current_snapshot() {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
@@ -128,11 +135,10 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
                 stats.data_bytes += file.file_size_in_bytes();
                 stats.records += file.record_count();
                 file_sizes.add(file.file_size_in_bytes(), file.record_count());
+                let partition = partition_text(spec.map(|s| s.as_ref()), file.partition());
+                columns.add(&format!("{}/{partition}", manifest.partition_spec_id), file);
                 let totals = per_partition
-                    .entry((
-                        manifest.partition_spec_id,
-                        partition_text(spec.map(|s| s.as_ref()), file.partition()),
-                    ))
+                    .entry((manifest.partition_spec_id, partition))
                     .or_default();
                 totals.0 += file.record_count();
                 totals.1 += file.file_size_in_bytes();
@@ -265,6 +271,31 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             format!("floe remove-orphans {name}"),
         ));
     }
+    let sort_first = sort
+        .fields
+        .first()
+        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
+        .map(str::to_string);
+    let columns = columns.finish(&name, sort_first.as_deref());
+    if let Some(first) = &sort_first {
+        let overlapping = columns.iter().find(|c| &c.column == first).and_then(|c| {
+            c.overlap_ratio
+                .filter(|r| *r >= OVERLAP_WORTH_SORTING)
+                .zip(c.fix.clone())
+        });
+        if let Some((ratio, fix)) = overlapping {
+            findings.push(finding(
+                "sort_overlap",
+                Severity::Warn,
+                format!(
+                    "{:.0}% of file pairs in a partition overlap on the sort column {first}: \
+                     filters on it cannot skip them",
+                    ratio * 100.0
+                ),
+                fix,
+            ));
+        }
+    }
     if stats.last_maintained_ms.is_none() && stats.snapshots > 0 {
         findings.push(finding(
             "never_maintained",
@@ -280,6 +311,7 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         stats,
         file_sizes: Some(file_sizes),
         partition_skew: Some(partition_skew),
+        columns,
     })
 }
 
@@ -301,6 +333,7 @@ pub async fn health(session: &Session, tables: &[TableRef]) -> Result<HealthRepo
                 stats: HealthStats::default(),
                 file_sizes: None,
                 partition_skew: None,
+                columns: vec![],
             },
         };
         out.push(checked);

@@ -2,6 +2,7 @@
 //! no clap; long work reports through [`crate::progress::Progress`].
 
 pub mod add_files;
+pub mod column_stats;
 pub mod compact;
 pub mod create;
 pub mod delete;
