@@ -47,7 +47,10 @@ fn script(name: &str) -> Command {
 /// where .ci/run installs everything), where a missing prerequisite fails the test.
 fn prerequisite(present: bool, what: &str) -> bool {
     if !present {
-        assert!(!require_all(), "{what} is required (FLOE_TEST_REQUIRE_ALL=1)");
+        assert!(
+            !require_all(),
+            "{what} is required (FLOE_TEST_REQUIRE_ALL=1)"
+        );
         eprintln!("skipping: {what} is missing");
     }
     present
@@ -96,7 +99,10 @@ fn exercise(floe: &Floe) {
     let described = floe.json(&["describe", table]);
     assert_eq!(described["totals"]["records"], 60);
     assert_eq!(described["snapshot_count"], 1);
-    assert_eq!(described["partition_spec"]["fields"][0]["transform"], "month");
+    assert_eq!(
+        described["partition_spec"]["fields"][0]["transform"],
+        "month"
+    );
     assert_eq!(
         described["current_snapshot"]["snapshot_id"],
         ingested["snapshot_id"]
@@ -138,13 +144,18 @@ fn wheel_installs_a_working_floe_into_a_fresh_venv() {
     );
 
     // What is inside: the binary as a script named `floe`, and the PyPI name floe-cli.
-    let listing = stdout_of(Command::new(&python).arg("-c").arg(
-        "import sys, zipfile\n\
+    let listing = stdout_of(
+        Command::new(&python)
+            .arg("-c")
+            .arg(
+                "import sys, zipfile\n\
          z = zipfile.ZipFile(sys.argv[1])\n\
          print('\\n'.join(z.namelist()))\n\
          meta = [n for n in z.namelist() if n.endswith('.dist-info/METADATA')][0]\n\
          print(z.read(meta).decode())",
-    ).arg(&wheel));
+            )
+            .arg(&wheel),
+    );
     let data = format!("floe_cli-{}.data/scripts/floe", env!("CARGO_PKG_VERSION"));
     assert!(
         listing.lines().any(|l| l == data),
@@ -173,12 +184,8 @@ fn wheel_installs_a_working_floe_into_a_fresh_venv() {
             ])
             .arg(&wheel),
     );
-    let shown = stdout_of(Command::new(venv.join("bin/python")).args([
-        "-m",
-        "pip",
-        "show",
-        "floe-cli",
-    ]));
+    let shown =
+        stdout_of(Command::new(venv.join("bin/python")).args(["-m", "pip", "show", "floe-cli"]));
     assert!(
         shown.contains(&format!("Version: {}", env!("CARGO_PKG_VERSION"))),
         "{shown}"
