@@ -40,6 +40,33 @@ fn stdout_of(cmd: &mut Command) -> String {
 fn script(name: &str) -> Command {
     let mut cmd = Command::new(root().join("scripts").join(name));
     cmd.current_dir(root());
+    as_from_a_shell(&mut cmd);
+    cmd
+}
+
+/// Takes out of `cmd`'s environment what `cargo test` adds for this crate (CARGO_PKG_*,
+/// CARGO_MANIFEST_DIR, OUT_DIR...). Build scripts such as ring's ask to rerun when those
+/// change, and cargo compares them with its own environment: a cargo started from a test
+/// with them set would see ring as dirty and rebuild the whole dependency stack, and the
+/// next build from a shell would rebuild it back.
+fn as_from_a_shell(cmd: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key == "OUT_DIR"
+            || key == "CARGO_PRIMARY_PACKAGE"
+            || key == "CARGO_TARGET_TMPDIR"
+            || [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_EXE_",
+            ]
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+        {
+            cmd.env_remove(&*key);
+        }
+    }
     cmd
 }
 
@@ -332,7 +359,8 @@ fn cargo_install_from_the_checkout_gives_a_working_floe() {
     let install_root = tmp.path().join("root");
     // The shared target dir and --debug reuse the build this test was made with.
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["install", "--locked", "--debug", "--path"])
+    as_from_a_shell(&mut cmd)
+        .args(["install", "--locked", "--debug", "--path"])
         .arg(root())
         .arg("--root")
         .arg(&install_root)
