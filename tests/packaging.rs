@@ -322,7 +322,6 @@ fn static_binary_is_static_checksummed_and_works() {
         .unwrap()
         .status;
     assert!(!status.success());
-    drop(bytes);
 
     assert_static_elf(&binary);
     if on_path("file") {
