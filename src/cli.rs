@@ -105,6 +105,7 @@ pub enum Command {
     Branch(commands::refs_change::BranchArgs),
     Verify(commands::verify::VerifyArgs),
     Health(commands::health::HealthArgs),
+    Report(commands::report::ReportArgs),
     Maintain(commands::maintain::MaintainArgs),
     Policy(commands::policy::PolicyArgs),
     Completions(commands::completions::CompletionsArgs),

@@ -107,6 +107,25 @@ struct HealthTable {
     status: Option<String>,
     findings: Vec<Finding>,
     stats: HealthStats,
+    file_sizes: Option<Value>,
+    partition_skew: Option<Value>,
+    columns: Vec<ColumnDiagnostics>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ColumnDiagnostics {
+    column: String,
+    field_id: i32,
+    bytes: u64,
+    null_count: u64,
+    value_count: u64,
+    null_rate: Option<f64>,
+    file_pairs: Option<u64>,
+    overlapping_file_pairs: Option<u64>,
+    overlap_ratio: Option<f64>,
+    fix: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -352,6 +371,7 @@ fn every_command_matches_docs_json_md() {
         ),
         ("verify", vec!["verify", "db.t", "--deep"]),
         ("health", vec!["health", "db.t"]),
+        ("report", vec!["report", "db.t"]),
         ("policy show", vec!["policy", "show", "db.t"]),
         ("maintain", vec!["maintain", "db.t"]),
         ("rewrite-manifests", vec!["rewrite-manifests", "db.t"]),

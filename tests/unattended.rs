@@ -438,3 +438,90 @@ fn policies_from_the_config_file_drive_maintain() {
         bad.stderr
     );
 }
+
+/// Column diagnostics from the file metrics: files that overlap on the sort column are a
+/// finding whose fix, run as given, lays them out so they no longer overlap.
+#[test]
+fn health_counts_files_overlapping_on_columns_and_the_fix_works() {
+    let w = Warehouse::new();
+    // Ids run on from append to append (files never overlap on id); ts cycles every 120 ids,
+    // so every file spans the whole cycle and overlaps every other on ts.
+    let first = w.input("sorted", 0);
+    w.floe
+        .json(&["create", "db.sorted", "--like", &first, "--sort-by", "ts"]);
+    for k in 0..4 {
+        let path = w.dir.path().join(format!("sorted-{k}.parquet"));
+        write_parquet(&path, &[events_batch(k * 200, 200)]);
+        w.floe
+            .json(&["ingest", "db.sorted", path.to_str().unwrap()]);
+    }
+    let health = w.floe.json(&["health", "db.sorted"]);
+    let table = &health["tables"][0];
+    let column = |name: &str| -> Value {
+        table["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["column"] == name)
+            .unwrap_or_else(|| panic!("no column {name}: {table}"))
+            .clone()
+    };
+    let ts = column("ts");
+    assert_eq!(ts["file_pairs"], 6, "4 files, one partition: {ts}");
+    assert_eq!(ts["overlapping_file_pairs"], 6);
+    assert_eq!(ts["overlap_ratio"], 1.0);
+    let id = column("id");
+    assert_eq!(id["overlapping_file_pairs"], 0, "{id}");
+    assert!(id["fix"].is_null());
+    assert_eq!(id["null_rate"], 0.0);
+    assert_eq!(id["value_count"], 800);
+    assert!(id["bytes"].as_u64().unwrap() > 0);
+    // qty (id % 10) overlaps too; its fix names it, the sort column's does not need to.
+    assert_eq!(
+        column("qty")["fix"],
+        format!(
+            "floe compact {} --strategy sort --sort-by qty --rewrite-all",
+            table["table"].as_str().unwrap()
+        )
+    );
+    let finding = table["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "sort_overlap")
+        .unwrap_or_else(|| panic!("no sort_overlap finding: {table}"))
+        .clone();
+    assert_eq!(finding["severity"], "warn");
+    assert_eq!(finding["fix"], ts["fix"]);
+    let before = w.rows("db.sorted");
+
+    // Run the fix exactly as the finding gives it.
+    let fix = finding["fix"].as_str().unwrap();
+    let args: Vec<&str> = fix.split_whitespace().skip(1).collect();
+    w.floe.json(&args);
+    assert_eq!(w.rows("db.sorted"), before, "rows unchanged");
+    let after = w.floe.json(&["health", "db.sorted"]);
+    let table = &after["tables"][0];
+    assert!(
+        !table["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "sort_overlap"),
+        "{table}"
+    );
+    let ts = table["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"] == "ts")
+        .unwrap()
+        .clone();
+    assert!(ts["fix"].is_null(), "{ts}");
+    let pairs = ts["file_pairs"].as_u64().unwrap();
+    let overlapping = ts["overlapping_file_pairs"].as_u64().unwrap();
+    assert!(
+        overlapping * 2 < pairs.max(1),
+        "after sorting, few pairs overlap: {ts}"
+    );
+}

@@ -4,9 +4,11 @@ use anyhow::Result;
 
 use super::{table_ref, Context};
 use crate::error::{ErrorKind, FloeError};
+use crate::ops::column_stats::ColumnDiagnostics;
 use crate::ops::health::{health, HealthReport, Severity};
 use crate::output::{Block, Report, Tabular};
 use crate::table::{Session, TableRef};
+use crate::units::format_size;
 
 /// Check tables for what maintenance they need; with --fail-on, exit 4 when they need it.
 ///
@@ -53,13 +55,45 @@ pub async fn selected_tables(session: &Session, select: &TableSelection) -> Resu
         .collect()
 }
 
-fn severity_word(s: Option<Severity>) -> &'static str {
+pub(crate) fn severity_word(s: Option<Severity>) -> &'static str {
     match s {
         None => "healthy",
         Some(Severity::Info) => "info",
         Some(Severity::Warn) => "warn",
         Some(Severity::Error) => "error",
     }
+}
+
+/// Columns worth a look: those whose files overlap enough that a sort would pay, and those
+/// (nearly) always null. The rest are in the JSON.
+fn column_blocks(columns: &[ColumnDiagnostics]) -> Vec<Block> {
+    let notable: Vec<&ColumnDiagnostics> = columns
+        .iter()
+        .filter(|c| c.fix.is_some() || c.null_rate.is_some_and(|r| r >= 0.9))
+        .take(20)
+        .collect();
+    if notable.is_empty() {
+        return vec![];
+    }
+    let mut t = Tabular::new(&["column", "nulls", "size", "overlapping pairs", "fix"]);
+    for c in notable {
+        t.row(vec![
+            c.column.clone(),
+            c.null_rate
+                .map(|r| format!("{:.0}%", r * 100.0))
+                .unwrap_or_default(),
+            format_size(c.bytes),
+            match (c.overlapping_file_pairs, c.file_pairs) {
+                (Some(o), Some(p)) if p > 0 => format!("{o} of {p}"),
+                _ => String::new(),
+            },
+            c.fix.clone().unwrap_or_default(),
+        ]);
+    }
+    vec![
+        Block::Line("  columns (from file metrics):".into()),
+        Block::Table(t),
+    ]
 }
 
 impl Report for HealthReport {
@@ -80,6 +114,17 @@ impl Report for HealthReport {
                     f.fix
                 )));
             }
+            if let Some(sizes) = &t.file_sizes {
+                blocks.extend(super::partitions::file_size_blocks(sizes));
+            }
+            if let Some(line) = t
+                .partition_skew
+                .as_ref()
+                .and_then(super::partitions::skew_line)
+            {
+                blocks.push(line);
+            }
+            blocks.extend(column_blocks(&t.columns));
         }
         if self.tables.is_empty() {
             blocks.push(Block::Line("no tables".into()));

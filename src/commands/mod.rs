@@ -29,6 +29,8 @@ pub mod refs_change;
 pub mod register;
 pub mod remove_orphans;
 pub mod rename;
+pub mod report;
+mod report_html;
 pub mod rewrite_manifests;
 pub mod schema;
 pub mod snapshot;
@@ -155,6 +157,7 @@ async fn run_command(command: Command, ctx: &Context) -> Result<()> {
         Command::Branch(args) => refs_change::run_branch(args, ctx).await,
         Command::Verify(args) => verify::run(args, ctx).await,
         Command::Health(args) => health::run(args, ctx).await,
+        Command::Report(args) => report::run(args, ctx).await,
         Command::Maintain(args) => maintain::run(args, ctx).await,
         Command::Policy(args) => policy::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Result;
-use iceberg::spec::{DataContentType, SnapshotRef, TableMetadata};
+use iceberg::spec::{DataContentType, Schema, SnapshotRef, TableMetadata};
 use iceberg::table::Table;
 use serde::Serialize;
 
@@ -96,40 +96,48 @@ async fn live_files(table: &Table, snapshot: &SnapshotRef) -> Result<BTreeMap<St
 }
 
 fn schema_change(metadata: &TableMetadata, from: &SnapshotRef, to: &SnapshotRef) -> SchemaChange {
-    let schema_of = |s: &SnapshotRef| {
-        s.schema_id()
-            .and_then(|id| metadata.schema_by_id(id))
-            .cloned()
-    };
-    let (a, b) = (schema_of(from), schema_of(to));
+    let schema_of = |s: &SnapshotRef| s.schema_id().and_then(|id| metadata.schema_by_id(id));
+    match (schema_of(from), schema_of(to)) {
+        (Some(a), Some(b)) => schema_change_between(a, b),
+        _ => SchemaChange {
+            from_schema_id: from.schema_id(),
+            to_schema_id: to.schema_id(),
+            added_columns: vec![],
+            removed_columns: vec![],
+            changed_columns: vec![],
+        },
+    }
+}
+
+/// Columns added, removed, renamed or retyped from schema `a` to schema `b`, by field id.
+pub fn schema_change_between(a: &Schema, b: &Schema) -> SchemaChange {
     let mut change = SchemaChange {
-        from_schema_id: from.schema_id(),
-        to_schema_id: to.schema_id(),
+        from_schema_id: Some(a.schema_id()),
+        to_schema_id: Some(b.schema_id()),
         added_columns: vec![],
         removed_columns: vec![],
         changed_columns: vec![],
     };
-    if let (Some(a), Some(b)) = (a, b) {
-        if a.schema_id() != b.schema_id() {
-            for field in b.as_struct().fields() {
-                match a.field_by_id(field.id) {
-                    None => change
-                        .added_columns
-                        .push(format!("{} {}", field.name, field.field_type)),
-                    Some(old) if old.name != field.name || old.field_type != field.field_type => {
-                        change.changed_columns.push(format!(
-                            "{} {} -> {} {}",
-                            old.name, old.field_type, field.name, field.field_type
-                        ))
-                    }
-                    _ => {}
-                }
+    if a.schema_id() == b.schema_id() {
+        return change;
+    }
+    for field in b.as_struct().fields() {
+        match a.field_by_id(field.id) {
+            None => change
+                .added_columns
+                .push(format!("{} {}", field.name, field.field_type)),
+            Some(old) if old.name != field.name || old.field_type != field.field_type => {
+                change.changed_columns.push(format!(
+                    "{} {} -> {} {}",
+                    old.name, old.field_type, field.name, field.field_type
+                ))
             }
-            for field in a.as_struct().fields() {
-                if b.field_by_id(field.id).is_none() {
-                    change.removed_columns.push(field.name.clone());
-                }
-            }
+            _ => {}
+        }
+    }
+    for field in a.as_struct().fields() {
+        if b.field_by_id(field.id).is_none() {
+            change.removed_columns.push(field.name.clone());
         }
     }
     change

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use iceberg::spec::{DataContentType, Literal, PrimitiveLiteral, Transform};
+use iceberg::table::Table;
 use serde::Serialize;
 
 use crate::error::FloeError;
@@ -80,6 +81,30 @@ pub fn partition_words(
         .join(", ")
 }
 
+/// A partition as `name=value/...` in Iceberg's human form (empty when unpartitioned), the
+/// way `partitions` names it.
+pub fn partition_text(
+    spec: Option<&iceberg::spec::PartitionSpec>,
+    partition: &iceberg::spec::Struct,
+) -> String {
+    let Some(spec) = spec else {
+        return String::new();
+    };
+    spec.fields()
+        .iter()
+        .zip(partition.fields())
+        .map(|(field, value)| {
+            let json = partition_json(&field.transform, value.as_ref());
+            format!(
+                "{}={}",
+                field.name,
+                partition_human(&field.transform, &json)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Iceberg's human form of a partition value.
 fn partition_human(transform: &Transform, value: &serde_json::Value) -> String {
     match (transform, value.as_i64()) {
@@ -105,10 +130,19 @@ pub async fn files(
 ) -> Result<FilesReport> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
+    files_of(&loaded, &target.display, snapshot_id).await
+}
+
+/// The live files of a snapshot (the current one by default) of a loaded table.
+pub async fn files_of(
+    loaded: &Table,
+    display: &str,
+    snapshot_id: Option<i64>,
+) -> Result<FilesReport> {
     let metadata = loaded.metadata();
     let snapshot = match snapshot_id {
         Some(id) => Some(metadata.snapshot_by_id(id).ok_or_else(|| {
-            FloeError::not_found(format!("table {} has no snapshot {id}", target.display))
+            FloeError::not_found(format!("table {display} has no snapshot {id}"))
                 .with_hint("list them with `floe snapshots`")
         })?),
         None => metadata.current_snapshot(),
@@ -154,7 +188,7 @@ pub async fn files(
     }
     entries.sort_by(|a, b| a.file_path.cmp(&b.file_path));
     Ok(FilesReport {
-        table: target.display.clone(),
+        table: display.to_string(),
         snapshot_id: snapshot.map(|s| s.snapshot_id()),
         file_count: entries.len(),
         record_count: entries

@@ -1,11 +1,17 @@
 //! `health`: what a table needs, as findings with a severity and the floe command that fixes
-//! each: small files, delete files, manifests, snapshots, metadata files, orphans, maintenance.
+//! each: small files, delete files, manifests, snapshots, metadata files, orphans, maintenance,
+//! files that overlap on the table's sort column; and per-column diagnostics from the metrics.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use iceberg::table::Table;
 use serde::Serialize;
 
+use crate::ops::column_stats::{ColumnCollector, ColumnDiagnostics, OVERLAP_WORTH_SORTING};
+use crate::ops::distribution::{small_file_bytes, PartitionSkew, SizeHistogram};
+use crate::ops::files::partition_text;
+use crate::table::catalog::TableTarget;
 use crate::table::expire::metadata_files;
 use crate::table::orphans::find_orphans;
 use crate::table::write::WriteSettings;
@@ -59,6 +65,14 @@ pub struct TableHealth {
     pub status: Option<Severity>,
     pub findings: Vec<Finding>,
     pub stats: HealthStats,
+    /// Current data files by size against the target file size (`null` when unreadable).
+    pub file_sizes: Option<SizeHistogram>,
+    /// Records and bytes per partition against the median and largest (`null` when
+    /// unreadable).
+    pub partition_skew: Option<PartitionSkew>,
+    /// Per top-level column: null rate, bytes, overlapping file pairs, and the command that
+    /// would lay it out for pruning (empty when unreadable).
+    pub columns: Vec<ColumnDiagnostics>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,6 +94,11 @@ fn finding(check: &str, severity: Severity, message: String, fix: String) -> Fin
 pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHealth> {
     let target = session.target(table).await?;
     let loaded = target.load().await?;
+    table_health_of(&target, &loaded).await
+}
+
+/// The health of a table already loaded.
+pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<TableHealth> {
     let metadata = loaded.metadata();
     let name = target.display.clone();
     let now = chrono::Utc::now().timestamp_millis();
@@ -92,14 +111,20 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
             .and_then(|v| v.parse().ok()),
         ..Default::default()
     };
-    let target_size = WriteSettings::from_table(&loaded)?.target_file_size_bytes;
-    let small = target_size * 3 / 4;
+    let target_size = WriteSettings::from_table(loaded)?.target_file_size_bytes;
+    let small = small_file_bytes(target_size);
+    let mut file_sizes = SizeHistogram::new(target_size);
+    // (spec, partition) -> (name, records, bytes)
+    let mut per_partition: BTreeMap<(i32, String), (u64, u64)> = BTreeMap::new();
+    let sort = metadata.default_sort_order();
+    let mut columns = ColumnCollector::new(metadata.current_schema(), sort);
     if let Some(snapshot) = metadata.current_snapshot() {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
         let mut small_per_partition: HashMap<String, usize> = HashMap::new();
         for manifest in list.entries() {
             let loaded_manifest = manifest.load_manifest(loaded.file_io()).await?;
+            let spec = metadata.partition_spec_by_id(manifest.partition_spec_id);
             for entry in loaded_manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
                 if file.content_type() != iceberg::spec::DataContentType::Data {
@@ -109,6 +134,14 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
                 stats.data_files += 1;
                 stats.data_bytes += file.file_size_in_bytes();
                 stats.records += file.record_count();
+                file_sizes.add(file.file_size_in_bytes(), file.record_count());
+                let partition = partition_text(spec.map(|s| s.as_ref()), file.partition());
+                columns.add(&format!("{}/{partition}", manifest.partition_spec_id), file);
+                let totals = per_partition
+                    .entry((manifest.partition_spec_id, partition))
+                    .or_default();
+                totals.0 += file.record_count();
+                totals.1 += file.file_size_in_bytes();
                 if file.file_size_in_bytes() < small {
                     stats.small_files += 1;
                     *small_per_partition
@@ -124,9 +157,14 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
         stats.partitions_with_small_files =
             small_per_partition.values().filter(|n| **n >= 5).count();
     }
+    let parts: Vec<(&str, u64, u64)> = per_partition
+        .iter()
+        .map(|((_, name), (records, bytes))| (name.as_str(), *records, *bytes))
+        .collect();
+    let partition_skew = PartitionSkew::of(&parts);
     let stores = target.catalog.stores();
-    stats.metadata_files = metadata_files(&loaded, stores).await?.len();
-    let orphans = find_orphans(&loaded, stores, now - 3 * DAY_MS).await?;
+    stats.metadata_files = metadata_files(loaded, stores).await?.len();
+    let orphans = find_orphans(loaded, stores, now - 3 * DAY_MS).await?;
     stats.orphan_files = orphans.len();
     stats.orphan_bytes = orphans.iter().map(|o| o.size_bytes).sum();
 
@@ -233,6 +271,31 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
             format!("floe remove-orphans {name}"),
         ));
     }
+    let sort_first = sort
+        .fields
+        .first()
+        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
+        .map(str::to_string);
+    let columns = columns.finish(&name, sort_first.as_deref());
+    if let Some(first) = &sort_first {
+        let overlapping = columns.iter().find(|c| &c.column == first).and_then(|c| {
+            c.overlap_ratio
+                .filter(|r| *r >= OVERLAP_WORTH_SORTING)
+                .zip(c.fix.clone())
+        });
+        if let Some((ratio, fix)) = overlapping {
+            findings.push(finding(
+                "sort_overlap",
+                Severity::Warn,
+                format!(
+                    "{:.0}% of file pairs in a partition overlap on the sort column {first}: \
+                     filters on it cannot skip them",
+                    ratio * 100.0
+                ),
+                fix,
+            ));
+        }
+    }
     if stats.last_maintained_ms.is_none() && stats.snapshots > 0 {
         findings.push(finding(
             "never_maintained",
@@ -246,6 +309,9 @@ pub async fn table_health(session: &Session, table: &TableRef) -> Result<TableHe
         status: findings.iter().map(|f| f.severity).max(),
         findings,
         stats,
+        file_sizes: Some(file_sizes),
+        partition_skew: Some(partition_skew),
+        columns,
     })
 }
 
@@ -265,6 +331,9 @@ pub async fn health(session: &Session, tables: &[TableRef]) -> Result<HealthRepo
                     format!("floe verify {table} --all-snapshots"),
                 )],
                 stats: HealthStats::default(),
+                file_sizes: None,
+                partition_skew: None,
+                columns: vec![],
             },
         };
         out.push(checked);

@@ -2,11 +2,13 @@
 //! no clap; long work reports through [`crate::progress::Progress`].
 
 pub mod add_files;
+pub mod column_stats;
 pub mod compact;
 pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod diff;
+pub mod distribution;
 pub mod expire;
 pub mod files;
 pub mod health;
@@ -22,6 +24,7 @@ pub mod properties;
 pub mod query;
 pub mod ref_changes;
 pub mod remove_orphans;
+pub mod report;
 pub mod rewrite_manifests;
 pub mod row_deletion;
 pub mod schema;

@@ -1,12 +1,16 @@
 //! `partitions`: record count, file count and size per partition of a snapshot (Iceberg's
-//! `partitions` metadata table).
+//! `partitions` metadata table), with the snapshot's file sizes against the target and how
+//! unevenly partitions are filled.
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use iceberg::table::Table;
 use serde::Serialize;
 
-use crate::ops::files::files;
+use crate::ops::distribution::{PartitionSkew, SizeHistogram};
+use crate::ops::files::{files_of, FileEntry};
+use crate::table::write::WriteSettings;
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone, Serialize)]
@@ -25,16 +29,16 @@ pub struct PartitionsReport {
     pub table: String,
     pub snapshot_id: Option<i64>,
     pub partitions: Vec<PartitionEntry>,
+    /// The snapshot's data files by size against the table's target file size.
+    pub file_sizes: SizeHistogram,
+    /// Records and bytes per partition against the median and the largest.
+    pub skew: PartitionSkew,
 }
 
-pub async fn partitions(
-    session: &Session,
-    table: &TableRef,
-    snapshot_id: Option<i64>,
-) -> Result<PartitionsReport> {
-    let listing = files(session, table, snapshot_id).await?;
+/// Per-partition totals of a file listing, ordered by spec then partition.
+pub fn by_partition(files: &[FileEntry]) -> Vec<PartitionEntry> {
     let mut by_key: BTreeMap<(i32, String), PartitionEntry> = BTreeMap::new();
-    for file in listing.files {
+    for file in files {
         let display = file
             .partition_display
             .iter()
@@ -60,9 +64,58 @@ pub async fn partitions(
             entry.delete_file_count += 1;
         }
     }
+    by_key.into_values().collect()
+}
+
+/// Skew over partitions that hold data (one holding only delete files has no records to weigh).
+pub fn skew_of(partitions: &[PartitionEntry]) -> PartitionSkew {
+    let parts: Vec<(&str, u64, u64)> = partitions
+        .iter()
+        .filter(|p| p.file_count > 0)
+        .map(|p| {
+            (
+                p.partition_display.as_str(),
+                p.record_count,
+                p.total_size_bytes,
+            )
+        })
+        .collect();
+    PartitionSkew::of(&parts)
+}
+
+/// Data files of a listing by size against `target_file_size_bytes`.
+pub fn size_histogram(files: &[FileEntry], target_file_size_bytes: u64) -> SizeHistogram {
+    let mut histogram = SizeHistogram::new(target_file_size_bytes);
+    for file in files.iter().filter(|f| f.content == "data") {
+        histogram.add(file.file_size_bytes, file.record_count);
+    }
+    histogram
+}
+
+/// The partitions report of a loaded table.
+pub async fn partitions_of(
+    loaded: &Table,
+    display: &str,
+    snapshot_id: Option<i64>,
+) -> Result<PartitionsReport> {
+    let target_size = WriteSettings::from_table(loaded)?.target_file_size_bytes;
+    let listing = files_of(loaded, display, snapshot_id).await?;
+    let partitions = by_partition(&listing.files);
     Ok(PartitionsReport {
         table: listing.table,
         snapshot_id: listing.snapshot_id,
-        partitions: by_key.into_values().collect(),
+        file_sizes: size_histogram(&listing.files, target_size),
+        skew: skew_of(&partitions),
+        partitions,
     })
+}
+
+pub async fn partitions(
+    session: &Session,
+    table: &TableRef,
+    snapshot_id: Option<i64>,
+) -> Result<PartitionsReport> {
+    let target = session.target(table).await?;
+    let loaded = target.load().await?;
+    partitions_of(&loaded, &target.display, snapshot_id).await
 }

@@ -60,7 +60,13 @@ pub fn field_node(field: &NestedFieldRef) -> FieldNode {
     }
 }
 
-fn version(schema: &Schema, current: i32, snapshots: &[(i64, i64, Option<i32>)]) -> SchemaVersion {
+/// A schema with the snapshots written with it; `snapshots` are `(id, timestamp_ms, schema_id)`
+/// oldest first.
+pub fn version(
+    schema: &Schema,
+    current: i32,
+    snapshots: &[(i64, i64, Option<i32>)],
+) -> SchemaVersion {
     let used: Vec<&(i64, i64, Option<i32>)> = snapshots
         .iter()
         .filter(|(_, _, s)| *s == Some(schema.schema_id()))

@@ -1,12 +1,15 @@
 //! Rendering reports: one value per command, printed as a human table, JSON or CSV; status and
 //! progress on stderr only where a person is watching. Knows nothing of Iceberg.
 
+mod bars;
 mod log;
 mod progress;
 pub mod prometheus;
 mod render;
 pub mod rows;
+pub mod svg_charts;
 
+pub use bars::BarChart;
 pub use log::{json_log_line, LogFormat, Reporter};
 pub use progress::BarProgress;
 pub use render::{Block, Report, Tabular};
@@ -87,7 +90,8 @@ impl Printer {
                 s.push('\n');
                 s
             }
-            OutputFormat::Table => render::human(&report.blocks()),
+            // Block-character bars only where a terminal shows them; files and pipes get ASCII.
+            OutputFormat::Table => render::human(&report.blocks(), std::io::stdout().is_terminal()),
             OutputFormat::Csv => render::csv(&report.csv()),
         };
         write_stdout(text.as_bytes())

@@ -4,6 +4,8 @@ use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
+use super::bars::{self, BarChart};
+
 /// A header and rows of cells.
 #[derive(Debug, Clone, Default)]
 pub struct Tabular {
@@ -40,6 +42,8 @@ pub enum Block {
     Table(Tabular),
     /// A plain line.
     Line(String),
+    /// A horizontal bar chart.
+    Bars(BarChart),
 }
 
 /// A command's result: serialized for JSON, rendered for people, flattened for CSV.
@@ -49,7 +53,8 @@ pub trait Report: Serialize {
     fn csv(&self) -> Tabular;
 }
 
-pub fn human(blocks: &[Block]) -> String {
+/// Blocks as text; `unicode` draws bars with block characters (for a terminal), else in ASCII.
+pub fn human(blocks: &[Block], unicode: bool) -> String {
     let mut out = String::new();
     for (i, block) in blocks.iter().enumerate() {
         if i > 0 && matches!(block, Block::Title(_)) {
@@ -63,6 +68,12 @@ pub fn human(blocks: &[Block]) -> String {
             Block::Line(l) => {
                 out.push_str(l);
                 out.push('\n');
+            }
+            Block::Bars(chart) => {
+                for line in bars::lines(chart, unicode) {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
             }
             Block::Fields(fields) => {
                 let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

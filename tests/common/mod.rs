@@ -61,6 +61,8 @@ impl Run {
 pub struct Floe {
     pub dir: PathBuf,
     pub env: Vec<(String, String)>,
+    /// The binary: cargo's build of this crate unless a test runs a packaged one.
+    pub bin: PathBuf,
 }
 
 impl Floe {
@@ -68,7 +70,14 @@ impl Floe {
         Floe {
             dir: dir.to_path_buf(),
             env: vec![],
+            bin: PathBuf::from(env!("CARGO_BIN_EXE_floe")),
         }
+    }
+
+    /// Run `bin` (a floe from a wheel, an install or a static build) instead of cargo's.
+    pub fn with_binary(mut self, bin: &Path) -> Self {
+        self.bin = bin.to_path_buf();
+        self
     }
 
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
@@ -77,7 +86,7 @@ impl Floe {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_floe"));
+        let mut cmd = Command::new(&self.bin);
         cmd.current_dir(&self.dir).args(args);
         // Keep the developer's own configuration out of tests.
         cmd.env_remove("FLOE_CONFIG")
