@@ -63,9 +63,17 @@ pub fn partition_words(
     spec: &iceberg::spec::PartitionSpec,
     partition: Option<&iceberg::spec::Struct>,
 ) -> String {
-    let Some(partition) = partition.filter(|_| !spec.fields().is_empty()) else {
-        return "unpartitioned".to_string();
-    };
+    match partition.filter(|_| !spec.fields().is_empty()) {
+        Some(partition) => partition_pairs(spec, partition).join(", "),
+        None => "unpartitioned".to_string(),
+    }
+}
+
+/// `name=value` per partition field, values in Iceberg's human form.
+fn partition_pairs(
+    spec: &iceberg::spec::PartitionSpec,
+    partition: &iceberg::spec::Struct,
+) -> Vec<String> {
     spec.fields()
         .iter()
         .zip(partition.fields())
@@ -77,8 +85,7 @@ pub fn partition_words(
                 partition_human(&field.transform, &json)
             )
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect()
 }
 
 /// A partition as `name=value/...` in Iceberg's human form (empty when unpartitioned), the
@@ -87,22 +94,8 @@ pub fn partition_text(
     spec: Option<&iceberg::spec::PartitionSpec>,
     partition: &iceberg::spec::Struct,
 ) -> String {
-    let Some(spec) = spec else {
-        return String::new();
-    };
-    spec.fields()
-        .iter()
-        .zip(partition.fields())
-        .map(|(field, value)| {
-            let json = partition_json(&field.transform, value.as_ref());
-            format!(
-                "{}={}",
-                field.name,
-                partition_human(&field.transform, &json)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    spec.map(|spec| partition_pairs(spec, partition).join("/"))
+        .unwrap_or_default()
 }
 
 /// Iceberg's human form of a partition value.

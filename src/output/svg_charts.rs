@@ -70,6 +70,17 @@ const INK: RGBColor = RGBColor(0x33, 0x3d, 0x47);
 const GRID: RGBColor = RGBColor(0xe3, 0xe7, 0xeb);
 const BAR: RGBColor = RGBColor(0x2b, 0x7a, 0x9e);
 const FLAG: RGBColor = RGBColor(0xe0, 0x8a, 0x1e);
+
+impl Bars {
+    /// Flagged bars (small files) stand out from the rest.
+    fn colour(&self, i: usize) -> RGBColor {
+        if self.flagged.get(i).copied().unwrap_or(false) {
+            FLAG
+        } else {
+            BAR
+        }
+    }
+}
 const KIND_COLOURS: [RGBColor; 6] = [
     RGBColor(0x2b, 0x7a, 0x9e),
     RGBColor(0xe0, 0x8a, 0x1e),
@@ -155,11 +166,7 @@ pub fn bars_svg(chart: &Bars) -> Result<String> {
                 .draw()
                 .map_err(svg_error)?;
             cc.draw_series(chart.values.iter().enumerate().map(|(i, v)| {
-                let colour = if chart.flagged.get(i).copied().unwrap_or(false) {
-                    FLAG
-                } else {
-                    BAR
-                };
+                let colour = chart.colour(i);
                 let mut bar = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(row_of(i))),
@@ -204,11 +211,7 @@ pub fn bars_svg(chart: &Bars) -> Result<String> {
                 .draw()
                 .map_err(svg_error)?;
             cc.draw_series(chart.values.iter().enumerate().map(|(i, v)| {
-                let colour = if chart.flagged.get(i).copied().unwrap_or(false) {
-                    FLAG
-                } else {
-                    BAR
-                };
+                let colour = chart.colour(i);
                 let mut bar = Rectangle::new(
                     [
                         (SegmentValue::Exact(i), 0.0),
