@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::{table_ref, Context};
 use crate::error::{ErrorKind, FloeError};
 use crate::ops::column_stats::ColumnDiagnostics;
-use crate::ops::health::{health, HealthReport, Severity};
+use crate::ops::health::{health, Finding, HealthReport, Severity};
 use crate::output::{Block, Report, Tabular};
 use crate::table::{Session, TableRef};
 use crate::units::format_size;
@@ -64,6 +64,17 @@ pub(crate) fn severity_word(s: Option<Severity>) -> &'static str {
     }
 }
 
+/// One finding as a line: severity, check, what is wrong, the command that fixes it.
+pub fn finding_line(f: &Finding) -> Block {
+    Block::Line(format!(
+        "  {:5} {}: {}  (fix: {})",
+        severity_word(Some(f.severity)),
+        f.check,
+        f.message,
+        f.fix
+    ))
+}
+
 /// Columns worth a look: those whose files overlap enough that a sort would pay, and those
 /// (nearly) always null. The rest are in the JSON.
 fn column_blocks(columns: &[ColumnDiagnostics]) -> Vec<Block> {
@@ -105,15 +116,7 @@ impl Report for HealthReport {
                 t.table,
                 severity_word(t.status)
             )));
-            for f in &t.findings {
-                blocks.push(Block::Line(format!(
-                    "  {:5} {}: {}  (fix: {})",
-                    severity_word(Some(f.severity)),
-                    f.check,
-                    f.message,
-                    f.fix
-                )));
-            }
+            blocks.extend(t.findings.iter().map(finding_line));
             if let Some(sizes) = &t.file_sizes {
                 blocks.extend(super::partitions::file_size_blocks(sizes));
             }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use super::health::severity_word;
 use super::partitions::{file_size_blocks, skew_line};
 use super::{report_html, table_ref, Context};
 use crate::error::FloeError;
@@ -101,15 +100,7 @@ impl Report for TableReport {
             )));
         }
         blocks.push(Block::Title(format!("Findings ({})", self.findings.len())));
-        for f in &self.findings {
-            blocks.push(Block::Line(format!(
-                "  {:5} {}: {}  (fix: {})",
-                severity_word(Some(f.severity)),
-                f.check,
-                f.message,
-                f.fix
-            )));
-        }
+        blocks.extend(self.findings.iter().map(super::health::finding_line));
         blocks
     }
 
