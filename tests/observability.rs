@@ -115,7 +115,7 @@ fn health_metrics_match_the_table() {
         .json(&["health", &t.ident, "--metrics-file", path.to_str().unwrap()]);
     let name = health["tables"][0]["table"].as_str().unwrap().to_string();
     let m = parse_metrics(&python, &path);
-    let table = [("table", name.as_str())];
+    let table = [("table", name.as_str()), ("source", "health")];
 
     let (files, records, bytes) = data_file_totals(&t);
     assert_eq!(files, 6.0 * 3.0, "6 appends over 3 regions");
@@ -249,8 +249,9 @@ fn maintain_metrics_record_each_step_and_count_across_runs() {
     );
     assert_eq!(family_type(&m, "floe_maintain_runs"), "counter");
     assert_eq!(sample(&m, "floe_maintain_last_run_success", &table), 1.0);
-    // The state after the run.
-    assert_eq!(sample(&m, "floe_table_data_files", &table), files_after);
+    // The state after the run, told apart from `health`'s file by its source label.
+    let state = [("table", name.as_str()), ("source", "maintain")];
+    assert_eq!(sample(&m, "floe_table_data_files", &state), files_after);
     assert_eq!(sample(&m, "floe_table_data_bytes", &table), bytes_after);
     assert_eq!(sample(&m, "floe_table_records", &table), 60.0);
     let last_success = sample(&m, "floe_maintain_last_success_timestamp_seconds", &table);

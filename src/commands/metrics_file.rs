@@ -28,9 +28,11 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
-/// One table's state: files, bytes, records, snapshots, findings.
-fn table_state(out: &mut Exposition, health: &TableHealth) {
-    let table = [("table", health.table.as_str())];
+/// One table's state: files, bytes, records, snapshots, findings. `source` (`health` or
+/// `maintain`) tells the two files apart: node_exporter's textfile collector refuses the same
+/// series from two files of its directory, and both commands report a table's state.
+fn table_state(out: &mut Exposition, health: &TableHealth, source: &str) {
+    let table = [("table", health.table.as_str()), ("source", source)];
     out.gauge(
         "floe_table_health_status",
         "Worst health finding: 0 healthy, 1 info, 2 warn, 3 error.",
@@ -43,6 +45,7 @@ fn table_state(out: &mut Exposition, health: &TableHealth) {
             "Health findings of the table, by check and severity (see `floe health`).",
             &[
                 ("table", health.table.as_str()),
+                ("source", source),
                 ("check", finding.check.as_str()),
                 ("severity", severity_name(finding.severity)),
             ],
@@ -286,7 +289,7 @@ fn write(exposition: Exposition, path: &Path) -> Result<()> {
 pub fn write_health_metrics(path: &Path, health: &HealthReport) -> Result<()> {
     let mut out = Exposition::default();
     for table in &health.tables {
-        table_state(&mut out, table);
+        table_state(&mut out, table, "health");
     }
     write(out, path)
 }
@@ -301,7 +304,7 @@ pub fn write_maintain_metrics(
     let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
     maintain_run(&mut out, report, now);
     for table in &after.tables {
-        table_state(&mut out, table);
+        table_state(&mut out, table, "maintain");
     }
     write(out, path)
 }
