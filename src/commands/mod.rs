@@ -55,7 +55,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
-        let printer = Printer::with_verbosity(
+        let printer = Printer::new(
             global.output,
             global.log_format,
             global.quiet,

@@ -48,11 +48,7 @@ impl std::fmt::Display for ClosedPipe {
 impl std::error::Error for ClosedPipe {}
 
 impl Printer {
-    pub fn new(format: OutputFormat, logs: LogFormat, quiet: bool, no_progress: bool) -> Self {
-        Self::with_verbosity(format, logs, quiet, no_progress, false)
-    }
-
-    pub fn with_verbosity(
+    pub fn new(
         format: OutputFormat,
         logs: LogFormat,
         quiet: bool,
