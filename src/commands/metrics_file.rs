@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::error::FloeError;
 use crate::ops::health::{HealthReport, Severity, TableHealth};
-use crate::ops::maintain::{MaintainReport, StepStatus};
+use crate::ops::maintain::{MaintainReport, StepRecord, StepStatus};
 use crate::output::prometheus::Exposition;
 
 fn severity_level(s: Option<Severity>) -> f64 {
@@ -191,33 +191,33 @@ fn maintain_run(out: &mut Exposition, report: &MaintainReport, now_seconds: f64)
             ],
             1.0,
         );
-        let sum = |f: fn(&crate::ops::maintain::StepRecord) -> u64| {
-            table.steps.iter().map(f).sum::<u64>() as f64 * real
-        };
-        out.count(
-            "floe_maintain_rewritten_rows_total",
-            "Rows compaction rewrote into new files.",
-            &labels,
-            sum(|s| s.rows_rewritten),
-        );
-        out.count(
-            "floe_maintain_rewritten_bytes_total",
-            "Bytes of data files compaction rewrote.",
-            &labels,
-            sum(|s| s.bytes_rewritten),
-        );
-        out.count(
-            "floe_maintain_deleted_files_total",
-            "Files deleted by expiry, metadata trimming and orphan removal.",
-            &labels,
-            sum(|s| s.files_deleted),
-        );
-        out.count(
-            "floe_maintain_reclaimed_bytes_total",
-            "Bytes of the files deleted.",
-            &labels,
-            sum(|s| s.bytes_reclaimed),
-        );
+        type StepCount = fn(&StepRecord) -> u64;
+        let step_counters: [(&str, &str, StepCount); 4] = [
+            (
+                "floe_maintain_rewritten_rows_total",
+                "Rows compaction rewrote into new files.",
+                |s| s.rows_rewritten,
+            ),
+            (
+                "floe_maintain_rewritten_bytes_total",
+                "Bytes of data files compaction rewrote.",
+                |s| s.bytes_rewritten,
+            ),
+            (
+                "floe_maintain_deleted_files_total",
+                "Files deleted by expiry, metadata trimming and orphan removal.",
+                |s| s.files_deleted,
+            ),
+            (
+                "floe_maintain_reclaimed_bytes_total",
+                "Bytes of the files deleted.",
+                |s| s.bytes_reclaimed,
+            ),
+        ];
+        for (metric, help, count) in step_counters {
+            let total = table.steps.iter().map(count).sum::<u64>() as f64 * real;
+            out.count(metric, help, &labels, total);
+        }
         let lost_steps = table
             .steps
             .iter()
