@@ -100,6 +100,38 @@ fn null_in_required_column_names_the_row() {
     );
 }
 
+/// A Parquet file is decoded by several tasks, a run of row groups each; the row named is
+/// still the row's number in the whole file.
+#[test]
+fn null_in_a_late_row_group_names_the_row_in_the_file() {
+    use std::sync::Arc;
+    let f = fixture();
+    let good = events_batch(0, 2_500);
+    let ids: arrow::array::Int64Array = (0..2_500i64)
+        .map(|i| if i == 2_344 { None } else { Some(i) })
+        .collect();
+    let mut fields: Vec<arrow::datatypes::Field> = good
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields[0] = fields[0].clone().with_nullable(true);
+    let mut columns = good.columns().to_vec();
+    columns[0] = Arc::new(ids);
+    let bad = arrow::array::RecordBatch::try_new(
+        Arc::new(arrow::datatypes::Schema::new(fields)),
+        columns,
+    )
+    .unwrap();
+    write_parquet_row_groups(&f.work.join("late.parquet"), &[bad], 100);
+    let stderr = failing_ingest(&f, &["late.parquet"], 1);
+    assert!(
+        stderr.contains("late.parquet: row 2345: column 'id' is required but has no value"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn missing_required_and_unknown_columns_are_listed() {
     let f = fixture();

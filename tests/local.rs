@@ -35,6 +35,12 @@ fn ingest_glob_one_snapshot_local() {
 }
 
 #[test]
+fn many_row_groups_land_every_row_once_local() {
+    let (_d, p) = place();
+    many_row_groups_land_every_row_once(&p);
+}
+
+#[test]
 fn files_roll_at_on_disk_target_local() {
     let (_d, p) = place();
     files_roll_at_on_disk_target(&p);

@@ -10,6 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
+use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use parquet::arrow::async_reader::ParquetObjectReader;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 
@@ -162,66 +163,97 @@ pub async fn csv_header(file: &InputFile, stores: &Stores) -> Result<Vec<String>
     Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
 }
 
-/// Stream a file's batches. `read_schema` is what the decoder produces: for CSV all-string
-/// columns named by the header (typed conversion happens in `conform`, where errors can name
-/// the row); for JSON the target types; unused for Parquet (types come from the file).
-pub async fn stream(
+/// A file's batches as up to `parts` streams. `read_schema` is what the decoder produces:
+/// for CSV all-string columns named by the header (typed conversion happens in `conform`,
+/// where errors can name the row); for JSON the target types; unused for Parquet (types come
+/// from the file). Together the streams yield every row once, so several tasks can decode
+/// one file: Parquet splits by row group (each batch keeps its row number within the file);
+/// CSV and JSON are one stream, as a record may span any byte boundary.
+pub async fn streams(
     file: &InputFile,
     stores: &Stores,
     read_schema: SchemaRef,
     progress: Arc<dyn Progress>,
-) -> Result<BoxStream<'static, Result<RawBatch>>> {
+    parts: usize,
+) -> Result<Vec<BoxStream<'static, Result<RawBatch>>>> {
     match file.format {
-        Format::Parquet => parquet_stream(file, stores, progress).await,
+        Format::Parquet => parquet_streams(file, stores, progress, parts).await,
         Format::Csv => {
             let decoder = arrow::csv::reader::ReaderBuilder::new(read_schema)
                 .with_format(csv_format(file))
                 .with_batch_size(BATCH_ROWS)
                 .build_decoder();
-            text_stream(file, stores, TextDecoder::Csv(Box::new(decoder)), progress).await
+            let stream =
+                text_stream(file, stores, TextDecoder::Csv(Box::new(decoder)), progress).await?;
+            Ok(vec![stream])
         }
         Format::Json => {
             let decoder = arrow::json::ReaderBuilder::new(read_schema)
                 .with_batch_size(BATCH_ROWS)
                 .with_strict_mode(true)
                 .build_decoder()?;
-            text_stream(file, stores, TextDecoder::Json(Box::new(decoder)), progress).await
+            let stream =
+                text_stream(file, stores, TextDecoder::Json(Box::new(decoder)), progress).await?;
+            Ok(vec![stream])
         }
     }
 }
 
-async fn parquet_stream(
+async fn parquet_streams(
     file: &InputFile,
     stores: &Stores,
     progress: Arc<dyn Progress>,
-) -> Result<BoxStream<'static, Result<RawBatch>>> {
+    parts: usize,
+) -> Result<Vec<BoxStream<'static, Result<RawBatch>>>> {
     let (store, path) = stores.resolve(&file.location)?;
-    let reader = ParquetObjectReader::new(store, path).with_file_size(file.size_bytes);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+    let mut reader = ParquetObjectReader::new(store, path).with_file_size(file.size_bytes);
+    let metadata = ArrowReaderMetadata::load_async(&mut reader, Default::default())
         .await
         .map_err(|e| not_parquet(file, e))?;
-    let total_rows = builder.metadata().file_metadata().num_rows().max(1) as u64;
-    // Every column is read: `Conformer` has already refused files with columns the table lacks.
-    let stream = builder
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| not_parquet(file, e))?;
-    let location = file.location.clone();
-    let size = file.size_bytes;
-    let mut row = 0u64;
-    Ok(stream
-        .map(move |r| {
-            let batch = r.map_err(|e| {
-                anyhow::Error::new(FloeError::invalid(format!(
-                    "{location}: cannot read Parquet data: {e}"
-                )))
-            })?;
-            let first_row = row;
-            row += batch.num_rows() as u64;
-            progress.advance(size * batch.num_rows() as u64 / total_rows);
-            Ok(RawBatch { batch, first_row })
-        })
-        .boxed())
+    let row_groups = metadata.metadata().row_groups();
+    let total_rows = metadata.metadata().file_metadata().num_rows().max(1) as u64;
+    let mut group_first_rows = Vec::with_capacity(row_groups.len());
+    let mut rows = 0u64;
+    for group in row_groups {
+        group_first_rows.push(rows);
+        rows += group.num_rows() as u64;
+    }
+    // Contiguous runs of row groups: each stream's rows stay in file order, so a batch's row
+    // number is its run's first row plus what the stream yielded before it.
+    let groups = row_groups.len();
+    let parts = parts.clamp(1, groups.max(1));
+    let mut streams = Vec::with_capacity(parts);
+    for part in 0..parts {
+        let run: Vec<usize> = (groups * part / parts..groups * (part + 1) / parts).collect();
+        let mut row = run.first().map_or(0, |g| group_first_rows[*g]);
+        // Every column is read: `Conformer` has already refused files with columns the
+        // table lacks.
+        let stream =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(reader.clone(), metadata.clone())
+                .with_row_groups(run)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| not_parquet(file, e))?;
+        let location = file.location.clone();
+        let size = file.size_bytes;
+        let progress = progress.clone();
+        streams.push(
+            stream
+                .map(move |r| {
+                    let batch = r.map_err(|e| {
+                        anyhow::Error::new(FloeError::invalid(format!(
+                            "{location}: cannot read Parquet data: {e}"
+                        )))
+                    })?;
+                    let first_row = row;
+                    row += batch.num_rows() as u64;
+                    progress.advance(size * batch.num_rows() as u64 / total_rows);
+                    Ok(RawBatch { batch, first_row })
+                })
+                .boxed(),
+        );
+    }
+    Ok(streams)
 }
 
 enum TextDecoder {

@@ -459,8 +459,10 @@ fn writer_tasks(table: &iceberg::table::Table, input_bytes: u64) -> Result<usize
     Ok(cores.min(input_bytes.div_ceil(target) as usize).max(1))
 }
 
-/// Read every input and feed the writer; reading runs on its own task so decoding and
-/// encoding overlap.
+/// Read every input and feed the writer. Decoding and conforming run on tasks of their own
+/// (a large Parquet file is split by row groups, a text file's typed conversion is spread
+/// over batches) while this task checks batches and hands them to the writer tasks. Files
+/// are taken one after another, so an error names the first bad file.
 async fn write_all(
     writer: &mut TableDataWriter,
     files: &[InputFile],
@@ -469,37 +471,50 @@ async fn write_all(
     progress: Arc<dyn Progress>,
     mut check: Option<InputCheck<'_>>,
 ) -> Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(usize, RecordBatch)>>(CHANNEL_BATCHES);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Decoded>>(CHANNEL_BATCHES);
     let owned = files.to_vec();
     let stores = session.stores().clone();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let reader = tokio::spawn(async move {
         for (index, (file, (read_schema, conformer))) in owned.iter().zip(plans).enumerate() {
-            let stream = read::stream(file, &stores, read_schema, progress.clone()).await;
-            let mut stream = match stream {
+            let streams = read::streams(file, &stores, read_schema, progress.clone(), cores).await;
+            let streams = match streams {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
                     return;
                 }
             };
-            while let Some(raw) = stream.next().await {
-                let batch = raw.and_then(|raw| conformer.apply(raw)).map(|b| (index, b));
-                let failed = batch.is_err();
-                if tx.send(batch).await.is_err() || failed {
-                    return;
-                }
+            let conversions = (cores / streams.len()).max(1);
+            let conformer = Arc::new(conformer);
+            let decoders: Vec<_> = streams
+                .into_iter()
+                .map(|stream| {
+                    let feed = decode(stream, conformer.clone(), index, conversions, tx.clone());
+                    tokio::spawn(feed)
+                })
+                .collect();
+            let mut stopped = false;
+            for decoder in decoders {
+                stopped |= !decoder.await.unwrap_or(false);
+            }
+            if stopped {
+                return;
             }
         }
     });
     let mut outcome = Ok(());
-    let mut rows_seen = vec![0u64; files.len()];
-    while let Some(batch) = rx.recv().await {
-        let step = match batch {
-            Ok((index, batch)) => {
-                let first_row = rows_seen[index] + 1;
-                rows_seen[index] += batch.num_rows() as u64;
+    while let Some(decoded) = rx.recv().await {
+        let step = match decoded {
+            Ok(Decoded {
+                file,
+                first_row,
+                batch,
+            }) => {
                 let checked = match check.as_mut() {
-                    Some(check) => check.observe(&batch, &files[index].location, first_row),
+                    Some(check) => check.observe(&batch, &files[file].location, first_row + 1),
                     None => Ok(()),
                 };
                 match checked {
@@ -521,6 +536,50 @@ async fn write_all(
         }
     }
     outcome
+}
+
+/// A batch in the table's schema, with the input file it came from and its first row there
+/// (0-based).
+struct Decoded {
+    file: usize,
+    first_row: u64,
+    batch: RecordBatch,
+}
+
+/// Conform one stream's batches and send them on, `conversions` at a time on their own tasks
+/// (in stream order, so the first bad row is the one reported). False when it stopped early:
+/// an error was sent, or the receiver is gone.
+async fn decode(
+    stream: futures::stream::BoxStream<'static, Result<read::RawBatch>>,
+    conformer: Arc<Conformer>,
+    file: usize,
+    conversions: usize,
+    tx: tokio::sync::mpsc::Sender<Result<Decoded>>,
+) -> bool {
+    let mut conformed = stream
+        .map(|raw| {
+            let conformer = conformer.clone();
+            async move {
+                let raw = raw?;
+                let first_row = raw.first_row;
+                let batch = tokio::spawn(async move { conformer.apply(raw) })
+                    .await
+                    .map_err(|e| FloeError::invalid(format!("input conversion failed: {e}")))??;
+                Ok(Decoded {
+                    file,
+                    first_row,
+                    batch,
+                })
+            }
+        })
+        .buffered(conversions);
+    while let Some(decoded) = conformed.next().await {
+        let failed = decoded.is_err();
+        if tx.send(decoded).await.is_err() || failed {
+            return false;
+        }
+    }
+    true
 }
 
 fn paths_of(files: &[iceberg::spec::DataFile]) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Writing Arrow batches into a table's data files: iceberg's Parquet writer stack (field ids,
 //! column stats), partitioned by the table's spec, rolled at the target size in ON-DISK bytes.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -131,13 +132,18 @@ struct Worker {
 
 /// Streams batches (already in the table's Arrow schema, with field ids) into data files.
 ///
-/// Work is spread over `parallelism` writer tasks: partitions are routed by a hash of their
-/// key, so each partition's files stay with one task and sizing is unaffected; unpartitioned
-/// batches go round-robin.
+/// Work is spread over `parallelism` writer tasks. A partition goes to the task with the
+/// fewest rows so far when it is first seen and stays there, so each partition's files stay
+/// with one task and sizing is unaffected (a hash of the key left one of two tasks with up to
+/// a third more work); unpartitioned batches go round-robin.
 pub struct TableDataWriter {
     splitter: Option<PartitionSplitter>,
     workers: Vec<Worker>,
     next_worker: usize,
+    /// The task of each partition seen so far, by a hash of its key.
+    routes: HashMap<u64, usize>,
+    /// Rows sent to each task.
+    load: Vec<u64>,
     written: Arc<Mutex<Vec<String>>>,
     spec_id: i32,
     stores: Stores,
@@ -201,7 +207,7 @@ impl TableDataWriter {
         let spec = metadata.default_partition_spec().clone();
         let spec_id = spec.spec_id();
         let partitioned = !spec.is_unpartitioned();
-        let workers = (0..parallelism.max(1))
+        let workers: Vec<Worker> = (0..parallelism.max(1))
             .map(|_| spawn_worker(DataFileWriterBuilder::new(rolling.clone()), partitioned))
             .collect();
         let splitter = if partitioned {
@@ -209,10 +215,13 @@ impl TableDataWriter {
         } else {
             None
         };
+        let load = vec![0; workers.len()];
         Ok(TableDataWriter {
             splitter,
             workers,
             next_worker: 0,
+            routes: HashMap::new(),
+            load,
             written,
             spec_id,
             stores: stores.clone(),
@@ -233,7 +242,12 @@ impl TableDataWriter {
                 for (key, part) in splitter.split(&batch)? {
                     let mut hasher = std::collections::hash_map::DefaultHasher::new();
                     key.data().hash(&mut hasher);
-                    let i = (hasher.finish() % self.workers.len() as u64) as usize;
+                    let load = &self.load;
+                    let i = *self
+                        .routes
+                        .entry(hasher.finish())
+                        .or_insert_with(|| (0..load.len()).min_by_key(|w| load[*w]).unwrap_or(0));
+                    self.load[i] += part.num_rows() as u64;
                     self.send(i, Some(key), part).await?;
                 }
                 Ok(())

@@ -174,6 +174,19 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch]) {
     writer.close().unwrap();
 }
 
+/// As [`write_parquet`], with row groups of at most `rows_per_group` rows.
+pub fn write_parquet_row_groups(path: &Path, batches: &[RecordBatch], rows_per_group: usize) {
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rows_per_group))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
+    for b in batches {
+        writer.write(b).unwrap();
+    }
+    writer.close().unwrap();
+}
+
 /// The same rows as CSV text (header included).
 pub fn events_csv(start: i64, rows: usize) -> String {
     let regions = ["eu", "us", "ap"];

@@ -288,6 +288,52 @@ pub fn ingest_glob_one_snapshot(place: &Place) {
     );
 }
 
+/// A Parquet file of many row groups is decoded by several tasks, a run of row groups each:
+/// every row lands exactly once, in one snapshot, in the right partition.
+pub fn many_row_groups_land_every_row_once(place: &Place) {
+    let input = place.work.join("grouped.parquet");
+    write_parquet_row_groups(&input, &[events_batch(0, 10_000)], 370);
+    let table = place.table("grouped");
+    place.floe.json(&[
+        "create",
+        &table,
+        "--like",
+        input.to_str().unwrap(),
+        "--partition-by",
+        "month(ts)",
+    ]);
+    let report = place
+        .floe
+        .json(&["ingest", &table, input.to_str().unwrap()]);
+    assert_eq!(report["records_added"], 10_000);
+    let rows = place.floe.json(&[
+        "query",
+        &table,
+        "--select",
+        "count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s, min(id) AS lo, max(id) AS hi",
+    ]);
+    assert_eq!(rows[0]["n"], 10_000);
+    assert_eq!(rows[0]["ids"], 10_000);
+    assert_eq!(rows[0]["s"], 10_000 * 9_999 / 2);
+    assert_eq!(
+        (rows[0]["lo"].as_i64(), rows[0]["hi"].as_i64()),
+        (Some(0), Some(9_999))
+    );
+    // ts is 2024-01-01 plus (id % 120) days: January holds ids whose remainder is below 31.
+    let january = place.floe.json(&[
+        "query",
+        &table,
+        "--select",
+        "count(*) AS n",
+        "--where",
+        "ts < TIMESTAMP '2024-02-01T00:00:00Z'",
+    ]);
+    let expected = (0..10_000).filter(|i| i % 120 < 31).count();
+    assert_eq!(january[0]["n"], expected as u64);
+    let partitions = place.floe.json(&["partitions", &table]);
+    assert_eq!(partitions["partitions"].as_array().unwrap().len(), 4);
+}
+
 /// Files roll at the target size measured in on-disk bytes.
 pub fn files_roll_at_on_disk_target(place: &Place) {
     let target: u64 = 1024 * 1024;
