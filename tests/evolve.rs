@@ -494,3 +494,100 @@ fn ingest_merge_schema_nested() {
     );
     assert_eq!(floe.json(&["describe", &table]), before);
 }
+
+/// Columns of the types iceberg's reader cannot fill with nulls (uuid, fixed, time), added
+/// after data was written: floe's queries, compaction (binpack and sort) and PyIceberg read
+/// the older files with those columns null.
+#[test]
+fn uuid_fixed_and_time_columns_added_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    std::fs::write(
+        dir.path().join("u.yaml"),
+        "fields:\n  - {name: id, type: long, required: true}\n  - {name: qty, type: int}\n",
+    )
+    .unwrap();
+    let table = dir.path().join("wh/db/u").to_string_lossy().to_string();
+    floe.json(&[
+        "create",
+        &table,
+        "--schema",
+        "u.yaml",
+        "--partition-by",
+        "bucket(2, id)",
+    ]);
+    for (i, rows) in ["id,qty\n1,5\n2,6\n", "id,qty\n3,7\n4,8\n"]
+        .iter()
+        .enumerate()
+    {
+        let name = format!("old{i}.csv");
+        std::fs::write(dir.path().join(&name), rows).unwrap();
+        floe.json(&["ingest", &table, &name]);
+    }
+    floe.json(&[
+        "schema",
+        "evolve",
+        &table,
+        "--add",
+        "token:uuid",
+        "--add",
+        "code:fixed[4]",
+        "--add",
+        "at:time",
+    ]);
+    std::fs::write(dir.path().join("new.csv"), "id,qty\n5,9\n").unwrap();
+    floe.json(&["ingest", &table, "new.csv"]);
+
+    let expected = serde_json::json!([
+        {"id": 1, "token": null, "code": null, "at": null},
+        {"id": 2, "token": null, "code": null, "at": null},
+        {"id": 3, "token": null, "code": null, "at": null},
+        {"id": 4, "token": null, "code": null, "at": null},
+        {"id": 5, "token": null, "code": null, "at": null},
+    ]);
+    let select = ["--select", "id, token, code, at", "--order-by", "id"];
+    let mut query = vec!["query", table.as_str()];
+    query.extend_from_slice(&select);
+    assert_eq!(floe.json(&query), expected);
+
+    let files_before = floe.json(&["files", &table])["files"]
+        .as_array()
+        .unwrap()
+        .len();
+    let compacted = floe.json(&["compact", &table, "--rewrite-all"]);
+    assert_eq!(compacted["groups_failed"], 0, "{compacted}");
+    assert_eq!(
+        compacted["files_rewritten"], files_before as u64,
+        "{compacted}"
+    );
+    assert_eq!(floe.json(&query), expected);
+    let sorted = floe.json(&[
+        "compact",
+        &table,
+        "--strategy",
+        "sort",
+        "--sort-by",
+        "qty",
+        "--rewrite-all",
+    ]);
+    assert_eq!(sorted["groups_failed"], 0, "{sorted}");
+    assert_eq!(floe.json(&query), expected);
+    assert_eq!(floe.json(&["describe", &table])["totals"]["records"], 5);
+
+    if let Some(py) = python() {
+        let metadata = floe.json(&["describe", &table])["metadata_location"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let read = pyiceberg_read(&py, &metadata, None);
+        assert_eq!(read["row_count"], 5, "{read}");
+        let rows = read["rows"].as_array().unwrap();
+        assert!(
+            rows.iter()
+                .all(|r| r["token"].is_null() && r["code"].is_null() && r["at"].is_null()),
+            "{read}"
+        );
+    } else if require_all() {
+        panic!("PyIceberg is required");
+    }
+}

@@ -27,7 +27,7 @@ use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 use iceberg_datafusion::physical_plan::convert_filters_to_predicate;
 
-use super::struct_projection::{has_grown_nested_fields, narrow_tasks};
+use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use crate::struct_fill::fill_struct_fields;
 
 /// Iceberg's table property for what opening a file costs, in bytes of reading, when splits
@@ -91,7 +91,7 @@ impl ParallelScanProvider {
             None => table.metadata().current_schema().clone(),
         };
         let schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?);
-        let grown_structs = has_grown_nested_fields(table.metadata(), &iceberg_schema);
+        let grown_structs = has_grown_fields_to_fill(table.metadata(), &iceberg_schema);
         Ok(ParallelScanProvider {
             table,
             snapshot_id,

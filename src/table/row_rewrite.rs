@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::parallel_scan::read_tasks;
 use super::storage::Stores;
-use super::struct_projection::{has_grown_nested_fields, narrow_tasks};
+use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use super::write::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
@@ -32,7 +32,7 @@ pub async fn write_kept_rows(
 ) -> Result<u64> {
     let metadata = table.metadata();
     let schema = metadata.current_schema();
-    let fill = has_grown_nested_fields(metadata, schema);
+    let fill = has_grown_fields_to_fill(metadata, schema);
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(schema)?);
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())

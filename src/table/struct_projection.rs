@@ -1,9 +1,9 @@
-//! Reading data files written before nested fields were added. iceberg 0.10's reader casts
-//! each file's struct to the scan's struct type, and arrow's cast fails when the file lacks
-//! some of the fields; it also cannot make a null column of a list or map type a file lacks.
-//! Such scans read each file with only the nested fields it has (field ids from its Parquet
-//! footer); the scan then fills the rest with nulls (`crate::struct_fill`), as the spec's
-//! column projection asks.
+//! Reading data files written before nested fields, or columns of some types, were added.
+//! iceberg 0.10's reader casts each file's struct to the scan's struct type, and arrow's cast
+//! fails when the file lacks some of the fields; it also cannot make a null column of a list,
+//! map, uuid, fixed or time type that a file lacks. Such scans read each file with only the
+//! fields it has (field ids from its Parquet footer); the scan then fills the rest with nulls
+//! (`crate::struct_fill`), as the spec's column projection asks.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use futures::{StreamExt, TryStreamExt};
 use iceberg::scan::FileScanTask;
-use iceberg::spec::{NestedFieldRef, Schema, SchemaRef, TableMetadata, Type};
+use iceberg::spec::{NestedFieldRef, PrimitiveType, Schema, SchemaRef, TableMetadata, Type};
 use serde_json::Value;
 
 use super::storage::Stores;
@@ -39,21 +39,30 @@ fn collect_type(id: i32, ty: &Type, out: &mut HashMap<i32, HashSet<i32>>) {
     }
 }
 
-/// Ids of the top-level columns of a nested type.
-fn nested_columns(schema: &Schema) -> HashSet<i32> {
+/// Ids of the top-level columns iceberg's reader cannot make null columns of when a file
+/// lacks them: nested types, and the primitives it has no null array for (uuid and fixed,
+/// both fixed-size binary in Arrow, and time).
+fn unfillable_columns(schema: &Schema) -> HashSet<i32> {
     schema
         .as_struct()
         .fields()
         .iter()
-        .filter(|f| !f.field_type.is_primitive())
+        .filter(|f| match f.field_type.as_ref() {
+            Type::Primitive(p) => matches!(
+                p,
+                PrimitiveType::Uuid | PrimitiveType::Fixed(_) | PrimitiveType::Time
+            ),
+            _ => true,
+        })
         .map(|f| f.id)
         .collect()
 }
 
-/// Whether an older schema of the table lacked a nested column of `scan_schema`, or a field
-/// of one of its structs, so that files written under that schema miss it.
-pub fn has_grown_nested_fields(metadata: &TableMetadata, scan_schema: &Schema) -> bool {
-    let columns = nested_columns(scan_schema);
+/// Whether an older schema of the table lacked a nested column of `scan_schema` (or a field
+/// of one of its structs), or a column of a type the reader cannot fill, so that files
+/// written under that schema miss it.
+pub fn has_grown_fields_to_fill(metadata: &TableMetadata, scan_schema: &Schema) -> bool {
+    let columns = unfillable_columns(scan_schema);
     if columns.is_empty() {
         return false;
     }
@@ -130,7 +139,8 @@ fn schema_for_file(scan_schema: &Schema, keep: &HashSet<i32>) -> Result<Schema> 
 }
 
 /// Give each task whose file lacks some nested fields a schema without them, and take the
-/// nested columns it lacks entirely out of its projection (the scan fills them by name).
+/// columns it lacks entirely that the reader cannot fill out of its projection (the scan
+/// fills them by name).
 /// Tasks keep their order; files with every field keep the scan's schema.
 pub async fn narrow_tasks(stores: &Stores, tasks: Vec<FileScanTask>) -> Result<Vec<FileScanTask>> {
     // Owned (path, size) pairs: a future borrowing the task would not be `Send` enough for
@@ -148,7 +158,7 @@ pub async fn narrow_tasks(stores: &Stores, tasks: Vec<FileScanTask>) -> Result<V
     let mut out = Vec::with_capacity(tasks.len());
     for (mut task, file_ids) in tasks.into_iter().zip(ids) {
         if !file_ids.is_empty() {
-            let absent_nested: HashSet<i32> = nested_columns(&task.schema)
+            let absent_nested: HashSet<i32> = unfillable_columns(&task.schema)
                 .into_iter()
                 .filter(|id| !file_ids.contains(id))
                 .collect();

@@ -22,7 +22,7 @@ async fn read_group(
     tasks: Vec<FileScanTask>,
     schema: &arrow::datatypes::SchemaRef,
 ) -> Result<BatchStream> {
-    let fill = crate::table::struct_projection::has_grown_nested_fields(
+    let fill = crate::table::struct_projection::has_grown_fields_to_fill(
         plan.table.metadata(),
         plan.table.metadata().current_schema(),
     );
