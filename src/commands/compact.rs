@@ -101,7 +101,16 @@ impl Report for CompactReport {
             blocks.extend(self.spark.iter().flat_map(spark_blocks));
             return blocks;
         }
-        blocks.push(Block::Line(if self.dry_run {
+        blocks.push(Block::Line(if self.spark.is_some() {
+            format!(
+                "compacted {} on Spark: {} file(s) ({}) into {} file(s) ({})",
+                self.table,
+                self.files_rewritten,
+                format_size(self.bytes_rewritten),
+                self.files_written,
+                format_size(self.bytes_written)
+            )
+        } else if self.dry_run {
             format!(
                 "would compact {}: {} group(s), {} file(s), {} (dry run)",
                 self.table,

@@ -34,6 +34,34 @@ pub struct TableState {
     pub records: u64,
 }
 
+/// Live files that left or joined the current snapshot across the Spark run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileChange {
+    pub data_files: usize,
+    pub delete_files: usize,
+    pub bytes: u64,
+    /// Rows of the data files.
+    pub records: u64,
+}
+
+impl FileChange {
+    /// The files of `of` that are not in `other`.
+    fn between(of: &[LiveFile], other: &[LiveFile]) -> Self {
+        let paths: HashSet<&str> = other.iter().map(|f| f.path.as_str()).collect();
+        let mut change = FileChange::default();
+        for f in of.iter().filter(|f| !paths.contains(f.path.as_str())) {
+            change.bytes += f.size_bytes;
+            if f.is_delete {
+                change.delete_files += 1;
+            } else {
+                change.data_files += 1;
+                change.records += f.records;
+            }
+        }
+        change
+    }
+}
+
 /// floe's verification of the snapshot Spark committed.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyOutcome {
@@ -61,6 +89,10 @@ pub struct SparkRun {
     pub before: TableState,
     /// The table after Spark, as floe reads it (null when Spark did not run).
     pub after: Option<TableState>,
+    /// Live files of `before` no longer live in `after`.
+    pub removed: FileChange,
+    /// Live files of `after` that were not live in `before`.
+    pub added: FileChange,
     /// Snapshots Spark added.
     pub new_snapshot_ids: Vec<i64>,
     /// floe's check of the files of the snapshot Spark committed (null when none).
@@ -102,7 +134,6 @@ pub(crate) struct Finished {
     pub run: SparkRun,
     pub target: TableTarget,
     pub before: Table,
-    pub before_files: Vec<LiveFile>,
     pub after: Option<Table>,
     pub after_files: Vec<LiveFile>,
 }
@@ -173,6 +204,8 @@ pub(crate) async fn run_call(
         },
         before: state_of(&before, &before_files),
         after: None,
+        removed: FileChange::default(),
+        added: FileChange::default(),
         new_snapshot_ids: vec![],
         verify: None,
     };
@@ -181,7 +214,6 @@ pub(crate) async fn run_call(
             run,
             target,
             before,
-            before_files,
             after: None,
             after_files: vec![],
         });
@@ -233,6 +265,8 @@ pub(crate) async fn run_call(
     run.seconds = seconds;
     run.output = output;
     run.after = Some(state_of(&after, &after_files));
+    run.removed = FileChange::between(&before_files, &after_files);
+    run.added = FileChange::between(&after_files, &before_files);
     run.new_snapshot_ids = added.into_iter().map(|(_, id)| id).collect();
     let current = after.metadata().current_snapshot_id();
     if let Some(id) = current.filter(|id| Some(*id) != before.metadata().current_snapshot_id()) {
@@ -248,7 +282,6 @@ pub(crate) async fn run_call(
         run,
         target,
         before,
-        before_files,
         after: Some(after),
         after_files,
     })

@@ -190,16 +190,9 @@ pub async fn compact(session: &Session, options: CompactOptions) -> Result<Compa
         run,
         target,
         before,
-        before_files,
-        after_files,
         ..
     } = finished;
     let out = &run.output;
-    let known: HashSet<&str> = before_files.iter().map(|f| f.path.as_str()).collect();
-    let written: Vec<_> = after_files
-        .iter()
-        .filter(|f| !f.is_delete && !known.contains(f.path.as_str()))
-        .collect();
     let files_rewritten = out.count("rewritten_data_files_count") as usize;
     let message = if options.dry_run {
         Some("dry run: Spark has no dry run for rewrite_data_files, so nothing ran; spark.statement is what would run".to_string())
@@ -223,7 +216,7 @@ pub async fn compact(session: &Session, options: CompactOptions) -> Result<Compa
         files_rewritten,
         bytes_rewritten: out.count("rewritten_bytes_count"),
         files_written: out.count("added_data_files_count") as usize,
-        bytes_written: written.iter().map(|f| f.size_bytes).sum(),
+        bytes_written: run.added.bytes,
         delete_files_removed: out.count("removed_delete_files_count") as usize,
         snapshot_ids: run.new_snapshot_ids.clone(),
         commit_attempts: 0,

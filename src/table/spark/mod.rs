@@ -159,7 +159,16 @@ pub async fn run_statement(
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        // The JVM's stack frames say where, not what: the lines around them say what.
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| {
+                let t = l.trim_start();
+                !t.is_empty()
+                    && !(l.starts_with(char::is_whitespace)
+                        && (t.starts_with("at ") || (t.starts_with("... ") && t.ends_with(" more"))))
+            })
+            .collect();
         let tail = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
         let code = output
             .status
