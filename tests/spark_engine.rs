@@ -234,7 +234,7 @@ fn spark_options_are_mapped_or_refused() {
     ];
     for (args, named) in refused {
         let mut all = args.clone();
-        all.extend(["--engine", "spark", "--spark-submit", absent]);
+        all.extend(["--engine", "spark", "--spark-submit", absent, "-o", "json"]);
         let run = floe.run(&all);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         let error = run.json_error();
