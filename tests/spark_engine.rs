@@ -22,7 +22,10 @@ fn spark_submit(python: &str) -> String {
         ])
         .output()
         .expect("run python");
-    assert!(out.status.success(), "pyspark is not importable by {python}");
+    assert!(
+        out.status.success(),
+        "pyspark is not importable by {python}"
+    );
     let pyspark = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let spark_sql = Path::new(&pyspark).join("bin/spark-sql");
     assert!(spark_sql.is_file(), "no {}", spark_sql.display());
@@ -140,9 +143,7 @@ fn spark_options_are_mapped_or_refused() {
         serde_json::json!(["/nonexistent/spark-sql", "--master", "local[1]"])
     );
     let conf = &report["spark"]["conf"];
-    let warehouse = std::fs::canonicalize(dir.path())
-        .unwrap()
-        .join("warehouse");
+    let warehouse = std::fs::canonicalize(dir.path()).unwrap().join("warehouse");
     assert_eq!(conf["spark.sql.catalog.default.type"], "hadoop");
     assert_eq!(
         conf["spark.sql.catalog.default.warehouse"],
@@ -218,7 +219,14 @@ fn spark_options_are_mapped_or_refused() {
             "--max-runtime",
         ),
         (
-            vec!["compact", "db.t", "--strategy", "sort", "--sort-by", "bucket(4, id)"],
+            vec![
+                "compact",
+                "db.t",
+                "--strategy",
+                "sort",
+                "--sort-by",
+                "bucket(4, id)",
+            ],
             "transform",
         ),
         (vec!["expire", "db.t", "--keep-files"], "--keep-files"),
@@ -245,7 +253,9 @@ fn spark_options_are_mapped_or_refused() {
     }
     let floe_engine = floe.run(&["compact", "db.t", "--spark-submit", "spark-sql"]);
     assert_eq!(floe_engine.code, 2, "{}", floe_engine.stderr);
-    assert!(floe_engine.stderr.contains("--spark-submit needs --engine spark"));
+    assert!(floe_engine
+        .stderr
+        .contains("--spark-submit needs --engine spark"));
     // A launcher that is not there is a configuration error, before anything runs.
     let missing = floe.run(&[
         "rewrite-manifests",
@@ -313,12 +323,20 @@ fn spark_runs_the_four_procedures_and_maintain() {
         failed.stderr
     );
     assert!(
-        failed.stderr.contains(&format!("unchanged (current snapshot {before})")),
+        failed
+            .stderr
+            .contains(&format!("unchanged (current snapshot {before})")),
         "{}",
         failed.stderr
     );
     assert_eq!(current_snapshot(&floe, "db.events"), before);
-    assert_eq!(floe.json(&["snapshots", "db.events"])["snapshots"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        floe.json(&["snapshots", "db.events"])["snapshots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
 
     // compact → rewrite_data_files: 18 files (6 per region) into 3.
     let compacted = spark(&["compact", "db.events", "--min-input-files", "2"]);
@@ -368,7 +386,10 @@ fn spark_runs_the_four_procedures_and_maintain() {
     assert!(manifests_after < manifests_before);
     let now = current_snapshot(&floe, "db.events");
     assert_eq!(rewritten["snapshot_id"], now);
-    assert_eq!(rewritten["spark"]["output"]["columns"][0], "rewritten_manifests_count");
+    assert_eq!(
+        rewritten["spark"]["output"]["columns"][0],
+        "rewritten_manifests_count"
+    );
     assert_eq!(
         rewritten["spark"]["output"]["rows"][0][0],
         manifests_before.to_string()
@@ -414,7 +435,10 @@ fn spark_runs_the_four_procedures_and_maintain() {
     assert_eq!(data["files"], 18);
     assert_eq!(expired["spark"]["output"]["rows"][0][0], "18");
     assert_eq!(current_snapshot(&floe, "db.events"), now);
-    assert_eq!(data_files(&table_dir).len(), live_files(&floe, "db.events").0);
+    assert_eq!(
+        data_files(&table_dir).len(),
+        live_files(&floe, "db.events").0
+    );
     assert_eq!(rows(&floe, "db.events"), expected);
     assert_eq!(
         pyiceberg_read(&python, table_dir.to_str().unwrap(), None)["row_count"],
@@ -436,7 +460,10 @@ fn spark_runs_the_four_procedures_and_maintain() {
     assert_eq!(removed["engine"], "spark");
     assert_eq!(removed["files"], 1, "{removed:#}");
     let location = removed["orphans"][0]["location"].as_str().unwrap();
-    assert!(location.ends_with("/data/region=eu/left-behind.parquet"), "{location}");
+    assert!(
+        location.ends_with("/data/region=eu/left-behind.parquet"),
+        "{location}"
+    );
     assert!(!orphan.exists());
     assert!(young.exists());
     assert_eq!(current_snapshot(&floe, "db.events"), now);

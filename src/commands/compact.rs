@@ -246,7 +246,11 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
         Engine::Spark => spark_engine::compact(&session, options).await?,
     };
     ctx.printer.print(&report)?;
-    match report.spark.as_ref().and_then(|run| spark_engine::verification_failed(run, &report.table)) {
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
         Some(e) => Err(e),
         None => Ok(()),
     }

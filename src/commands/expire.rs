@@ -5,8 +5,8 @@ use anyhow::Result;
 use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
 use crate::error::FloeError;
-use crate::ops::expire::{expire, ExpireOptions, ExpireReport};
 use crate::ops::engine::Engine;
+use crate::ops::expire::{expire, ExpireOptions, ExpireReport};
 use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 use crate::table::expire::ExpireRequest;
@@ -146,7 +146,11 @@ pub async fn run(args: ExpireArgs, ctx: &Context) -> Result<()> {
         Engine::Spark => spark_engine::expire(&session, &table, options).await?,
     };
     ctx.printer.print(&report)?;
-    match report.spark.as_ref().and_then(|run| spark_engine::verification_failed(run, &report.table)) {
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
         Some(e) => Err(e),
         None => Ok(()),
     }

@@ -5,8 +5,8 @@ use anyhow::Result;
 use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
 use crate::error::FloeError;
-use crate::ops::remove_orphans::{remove_orphans, RemoveOrphansReport};
 use crate::ops::engine::Engine;
+use crate::ops::remove_orphans::{remove_orphans, RemoveOrphansReport};
 use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 use crate::units::{format_size, format_time_ms, parse_age_ms};
@@ -100,7 +100,11 @@ pub async fn run(args: RemoveOrphansArgs, ctx: &Context) -> Result<()> {
         }
     };
     ctx.printer.print(&report)?;
-    match report.spark.as_ref().and_then(|run| spark_engine::verification_failed(run, &report.table)) {
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
         Some(e) => Err(e),
         None => Ok(()),
     }

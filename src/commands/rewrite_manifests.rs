@@ -4,8 +4,8 @@ use anyhow::Result;
 
 use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
-use crate::ops::rewrite_manifests::{rewrite_manifests, RewriteManifestsReport};
 use crate::ops::engine::Engine;
+use crate::ops::rewrite_manifests::{rewrite_manifests, RewriteManifestsReport};
 use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 
@@ -75,7 +75,11 @@ pub async fn run(args: RewriteManifestsArgs, ctx: &Context) -> Result<()> {
         Engine::Spark => spark_engine::rewrite_manifests(&session, &table).await?,
     };
     ctx.printer.print(&report)?;
-    match report.spark.as_ref().and_then(|run| spark_engine::verification_failed(run, &report.table)) {
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
         Some(e) => Err(e),
         None => Ok(()),
     }

@@ -13,12 +13,12 @@ use serde::Serialize;
 use crate::error::{kind_of, ErrorKind};
 use crate::ops::compact::{compact, CompactOptions, GroupStatus};
 use crate::ops::engine::Engine;
-use crate::ops::spark_engine;
 use crate::ops::expire::{expire, ExpireOptions};
 use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::ops::spark_engine;
 use crate::policy::EffectiveSettings;
 use crate::progress::{Level, LogEvent, Progress};
 use crate::table::expire::ExpireRequest;
@@ -139,7 +139,11 @@ impl StepOutcome {
 /// The engine the table's `engine` setting picks for `step`: trimming old metadata has no
 /// Spark procedure and stays with floe; `auto` sends tables of at least
 /// `spark-min-table-size` (data and delete bytes of the current snapshot) to Spark.
-fn engine_for(step: Step, settings: &EffectiveSettings, table: &iceberg::table::Table) -> Result<Engine> {
+fn engine_for(
+    step: Step,
+    settings: &EffectiveSettings,
+    table: &iceberg::table::Table,
+) -> Result<Engine> {
     if step == Step::Metadata {
         return Ok(Engine::Floe);
     }
@@ -187,7 +191,11 @@ async fn run_step(
             } else {
                 compact(session, o).await?
             };
-            if let Some(e) = report.spark.as_ref().and_then(|r| spark_engine::verification_failed(r, &report.table)) {
+            if let Some(e) = report
+                .spark
+                .as_ref()
+                .and_then(|r| spark_engine::verification_failed(r, &report.table))
+            {
                 return Err(e);
             }
             let status = if report.groups_planned == 0 && report.files_rewritten == 0 {
@@ -234,7 +242,11 @@ async fn run_step(
             } else {
                 rewrite_manifests(session, table).await?
             };
-            if let Some(e) = report.spark.as_ref().and_then(|r| spark_engine::verification_failed(r, &report.table)) {
+            if let Some(e) = report
+                .spark
+                .as_ref()
+                .and_then(|r| spark_engine::verification_failed(r, &report.table))
+            {
                 return Err(e);
             }
             Ok(StepOutcome::new(

@@ -264,7 +264,12 @@ pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
     let parallel = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(plan.options.max_concurrent_groups.unwrap_or(usize::MAX).max(1))
+        .min(
+            plan.options
+                .max_concurrent_groups
+                .unwrap_or(usize::MAX)
+                .max(1),
+        )
         .min(plan.groups.len());
     let bytes_started = Arc::new(AtomicU64::new(0));
     let prefix = format!("compact-{}", uuid::Uuid::new_v4());

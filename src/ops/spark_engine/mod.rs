@@ -241,9 +241,14 @@ pub(crate) async fn run_call(
             };
             return Err(FloeError::new(
                 ErrorKind::Failed,
-                format!("Spark's {} on {}: {e}\n{state}", call.procedure, target.display),
+                format!(
+                    "Spark's {} on {}: {e}\n{state}",
+                    call.procedure, target.display
+                ),
             )
-            .with_hint("the statement and configuration are shown by the same command with --dry-run")
+            .with_hint(
+                "the statement and configuration are shown by the same command with --dry-run",
+            )
             .into());
         }
         Err(e) => return Err(e),
@@ -315,9 +320,11 @@ pub fn verification_failed(run: &SparkRun, table: &str) -> Option<anyhow::Error>
 
 /// An option Spark's procedure cannot honour: a usage error naming it and why.
 pub(crate) fn refuse(option: &str, why: &str) -> anyhow::Error {
-    FloeError::usage(format!("{option} cannot be used with --engine spark: {why}"))
-        .with_hint("drop the option, or run the command with --engine floe")
-        .into()
+    FloeError::usage(format!(
+        "{option} cannot be used with --engine spark: {why}"
+    ))
+    .with_hint("drop the option, or run the command with --engine floe")
+    .into()
 }
 
 #[cfg(test)]

@@ -140,7 +140,10 @@ fn compact_call(table: &Table, options: &CompactOptions) -> Result<Call> {
     }
     if options.max_commits > 1 {
         map.push(("partial-progress.enabled", "true".into()));
-        map.push(("partial-progress.max-commits", options.max_commits.to_string()));
+        map.push((
+            "partial-progress.max-commits",
+            options.max_commits.to_string(),
+        ));
     }
     if let Some(n) = options.max_concurrent_groups {
         map.push(("max-concurrent-file-group-rewrites", n.to_string()));
@@ -328,7 +331,11 @@ pub async fn expire(
     let finished = run_call(session, table, |_| Ok(call), !dry_run).await?;
     let run = finished.run;
     let before = finished.before.metadata();
-    let after = finished.after.as_ref().map(|t| t.metadata()).unwrap_or(before);
+    let after = finished
+        .after
+        .as_ref()
+        .map(|t| t.metadata())
+        .unwrap_or(before);
     let remaining: HashSet<i64> = after.snapshots().map(|s| s.snapshot_id()).collect();
     let expired: Vec<i64> = before
         .snapshots()
@@ -342,15 +349,24 @@ pub async fn expire(
         .collect();
     let out = &run.output;
     let kinds = [
-        (FileKind::ManifestList, out.count("deleted_manifest_lists_count")),
-        (FileKind::Manifest, out.count("deleted_manifest_files_count")),
+        (
+            FileKind::ManifestList,
+            out.count("deleted_manifest_lists_count"),
+        ),
+        (
+            FileKind::Manifest,
+            out.count("deleted_manifest_files_count"),
+        ),
         (FileKind::Data, out.count("deleted_data_files_count")),
         (
             FileKind::Deletes,
             out.count("deleted_position_delete_files_count")
                 + out.count("deleted_equality_delete_files_count"),
         ),
-        (FileKind::Statistics, out.count("deleted_statistics_files_count")),
+        (
+            FileKind::Statistics,
+            out.count("deleted_statistics_files_count"),
+        ),
     ];
     let files: Vec<KindTally> = kinds
         .into_iter()

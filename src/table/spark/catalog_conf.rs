@@ -101,7 +101,9 @@ fn s3a_conf(config: &CatalogConfig, conf: &mut BTreeMap<String, String>) {
 fn jdbc_uri(uri: &str) -> Result<(String, Option<String>, Option<String>)> {
     if let Some(rest) = uri.strip_prefix("sqlite:///") {
         let path = std::path::absolute(rest).map_err(|e| {
-            FloeError::config(format!("cannot make the sqlite path '{rest}' absolute: {e}"))
+            FloeError::config(format!(
+                "cannot make the sqlite path '{rest}' absolute: {e}"
+            ))
         })?;
         return Ok((format!("jdbc:sqlite:{}", path.display()), None, None));
     }
@@ -154,7 +156,11 @@ pub fn spark_catalog(name: &str, config: &CatalogConfig, table: &TableRef) -> Re
                 ))
                 .into());
             };
-            if table_name.is_empty() || namespace.is_empty() || root.is_empty() || root.ends_with(':') {
+            if table_name.is_empty()
+                || namespace.is_empty()
+                || root.is_empty()
+                || root.ends_with(':')
+            {
                 return Err(FloeError::usage(format!(
                     "{location}: Spark's hadoop catalog needs a table location of the form <root>/<namespace>/<table>"
                 ))
@@ -170,13 +176,16 @@ pub fn spark_catalog(name: &str, config: &CatalogConfig, table: &TableRef) -> Re
         TableRef::Ident(ident) => {
             match config.catalog_type() {
                 "directory" | "hadoop" => {
-                    let warehouse = normalize_location(config.get("warehouse").unwrap_or("./warehouse"))?;
+                    let warehouse =
+                        normalize_location(config.get("warehouse").unwrap_or("./warehouse"))?;
                     props.insert("type".into(), "hadoop".into());
                     props.insert("warehouse".into(), hadoop_location(&warehouse));
                 }
                 "sql" => {
                     let uri = config.get("uri").ok_or_else(|| {
-                        FloeError::config(format!("catalog '{name}' is of type sql but has no `uri`"))
+                        FloeError::config(format!(
+                            "catalog '{name}' is of type sql but has no `uri`"
+                        ))
                     })?;
                     let (jdbc, user, password) = jdbc_uri(uri)?;
                     props.insert("type".into(), "jdbc".into());
@@ -210,7 +219,10 @@ pub fn spark_catalog(name: &str, config: &CatalogConfig, table: &TableRef) -> Re
                         props.insert("client.region".into(), region.to_string());
                     }
                     props.insert("type".into(), "glue".into());
-                    props.insert("io-impl".into(), "org.apache.iceberg.aws.s3.S3FileIO".into());
+                    props.insert(
+                        "io-impl".into(),
+                        "org.apache.iceberg.aws.s3.S3FileIO".into(),
+                    );
                 }
                 other => {
                     return Err(FloeError::config(format!(
@@ -232,9 +244,14 @@ pub fn spark_catalog(name: &str, config: &CatalogConfig, table: &TableRef) -> Re
         "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions".to_string(),
     );
     let prefix = format!("spark.sql.catalog.{catalog_name}");
-    conf.insert(prefix.clone(), "org.apache.iceberg.spark.SparkCatalog".to_string());
+    conf.insert(
+        prefix.clone(),
+        "org.apache.iceberg.spark.SparkCatalog".to_string(),
+    );
     let hadoop_s3 = props.get("type").map(String::as_str) == Some("hadoop")
-        && props.get("warehouse").is_some_and(|w| w.starts_with("s3a://"));
+        && props
+            .get("warehouse")
+            .is_some_and(|w| w.starts_with("s3a://"));
     for (k, v) in props {
         conf.insert(format!("{prefix}.{k}"), v);
     }
@@ -254,7 +271,10 @@ fn copy_s3(config: &CatalogConfig, props: &mut BTreeMap<String, String>) {
     if !on_s3 {
         return;
     }
-    props.insert("io-impl".into(), "org.apache.iceberg.aws.s3.S3FileIO".into());
+    props.insert(
+        "io-impl".into(),
+        "org.apache.iceberg.aws.s3.S3FileIO".into(),
+    );
     for (k, v) in config.props() {
         if k.starts_with("s3.") {
             props.insert(k.clone(), v.clone());
@@ -287,7 +307,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.name, "default");
-        assert_eq!(c.conf["spark.sql.catalog.default"], "org.apache.iceberg.spark.SparkCatalog");
+        assert_eq!(
+            c.conf["spark.sql.catalog.default"],
+            "org.apache.iceberg.spark.SparkCatalog"
+        );
         assert_eq!(c.conf["spark.sql.catalog.default.type"], "hadoop");
         assert_eq!(c.conf["spark.sql.catalog.default.warehouse"], "/data/wh");
         assert_eq!(c.conf["spark.sql.catalog.default.cache-enabled"], "false");
@@ -313,8 +336,14 @@ mod tests {
             &ident("a.b.t"),
         )
         .unwrap();
-        assert_eq!(c.conf["spark.sql.catalog.lake.warehouse"], "s3a://bucket/wh");
-        assert_eq!(c.conf["spark.hadoop.fs.s3a.endpoint"], "http://127.0.0.1:9000");
+        assert_eq!(
+            c.conf["spark.sql.catalog.lake.warehouse"],
+            "s3a://bucket/wh"
+        );
+        assert_eq!(
+            c.conf["spark.hadoop.fs.s3a.endpoint"],
+            "http://127.0.0.1:9000"
+        );
         assert_eq!(c.conf["spark.hadoop.fs.s3a.access.key"], "id");
         assert_eq!(c.conf["spark.hadoop.fs.s3a.path.style.access"], "true");
         assert_eq!(c.redacted_conf()["spark.hadoop.fs.s3a.secret.key"], "***");
@@ -326,10 +355,16 @@ mod tests {
         let c = spark_catalog("default", &config(&[]), &ident("/data/wh/db/events")).unwrap();
         assert_eq!(c.name, LOCATION_CATALOG);
         assert_eq!(c.conf["spark.sql.catalog.floe_location.type"], "hadoop");
-        assert_eq!(c.conf["spark.sql.catalog.floe_location.warehouse"], "/data/wh");
+        assert_eq!(
+            c.conf["spark.sql.catalog.floe_location.warehouse"],
+            "/data/wh"
+        );
         assert_eq!(c.table_parts, vec!["db", "events"]);
         let s3 = spark_catalog("default", &config(&[]), &ident("s3://b/wh/db/t")).unwrap();
-        assert_eq!(s3.conf["spark.sql.catalog.floe_location.warehouse"], "s3a://b/wh");
+        assert_eq!(
+            s3.conf["spark.sql.catalog.floe_location.warehouse"],
+            "s3a://b/wh"
+        );
         assert!(spark_catalog("default", &config(&[]), &ident("/t")).is_err());
         assert!(spark_catalog(
             "default",
@@ -345,7 +380,10 @@ mod tests {
             "lake",
             &config(&[
                 ("type", "sql"),
-                ("uri", "postgresql+psycopg2://floe:pw@db.internal:5432/catalog"),
+                (
+                    "uri",
+                    "postgresql+psycopg2://floe:pw@db.internal:5432/catalog",
+                ),
                 ("warehouse", "s3://bucket/wh"),
                 ("s3.endpoint", "http://minio:9000"),
             ]),
@@ -359,20 +397,29 @@ mod tests {
         );
         assert_eq!(c.conf["spark.sql.catalog.lake.jdbc.user"], "floe");
         assert_eq!(c.conf["spark.sql.catalog.lake.jdbc.password"], "pw");
-        assert_eq!(c.redacted_conf()["spark.sql.catalog.lake.jdbc.password"], "***");
+        assert_eq!(
+            c.redacted_conf()["spark.sql.catalog.lake.jdbc.password"],
+            "***"
+        );
         assert_eq!(c.conf["spark.sql.catalog.lake.warehouse"], "s3://bucket/wh");
         assert_eq!(
             c.conf["spark.sql.catalog.lake.io-impl"],
             "org.apache.iceberg.aws.s3.S3FileIO"
         );
-        assert_eq!(c.conf["spark.sql.catalog.lake.s3.endpoint"], "http://minio:9000");
+        assert_eq!(
+            c.conf["spark.sql.catalog.lake.s3.endpoint"],
+            "http://minio:9000"
+        );
         let sqlite = spark_catalog(
             "local",
             &config(&[("uri", "sqlite:////var/lib/floe/c.db")]),
             &ident("db.t"),
         )
         .unwrap();
-        assert_eq!(sqlite.conf["spark.sql.catalog.local.uri"], "jdbc:sqlite:/var/lib/floe/c.db");
+        assert_eq!(
+            sqlite.conf["spark.sql.catalog.local.uri"],
+            "jdbc:sqlite:/var/lib/floe/c.db"
+        );
         assert!(!sqlite.conf.contains_key("spark.sql.catalog.local.io-impl"));
     }
 
@@ -398,7 +445,10 @@ mod tests {
         );
         assert_eq!(c.conf["spark.sql.catalog.polaris.credential"], "id:secret");
         assert_eq!(c.conf["spark.sql.catalog.polaris.warehouse"], "analytics");
-        assert_eq!(c.conf["spark.sql.catalog.polaris.scope"], "PRINCIPAL_ROLE:ALL");
+        assert_eq!(
+            c.conf["spark.sql.catalog.polaris.scope"],
+            "PRINCIPAL_ROLE:ALL"
+        );
         let shown = c.redacted_conf();
         assert_eq!(shown["spark.sql.catalog.polaris.credential"], "***");
         assert_eq!(

@@ -41,11 +41,13 @@ impl Launcher {
             (None, Some(t)) => (t, "engine.spark.submit"),
             (None, None) => ("spark-sql", "the default launcher"),
         };
-        let argv = shlex::split(text).filter(|a| !a.is_empty()).ok_or_else(|| {
-            FloeError::usage(format!(
-                "{origin} '{text}' is not a command line (unbalanced quotes?)"
-            ))
-        })?;
+        let argv = shlex::split(text)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                FloeError::usage(format!(
+                    "{origin} '{text}' is not a command line (unbalanced quotes?)"
+                ))
+            })?;
         Ok(Launcher { argv })
     }
 
@@ -98,7 +100,10 @@ impl ProcedureOutput {
     /// The value of `column` in the first row.
     pub fn first(&self, column: &str) -> Option<&str> {
         let at = self.columns.iter().position(|c| c == column)?;
-        self.rows.first().and_then(|r| r.get(at)).map(String::as_str)
+        self.rows
+            .first()
+            .and_then(|r| r.get(at))
+            .map(String::as_str)
     }
 
     /// The first row's `column` as a count (0 when absent).
@@ -113,7 +118,10 @@ impl ProcedureOutput {
         let Some(at) = self.columns.iter().position(|c| c == column) else {
             return vec![];
         };
-        self.rows.iter().filter_map(|r| r.get(at).cloned()).collect()
+        self.rows
+            .iter()
+            .filter_map(|r| r.get(at).cloned())
+            .collect()
     }
 }
 
@@ -155,7 +163,12 @@ pub async fn run_statement(
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|e| FloeError::config(format!("cannot start the Spark launcher '{}': {e}", argv[0])))?;
+        .map_err(|e| {
+            FloeError::config(format!(
+                "cannot start the Spark launcher '{}': {e}",
+                argv[0]
+            ))
+        })?;
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -166,7 +179,8 @@ pub async fn run_statement(
                 let t = l.trim_start();
                 !t.is_empty()
                     && !(l.starts_with(char::is_whitespace)
-                        && (t.starts_with("at ") || (t.starts_with("... ") && t.ends_with(" more"))))
+                        && (t.starts_with("at ")
+                            || (t.starts_with("... ") && t.ends_with(" more"))))
             })
             .collect();
         let tail = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
@@ -206,7 +220,9 @@ mod tests {
             vec!["spark-sql", "--master", "local[2]"]
         );
         assert_eq!(
-            Launcher::resolve(None, &SparkSettings::default()).unwrap().argv,
+            Launcher::resolve(None, &SparkSettings::default())
+                .unwrap()
+                .argv,
             vec!["spark-sql"]
         );
         assert!(Launcher::resolve(Some("spark-sql 'unbalanced"), &settings).is_err());
