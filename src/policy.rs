@@ -127,10 +127,8 @@ fn settings_of(map: &serde_yaml_ng::Mapping, skip: &[&str]) -> Result<BTreeMap<S
 /// Check a setting's value parses.
 fn check(name: &str, value: &str) -> Result<()> {
     match name {
-        "engine" => {
-            if !matches!(value.trim(), "floe" | "spark" | "auto") {
-                bail!("engine must be floe, spark or auto, not '{value}'");
-            }
+        "engine" if !matches!(value.trim(), "floe" | "spark" | "auto") => {
+            bail!("engine must be floe, spark or auto, not '{value}'");
         }
         "target-file-size" | "compact-max-bytes" | "spark-min-table-size" => {
             parse_size(value)?;
