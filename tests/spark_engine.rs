@@ -529,3 +529,70 @@ fn spark_runs_the_four_procedures_and_maintain() {
     assert_eq!(read["row_count"], 300);
     assert_eq!(read["files"].as_array().unwrap().len(), 1);
 }
+
+/// Debian's SQLite JDBC driver (libxerial-sqlite-jdbc-java), for Spark's `jdbc` catalog.
+const SQLITE_JDBC: &str = "/usr/share/java/sqlite-jdbc.jar";
+
+#[test]
+fn spark_compacts_a_sql_catalog_table_through_jdbc() {
+    let Some(python) = python() else { return };
+    if !Path::new(SQLITE_JDBC).is_file() {
+        assert!(
+            !require_all(),
+            "{SQLITE_JDBC} is required (FLOE_TEST_REQUIRE_ALL=1)"
+        );
+        eprintln!("skipping: no {SQLITE_JDBC} (Debian: libxerial-sqlite-jdbc-java)");
+        return;
+    }
+    let submit = spark_submit(&python).replacen(" --jars ", &format!(" --jars {SQLITE_JDBC},"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    // The catalog database by a relative path: Spark gets it as an absolute JDBC URL.
+    std::fs::write(
+        dir.path().join("floe.yaml"),
+        "catalog:\n  lake:\n    type: sql\n    uri: sqlite:///catalog.db\n    warehouse: ./wh\n",
+    )
+    .unwrap();
+    let floe = Floe::new(dir.path()).with_env("SPARK_LOCAL_IP", "127.0.0.1");
+    let first = dir.path().join("first.parquet");
+    write_parquet(&first, &[events_batch(0, 50)]);
+    floe.json(&["create", "db.events", "--like", first.to_str().unwrap()]);
+    ingest_files(&floe, "db.events", dir.path(), 0, 3);
+    let expected = rows(&floe, "db.events");
+    let before = current_snapshot(&floe, "db.events");
+    let compacted = floe.json(&[
+        "compact",
+        "db.events",
+        "--min-input-files",
+        "2",
+        "--engine",
+        "spark",
+        "--spark-submit",
+        &submit,
+    ]);
+    let conf = &compacted["spark"]["conf"];
+    assert_eq!(conf["spark.sql.catalog.lake.type"], "jdbc");
+    let database = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join("catalog.db");
+    assert_eq!(
+        conf["spark.sql.catalog.lake.uri"],
+        format!("jdbc:sqlite:{}", database.display())
+    );
+    assert_eq!(compacted["files_rewritten"], 3);
+    assert_eq!(compacted["files_written"], 1);
+    assert_eq!(compacted["starting_snapshot_id"], before);
+    // Spark committed through the same catalog row floe reads.
+    let now = current_snapshot(&floe, "db.events");
+    assert_ne!(now, before);
+    assert_eq!(compacted["snapshot_ids"], serde_json::json!([now]));
+    assert_eq!(compacted["spark"]["verify"]["ok"], true);
+    assert_eq!(live_files(&floe, "db.events"), (1, 0));
+    assert_eq!(rows(&floe, "db.events"), expected);
+    let metadata = floe.json(&["describe", "db.events"])["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = pyiceberg_read(&python, &metadata, None);
+    assert_eq!(read["row_count"], 150);
+    assert_eq!(read["snapshot_id"], now);
+}
