@@ -18,6 +18,7 @@ pub use procedures::{compact, expire, remove_orphans, rewrite_manifests};
 
 use crate::error::{ErrorKind, FloeError};
 use crate::table::live_files::{live_files, LiveFile};
+use crate::table::spark::catalog_conf::{redacted, redacted_argv};
 use crate::table::spark::{run_statement, spark_catalog, Launcher, ProcedureOutput};
 use crate::table::verify::Problem;
 use crate::table::{Session, TableRef, TableTarget};
@@ -181,7 +182,13 @@ pub(crate) async fn run_call(
     let mut conf = catalog.conf.clone();
     conf.extend(session.spark_settings().conf.clone());
     let mut shown = catalog.redacted_conf();
-    shown.extend(session.spark_settings().conf.clone());
+    shown.extend(
+        session
+            .spark_settings()
+            .conf
+            .iter()
+            .map(|(k, v)| (k.clone(), redacted(k, v))),
+    );
     let mut arguments = vec![format!("table => {}", sql_string(&catalog.quoted_table()))];
     arguments.extend(call.args.iter().map(|(k, v)| format!("{k} => {v}")));
     let statement = format!(
@@ -194,7 +201,7 @@ pub(crate) async fn run_call(
     let mut run = SparkRun {
         procedure: call.procedure.to_string(),
         statement,
-        launcher: launcher.argv.clone(),
+        launcher: redacted_argv(&launcher.argv),
         conf: shown,
         ran: false,
         seconds: 0.0,

@@ -61,14 +61,38 @@ impl SparkCatalog {
     pub fn redacted_conf(&self) -> BTreeMap<String, String> {
         self.conf
             .iter()
-            .map(|(k, v)| {
-                let secret = SECRET_KEYS.iter().any(|s| k.ends_with(&format!(".{s}")))
-                    || SECRET_KEYS.contains(&k.as_str())
-                    || k.contains(".header.");
-                (k.clone(), if secret { "***".into() } else { v.clone() })
-            })
+            .map(|(k, v)| (k.clone(), redacted(k, v)))
             .collect()
     }
+}
+
+/// `value`, or `***` when `key` names a credential (a catalog's `credential`, `token`,
+/// headers, passwords, secret keys).
+pub fn redacted(key: &str, value: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    let secret = SECRET_KEYS
+        .iter()
+        .any(|s| lower == *s || lower.ends_with(&format!(".{s}")))
+        || lower.contains(".header.")
+        || ["password", "secret", "token", "credential"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if secret {
+        "***".into()
+    } else {
+        value.to_string()
+    }
+}
+
+/// A launcher command line with the values of credential settings (`k=v` arguments)
+/// replaced by `***`.
+pub fn redacted_argv(argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .map(|arg| match arg.split_once('=') {
+            Some((k, v)) if !k.starts_with('-') => format!("{k}={}", redacted(k, v)),
+            _ => arg.clone(),
+        })
+        .collect()
 }
 
 /// Hadoop's name for the same location: `s3a://` for S3 (Hadoop's S3 connector).
@@ -347,6 +371,27 @@ mod tests {
         assert_eq!(c.conf["spark.hadoop.fs.s3a.access.key"], "id");
         assert_eq!(c.conf["spark.hadoop.fs.s3a.path.style.access"], "true");
         assert_eq!(c.redacted_conf()["spark.hadoop.fs.s3a.secret.key"], "***");
+        assert_eq!(c.redacted_conf()["spark.hadoop.fs.s3a.access.key"], "id");
+        let argv: Vec<String> = [
+            "spark-sql",
+            "--conf",
+            "spark.hadoop.fs.s3a.secret.key=s",
+            "--conf",
+            "spark.executor.instances=4",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            redacted_argv(&argv),
+            vec![
+                "spark-sql",
+                "--conf",
+                "spark.hadoop.fs.s3a.secret.key=***",
+                "--conf",
+                "spark.executor.instances=4"
+            ]
+        );
         assert_eq!(c.quoted_table(), "`a`.`b`.`t`");
     }
 
