@@ -198,11 +198,14 @@ async fn run_step(
             {
                 return Err(e);
             }
-            let status = if report.groups_planned == 0 && report.files_rewritten == 0 {
-                StepStatus::Clean
-            } else {
-                StepStatus::Done
-            };
+            // A dry run on Spark runs nothing, so cannot tell "nothing to do".
+            let planned_on_spark = report.spark.as_ref().is_some_and(|r| !r.ran);
+            let status =
+                if report.groups_planned == 0 && report.files_rewritten == 0 && !planned_on_spark {
+                    StepStatus::Clean
+                } else {
+                    StepStatus::Done
+                };
             let committed = report
                 .groups
                 .iter()
