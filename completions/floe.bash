@@ -732,7 +732,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__compact)
-            opts="-o -q -v -h -V --strategy --sort-by --zorder-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --strategy --sort-by --zorder-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --max-concurrent-groups --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,6 +783,18 @@ _floe() {
                     return 0
                     ;;
                 --max-runtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent-groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "floe spark" -- "${cur}"))
+                    return 0
+                    ;;
+                --spark-submit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1058,7 +1070,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__expire)
-            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1073,6 +1085,14 @@ _floe() {
                     return 0
                     ;;
                 --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "floe spark" -- "${cur}"))
+                    return 0
+                    ;;
+                --spark-submit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2018,7 +2038,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__maintain)
-            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --metrics-file --concurrency --lease-seconds --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --metrics-file --concurrency --lease-seconds --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2045,6 +2065,10 @@ _floe() {
                     return 0
                     ;;
                 --lease-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spark-submit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2610,13 +2634,21 @@ _floe() {
             return 0
             ;;
         floe__subcmd__remove__subcmd__orphans)
-            opts="-o -q -v -h -V --older-than --force --dry-run --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --older-than --force --dry-run --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "floe spark" -- "${cur}"))
+                    return 0
+                    ;;
+                --spark-submit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2720,12 +2752,20 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rewrite__subcmd__manifests)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --engine)
+                    COMPREPLY=($(compgen -W "floe spark" -- "${cur}"))
+                    return 0
+                    ;;
+                --spark-submit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --catalog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -494,6 +494,10 @@ complete -c floe -n "__fish_floe_using_subcommand compact" -l where -d 'Only par
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-commits -d 'Commit groups in up to N commits as they finish (partial progress)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-bytes -d 'Start no new group once this many input bytes were taken on' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-runtime -d 'Start no new group after this many seconds' -r
+complete -c floe -n "__fish_floe_using_subcommand compact" -l max-concurrent-groups -d 'Rewrite at most N groups at once (default: one per core; Spark\'s max-concurrent-file-group-rewrites)' -r
+complete -c floe -n "__fish_floe_using_subcommand compact" -l engine -d 'Who does the work: floe itself, or Spark running Iceberg\'s procedure (CALL <catalog>.system.…) with the same options; Spark\'s catalog is derived from floe\'s (directory → hadoop, sql → jdbc, rest → rest, glue → glue)' -r -f -a "floe\t'floe does the work in this process'
+spark\t'Spark runs the matching Iceberg procedure (CALL <catalog>.system.…)'"
+complete -c floe -n "__fish_floe_using_subcommand compact" -l spark-submit -d 'With --engine spark: the launcher, one shell-quoted command line such as \'spark-sql --master k8s://… --conf …\' (default: engine.spark.submit in the config file, else spark-sql on PATH). floe adds the catalog\'s --conf settings and -e "CALL …"' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand compact" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -508,6 +512,9 @@ complete -c floe -n "__fish_floe_using_subcommand compact" -l no-progress -d 'No
 complete -c floe -n "__fish_floe_using_subcommand compact" -s v -l verbose -d 'More detail in errors'
 complete -c floe -n "__fish_floe_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand compact" -s V -l version -d 'Print version'
+complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l engine -d 'Who does the work: floe itself, or Spark running Iceberg\'s procedure (CALL <catalog>.system.…) with the same options; Spark\'s catalog is derived from floe\'s (directory → hadoop, sql → jdbc, rest → rest, glue → glue)' -r -f -a "floe\t'floe does the work in this process'
+spark\t'Spark runs the matching Iceberg procedure (CALL <catalog>.system.…)'"
+complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l spark-submit -d 'With --engine spark: the launcher, one shell-quoted command line such as \'spark-sql --master k8s://… --conf …\' (default: engine.spark.submit in the config file, else spark-sql on PATH). floe adds the catalog\'s --conf settings and -e "CALL …"' -r
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -523,6 +530,9 @@ complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s V -l ver
 complete -c floe -n "__fish_floe_using_subcommand expire" -l older-than -d 'Expire snapshots older than this age (7d, 12h) or time (RFC 3339, epoch ms)' -r
 complete -c floe -n "__fish_floe_using_subcommand expire" -l retain-last -d 'Snapshots each branch keeps, however old' -r
 complete -c floe -n "__fish_floe_using_subcommand expire" -l snapshot -d 'Expire this snapshot (repeatable)' -r
+complete -c floe -n "__fish_floe_using_subcommand expire" -l engine -d 'Who does the work: floe itself, or Spark running Iceberg\'s procedure (CALL <catalog>.system.…) with the same options; Spark\'s catalog is derived from floe\'s (directory → hadoop, sql → jdbc, rest → rest, glue → glue)' -r -f -a "floe\t'floe does the work in this process'
+spark\t'Spark runs the matching Iceberg procedure (CALL <catalog>.system.…)'"
+complete -c floe -n "__fish_floe_using_subcommand expire" -l spark-submit -d 'With --engine spark: the launcher, one shell-quoted command line such as \'spark-sql --master k8s://… --conf …\' (default: engine.spark.submit in the config file, else spark-sql on PATH). floe adds the catalog\'s --conf settings and -e "CALL …"' -r
 complete -c floe -n "__fish_floe_using_subcommand expire" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand expire" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand expire" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -539,6 +549,9 @@ complete -c floe -n "__fish_floe_using_subcommand expire" -s v -l verbose -d 'Mo
 complete -c floe -n "__fish_floe_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c floe -n "__fish_floe_using_subcommand expire" -s V -l version -d 'Print version'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l older-than -d 'Only files older than this age (3d, 36h)' -r
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l engine -d 'Who does the work: floe itself, or Spark running Iceberg\'s procedure (CALL <catalog>.system.…) with the same options; Spark\'s catalog is derived from floe\'s (directory → hadoop, sql → jdbc, rest → rest, glue → glue)' -r -f -a "floe\t'floe does the work in this process'
+spark\t'Spark runs the matching Iceberg procedure (CALL <catalog>.system.…)'"
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l spark-submit -d 'With --engine spark: the launcher, one shell-quoted command line such as \'spark-sql --master k8s://… --conf …\' (default: engine.spark.submit in the config file, else spark-sql on PATH). floe adds the catalog\'s --conf settings and -e "CALL …"' -r
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -757,6 +770,7 @@ complete -c floe -n "__fish_floe_using_subcommand maintain" -l report -d 'Also w
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l metrics-file -d 'Also write the run and each table\'s state after it as Prometheus metrics to this file (written whole, then renamed into place, for node_exporter\'s textfile collector; counters carry on from the file\'s previous contents)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l concurrency -d 'Tables worked on at once' -r
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l lease-seconds -d 'How long a run\'s lease on a table lasts' -r
+complete -c floe -n "__fish_floe_using_subcommand maintain" -l spark-submit -d 'The Spark launcher for steps the tables\' `engine` setting gives to Spark, one shell-quoted command line (default: engine.spark.submit in the config file, else spark-sql on PATH)' -r
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand maintain" -s o -l output -d 'Output format' -r -f -a "table\t''

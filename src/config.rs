@@ -53,6 +53,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The `maintenance` section: settings `maintain` uses per table pattern.
     pub maintenance: crate::policy::MaintenancePolicy,
+    /// The `engine.spark` section: how `--engine spark` launches Spark.
+    pub spark: crate::table::spark::SparkSettings,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +65,24 @@ struct RawFile {
     default_catalog: Option<String>,
     #[serde(default)]
     maintenance: Option<serde_yaml_ng::Value>,
+    #[serde(default)]
+    engine: Option<RawEngines>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngines {
+    #[serde(default)]
+    spark: Option<RawSpark>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpark {
+    #[serde(default)]
+    submit: Option<String>,
+    #[serde(default)]
+    conf: BTreeMap<String, serde_yaml_ng::Value>,
 }
 
 fn scalar(value: &serde_yaml_ng::Value) -> Option<String> {
@@ -148,11 +168,22 @@ impl Config {
             Some(value) => crate::policy::MaintenancePolicy::from_yaml(value)?,
             None => Default::default(),
         };
+        let mut spark = crate::table::spark::SparkSettings::default();
+        if let Some(raw_spark) = raw.engine.and_then(|e| e.spark) {
+            spark.submit = raw_spark.submit;
+            for (key, value) in raw_spark.conf {
+                let value = scalar(&value).ok_or_else(|| {
+                    anyhow::anyhow!("engine.spark.conf.{key} must be a string, number or boolean")
+                })?;
+                spark.conf.insert(key, value);
+            }
+        }
         Ok(Config {
             catalogs,
             default_catalog: raw.default_catalog,
             source: None,
             maintenance,
+            spark,
         })
     }
 
@@ -252,6 +283,20 @@ mod tests {
         let err = config.catalog(Some("nope")).unwrap_err();
         assert!(format!("{err}").contains("configured: lake"), "{err}");
         assert_eq!(crate::error::kind_of(&err), crate::error::ErrorKind::Config);
+    }
+
+    #[test]
+    fn engine_spark_section() {
+        let config = Config::parse_str(
+            "engine:\n  spark:\n    submit: spark-sql --master 'local[2]'\n    conf:\n      spark.driver.memory: 2g\n      spark.sql.shuffle.partitions: 8\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.spark.submit.as_deref(),
+            Some("spark-sql --master 'local[2]'")
+        );
+        assert_eq!(config.spark.conf["spark.sql.shuffle.partitions"], "8");
+        assert!(Config::parse_str("engine:\n  spark:\n    sumbit: x\n").is_err());
     }
 
     #[test]

@@ -63,6 +63,16 @@ const SETTINGS: &[Setting] = &[
         default: "3d",
     },
     Setting {
+        name: "engine",
+        property: "floe.maintain.engine",
+        default: "floe",
+    },
+    Setting {
+        name: "spark-min-table-size",
+        property: "floe.maintain.spark.min-table-size",
+        default: "1TiB",
+    },
+    Setting {
         name: "steps",
         property: "floe.maintain.steps",
         default: "compact,rewrite-manifests,expire,metadata,orphans",
@@ -117,7 +127,10 @@ fn settings_of(map: &serde_yaml_ng::Mapping, skip: &[&str]) -> Result<BTreeMap<S
 /// Check a setting's value parses.
 fn check(name: &str, value: &str) -> Result<()> {
     match name {
-        "target-file-size" | "compact-max-bytes" => {
+        "engine" if !matches!(value.trim(), "floe" | "spark" | "auto") => {
+            bail!("engine must be floe, spark or auto, not '{value}'");
+        }
+        "target-file-size" | "compact-max-bytes" | "spark-min-table-size" => {
             parse_size(value)?;
         }
         "compact-max-runtime" | "max-snapshot-age" | "orphan-age" => {
@@ -262,6 +275,12 @@ impl EffectiveSettings {
         self.get(name).and_then(|v| v.parse().ok())
     }
 
+    /// The `engine` setting: `floe`, `spark`, or `auto` (Spark for tables of at least
+    /// `spark-min-table-size` bytes).
+    pub fn engine(&self) -> &str {
+        self.get("engine").map(str::trim).unwrap_or("floe")
+    }
+
     pub fn steps(&self) -> Vec<String> {
         self.get("steps")
             .unwrap_or_default()
@@ -300,6 +319,24 @@ mod tests {
         assert_eq!(other.count("retain-last"), Some(5));
         assert_eq!(other.age_ms("orphan-age"), Some(7 * 86_400_000));
         assert_eq!(other.size("compact-max-bytes"), None);
+        assert_eq!(other.engine(), "floe");
+        assert_eq!(other.size("spark-min-table-size"), Some(1 << 40));
+        let spark: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+            "policies:\n  - {match: 'big.*', engine: auto, spark-min-table-size: 10GiB}\n",
+        )
+        .unwrap();
+        let spark = MaintenancePolicy::from_yaml(&spark).unwrap();
+        let big = spark.resolve("big.t", &HashMap::new());
+        assert_eq!(big.engine(), "auto");
+        assert_eq!(big.size("spark-min-table-size"), Some(10 << 30));
+        let by_property = spark.resolve(
+            "big.t",
+            &HashMap::from([("floe.maintain.engine".to_string(), "spark".to_string())]),
+        );
+        assert_eq!(by_property.engine(), "spark");
+        let wrong: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str("defaults: {engine: flink}").unwrap();
+        assert!(MaintenancePolicy::from_yaml(&wrong).is_err());
         let bad: serde_yaml_ng::Value = serde_yaml_ng::from_str("defaults: {retain: 5}").unwrap();
         assert!(MaintenancePolicy::from_yaml(&bad).is_err());
     }

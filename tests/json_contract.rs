@@ -80,6 +80,7 @@ struct MaintainTable {
 struct MaintainStep {
     step: String,
     status: String,
+    engine: String,
     bytes_reclaimed: u64,
     rows_rewritten: u64,
     bytes_rewritten: u64,
@@ -363,6 +364,23 @@ fn every_command_matches_docs_json_md() {
                 "--retain-last",
                 "1",
                 "--dry-run",
+            ],
+        ),
+        // Spark's dry runs print the statement without running Spark.
+        (
+            "compact",
+            vec!["compact", "db.t", "--dry-run", "--engine", "spark"],
+        ),
+        (
+            "expire",
+            vec![
+                "expire",
+                "db.t",
+                "--older-than",
+                "0s",
+                "--dry-run",
+                "--engine",
+                "spark",
             ],
         ),
         (

@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::compact::{compact, CompactOptions, CompactReport, GroupStatus, Strategy};
+use crate::ops::engine::Engine;
+use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 use crate::units::{format_size, parse_size};
 
@@ -72,6 +75,12 @@ pub struct CompactArgs {
     /// Start no new group after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub max_runtime: Option<u64>,
+    /// Rewrite at most N groups at once (default: one per core; Spark's
+    /// max-concurrent-file-group-rewrites).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_groups: Option<usize>,
+    #[command(flatten)]
+    pub engine: super::engine_args::EngineArgs,
 }
 
 fn size(text: &Option<String>, flag: &str) -> Result<Option<u64>> {
@@ -89,9 +98,19 @@ impl Report for CompactReport {
         let mut blocks = vec![];
         if let Some(message) = &self.message {
             blocks.push(Block::Line(format!("{}: {message}", self.table)));
+            blocks.extend(self.spark.iter().flat_map(spark_blocks));
             return blocks;
         }
-        blocks.push(Block::Line(if self.dry_run {
+        blocks.push(Block::Line(if self.spark.is_some() {
+            format!(
+                "compacted {} on Spark: {} file(s) ({}) into {} file(s) ({})",
+                self.table,
+                self.files_rewritten,
+                format_size(self.bytes_rewritten),
+                self.files_written,
+                format_size(self.bytes_written)
+            )
+        } else if self.dry_run {
             format!(
                 "would compact {}: {} group(s), {} file(s), {} (dry run)",
                 self.table,
@@ -148,7 +167,10 @@ impl Report for CompactReport {
             ));
         }
         blocks.push(Block::Fields(fields));
-        blocks.push(Block::Table(self.csv()));
+        blocks.extend(self.spark.iter().flat_map(spark_blocks));
+        if self.spark.is_none() {
+            blocks.push(Block::Table(self.csv()));
+        }
         blocks
     }
 
@@ -193,7 +215,7 @@ impl Report for CompactReport {
 
 pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
     ctx.printer.reporter().set_table(&args.table);
-    let session = ctx.session()?;
+    let session = args.engine.session(ctx.session()?)?;
     let mut options = CompactOptions::new(table_ref(&args.table)?);
     options.strategy = args.strategy;
     options.sort_by = args.sort_by;
@@ -209,12 +231,27 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
     options.max_commits = args.max_commits;
     options.max_bytes = size(&args.max_bytes, "--max-bytes")?;
     options.max_runtime = args.max_runtime.map(Duration::from_secs);
+    if args.max_concurrent_groups == Some(0) {
+        return Err(FloeError::usage("--max-concurrent-groups must be at least 1").into());
+    }
+    options.max_concurrent_groups = args.max_concurrent_groups;
     if !options.sort_by.is_empty() && options.strategy != Strategy::Sort {
         return Err(FloeError::usage("--sort-by needs --strategy sort").into());
     }
     if !options.zorder_by.is_empty() && options.strategy != Strategy::Zorder {
         return Err(FloeError::usage("--zorder-by needs --strategy zorder").into());
     }
-    let report = compact(&session, options).await?;
-    ctx.printer.print(&report)
+    let report = match args.engine.engine {
+        Engine::Floe => compact(&session, options).await?,
+        Engine::Spark => spark_engine::compact(&session, options).await?,
+    };
+    ctx.printer.print(&report)?;
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

@@ -2,9 +2,12 @@
 
 use anyhow::Result;
 
+use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
 use crate::error::FloeError;
+use crate::ops::engine::Engine;
 use crate::ops::expire::{expire, ExpireOptions, ExpireReport};
+use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 use crate::table::expire::ExpireRequest;
 use crate::units::{format_size, parse_age_ms};
@@ -41,6 +44,8 @@ pub struct ExpireArgs {
     /// (write.metadata.previous-versions-max).
     #[arg(long)]
     pub metadata: bool,
+    #[command(flatten)]
+    pub engine: super::engine_args::EngineArgs,
 }
 
 /// `--older-than`: an age before now, or a time.
@@ -95,6 +100,7 @@ impl Report for ExpireReport {
             ));
         }
         blocks.push(Block::Fields(fields));
+        blocks.extend(self.spark.iter().flat_map(spark_blocks));
         if !self.files.is_empty() {
             blocks.push(Block::Table(self.csv()));
         }
@@ -119,7 +125,7 @@ impl Report for ExpireReport {
 
 pub async fn run(args: ExpireArgs, ctx: &Context) -> Result<()> {
     ctx.printer.reporter().set_table(&args.table);
-    let session = ctx.session()?;
+    let session = args.engine.session(ctx.session()?)?;
     if args.retain_last == Some(0) {
         return Err(FloeError::usage("--retain-last must be at least 1").into());
     }
@@ -134,6 +140,18 @@ pub async fn run(args: ExpireArgs, ctx: &Context) -> Result<()> {
         request,
         metadata: args.metadata,
     };
-    let report = expire(&session, &table_ref(&args.table)?, options).await?;
-    ctx.printer.print(&report)
+    let table = table_ref(&args.table)?;
+    let report = match args.engine.engine {
+        Engine::Floe => expire(&session, &table, options).await?,
+        Engine::Spark => spark_engine::expire(&session, &table, options).await?,
+    };
+    ctx.printer.print(&report)?;
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

@@ -18,7 +18,9 @@ use crate::units::format_size;
 /// properties, else the config file's maintenance policies and defaults: target file size and
 /// budgets for compaction, a manifest count past which manifests are rewritten, retain-last
 /// and max snapshot age for expiry, write.metadata.previous-versions-max for metadata files,
-/// the orphan age (never under 1 day), and which steps run. A lease next to
+/// the orphan age (never under 1 day), which steps run, and which engine runs them
+/// (floe.maintain.engine: floe, spark, or auto with floe.maintain.spark.min-table-size;
+/// trimming metadata always stays with floe). A lease next to
 /// the metadata keeps two runs off one table (a dead run's lease expires after
 /// --lease-seconds). One table's failure does not stop the others. Exit 0 when every table is
 /// done (or held by another run), 3 when only commit conflicts failed (retry later), 1 else.
@@ -46,6 +48,11 @@ pub struct MaintainArgs {
     /// How long a run's lease on a table lasts.
     #[arg(long, value_name = "SECONDS", default_value_t = 7200)]
     pub lease_seconds: u64,
+    /// The Spark launcher for steps the tables' `engine` setting gives to Spark, one
+    /// shell-quoted command line (default: engine.spark.submit in the config file, else
+    /// spark-sql on PATH).
+    #[arg(long, value_name = "COMMAND")]
+    pub spark_submit: Option<String>,
 }
 
 fn status_word(s: StepStatus) -> &'static str {
@@ -116,7 +123,7 @@ impl Report for MaintainReport {
 }
 
 pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<()> {
-    let session = ctx.session()?;
+    let session = ctx.session()?.with_spark_submit(args.spark_submit.clone());
     let tables = selected_tables(&session, &args.select).await?;
     let options = MaintainOptions {
         skip: args.skip,

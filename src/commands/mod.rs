@@ -9,6 +9,7 @@ pub mod delete;
 pub mod describe;
 pub mod diff;
 pub mod drop;
+pub mod engine_args;
 pub mod expire;
 pub mod files;
 pub mod health;

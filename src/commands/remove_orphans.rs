@@ -2,9 +2,12 @@
 
 use anyhow::Result;
 
+use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
 use crate::error::FloeError;
+use crate::ops::engine::Engine;
 use crate::ops::remove_orphans::{remove_orphans, RemoveOrphansReport};
+use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 use crate::units::{format_size, format_time_ms, parse_age_ms};
 
@@ -31,6 +34,8 @@ pub struct RemoveOrphansArgs {
     /// List the orphans and their bytes without deleting.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub engine: super::engine_args::EngineArgs,
 }
 
 impl Report for RemoveOrphansReport {
@@ -53,6 +58,7 @@ impl Report for RemoveOrphansReport {
                 self.failed_deletes.len()
             )));
         }
+        blocks.extend(self.spark.iter().flat_map(spark_blocks));
         if !self.orphans.is_empty() {
             blocks.push(Block::Table(self.csv()));
         }
@@ -84,8 +90,22 @@ pub async fn run(args: RemoveOrphansArgs, ctx: &Context) -> Result<()> {
         .with_hint("add --force if no other writer is using the table")
         .into());
     }
-    let session = ctx.session()?;
+    let session = args.engine.session(ctx.session()?)?;
     let cutoff = chrono::Utc::now().timestamp_millis() - age;
-    let report = remove_orphans(&session, &table_ref(&args.table)?, cutoff, args.dry_run).await?;
-    ctx.printer.print(&report)
+    let table = table_ref(&args.table)?;
+    let report = match args.engine.engine {
+        Engine::Floe => remove_orphans(&session, &table, cutoff, args.dry_run).await?,
+        Engine::Spark => {
+            spark_engine::remove_orphans(&session, &table, cutoff, args.dry_run).await?
+        }
+    };
+    ctx.printer.print(&report)?;
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

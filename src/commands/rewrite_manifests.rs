@@ -2,8 +2,11 @@
 
 use anyhow::Result;
 
+use super::engine_args::spark_blocks;
 use super::{table_ref, Context};
+use crate::ops::engine::Engine;
 use crate::ops::rewrite_manifests::{rewrite_manifests, RewriteManifestsReport};
+use crate::ops::spark_engine;
 use crate::output::{Block, Report, Tabular};
 
 /// Merge small manifests, entries clustered by partition, into manifests near the target size.
@@ -15,10 +18,24 @@ use crate::output::{Block, Report, Tabular};
 pub struct RewriteManifestsArgs {
     /// Table location or identifier.
     pub table: String,
+    #[command(flatten)]
+    pub engine: super::engine_args::EngineArgs,
 }
 
 impl Report for RewriteManifestsReport {
     fn blocks(&self) -> Vec<Block> {
+        let mut blocks = self.summary();
+        blocks.extend(self.spark.iter().flat_map(spark_blocks));
+        blocks
+    }
+
+    fn csv(&self) -> Tabular {
+        self.table_rows()
+    }
+}
+
+impl RewriteManifestsReport {
+    fn summary(&self) -> Vec<Block> {
         match (&self.message, self.snapshot_id) {
             (Some(message), _) => vec![Block::Line(format!("{}: {message}", self.table))],
             (None, snapshot) => vec![Block::Line(format!(
@@ -32,7 +49,7 @@ impl Report for RewriteManifestsReport {
         }
     }
 
-    fn csv(&self) -> Tabular {
+    fn table_rows(&self) -> Tabular {
         let mut t = Tabular::new(&[
             "snapshot_id",
             "manifests_before",
@@ -51,7 +68,19 @@ impl Report for RewriteManifestsReport {
 
 pub async fn run(args: RewriteManifestsArgs, ctx: &Context) -> Result<()> {
     ctx.printer.reporter().set_table(&args.table);
-    let session = ctx.session()?;
-    let report = rewrite_manifests(&session, &table_ref(&args.table)?).await?;
-    ctx.printer.print(&report)
+    let session = args.engine.session(ctx.session()?)?;
+    let table = table_ref(&args.table)?;
+    let report = match args.engine.engine {
+        Engine::Floe => rewrite_manifests(&session, &table).await?,
+        Engine::Spark => spark_engine::rewrite_manifests(&session, &table).await?,
+    };
+    ctx.printer.print(&report)?;
+    match report
+        .spark
+        .as_ref()
+        .and_then(|run| spark_engine::verification_failed(run, &report.table))
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

@@ -42,6 +42,10 @@ pub struct ExpireReport {
     /// Metadata files out of the metadata log (with --metadata): deleted, or to delete.
     pub metadata_files: Vec<String>,
     pub commit_attempts: u32,
+    /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).
+    pub engine: crate::ops::engine::Engine,
+    /// Spark's statement, output and floe's reading of the table around it (engine spark).
+    pub spark: Option<crate::ops::spark_engine::SparkRun>,
 }
 
 pub async fn expire(
@@ -87,5 +91,7 @@ pub async fn expire(
         failed_deletes,
         metadata_files,
         commit_attempts: outcome.attempts,
+        engine: crate::ops::engine::Engine::Floe,
+        spark: None,
     })
 }

@@ -12,11 +12,13 @@ use serde::Serialize;
 
 use crate::error::{kind_of, ErrorKind};
 use crate::ops::compact::{compact, CompactOptions, GroupStatus};
+use crate::ops::engine::Engine;
 use crate::ops::expire::{expire, ExpireOptions};
 use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::ops::spark_engine;
 use crate::policy::EffectiveSettings;
 use crate::progress::{Level, LogEvent, Progress};
 use crate::table::expire::ExpireRequest;
@@ -69,6 +71,8 @@ pub enum StepStatus {
 pub struct StepRecord {
     pub step: Step,
     pub status: StepStatus,
+    /// Who ran the step: `floe`, or `spark` (the table's `engine` setting chose it).
+    pub engine: Engine,
     /// Bytes of files deleted (or, dry, to delete) by this step; compaction deletes none (the
     /// files it replaces stay for older snapshots until expiry).
     pub bytes_reclaimed: u64,
@@ -132,14 +136,47 @@ impl StepOutcome {
     }
 }
 
+/// The engine the table's `engine` setting picks for `step`: trimming old metadata has no
+/// Spark procedure and stays with floe; `auto` sends tables of at least
+/// `spark-min-table-size` (data and delete bytes of the current snapshot) to Spark.
+fn engine_for(
+    step: Step,
+    settings: &EffectiveSettings,
+    table: &iceberg::table::Table,
+) -> Result<Engine> {
+    if step == Step::Metadata {
+        return Ok(Engine::Floe);
+    }
+    match settings.engine() {
+        "floe" => Ok(Engine::Floe),
+        "spark" => Ok(Engine::Spark),
+        "auto" => {
+            let size: u64 = table
+                .metadata()
+                .current_snapshot()
+                .and_then(|s| s.summary().additional_properties.get("total-files-size").cloned())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let threshold = settings.size("spark-min-table-size").unwrap_or(u64::MAX);
+            Ok(if size >= threshold { Engine::Spark } else { Engine::Floe })
+        }
+        other => Err(crate::error::FloeError::config(format!(
+            "maintenance engine '{other}' is not floe, spark or auto (table property floe.maintain.engine)"
+        ))
+        .into()),
+    }
+}
+
 async fn run_step(
     step: Step,
+    engine: Engine,
     session: &Session,
     table: &TableRef,
     options: &MaintainOptions,
     settings: &EffectiveSettings,
 ) -> Result<StepOutcome> {
     let dry = options.dry_run;
+    let spark = engine == Engine::Spark;
     match step {
         Step::Compact => {
             let mut o = CompactOptions::new(table.clone());
@@ -149,17 +186,36 @@ async fn run_step(
             o.max_runtime = settings
                 .age_ms("compact-max-runtime")
                 .map(|ms| Duration::from_millis(ms.max(0) as u64));
-            let report = compact(session, o).await?;
-            let status = if report.groups_planned == 0 {
-                StepStatus::Clean
+            let report = if spark {
+                spark_engine::compact(session, o).await?
             } else {
-                StepStatus::Done
+                compact(session, o).await?
             };
+            if let Some(e) = report
+                .spark
+                .as_ref()
+                .and_then(|r| spark_engine::verification_failed(r, &report.table))
+            {
+                return Err(e);
+            }
+            // A dry run on Spark runs nothing, so cannot tell "nothing to do".
+            let planned_on_spark = report.spark.as_ref().is_some_and(|r| !r.ran);
+            let status =
+                if report.groups_planned == 0 && report.files_rewritten == 0 && !planned_on_spark {
+                    StepStatus::Clean
+                } else {
+                    StepStatus::Done
+                };
             let committed = report
                 .groups
                 .iter()
                 .filter(|g| g.status == GroupStatus::Committed);
-            let (rows, bytes) = committed.fold((0, 0), |(r, b), g| (r + g.records, b + g.bytes));
+            let (rows, bytes) = match &report.spark {
+                // Spark counts files and bytes; the rows are those of the data files that
+                // left the table, as floe read them.
+                Some(run) => (run.removed.records, report.bytes_rewritten),
+                None => committed.fold((0, 0), |(r, b), g| (r + g.records, b + g.bytes)),
+            };
             // Rewritten files stay for older snapshots until expiry deletes them.
             let mut outcome = StepOutcome::new(status, serde_json::to_value(&report)?);
             outcome.rows_rewritten = rows;
@@ -184,7 +240,18 @@ async fn run_step(
                     serde_json::json!({"manifests": count, "rewrite_from": min, "dry_run": true}),
                 ));
             }
-            let report = rewrite_manifests(session, table).await?;
+            let report = if spark {
+                spark_engine::rewrite_manifests(session, table).await?
+            } else {
+                rewrite_manifests(session, table).await?
+            };
+            if let Some(e) = report
+                .spark
+                .as_ref()
+                .and_then(|r| spark_engine::verification_failed(r, &report.table))
+            {
+                return Err(e);
+            }
             Ok(StepOutcome::new(
                 StepStatus::Done,
                 serde_json::to_value(report)?,
@@ -204,15 +271,15 @@ async fn run_step(
                 dry_run: dry,
                 ..Default::default()
             };
-            let report = expire(
-                session,
-                table,
-                ExpireOptions {
-                    request,
-                    metadata: only_metadata,
-                },
-            )
-            .await?;
+            let options = ExpireOptions {
+                request,
+                metadata: only_metadata,
+            };
+            let report = if spark {
+                spark_engine::expire(session, table, options).await?
+            } else {
+                expire(session, table, options).await?
+            };
             let done = !report.expired_snapshot_ids.is_empty() || !report.metadata_files.is_empty();
             let status = if done {
                 StepStatus::Done
@@ -246,7 +313,11 @@ async fn run_step(
                 .unwrap_or(3 * DAY_MS)
                 .max(DAY_MS);
             let cutoff = chrono::Utc::now().timestamp_millis() - age;
-            let report = remove_orphans(session, table, cutoff, dry).await?;
+            let report = if spark {
+                spark_engine::remove_orphans(session, table, cutoff, dry).await?
+            } else {
+                remove_orphans(session, table, cutoff, dry).await?
+            };
             let status = if report.files == 0 {
                 StepStatus::Clean
             } else {
@@ -349,9 +420,11 @@ async fn maintain_table(
         Step::Orphans,
     ] {
         let step_started = Instant::now();
+        let engine = engine_for(step, &settings, &loaded);
         let mut step_record = StepRecord {
             step,
             status: StepStatus::Skipped,
+            engine: *engine.as_ref().unwrap_or(&Engine::Floe),
             bytes_reclaimed: 0,
             rows_rewritten: 0,
             bytes_rewritten: 0,
@@ -363,7 +436,11 @@ async fn maintain_table(
             error_kind: None,
         };
         if !options.skip.contains(&step) && wanted.iter().any(|w| *w == step.name()) {
-            match run_step(step, session, table, options, &settings).await {
+            let outcome = match engine {
+                Ok(engine) => run_step(step, engine, session, table, options, &settings).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
                 Ok(outcome) => {
                     step_record.status = outcome.status;
                     step_record.bytes_reclaimed = outcome.bytes_reclaimed;

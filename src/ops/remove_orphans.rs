@@ -16,6 +16,10 @@ pub struct RemoveOrphansReport {
     pub files: usize,
     pub bytes: u64,
     pub failed_deletes: Vec<String>,
+    /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).
+    pub engine: crate::ops::engine::Engine,
+    /// Spark's statement, output and floe's reading of the table around it (engine spark).
+    pub spark: Option<crate::ops::spark_engine::SparkRun>,
 }
 
 pub async fn remove_orphans(
@@ -42,5 +46,7 @@ pub async fn remove_orphans(
         bytes: orphans.iter().map(|o| o.size_bytes).sum(),
         orphans,
         failed_deletes,
+        engine: crate::ops::engine::Engine::Floe,
+        spark: None,
     })
 }

@@ -16,6 +16,10 @@ pub struct RewriteManifestsReport {
     pub entries: usize,
     pub commit_attempts: u32,
     pub message: Option<String>,
+    /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).
+    pub engine: crate::ops::engine::Engine,
+    /// Spark's statement, output and floe's reading of the table around it (engine spark).
+    pub spark: Option<crate::ops::spark_engine::SparkRun>,
 }
 
 pub async fn rewrite_manifests(
@@ -33,6 +37,8 @@ pub async fn rewrite_manifests(
             entries: done.entries,
             commit_attempts: done.attempts,
             message: None,
+            engine: crate::ops::engine::Engine::Floe,
+            spark: None,
         },
         None => {
             let loaded = target.load().await?;
@@ -49,6 +55,8 @@ pub async fn rewrite_manifests(
                 } else {
                     "nothing to rewrite: one manifest per content and partition spec already".into()
                 }),
+                engine: crate::ops::engine::Engine::Floe,
+                spark: None,
             }
         }
     })

@@ -53,3 +53,36 @@ pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<
         .map(|(path, live)| (path, live.spec_id))
         .collect())
 }
+
+/// A live data or delete file: its path, whether it holds deletes, its size and rows.
+#[derive(Debug, Clone)]
+pub struct LiveFile {
+    pub path: String,
+    pub is_delete: bool,
+    pub size_bytes: u64,
+    pub records: u64,
+}
+
+/// Every live data and delete file of `snapshot_id` (none for an unknown snapshot).
+pub async fn live_files(table: &Table, snapshot_id: i64) -> Result<Vec<LiveFile>> {
+    let metadata = table.metadata();
+    let mut files = vec![];
+    let Some(snapshot) = metadata.snapshot_by_id(snapshot_id) else {
+        return Ok(files);
+    };
+    let list = table.manifest_list_reader(snapshot).load().await?;
+    for manifest in list.entries() {
+        let is_delete = manifest.content == ManifestContentType::Deletes;
+        let loaded = manifest.load_manifest(table.file_io()).await?;
+        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+            let file = entry.data_file();
+            files.push(LiveFile {
+                path: file.file_path().to_string(),
+                is_delete,
+                size_bytes: file.file_size_in_bytes(),
+                records: file.record_count(),
+            });
+        }
+    }
+    Ok(files)
+}

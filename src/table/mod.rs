@@ -39,6 +39,7 @@ pub mod session;
 pub mod snapshot_commit;
 pub mod snapshot_producer;
 pub mod source_ledger;
+pub mod spark;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;

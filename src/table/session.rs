@@ -16,6 +16,7 @@ pub struct Session {
     catalog_config: CatalogConfig,
     stores: Stores,
     policy: Arc<crate::policy::MaintenancePolicy>,
+    spark: crate::table::spark::SparkSettings,
     /// The catalog, built once: a REST catalog's configuration and token, or a SQL pool, are
     /// reused by every table a command touches (`maintain` over many tables).
     catalog: Arc<tokio::sync::OnceCell<Arc<dyn FloeCatalog>>>,
@@ -39,6 +40,7 @@ impl Session {
             catalog_config,
             stores,
             policy: Arc::new(config.maintenance.clone()),
+            spark: config.spark.clone(),
             catalog: Arc::default(),
         })
     }
@@ -53,6 +55,7 @@ impl Session {
             catalog_config: config,
             stores: Stores::new(Default::default()),
             policy: Default::default(),
+            spark: Default::default(),
             catalog: Arc::default(),
         }
     }
@@ -62,6 +65,24 @@ impl Session {
         self.stores = self.stores.with_wrapper(wrapper);
         self.catalog = Arc::default();
         self
+    }
+
+    /// The same session with the launcher `--spark-submit` gave (if any) in force.
+    pub fn with_spark_submit(mut self, submit: Option<String>) -> Self {
+        if submit.is_some() {
+            self.spark.submit = submit;
+        }
+        self
+    }
+
+    /// How `--engine spark` launches Spark (the config file's `engine.spark`).
+    pub fn spark_settings(&self) -> &crate::table::spark::SparkSettings {
+        &self.spark
+    }
+
+    /// The selected catalog's configuration.
+    pub fn catalog_config(&self) -> &CatalogConfig {
+        &self.catalog_config
     }
 
     pub fn catalog_name(&self) -> &str {

@@ -64,6 +64,8 @@ pub struct CompactOptions {
     pub max_commits: usize,
     pub max_bytes: Option<u64>,
     pub max_runtime: Option<Duration>,
+    /// Groups rewritten at once (default: one per core).
+    pub max_concurrent_groups: Option<usize>,
 }
 
 impl CompactOptions {
@@ -84,6 +86,7 @@ impl CompactOptions {
             max_commits: 1,
             max_bytes: None,
             max_runtime: None,
+            max_concurrent_groups: None,
         }
     }
 }
@@ -140,6 +143,10 @@ pub struct CompactReport {
     pub commit_attempts: u32,
     pub elapsed_ms: u64,
     pub groups: Vec<GroupReport>,
+    /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).
+    pub engine: crate::ops::engine::Engine,
+    /// Spark's statement, output and floe's reading of the table around it (engine spark).
+    pub spark: Option<crate::ops::spark_engine::SparkRun>,
 }
 
 /// One group of files to rewrite together (all from one partition of one spec).
@@ -257,6 +264,12 @@ pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
     let parallel = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+        .min(
+            plan.options
+                .max_concurrent_groups
+                .unwrap_or(usize::MAX)
+                .max(1),
+        )
         .min(plan.groups.len());
     let bytes_started = Arc::new(AtomicU64::new(0));
     let prefix = format!("compact-{}", uuid::Uuid::new_v4());
@@ -411,6 +424,8 @@ fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
         commit_attempts: tally.attempts,
         elapsed_ms: plan.started.elapsed().as_millis() as u64,
         groups,
+        engine: crate::ops::engine::Engine::Floe,
+        spark: None,
     }
 }
 
