@@ -26,6 +26,7 @@ pub mod parallel_scan;
 pub mod parquet_metrics;
 pub mod partition_path;
 pub mod partition_split;
+pub mod position_delete_rewrite;
 pub mod planning_catalog;
 pub mod reachable;
 pub mod rest;

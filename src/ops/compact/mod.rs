@@ -24,6 +24,7 @@ use iceberg::table::Table;
 use serde::Serialize;
 
 pub use plan::plan;
+pub(crate) use plan::partition_filter;
 pub use rewrite::rewrite_group;
 
 use crate::table::rewrite_commit::{

@@ -188,7 +188,7 @@ fn extent_from_bounds<'a>(
 }
 
 /// Parse `--where` and check it names only partition source columns.
-fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicate> {
+pub(crate) fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicate> {
     let metadata = table.metadata();
     let arrow = Arc::new(iceberg::arrow::schema_to_arrow_schema(
         metadata.current_schema(),
