@@ -12,11 +12,14 @@ use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, Step
 use crate::output::{Block, Report, Tabular};
 use crate::units::format_size;
 
-/// Compact, rewrite manifests, expire snapshots, trim metadata and remove orphans, per table.
+/// Compact, rewrite position deletes, rewrite manifests, expire snapshots, trim metadata and
+/// remove orphans, per table.
 ///
 /// Every step follows the table's effective settings (`floe policy show TABLE`): its table
 /// properties, else the config file's maintenance policies and defaults: target file size and
-/// budgets for compaction, a manifest count past which manifests are rewritten, retain-last
+/// budgets for compaction, a count of position delete files in one partition past which they
+/// are merged (dangling delete files are always dropped), a manifest count past which
+/// manifests are rewritten, retain-last
 /// and max snapshot age for expiry, write.metadata.previous-versions-max for metadata files,
 /// the orphan age (never under 1 day), and which steps run. A lease next to
 /// the metadata keeps two runs off one table (a dead run's lease expires after

@@ -91,7 +91,10 @@ impl Report for RewritePositionDeletesReport {
                 "dangling entries dropped".to_string(),
                 self.dangling_records_removed.to_string(),
             ),
-            ("granularity".to_string(), format!("{:?}", self.granularity).to_lowercase()),
+            (
+                "granularity".to_string(),
+                format!("{:?}", self.granularity).to_lowercase(),
+            ),
         ];
         if self.equality_delete_files > 0 {
             fields.push((
@@ -146,7 +149,9 @@ pub async fn run(args: RewritePositionDeletesArgs, ctx: &Context) -> Result<()> 
         .as_deref()
         .map(|t| {
             parse_size(t).map_err(|_| {
-                FloeError::usage(format!("--target-file-size '{t}' is not a size (like 64MiB)"))
+                FloeError::usage(format!(
+                    "--target-file-size '{t}' is not a size (like 64MiB)"
+                ))
             })
         })
         .transpose()?;

@@ -1,6 +1,7 @@
 //! `maintain`: the nightly one-shot. Per table, under a lease so two runs never work on one
-//! table at once: compact, rewrite manifests when there are many, expire snapshots (and trim
-//! old metadata files), remove orphans. Each step is driven by table properties, skippable,
+//! table at once: compact, rewrite position delete files (merge small ones, drop dangling
+//! ones), rewrite manifests when there are many, expire snapshots (and trim old metadata
+//! files), remove orphans. Each step is driven by table properties, skippable,
 //! and recorded; one table's failure does not stop the others.
 
 use std::sync::Arc;
@@ -17,6 +18,9 @@ use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::ops::rewrite_position_deletes::{
+    rewrite_position_deletes, RewritePositionDeletesOptions,
+};
 use crate::policy::EffectiveSettings;
 use crate::progress::{Level, LogEvent, Progress};
 use crate::table::expire::ExpireRequest;
@@ -30,6 +34,7 @@ const DAY_MS: i64 = 86_400_000;
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     Compact,
+    RewritePositionDeletes,
     RewriteManifests,
     Expire,
     Metadata,
@@ -166,6 +171,23 @@ async fn run_step(
             outcome.bytes_rewritten = bytes;
             outcome.groups_conflicted = report.groups_failed as u64;
             Ok(outcome)
+        }
+        Step::RewritePositionDeletes => {
+            // Runs where a partition has this many position delete files, or any delete
+            // file is dangling (those are always dropped).
+            let mut o = RewritePositionDeletesOptions::new(table.clone());
+            o.dry_run = dry;
+            o.min_input_files = settings
+                .count("rewrite-position-deletes-min-files")
+                .unwrap_or(5)
+                .max(1) as usize;
+            let report = rewrite_position_deletes(session, o).await?;
+            let status = if report.partitions.is_empty() {
+                StepStatus::Clean
+            } else {
+                StepStatus::Done
+            };
+            Ok(StepOutcome::new(status, serde_json::to_value(&report)?))
         }
         Step::RewriteManifests => {
             let min = settings.count("rewrite-manifests-min-count").unwrap_or(20) as usize;
@@ -343,6 +365,7 @@ async fn maintain_table(
     };
     for step in [
         Step::Compact,
+        Step::RewritePositionDeletes,
         Step::RewriteManifests,
         Step::Expire,
         Step::Metadata,

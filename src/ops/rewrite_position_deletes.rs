@@ -171,15 +171,14 @@ async fn read_all(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let read: Vec<(String, PositionsByFile)> = futures::stream::iter(wanted.into_iter().map(
-        |path| async move {
+    let read: Vec<(String, PositionsByFile)> =
+        futures::stream::iter(wanted.into_iter().map(|path| async move {
             let entries = read_position_deletes(stores, &path).await?;
             Ok::<_, anyhow::Error>((path, entries))
-        },
-    ))
-    .buffer_unordered(8)
-    .try_collect()
-    .await?;
+        }))
+        .buffer_unordered(8)
+        .try_collect()
+        .await?;
     cache.extend(read);
     Ok(())
 }
@@ -231,7 +230,11 @@ impl Input<'_> {
         if self.read {
             self.kept.keys().cloned().collect()
         } else {
-            self.delete.file.referenced_data_file().into_iter().collect()
+            self.delete
+                .file
+                .referenced_data_file()
+                .into_iter()
+                .collect()
         }
     }
 }
@@ -429,7 +432,9 @@ pub async fn plan(
             }
         }
         if (many || partly_dangling) && inputs.iter().any(|i| !i.read) {
-            anyhow::bail!("a position delete file of partition {words} was not read before merging");
+            anyhow::bail!(
+                "a position delete file of partition {words} was not read before merging"
+            );
         }
 
         let mut part = PartitionDeletesReport {
@@ -502,7 +507,10 @@ pub async fn plan(
                         .unwrap_or(0);
                     // Bytes per entry as the merged files hold them, to cut at the target.
                     let (bytes, records) = merged.iter().fold((0u64, 0u64), |(b, r), i| {
-                        (b + i.delete.file.file_size_in_bytes(), r + i.delete.file.record_count())
+                        (
+                            b + i.delete.file.file_size_in_bytes(),
+                            r + i.delete.file.record_count(),
+                        )
                     });
                     let per_entry = bytes as f64 / records.max(1) as f64;
                     let mut chunk: Vec<(String, Vec<u64>)> = vec![];
@@ -597,7 +605,11 @@ pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDel
         .iter()
         .enumerate()
         .map(|(n, output)| {
-            let first = output.entries.first().map(|(p, _)| p.as_str()).unwrap_or("");
+            let first = output
+                .entries
+                .first()
+                .map(|(p, _)| p.as_str())
+                .unwrap_or("");
             let path = sibling_location(table, first, &format!("{prefix}-deletes-{n:05}.parquet"));
             async move {
                 let result = write_position_delete_entries(

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector,
-    Struct, MAIN_BRANCH,
+    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
+    MAIN_BRANCH,
 };
 use iceberg::table::Table;
 
@@ -133,7 +133,9 @@ pub async fn commit_delete_rewrite(
         .map(|m| m.file.file_path().to_string())
         .collect();
     let io = super::file_io::file_io(stores);
-    if let Err(e) = ensure_written_files(&io, data_file_sizes(rewrite.added.iter().map(|m| &m.file))).await {
+    if let Err(e) =
+        ensure_written_files(&io, data_file_sizes(rewrite.added.iter().map(|m| &m.file))).await
+    {
         stores.delete_all(&added).await;
         return Err(e);
     }
@@ -150,7 +152,9 @@ pub async fn commit_delete_rewrite(
         }),
         Ok(None) => {
             stores.delete_all(&added).await;
-            Err(conflict("the table has no snapshot to rewrite the delete files of"))
+            Err(conflict(
+                "the table has no snapshot to rewrite the delete files of",
+            ))
         }
         Err(err) => {
             if !is_state_unknown(&err) {

@@ -23,8 +23,8 @@ use iceberg::spec::{DataFile, SortOrder, Struct};
 use iceberg::table::Table;
 use serde::Serialize;
 
-pub use plan::plan;
 pub(crate) use plan::partition_filter;
+pub use plan::plan;
 pub use rewrite::rewrite_group;
 
 use crate::table::rewrite_commit::{
