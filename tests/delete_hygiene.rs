@@ -369,6 +369,25 @@ catalog.load_table('db.mor').delete('id = 31 or id = 32')\n";
         .collect();
     assert_eq!(ids(&floe, table), expected);
     assert_eq!(files_of(&floe, table, "position_deletes").len(), 18);
+    let dangling_finding = |floe: &Floe| -> Option<Value> {
+        let run = floe.run(&["health", table, "-o", "json"]);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        report["tables"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "dangling_deletes")
+            .cloned()
+    };
+    let finding = dangling_finding(&floe).expect("health names the dangling delete files");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("12 position delete file(s)"),
+        "{finding}"
+    );
+    assert_eq!(finding["fix"], "floe rewrite-position-deletes db.mor");
     let done = floe.json(&[
         "rewrite-position-deletes",
         table,
@@ -380,6 +399,7 @@ catalog.load_table('db.mor').delete('id = 31 or id = 32')\n";
     assert_eq!(done["files_written"], 0);
     assert_eq!(done["position_delete_files_after"], 6);
     assert_eq!(files_of(&floe, table, "position_deletes").len(), 6);
+    assert_eq!(dangling_finding(&floe), None, "the fix clears the finding");
     assert_eq!(ids(&floe, table), expected);
     let read = py_script_json(
         &python,
