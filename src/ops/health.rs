@@ -170,9 +170,9 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         dangling_deletes = scoped_deletes
             .iter()
             .filter(|(data_file, sequence)| {
-                !data_sequence
+                data_sequence
                     .get(data_file)
-                    .is_some_and(|live| live <= sequence)
+                    .is_none_or(|live| live > sequence)
             })
             .count();
     }
