@@ -1,6 +1,6 @@
 //! floe beside the reference implementation: Spark 3.5 with Apache Iceberg 1.10.2 reads every
-//! kind of floe commit, writes merge-on-read deletes floe then reads, compacts and merges, and takes
-//! turns with floe on one table; DuckDB's iceberg extension agrees on counts and sums.
+//! kind of floe commit, writes merge-on-read deletes floe then reads, compacts and merges, and
+//! takes turns with floe on one table; DuckDB's iceberg extension agrees on counts and sums.
 //! One Spark session (tests/py/spark_reader.py) serves the whole binary.
 
 mod common;
