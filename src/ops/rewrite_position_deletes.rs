@@ -25,7 +25,7 @@ use crate::table::position_delete_rewrite::{
 };
 use crate::table::row_matches::{read_position_deletes, PositionsByFile};
 use crate::table::scan::with_current_schema;
-use crate::table::{Session, TableRef, TableTarget};
+use crate::table::{Session, Stores, TableRef, TableTarget};
 
 /// Iceberg's `write.delete.target-file-size-bytes` default.
 const DEFAULT_DELETE_TARGET_BYTES: u64 = 64 * 1024 * 1024;
@@ -161,7 +161,7 @@ fn usage(message: String) -> anyhow::Error {
 
 /// Read position delete files not read yet, several at once.
 async fn read_all(
-    stores: &crate::table::Stores,
+    stores: &Stores,
     cache: &mut HashMap<String, PositionsByFile>,
     paths: Vec<String>,
 ) -> Result<()> {
@@ -263,6 +263,212 @@ fn merge(inputs: &[&Input], only: Option<&HashSet<String>>) -> Vec<(String, Vec<
         .collect()
 }
 
+/// What planning a partition needs of the whole table.
+struct PartitionContext<'a> {
+    inventory: &'a DeleteInventory,
+    stores: &'a Stores,
+    granularity: Granularity,
+    min_files: usize,
+    target_size: u64,
+}
+
+/// One partition's share of the plan.
+struct PartitionPlan {
+    report: PartitionDeletesReport,
+    /// Its delete files that leave (merged and dangling).
+    removed: Vec<String>,
+    outputs: Vec<PlannedOutput>,
+}
+
+/// Decide one partition: dangling files are dropped; with `min_files` files or more, or a
+/// file partly dangling, the live ones are merged as the granularity lays them out.
+async fn plan_partition(
+    context: &PartitionContext<'_>,
+    cache: &mut HashMap<String, PositionsByFile>,
+    spec_id: i32,
+    words: String,
+    partition: Struct,
+    deletes: Vec<&LivePositionDeletes>,
+) -> Result<PartitionPlan> {
+    let inventory = context.inventory;
+    let many = deletes.len() >= context.min_files;
+    // Partition-scoped files are always read (only their entries tell which data files they
+    // name); file-scoped ones when the partition is merged.
+    let to_read: Vec<String> = deletes
+        .iter()
+        .filter(|d| many || d.file.referenced_data_file().is_none())
+        .map(|d| d.file.file_path().to_string())
+        .collect();
+    read_all(context.stores, cache, to_read).await?;
+    let mut inputs: Vec<Input> = deletes
+        .iter()
+        .map(|d| {
+            let read = cache.get(d.file.file_path());
+            let (kept, dropped) = kept_entries(inventory, d, read);
+            Input {
+                delete: d,
+                kept,
+                dropped,
+                read: read.is_some(),
+            }
+        })
+        .collect();
+    let partly_dangling = inputs.iter().any(|i| !i.dangling() && i.dropped > 0);
+    if partly_dangling && !many {
+        // The partition is merged after all: every file in it is read, so what is merged is
+        // merged from its entries.
+        let rest: Vec<String> = inputs
+            .iter()
+            .filter(|i| !i.read)
+            .map(|i| i.delete.file.file_path().to_string())
+            .collect();
+        read_all(context.stores, cache, rest).await?;
+        for input in inputs.iter_mut().filter(|i| !i.read) {
+            let read = cache.get(input.delete.file.file_path());
+            let (kept, dropped) = kept_entries(inventory, input.delete, read);
+            (input.kept, input.dropped, input.read) = (kept, dropped, read.is_some());
+        }
+    }
+    if (many || partly_dangling) && inputs.iter().any(|i| !i.read) {
+        anyhow::bail!("a position delete file of partition {words} was not read before merging");
+    }
+
+    let mut report = PartitionDeletesReport {
+        partition: words,
+        spec_id,
+        delete_files: deletes.len(),
+        delete_records: deletes.iter().map(|d| d.file.record_count()).sum(),
+        files_rewritten: 0,
+        files_written: 0,
+        records_written: 0,
+        dangling_files: 0,
+        dangling_records: 0,
+    };
+    let mut removed: Vec<String> = vec![];
+    for input in inputs.iter().filter(|i| i.dangling()) {
+        report.dangling_files += 1;
+        report.dangling_records += input.dropped;
+        removed.push(input.delete.file.file_path().to_string());
+    }
+    let live: Vec<&Input> = inputs.iter().filter(|i| !i.dangling()).collect();
+    let (merged, outputs) = match context.granularity {
+        _ if !(many || partly_dangling) => (vec![], vec![]),
+        Granularity::File => per_data_file(&live, spec_id, &partition),
+        Granularity::Partition if live.len() > 1 || partly_dangling => {
+            per_partition(&live, spec_id, &partition, context.target_size)
+        }
+        Granularity::Partition => (vec![], vec![]),
+    };
+    for input in &merged {
+        report.dangling_records += input.dropped;
+        removed.push(input.delete.file.file_path().to_string());
+    }
+    report.files_rewritten = merged.len();
+    report.files_written = outputs.len();
+    report.records_written = outputs
+        .iter()
+        .flat_map(|o| o.entries.iter().map(|(_, p)| p.len() as u64))
+        .sum();
+    Ok(PartitionPlan {
+        report,
+        removed,
+        outputs,
+    })
+}
+
+/// File granularity: a data file gets one merged file when more than one live delete file
+/// names it, or a partition-scoped one does (split to file scope). Each keeps the highest
+/// data sequence number of the files it merges. Returns the files merged and the outputs.
+fn per_data_file<'a>(
+    live: &[&'a Input<'a>],
+    spec_id: i32,
+    partition: &Struct,
+) -> (Vec<&'a Input<'a>>, Vec<PlannedOutput>) {
+    let mut sources: HashMap<String, usize> = HashMap::new();
+    for input in live {
+        for path in input.paths() {
+            *sources.entry(path).or_default() += 1;
+        }
+    }
+    let needs: HashSet<String> = live
+        .iter()
+        .flat_map(|i| {
+            let scoped = i.delete.file.referenced_data_file().is_some();
+            let sources = &sources;
+            i.paths()
+                .into_iter()
+                .filter(move |p| !scoped || sources[p] > 1)
+        })
+        .collect();
+    let merged: Vec<&Input> = live
+        .iter()
+        .copied()
+        .filter(|i| i.paths().iter().any(|p| needs.contains(p)))
+        .collect();
+    let outputs = merge(&merged, Some(&needs))
+        .into_iter()
+        .map(|(path, positions)| {
+            let sequence_number = merged
+                .iter()
+                .filter(|i| i.kept.contains_key(&path))
+                .map(|i| i.delete.sequence_number)
+                .max()
+                .unwrap_or(0);
+            PlannedOutput {
+                spec_id,
+                partition: partition.clone(),
+                entries: vec![(path, positions)],
+                sequence_number,
+            }
+        })
+        .collect();
+    (merged, outputs)
+}
+
+/// Partition granularity: every live file merged, cut into files near `target_size` (by the
+/// bytes per entry the merged files hold), each at their highest data sequence number.
+fn per_partition<'a>(
+    live: &[&'a Input<'a>],
+    spec_id: i32,
+    partition: &Struct,
+    target_size: u64,
+) -> (Vec<&'a Input<'a>>, Vec<PlannedOutput>) {
+    let merged: Vec<&Input> = live.to_vec();
+    let sequence_number = merged
+        .iter()
+        .map(|i| i.delete.sequence_number)
+        .max()
+        .unwrap_or(0);
+    let (bytes, records) = merged.iter().fold((0u64, 0u64), |(b, r), i| {
+        (
+            b + i.delete.file.file_size_in_bytes(),
+            r + i.delete.file.record_count(),
+        )
+    });
+    let per_entry = bytes as f64 / records.max(1) as f64;
+    let output = |entries| PlannedOutput {
+        spec_id,
+        partition: partition.clone(),
+        entries,
+        sequence_number,
+    };
+    let mut outputs = vec![];
+    let mut chunk: Vec<(String, Vec<u64>)> = vec![];
+    let mut chunk_bytes = 0f64;
+    for (path, positions) in merge(&merged, None) {
+        chunk_bytes += positions.len() as f64 * per_entry;
+        chunk.push((path, positions));
+        if chunk_bytes >= target_size as f64 {
+            outputs.push(output(std::mem::take(&mut chunk)));
+            chunk_bytes = 0.0;
+        }
+    }
+    if !chunk.is_empty() {
+        outputs.push(output(chunk));
+    }
+    (merged, outputs)
+}
+
 /// Pick what to rewrite.
 pub async fn plan(
     session: &Session,
@@ -293,7 +499,7 @@ pub async fn plan(
         .as_deref()
         .map(|text| crate::ops::compact::partition_filter(&table, text))
         .transpose()?;
-    let mut report = RewritePositionDeletesReport {
+    let report = RewritePositionDeletesReport {
         table: target.display.clone(),
         dry_run: options.dry_run,
         starting_snapshot_id: metadata.current_snapshot_id(),
@@ -332,7 +538,7 @@ pub async fn plan(
         return Ok(plan);
     };
     let inventory = delete_inventory(&table, snapshot_id).await?;
-    report = plan.report;
+    let report = &mut plan.report;
     report.equality_delete_files = inventory.equality_delete_files;
     report.position_delete_files_before = inventory.position_deletes.len();
     report.position_delete_records_before = inventory
@@ -389,173 +595,23 @@ pub async fn plan(
             .push(delete);
     }
 
-    let stores = target.catalog.stores();
+    let context = PartitionContext {
+        inventory: &inventory,
+        stores: target.catalog.stores(),
+        granularity,
+        min_files: options.min_input_files.max(1),
+        target_size,
+    };
+    let min_files = context.min_files;
     let mut cache: HashMap<String, PositionsByFile> = HashMap::new();
-    let min_files = options.min_input_files.max(1);
     for ((spec_id, words), (partition, deletes)) in groups {
-        let many = deletes.len() >= min_files;
-        // Partition-scoped files are always read (only their entries tell which data files
-        // they name); file-scoped ones when the partition is merged.
-        let to_read: Vec<String> = deletes
-            .iter()
-            .filter(|d| many || d.file.referenced_data_file().is_none())
-            .map(|d| d.file.file_path().to_string())
-            .collect();
-        read_all(stores, &mut cache, to_read).await?;
-        let mut inputs: Vec<Input> = deletes
-            .iter()
-            .map(|d| {
-                let read = cache.get(d.file.file_path());
-                let (kept, dropped) = kept_entries(&inventory, d, read);
-                Input {
-                    delete: d,
-                    kept,
-                    dropped,
-                    read: read.is_some(),
-                }
-            })
-            .collect();
-        let partly_dangling = inputs.iter().any(|i| !i.dangling() && i.dropped > 0);
-        if partly_dangling && !many {
-            // The partition is rewritten after all: every file in it is read, so what is
-            // merged is merged from its entries.
-            let rest: Vec<String> = inputs
-                .iter()
-                .filter(|i| !i.read)
-                .map(|i| i.delete.file.file_path().to_string())
-                .collect();
-            read_all(stores, &mut cache, rest).await?;
-            for input in inputs.iter_mut().filter(|i| !i.read) {
-                let read = cache.get(input.delete.file.file_path());
-                let (kept, dropped) = kept_entries(&inventory, input.delete, read);
-                (input.kept, input.dropped, input.read) = (kept, dropped, read.is_some());
-            }
-        }
-        if (many || partly_dangling) && inputs.iter().any(|i| !i.read) {
-            anyhow::bail!(
-                "a position delete file of partition {words} was not read before merging"
-            );
-        }
-
-        let mut part = PartitionDeletesReport {
-            partition: words,
-            spec_id,
-            delete_files: deletes.len(),
-            delete_records: deletes.iter().map(|d| d.file.record_count()).sum(),
-            files_rewritten: 0,
-            files_written: 0,
-            records_written: 0,
-            dangling_files: 0,
-            dangling_records: 0,
-        };
-        let mut removed: Vec<String> = vec![];
-        for input in inputs.iter().filter(|i| i.dangling()) {
-            part.dangling_files += 1;
-            part.dangling_records += input.dropped;
-            removed.push(input.delete.file.file_path().to_string());
-        }
-        let live: Vec<&Input> = inputs.iter().filter(|i| !i.dangling()).collect();
-        let mut outputs: Vec<PlannedOutput> = vec![];
-        let mut merged: Vec<&Input> = vec![];
-        if many || partly_dangling {
-            match granularity {
-                Granularity::File => {
-                    // A data file gets a merged file when more than one live delete file
-                    // names it, or a partition-scoped one does (split to file scope).
-                    let mut sources: HashMap<String, usize> = HashMap::new();
-                    for input in &live {
-                        for path in input.paths() {
-                            *sources.entry(path).or_default() += 1;
-                        }
-                    }
-                    let sources = &sources;
-                    let needs: HashSet<String> = live
-                        .iter()
-                        .flat_map(|i| {
-                            let scoped = i.delete.file.referenced_data_file().is_some();
-                            i.paths()
-                                .into_iter()
-                                .filter(move |p| !scoped || sources[p] > 1)
-                        })
-                        .collect();
-                    merged = live
-                        .iter()
-                        .copied()
-                        .filter(|i| i.paths().iter().any(|p| needs.contains(p)))
-                        .collect();
-                    for (path, positions) in merge(&merged, Some(&needs)) {
-                        let sequence_number = merged
-                            .iter()
-                            .filter(|i| i.kept.contains_key(&path))
-                            .map(|i| i.delete.sequence_number)
-                            .max()
-                            .unwrap_or(0);
-                        outputs.push(PlannedOutput {
-                            spec_id,
-                            partition: partition.clone(),
-                            entries: vec![(path, positions)],
-                            sequence_number,
-                        });
-                    }
-                }
-                Granularity::Partition if live.len() > 1 || partly_dangling => {
-                    merged = live.clone();
-                    let sequence_number = merged
-                        .iter()
-                        .map(|i| i.delete.sequence_number)
-                        .max()
-                        .unwrap_or(0);
-                    // Bytes per entry as the merged files hold them, to cut at the target.
-                    let (bytes, records) = merged.iter().fold((0u64, 0u64), |(b, r), i| {
-                        (
-                            b + i.delete.file.file_size_in_bytes(),
-                            r + i.delete.file.record_count(),
-                        )
-                    });
-                    let per_entry = bytes as f64 / records.max(1) as f64;
-                    let mut chunk: Vec<(String, Vec<u64>)> = vec![];
-                    let mut chunk_bytes = 0f64;
-                    for (path, positions) in merge(&merged, None) {
-                        chunk_bytes += positions.len() as f64 * per_entry;
-                        chunk.push((path, positions));
-                        if chunk_bytes >= target_size as f64 {
-                            outputs.push(PlannedOutput {
-                                spec_id,
-                                partition: partition.clone(),
-                                entries: std::mem::take(&mut chunk),
-                                sequence_number,
-                            });
-                            chunk_bytes = 0.0;
-                        }
-                    }
-                    if !chunk.is_empty() {
-                        outputs.push(PlannedOutput {
-                            spec_id,
-                            partition: partition.clone(),
-                            entries: chunk,
-                            sequence_number,
-                        });
-                    }
-                }
-                Granularity::Partition => {}
-            }
-        }
-        for input in &merged {
-            part.dangling_records += input.dropped;
-            removed.push(input.delete.file.file_path().to_string());
-        }
-        part.files_rewritten = merged.len();
-        part.files_written = outputs.len();
-        part.records_written = outputs
-            .iter()
-            .flat_map(|o| o.entries.iter().map(|(_, p)| p.len() as u64))
-            .sum();
-        if removed.is_empty() {
+        let part = plan_partition(&context, &mut cache, spec_id, words, partition, deletes).await?;
+        if part.removed.is_empty() {
             continue;
         }
-        plan.removed.extend(removed);
-        plan.outputs.extend(outputs);
-        report.partitions.push(part);
+        plan.removed.extend(part.removed);
+        plan.outputs.extend(part.outputs);
+        report.partitions.push(part.report);
     }
 
     let parts = &report.partitions;
@@ -586,7 +642,6 @@ pub async fn plan(
             "nothing to rewrite: no partition has {min_files} or more position delete files, and none is dangling"
         ));
     }
-    plan.report = report;
     Ok(plan)
 }
 
