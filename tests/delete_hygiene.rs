@@ -275,6 +275,13 @@ fn dangling_delete_files_are_dropped_and_partly_dangling_ones_trimmed() {
         .unwrap()
         .to_string();
 
+    let clean = floe.json(&["rewrite-position-deletes", &table]);
+    assert_eq!(
+        clean["message"],
+        "the table has no delete files: nothing to rewrite"
+    );
+    assert_eq!(clean["position_delete_files_after"], 0);
+
     // Partition-scoped position deletes as older engines write them: one naming only A, one
     // naming A and B; an equality delete for id 150.
     let rt = runtime();

@@ -537,6 +537,16 @@ pub async fn plan(
         plan.report.message = Some("the table has no snapshots: nothing to rewrite".into());
         return Ok(plan);
     };
+    let no_delete_files = metadata
+        .current_snapshot()
+        .and_then(|s| s.summary().additional_properties.get("total-delete-files"))
+        .is_some_and(|total| total == "0");
+    if no_delete_files {
+        // The snapshot's own count says so: no manifest needs reading (maintain asks every
+        // table, most of which never had a delete file).
+        plan.report.message = Some("the table has no delete files: nothing to rewrite".into());
+        return Ok(plan);
+    }
     let inventory = delete_inventory(&table, snapshot_id).await?;
     let report = &mut plan.report;
     report.equality_delete_files = inventory.equality_delete_files;
