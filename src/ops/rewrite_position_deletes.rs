@@ -96,7 +96,8 @@ pub struct PartitionDeletesReport {
     pub records_written: u64,
     /// Files dropped because no entry of theirs removes a row of a live data file.
     pub dangling_files: usize,
-    /// Entries naming data files that are gone, dropped (from dangling and merged files).
+    /// Entries dropped (from dangling and merged files) because they name a data file that
+    /// is gone, or newer than the delete (which never applied to it).
     pub dangling_records: u64,
 }
 
@@ -724,8 +725,16 @@ pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDel
     report.snapshot_id = Some(committed.snapshot_id);
     report.commit_attempts = committed.attempts;
     // Recount from the new snapshot: other writers' delete files may have landed meanwhile.
-    let fresh = plan.target.load().await?;
-    let inventory = delete_inventory(&fresh, committed.snapshot_id).await?;
+    // The commit stands whatever happens here; without a recount the plan's numbers stay.
+    let recount = async {
+        let fresh = plan.target.load().await?;
+        delete_inventory(&fresh, committed.snapshot_id).await
+    };
+    let Ok(inventory) = recount.await else {
+        report.position_delete_bytes_after = None;
+        report.elapsed_ms = plan.started.elapsed().as_millis() as u64;
+        return Ok(plan.report);
+    };
     report.position_delete_files_after = inventory.position_deletes.len();
     report.position_delete_records_after = inventory
         .position_deletes
