@@ -106,6 +106,9 @@ _floe() {
             floe,rewrite-manifests)
                 cmd="floe__subcmd__rewrite__subcmd__manifests"
                 ;;
+            floe,rewrite-position-deletes)
+                cmd="floe__subcmd__rewrite__subcmd__position__subcmd__deletes"
+                ;;
             floe,rollback)
                 cmd="floe__subcmd__rollback"
                 ;;
@@ -250,6 +253,9 @@ _floe() {
             floe__subcmd__help,rewrite-manifests)
                 cmd="floe__subcmd__help__subcmd__rewrite__subcmd__manifests"
                 ;;
+            floe__subcmd__help,rewrite-position-deletes)
+                cmd="floe__subcmd__help__subcmd__rewrite__subcmd__position__subcmd__deletes"
+                ;;
             floe__subcmd__help,rollback)
                 cmd="floe__subcmd__help__subcmd__rollback"
                 ;;
@@ -386,7 +392,7 @@ _floe() {
 
     case "${cmd}" in
         floe)
-            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health report maintain policy completions help"
+            opts="-o -q -v -h -V --catalog --config --output --quiet --no-progress --verbose --log-format --help --version create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests rewrite-position-deletes expire remove-orphans rollback tag branch verify health report maintain policy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,7 +1214,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__help)
-            opts="create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests expire remove-orphans rollback tag branch verify health report maintain policy completions help"
+            opts="create ingest delete add-files describe schema snapshots snapshot files diff history refs manifests partitions properties partition sort-order list namespaces drop rename register query sql compact rewrite-manifests rewrite-position-deletes expire remove-orphans rollback tag branch verify health report maintain policy completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1725,6 +1731,20 @@ _floe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        floe__subcmd__help__subcmd__rewrite__subcmd__position__subcmd__deletes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         floe__subcmd__help__subcmd__rollback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2049,7 +2069,7 @@ _floe() {
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "compact rewrite-manifests expire metadata orphans" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "compact rewrite-position-deletes rewrite-manifests expire metadata orphans" -- "${cur}"))
                     return 0
                     ;;
                 --report)
@@ -2763,6 +2783,52 @@ _floe() {
                     return 0
                     ;;
                 --spark-submit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        floe__subcmd__rewrite__subcmd__position__subcmd__deletes)
+            opts="-o -q -v -h -V --where --min-input-files --target-file-size --dry-run --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --where)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-input-files)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-file-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -98,6 +98,7 @@ pub enum Command {
     Sql(commands::sql::SqlArgs),
     Compact(commands::compact::CompactArgs),
     RewriteManifests(commands::rewrite_manifests::RewriteManifestsArgs),
+    RewritePositionDeletes(commands::rewrite_position_deletes::RewritePositionDeletesArgs),
     Expire(commands::expire::ExpireArgs),
     RemoveOrphans(commands::remove_orphans::RemoveOrphansArgs),
     Rollback(commands::refs_change::RollbackArgs),

@@ -43,6 +43,11 @@ const SETTINGS: &[Setting] = &[
         default: "",
     },
     Setting {
+        name: "rewrite-position-deletes-min-files",
+        property: "floe.maintain.rewrite-position-deletes.min-files",
+        default: "5",
+    },
+    Setting {
         name: "rewrite-manifests-min-count",
         property: "floe.maintain.rewrite-manifests.min-count",
         default: "20",
@@ -75,7 +80,7 @@ const SETTINGS: &[Setting] = &[
     Setting {
         name: "steps",
         property: "floe.maintain.steps",
-        default: "compact,rewrite-manifests,expire,metadata,orphans",
+        default: "compact,rewrite-position-deletes,rewrite-manifests,expire,metadata,orphans",
     },
 ];
 
@@ -136,7 +141,7 @@ fn check(name: &str, value: &str) -> Result<()> {
         "compact-max-runtime" | "max-snapshot-age" | "orphan-age" => {
             age_ms(value)?;
         }
-        "rewrite-manifests-min-count" | "retain-last" => {
+        "rewrite-manifests-min-count" | "retain-last" | "rewrite-position-deletes-min-files" => {
             value
                 .parse::<u64>()
                 .map_err(|_| anyhow::anyhow!("{name} must be a whole number, not '{value}'"))?;
@@ -145,9 +150,14 @@ fn check(name: &str, value: &str) -> Result<()> {
             for step in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 if !matches!(
                     step,
-                    "compact" | "rewrite-manifests" | "expire" | "metadata" | "orphans"
+                    "compact"
+                        | "rewrite-position-deletes"
+                        | "rewrite-manifests"
+                        | "expire"
+                        | "metadata"
+                        | "orphans"
                 ) {
-                    bail!("unknown maintenance step '{step}' (compact, rewrite-manifests, expire, metadata, orphans)");
+                    bail!("unknown maintenance step '{step}' (compact, rewrite-position-deletes, rewrite-manifests, expire, metadata, orphans)");
                 }
             }
         }

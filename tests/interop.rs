@@ -1,6 +1,6 @@
 //! floe beside the reference implementation: Spark 3.5 with Apache Iceberg 1.10.2 reads every
-//! kind of floe commit, writes merge-on-read deletes floe then reads and compacts, and takes
-//! turns with floe on one table; DuckDB's iceberg extension agrees on counts and sums.
+//! kind of floe commit, writes merge-on-read deletes floe then reads, compacts and merges, and
+//! takes turns with floe on one table; DuckDB's iceberg extension agrees on counts and sums.
 //! One Spark session (tests/py/spark_reader.py) serves the whole binary.
 
 mod common;
@@ -643,4 +643,95 @@ fn spark_and_duckdb_read_files_floe_adopted() {
         expected
     );
     assert_eq!(pyiceberg_count_sum(&python, &t), expected);
+}
+
+/// Spark's merge-on-read deletes (partition-scoped, per `write.delete.granularity`) merged by
+/// floe, then left half dangling by Spark's own compaction of some data files and trimmed by
+/// floe: Spark, floe and DuckDB see the same rows at every step.
+#[test]
+fn spark_position_deletes_are_merged_and_dangling_entries_trimmed() {
+    let (Some(python), Some(mut spark)) = (python(), spark()) else {
+        return;
+    };
+    let shelf = Shelf::new("hygiene");
+    let name = shelf.spark_name("orders");
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, region STRING, amount DOUBLE) USING iceberg \
+             PARTITIONED BY (region) TBLPROPERTIES ('format-version'='2', \
+             'write.delete.mode'='merge-on-read', 'write.delete.granularity'='partition')"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 2 = 0 THEN 'eu' ELSE 'us' END, \
+             id * 1.5 FROM range(0, 300)"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 2 = 0 THEN 'eu' ELSE 'us' END, \
+             id * 1.5 FROM range(300, 600)"
+        ),
+    ]);
+    for k in 0..5 {
+        spark.sql(&[&format!(
+            "DELETE FROM {name} WHERE id % 20 = {k} OR id % 20 = {}",
+            k + 11
+        )]);
+    }
+    let t = shelf.location("orders");
+    let position_deletes = |shelf: &Shelf| -> usize {
+        shelf.floe.json(&["files", &t])["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["content"] == "position_deletes")
+            .count()
+    };
+    // One partition-scoped file per partition and DELETE.
+    assert_eq!(position_deletes(&shelf), 10);
+    let expected = spark_count_sum(&mut spark, &name);
+    assert_eq!(expected.0, 300);
+    assert_eq!(
+        assert_all_agree(&shelf, "orders", &mut spark, &python, "Spark's deletes"),
+        expected
+    );
+
+    let merged = shelf.floe.json(&["rewrite-position-deletes", &t]);
+    assert_eq!(merged["granularity"], "partition", "{merged}");
+    assert_eq!(merged["files_rewritten"], 10, "{merged}");
+    assert_eq!(merged["files_written"], 2, "{merged}");
+    assert_eq!(merged["position_delete_records_after"], 300);
+    assert_eq!(position_deletes(&shelf), 2);
+    assert_eq!(
+        assert_all_agree(&shelf, "orders", &mut spark, &python, "merged deletes"),
+        expected
+    );
+
+    // Spark compacts the first load's files (their deletes applied); the merged delete
+    // files still apply to the second load's, so they stay, half of their entries dangling.
+    spark.sql(&[&format!(
+        "CALL floe.system.rewrite_data_files(table => '{}.orders', \
+         options => map('rewrite-all', 'true'), where => 'id < 300')",
+        shelf.ns
+    )]);
+    assert_eq!(position_deletes(&shelf), 2, "Spark keeps the delete files");
+    assert_eq!(spark_count_sum(&mut spark, &name), expected);
+    let trimmed = shelf.floe.json(&["rewrite-position-deletes", &t]);
+    assert_eq!(trimmed["dangling_files_removed"], 0, "{trimmed}");
+    assert_eq!(trimmed["dangling_records_removed"], 150, "{trimmed}");
+    assert_eq!(trimmed["files_rewritten"], 2);
+    assert_eq!(trimmed["files_written"], 2);
+    assert_eq!(trimmed["position_delete_records_after"], 150);
+    assert_eq!(position_deletes(&shelf), 2);
+    assert_eq!(
+        assert_all_agree(
+            &shelf,
+            "orders",
+            &mut spark,
+            &python,
+            "dangling entries dropped"
+        ),
+        expected
+    );
+    shelf
+        .floe
+        .json(&["verify", &t, "--all-snapshots", "--deep"]);
 }

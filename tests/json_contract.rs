@@ -197,7 +197,7 @@ fn unattended_commands_keep_their_json_shapes() {
     assert_eq!(health.tables.len(), 1);
     let maintain: Maintain = exactly(&floe.json(&["maintain", "--all"]));
     assert_eq!(maintain.exit_code, 0);
-    assert_eq!(maintain.tables[0].steps.len(), 5);
+    assert_eq!(maintain.tables[0].steps.len(), 6);
     let verify: Verify = exactly(&floe.json(&["verify", "db.t", "--deep"]));
     assert!(verify.ok);
 
@@ -320,6 +320,30 @@ fn every_command_matches_docs_json_md() {
     outputs.push((
         "delete",
         floe.json(&["delete", "db.t", "--where", "id = 3", "--dry-run"]),
+    ));
+    // Two merge-on-read deletes give one data file two position delete files to merge.
+    std::fs::write(dir.path().join("c.csv"), "id,region\n4,eu\n5,eu\n6,eu\n").unwrap();
+    floe.json(&["ingest", "db.t", "c.csv"]);
+    for id in ["4", "5"] {
+        let pred = format!("id = {id}");
+        floe.json(&[
+            "delete",
+            "db.t",
+            "--where",
+            &pred,
+            "--mode",
+            "merge-on-read",
+        ]);
+    }
+    outputs.push((
+        "rewrite-position-deletes",
+        floe.json(&[
+            "rewrite-position-deletes",
+            "db.t",
+            "--min-input-files",
+            "2",
+            "--dry-run",
+        ]),
     ));
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("describe", vec!["describe", "db.t"]),

@@ -286,7 +286,7 @@ fn maintain_metrics_record_each_step_and_count_across_runs() {
             );
         }
     }
-    assert_eq!(steps.len(), 5);
+    assert_eq!(steps.len(), 6);
     assert_eq!(
         sample(
             &m,

@@ -596,3 +596,55 @@ fn spark_compacts_a_sql_catalog_table_through_jdbc() {
     assert_eq!(read["row_count"], 150);
     assert_eq!(read["snapshot_id"], now);
 }
+
+/// Merging position deletes has no Spark mapping: under `floe.maintain.engine=spark` that step
+/// still runs on floe (the launcher is never started, so it need not exist) and says so.
+#[test]
+fn maintain_merges_position_deletes_on_floe_under_a_spark_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let input = dir.path().join("p.parquet");
+    write_parquet(&input, &[events_batch(0, 20)]);
+    floe.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    floe.json(&["ingest", "db.t", input.to_str().unwrap()]);
+    for id in [1, 2] {
+        floe.json(&[
+            "delete",
+            "db.t",
+            "--where",
+            &format!("id = {id}"),
+            "--mode",
+            "merge-on-read",
+        ]);
+    }
+    floe.json(&[
+        "properties",
+        "db.t",
+        "--set",
+        "floe.maintain.engine=spark",
+        "--set",
+        "floe.maintain.steps=rewrite-position-deletes",
+        "--set",
+        "floe.maintain.rewrite-position-deletes.min-files=2",
+    ]);
+    let report = floe.json(&[
+        "maintain",
+        "db.t",
+        "--spark-submit",
+        "/nonexistent/spark-sql --master local[1]",
+    ]);
+    let step = report["tables"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "rewrite-position-deletes")
+        .unwrap_or_else(|| panic!("no rewrite-position-deletes step: {report}"));
+    assert_eq!(step["engine"], "floe", "{report}");
+    assert_eq!(step["status"], "done", "{report}");
+    assert_eq!(
+        step["report"]["position_delete_files_before"], 2,
+        "{report}"
+    );
+    assert_eq!(step["report"]["position_delete_files_after"], 1, "{report}");
+    assert_eq!(rows(&floe, "db.t").len(), 18);
+}

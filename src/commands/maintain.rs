@@ -12,17 +12,19 @@ use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, Step
 use crate::output::{Block, Report, Tabular};
 use crate::units::format_size;
 
-/// Compact, rewrite manifests, expire snapshots, trim metadata and remove orphans, per table.
+/// Compact, rewrite position deletes, rewrite manifests, expire snapshots, trim metadata and
+/// remove orphans, per table.
 ///
 /// Every step follows the table's effective settings (`floe policy show TABLE`): its table
 /// properties, else the config file's maintenance policies and defaults: target file size and
-/// budgets for compaction, a manifest count past which manifests are rewritten, retain-last
-/// and max snapshot age for expiry, write.metadata.previous-versions-max for metadata files,
-/// the orphan age (never under 1 day), which steps run, and which engine runs them
-/// (floe.maintain.engine: floe, spark, or auto with floe.maintain.spark.min-table-size;
-/// trimming metadata always stays with floe). A lease next to
-/// the metadata keeps two runs off one table (a dead run's lease expires after
-/// --lease-seconds). One table's failure does not stop the others. Exit 0 when every table is
+/// budgets for compaction, a count of position delete files in one partition past which they
+/// are merged (dangling delete files are always dropped), a manifest count past which
+/// manifests are rewritten, retain-last and max snapshot age for expiry,
+/// write.metadata.previous-versions-max for metadata files, the orphan age (never under 1
+/// day), which steps run, and which engine runs them (floe.maintain.engine: floe, spark, or
+/// auto with floe.maintain.spark.min-table-size; trimming metadata and merging position
+/// deletes always stay with floe). A lease next to the metadata keeps two runs off one table
+/// (a dead run's lease expires after --lease-seconds). One table's failure does not stop the others. Exit 0 when every table is
 /// done (or held by another run), 3 when only commit conflicts failed (retry later), 1 else.
 #[derive(Debug, clap::Args)]
 pub struct MaintainArgs {

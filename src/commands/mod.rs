@@ -33,6 +33,7 @@ pub mod rename;
 pub mod report;
 mod report_html;
 pub mod rewrite_manifests;
+pub mod rewrite_position_deletes;
 pub mod schema;
 pub mod snapshot;
 pub mod snapshots;
@@ -151,6 +152,7 @@ async fn run_command(command: Command, ctx: &Context) -> Result<()> {
         Command::Sql(args) => sql::run(args, ctx).await,
         Command::Compact(args) => compact::run(args, ctx).await,
         Command::RewriteManifests(args) => rewrite_manifests::run(args, ctx).await,
+        Command::RewritePositionDeletes(args) => rewrite_position_deletes::run(args, ctx).await,
         Command::Expire(args) => expire::run(args, ctx).await,
         Command::RemoveOrphans(args) => remove_orphans::run(args, ctx).await,
         Command::Rollback(args) => refs_change::run_rollback(args, ctx).await,

@@ -118,19 +118,30 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
     let mut per_partition: BTreeMap<(i32, String), (u64, u64)> = BTreeMap::new();
     let sort = metadata.default_sort_order();
     let mut columns = ColumnCollector::new(metadata.current_schema(), sort);
+    let mut dangling_deletes = 0usize;
     if let Some(snapshot) = metadata.current_snapshot() {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
         let mut small_per_partition: HashMap<String, usize> = HashMap::new();
+        // File-scoped position deletes (their data file named in the manifest) and the live
+        // data files' sequence numbers: a delete whose data file is gone, or newer than it,
+        // removes nothing (partition-scoped ones would have to be read to tell).
+        let mut scoped_deletes: Vec<(String, i64)> = vec![];
+        let mut data_sequence: HashMap<String, i64> = HashMap::new();
         for manifest in list.entries() {
             let loaded_manifest = manifest.load_manifest(loaded.file_io()).await?;
             let spec = metadata.partition_spec_by_id(manifest.partition_spec_id);
             for entry in loaded_manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
+                let sequence_number = entry.sequence_number().unwrap_or(0);
                 if file.content_type() != iceberg::spec::DataContentType::Data {
                     stats.delete_files += 1;
+                    if let Some(referenced) = file.referenced_data_file() {
+                        scoped_deletes.push((referenced, sequence_number));
+                    }
                     continue;
                 }
+                data_sequence.insert(file.file_path().to_string(), sequence_number);
                 stats.data_files += 1;
                 stats.data_bytes += file.file_size_in_bytes();
                 stats.records += file.record_count();
@@ -156,6 +167,14 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         }
         stats.partitions_with_small_files =
             small_per_partition.values().filter(|n| **n >= 5).count();
+        dangling_deletes = scoped_deletes
+            .iter()
+            .filter(|(data_file, sequence)| {
+                data_sequence
+                    .get(data_file)
+                    .is_none_or(|live| live > sequence)
+            })
+            .count();
     }
     let parts: Vec<(&str, u64, u64)> = per_partition
         .iter()
@@ -202,6 +221,16 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
                 stats.delete_files, stats.data_files
             ),
             format!("floe compact {name}"),
+        ));
+    }
+    if dangling_deletes > 0 {
+        findings.push(finding(
+            "dangling_deletes",
+            Severity::Warn,
+            format!(
+                "{dangling_deletes} position delete file(s) name data files that are gone: every read still opens them"
+            ),
+            format!("floe rewrite-position-deletes {name}"),
         ));
     }
     if stats.manifests > 100 {

@@ -1,6 +1,7 @@
 //! `maintain`: the nightly one-shot. Per table, under a lease so two runs never work on one
-//! table at once: compact, rewrite manifests when there are many, expire snapshots (and trim
-//! old metadata files), remove orphans. Each step is driven by table properties, skippable,
+//! table at once: compact, rewrite position delete files (merge small ones, drop dangling
+//! ones), rewrite manifests when there are many, expire snapshots (and trim old metadata
+//! files), remove orphans. Each step is driven by table properties, skippable,
 //! and recorded; one table's failure does not stop the others.
 
 use std::sync::Arc;
@@ -18,6 +19,9 @@ use crate::ops::health::LAST_MAINTAINED_PROPERTY;
 use crate::ops::properties::{properties, PropertiesOptions};
 use crate::ops::remove_orphans::remove_orphans;
 use crate::ops::rewrite_manifests::rewrite_manifests;
+use crate::ops::rewrite_position_deletes::{
+    rewrite_position_deletes, RewritePositionDeletesOptions,
+};
 use crate::ops::spark_engine;
 use crate::policy::EffectiveSettings;
 use crate::progress::{Level, LogEvent, Progress};
@@ -32,6 +36,7 @@ const DAY_MS: i64 = 86_400_000;
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     Compact,
+    RewritePositionDeletes,
     RewriteManifests,
     Expire,
     Metadata,
@@ -137,14 +142,15 @@ impl StepOutcome {
 }
 
 /// The engine the table's `engine` setting picks for `step`: trimming old metadata has no
-/// Spark procedure and stays with floe; `auto` sends tables of at least
+/// Spark procedure and stays with floe, as does merging position deletes (floe's keeps each
+/// merged file's data sequence number, see `rewrite_position_deletes`); `auto` sends tables of at least
 /// `spark-min-table-size` (data and delete bytes of the current snapshot) to Spark.
 fn engine_for(
     step: Step,
     settings: &EffectiveSettings,
     table: &iceberg::table::Table,
 ) -> Result<Engine> {
-    if step == Step::Metadata {
+    if matches!(step, Step::Metadata | Step::RewritePositionDeletes) {
         return Ok(Engine::Floe);
     }
     match settings.engine() {
@@ -222,6 +228,23 @@ async fn run_step(
             outcome.bytes_rewritten = bytes;
             outcome.groups_conflicted = report.groups_failed as u64;
             Ok(outcome)
+        }
+        Step::RewritePositionDeletes => {
+            // Runs where a partition has this many position delete files, or any delete
+            // file is dangling (those are always dropped).
+            let mut o = RewritePositionDeletesOptions::new(table.clone());
+            o.dry_run = dry;
+            o.min_input_files = settings
+                .count("rewrite-position-deletes-min-files")
+                .unwrap_or(5)
+                .max(1) as usize;
+            let report = rewrite_position_deletes(session, o).await?;
+            let status = if report.partitions.is_empty() {
+                StepStatus::Clean
+            } else {
+                StepStatus::Done
+            };
+            Ok(StepOutcome::new(status, serde_json::to_value(&report)?))
         }
         Step::RewriteManifests => {
             let min = settings.count("rewrite-manifests-min-count").unwrap_or(20) as usize;
@@ -414,6 +437,7 @@ async fn maintain_table(
     };
     for step in [
         Step::Compact,
+        Step::RewritePositionDeletes,
         Step::RewriteManifests,
         Step::Expire,
         Step::Metadata,

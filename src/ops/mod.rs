@@ -27,6 +27,7 @@ pub mod ref_changes;
 pub mod remove_orphans;
 pub mod report;
 pub mod rewrite_manifests;
+pub mod rewrite_position_deletes;
 pub mod row_deletion;
 pub mod schema;
 pub mod schema_evolve;

@@ -1,7 +1,8 @@
 //! Writing delete files: position deletes, one file per data file it applies to (Iceberg
 //! 1.8+'s file-scoped granularity: readers and validations can tell which file it touches),
-//! placed beside that data file when it lives in the table's folder; equality deletes, one
-//! file per partition, naming key values.
+//! placed beside that data file when it lives in the table's folder, or one file for several
+//! data files of a partition when a rewrite merges them so; equality deletes, one file per
+//! partition, naming key values.
 
 use std::sync::Arc;
 
@@ -43,6 +44,21 @@ pub async fn write_position_deletes(
     partition: Struct,
     path: &str,
 ) -> Result<DataFile> {
+    let entries = [(data_file.to_string(), positions.to_vec())];
+    write_position_delete_entries(table, &entries, spec_id, partition, path).await
+}
+
+/// Write a position delete file holding `entries` (data file path, its deleted positions),
+/// sorted by path then position as the spec requires, for data files in `partition` of spec
+/// `spec_id`. A file naming one data file records it as its referenced data file, so readers
+/// and validations know it touches that file alone.
+pub async fn write_position_delete_entries(
+    table: &Table,
+    entries: &[(String, Vec<u64>)],
+    spec_id: i32,
+    partition: Struct,
+    path: &str,
+) -> Result<DataFile> {
     let schema = Arc::new(
         IcebergSchema::builder()
             .with_fields(vec![
@@ -57,18 +73,31 @@ pub async fn write_position_deletes(
             ])
             .build()?,
     );
-    let columns: Vec<arrow::array::ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![data_file; positions.len()])),
-        Arc::new(Int64Array::from_iter_values(
-            positions.iter().map(|p| *p as i64),
-        )),
-    ];
+    let mut sorted: Vec<(&str, &[u64])> = entries
+        .iter()
+        .map(|(file, positions)| (file.as_str(), positions.as_slice()))
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let files: StringArray = sorted
+        .iter()
+        .flat_map(|(file, positions)| std::iter::repeat_n(Some(*file), positions.len()))
+        .collect();
+    let positions = Int64Array::from_iter_values(
+        sorted
+            .iter()
+            .flat_map(|(_, positions)| positions.iter().map(|p| *p as i64)),
+    );
+    let columns: Vec<arrow::array::ArrayRef> = vec![Arc::new(files), Arc::new(positions)];
+    let referenced = match sorted.as_slice() {
+        [(only, _)] => Some(only.to_string()),
+        _ => None,
+    };
     let mut builder = write_delete_file(table, schema, columns, path).await?;
     Ok(builder
         .content(DataContentType::PositionDeletes)
         .partition(partition)
         .partition_spec_id(spec_id)
-        .referenced_data_file(Some(data_file.to_string()))
+        .referenced_data_file(referenced)
         .build()?)
 }
 

@@ -27,6 +27,7 @@ pub mod parquet_metrics;
 pub mod partition_path;
 pub mod partition_split;
 pub mod planning_catalog;
+pub mod position_delete_rewrite;
 pub mod reachable;
 pub mod rest;
 pub mod rewrite_commit;

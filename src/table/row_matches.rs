@@ -69,7 +69,7 @@ impl FileMatches {
 }
 
 /// Data file path → positions deleted, from one position delete file.
-type PositionsByFile = HashMap<String, Vec<u64>>;
+pub type PositionsByFile = HashMap<String, Vec<u64>>;
 
 /// Delete files read once and shared by every data file they apply to.
 #[derive(Default)]
@@ -312,7 +312,7 @@ async fn parquet_batches(stores: &Stores, path: &str) -> Result<Vec<RecordBatch>
 }
 
 /// data file path → positions, from one position delete file.
-async fn read_position_deletes(stores: &Stores, path: &str) -> Result<PositionsByFile> {
+pub async fn read_position_deletes(stores: &Stores, path: &str) -> Result<PositionsByFile> {
     let mut out = PositionsByFile::new();
     for batch in parquet_batches(stores, path).await? {
         let schema = batch.schema();

@@ -44,6 +44,16 @@ pub async fn commit_position_deletes(
     data_file: &str,
     positions: &[i64],
 ) -> i64 {
+    commit_position_delete_entries(target, &[(data_file, positions)]).await
+}
+
+/// One position delete file (no referenced data file: partition-scoped, as Iceberg before 1.8
+/// writes them) deleting `positions` of each data file (an unpartitioned table's, local);
+/// returns the snapshot id.
+pub async fn commit_position_delete_entries(
+    target: &TableTarget,
+    entries: &[(&str, &[i64])],
+) -> i64 {
     let location = target
         .load()
         .await
@@ -62,11 +72,17 @@ pub async fn commit_position_deletes(
         field("file_path", DataType::Utf8, 2147483546),
         field("pos", DataType::Int64, 2147483545),
     ]));
+    let mut files: Vec<&str> = vec![];
+    let mut all_positions: Vec<i64> = vec![];
+    for (data_file, positions) in entries {
+        files.extend(std::iter::repeat_n(*data_file, positions.len()));
+        all_positions.extend_from_slice(positions);
+    }
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new(StringArray::from(vec![data_file; positions.len()])),
-            Arc::new(Int64Array::from(positions.to_vec())),
+            Arc::new(StringArray::from(files)),
+            Arc::new(Int64Array::from(all_positions.clone())),
         ],
     )
     .unwrap();
@@ -84,7 +100,7 @@ pub async fn commit_position_deletes(
         .file_format(DataFileFormat::Parquet)
         .partition(Struct::empty())
         .partition_spec_id(0)
-        .record_count(positions.len() as u64)
+        .record_count(all_positions.len() as u64)
         .file_size_in_bytes(std::fs::metadata(&path).unwrap().len())
         .build()
         .unwrap();

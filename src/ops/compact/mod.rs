@@ -23,6 +23,7 @@ use iceberg::spec::{DataFile, SortOrder, Struct};
 use iceberg::table::Table;
 use serde::Serialize;
 
+pub(crate) use plan::partition_filter;
 pub use plan::plan;
 pub use rewrite::rewrite_group;
 

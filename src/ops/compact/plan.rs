@@ -187,8 +187,9 @@ fn extent_from_bounds<'a>(
     Some(extent)
 }
 
-/// Parse `--where` and check it names only partition source columns.
-fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicate> {
+/// Parse `--where` (compaction's, or another command's selecting partitions the same way) and
+/// check it names only partition source columns.
+pub(crate) fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicate> {
     let metadata = table.metadata();
     let arrow = Arc::new(iceberg::arrow::schema_to_arrow_schema(
         metadata.current_schema(),
@@ -220,7 +221,7 @@ fn partition_filter(table: &Table, text: &str) -> Result<iceberg::expr::Predicat
                 column.name
             ))
             .with_hint(if sources.is_empty() {
-                "the table is unpartitioned: compact it whole".to_string()
+                "the table is unpartitioned: leave out --where".to_string()
             } else {
                 format!("--where selects partitions; use {}", sources.join(", "))
             })
