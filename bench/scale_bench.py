@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -114,9 +115,13 @@ def measure_size(args, size: int, logs: str, check_files_json: bool) -> list[dic
             lambda r: expect("health data files", r["tables"][0]["stats"]["data_files"], size),
             ok_codes=(0, 4))
     if check_files_json:
-        listing = json.loads(run_plain([floe, "files", table, "-o", "json"], "floe files (checked)"))
-        expect("files listed", len(listing["files"]), size)
-        expect("files file_count", listing["file_count"], size)
+        # Parsed in a process of its own: a driver grown by a big document would lend its size
+        # to the peak RSS wait4 reports for every process it starts afterwards.
+        counted = subprocess.run(
+            f"{shlex.quote(floe)} files {shlex.quote(table)} -o json | {shlex.quote(sys.executable)} -c "
+            "'import json, sys; d = json.load(sys.stdin); print(len(d[\"files\"]), d[\"file_count\"])'",
+            shell=True, check=True, stdout=subprocess.PIPE, text=True).stdout.split()
+        expect("files listed and counted", [int(n) for n in counted], [size, size])
     measure("files", "floe", [floe, "files", table, "-o", "json"], keep_stdout=False)
     measure("partitions", "floe", [floe, "partitions", table, "-o", "json"],
             lambda r: expect("partitions", len(r["partitions"]), PARTITIONS))
@@ -197,7 +202,7 @@ def main() -> int:
     os.makedirs(logs, exist_ok=True)
     results = []
     for i, size in enumerate(sizes):
-        results += measure_size(args, size, logs, check_files_json=(i == 0))
+        results += measure_size(args, size, logs, check_files_json=(size <= 100_000))
         with open(os.path.join(args.out, "scale.json"), "w") as f:
             json.dump({"benchmark": "scale", "partial": True, "results": results}, f, indent=2)
     growth = print_table(results, sizes)
