@@ -98,6 +98,8 @@ def measure_size(args, size: int, logs: str, check_files_json: bool) -> list[dic
     results = []
 
     def measure(command: str, tool: str, cmd: list[str], check=None, ok_codes=(0,), keep_stdout=True):
+        if args.only and command not in args.only:
+            return
         m = run_timed(cmd, f"scale-{size}-{tool}-{command}", logs, ok_codes, keep_stdout)
         if check:
             check(parse_report(m["stdout"], f"{tool} {command}"))
@@ -189,6 +191,8 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--keep", action="store_true", help="keep each size's table")
+    ap.add_argument("--only", type=lambda text: text.split(","), default=[],
+                    help="time only these commands (comma-separated, as named in the table)")
     ap.add_argument("--reuse", action="store_true",
                     help="use the table a run with --keep left, if there is one (implies --keep)")
     args = ap.parse_args()

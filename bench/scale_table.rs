@@ -64,7 +64,11 @@ fn copy_of(seed: &DataFile, path: String, spec_id: i32) -> Result<DataFile> {
 fn set_old(path: &str, age: Duration) -> Result<()> {
     let file = std::fs::File::options().write(true).open(path)?;
     let when = SystemTime::now() - age;
-    file.set_times(std::fs::FileTimes::new().set_modified(when).set_accessed(when))?;
+    file.set_times(
+        std::fs::FileTimes::new()
+            .set_modified(when)
+            .set_accessed(when),
+    )?;
     Ok(())
 }
 

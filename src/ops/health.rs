@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use futures::StreamExt;
 use iceberg::table::Table;
 use serde::Serialize;
 
@@ -13,6 +14,7 @@ use crate::ops::distribution::{small_file_bytes, PartitionSkew, SizeHistogram};
 use crate::ops::files::partition_text;
 use crate::table::catalog::TableTarget;
 use crate::table::expire::metadata_files;
+use crate::table::manifest_stream::load_manifests;
 use crate::table::orphans::find_orphans;
 use crate::table::write::WriteSettings;
 use crate::table::{Session, TableRef};
@@ -122,8 +124,9 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
         let mut small_per_partition: HashMap<String, usize> = HashMap::new();
-        for manifest in list.entries() {
-            let loaded_manifest = manifest.load_manifest(loaded.file_io()).await?;
+        let mut manifests = load_manifests(loaded.file_io(), list.consume_entries());
+        while let Some((manifest, loaded_manifest)) = manifests.next().await {
+            let loaded_manifest = loaded_manifest?;
             let spec = metadata.partition_spec_by_id(manifest.partition_spec_id);
             for entry in loaded_manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
