@@ -105,6 +105,9 @@ def measure_size(args, size: int, logs: str, check_files_json: bool) -> list[dic
             check(parse_report(m["stdout"], f"{tool} {command}"))
         results.append({"size": size, "command": command, "tool": tool,
                         **{k: v for k, v in m.items() if k != "stdout"}})
+        # Kept as they come: a run stopped half-way still leaves what it measured.
+        with open(os.path.join(args.out, "scale.partial.json"), "w") as f:
+            json.dump(args.done + results, f, indent=2)
 
     def expect(what, got, want):
         if got != want:
@@ -205,10 +208,9 @@ def main() -> int:
     logs = os.path.join(args.out, "logs")
     os.makedirs(logs, exist_ok=True)
     results = []
-    for i, size in enumerate(sizes):
+    for size in sizes:
+        args.done = results
         results += measure_size(args, size, logs, check_files_json=(size <= 100_000))
-        with open(os.path.join(args.out, "scale.json"), "w") as f:
-            json.dump({"benchmark": "scale", "partial": True, "results": results}, f, indent=2)
     growth = print_table(results, sizes)
     with open(os.path.join(args.out, "scale.json"), "w") as f:
         json.dump({

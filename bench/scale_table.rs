@@ -82,7 +82,7 @@ async fn main() -> Result<()> {
     let files: usize = args[2].parse().context("FILES")?;
     let manifests: usize = args[3].parse().context("MANIFESTS")?;
     let snapshots: usize = args[4].parse().context("SNAPSHOTS")?;
-    if manifests == 0 || files % manifests != 0 || snapshots < manifests {
+    if manifests == 0 || !files.is_multiple_of(manifests) || snapshots < manifests {
         bail!("FILES must be a multiple of MANIFESTS, and SNAPSHOTS at least MANIFESTS");
     }
 
@@ -109,7 +109,7 @@ async fn main() -> Result<()> {
         }
     }
     let partitions = seeds.len();
-    if files % partitions != 0 {
+    if !files.is_multiple_of(partitions) {
         bail!("FILES ({files}) must be a multiple of the table's {partitions} partitions");
     }
     let per_partition = files / partitions;
@@ -262,7 +262,7 @@ async fn main() -> Result<()> {
                 writer.add_manifests(written[..reached(k)].iter().cloned())?;
                 writer.close().await?;
                 let done = lists_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if done % 1000 == 0 {
+                if done.is_multiple_of(1000) {
                     eprintln!("scale_table: {done} manifest lists written");
                 }
                 anyhow::Ok(())

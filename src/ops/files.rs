@@ -209,7 +209,7 @@ pub async fn files_of(
         HashMap::new();
     if let Some(snapshot) = snapshot {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
-        let mut manifests = load_manifests(loaded.file_io(), list.consume_entries());
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
         while let Some((manifest_file, manifest)) = manifests.next().await {
             let manifest = manifest?;
             let spec_id = manifest_file.partition_spec_id;

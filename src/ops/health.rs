@@ -124,7 +124,7 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
         let mut small_per_partition: HashMap<String, usize> = HashMap::new();
-        let mut manifests = load_manifests(loaded.file_io(), list.consume_entries());
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
         while let Some((manifest, loaded_manifest)) = manifests.next().await {
             let loaded_manifest = loaded_manifest?;
             let spec = metadata.partition_spec_by_id(manifest.partition_spec_id);

@@ -159,7 +159,7 @@ pub async fn partitions_of(
     let mut tally = PartitionTally::new(target_size);
     if let Some(snapshot) = snapshot {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
-        let mut manifests = load_manifests(loaded.file_io(), list.consume_entries());
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
         while let Some((manifest_file, manifest)) = manifests.next().await {
             let spec_id = manifest_file.partition_spec_id;
             let spec = metadata.partition_spec_by_id(spec_id);

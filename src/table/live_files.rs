@@ -30,9 +30,11 @@ async fn visit_live_data_files(
     };
     let list = table.manifest_list_reader(snapshot).load().await?;
     let data_manifests = list
-        .consume_entries()
-        .into_iter()
-        .filter(|m| m.content == ManifestContentType::Data);
+        .entries()
+        .iter()
+        .filter(|m| m.content == ManifestContentType::Data)
+        .cloned()
+        .collect();
     let mut manifests = load_manifests(table.file_io(), data_manifests);
     while let Some((manifest, loaded)) = manifests.next().await {
         for entry in loaded?.entries().iter().filter(|e| e.is_alive()) {

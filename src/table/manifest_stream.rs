@@ -26,13 +26,10 @@ async fn joined<T>(handle: tokio::task::JoinHandle<T>) -> T {
 
 /// The manifests `files`, each with its manifest-list entry, in the order given, decoded
 /// concurrently.
-pub fn load_manifests<I>(
+pub fn load_manifests(
     file_io: &FileIO,
-    files: I,
-) -> impl Stream<Item = (ManifestFile, iceberg::Result<Manifest>)>
-where
-    I: IntoIterator<Item = ManifestFile>,
-{
+    files: Vec<ManifestFile>,
+) -> impl Stream<Item = (ManifestFile, iceberg::Result<Manifest>)> {
     let file_io = file_io.clone();
     futures::stream::iter(files)
         .map(move |file| {
@@ -47,13 +44,10 @@ where
 
 /// The manifest lists of `snapshots`, each with its snapshot, in the order given, decoded
 /// concurrently.
-pub fn load_manifest_lists<I>(
+pub fn load_manifest_lists(
     table: &Table,
-    snapshots: I,
-) -> impl Stream<Item = (SnapshotRef, iceberg::Result<ManifestList>)>
-where
-    I: IntoIterator<Item = SnapshotRef>,
-{
+    snapshots: Vec<SnapshotRef>,
+) -> impl Stream<Item = (SnapshotRef, iceberg::Result<ManifestList>)> {
     let table = table.clone();
     futures::stream::iter(snapshots)
         .map(move |snapshot| {

@@ -169,7 +169,8 @@ pub async fn verify(
     let mut files: HashMap<String, Expected> = HashMap::new();
     let snapshots = ids
         .iter()
-        .filter_map(|id| metadata.snapshot_by_id(*id).cloned());
+        .filter_map(|id| metadata.snapshot_by_id(*id).cloned())
+        .collect();
     // Snapshots share most of their manifests: each is read once, whichever list names it first.
     let mut manifests_seen = BTreeSet::new();
     let mut manifests = vec![];
