@@ -165,6 +165,14 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         .map(|((_, name), (records, bytes))| (name.as_str(), *records, *bytes))
         .collect();
     let partition_skew = PartitionSkew::of(&parts);
+    // Finished before the orphan search: the files' bounds and the table's reachable paths
+    // are each a million entries on a large table, and need not be held at once.
+    let sort_first = sort
+        .fields
+        .first()
+        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
+        .map(str::to_string);
+    let columns = columns.finish(&name, sort_first.as_deref());
     let stores = target.catalog.stores();
     stats.metadata_files = metadata_files(loaded, stores).await?.len();
     let orphans = find_orphans(loaded, stores, now - 3 * DAY_MS).await?;
@@ -274,12 +282,6 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             format!("floe remove-orphans {name}"),
         ));
     }
-    let sort_first = sort
-        .fields
-        .first()
-        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
-        .map(str::to_string);
-    let columns = columns.finish(&name, sort_first.as_deref());
     if let Some(first) = &sort_first {
         let overlapping = columns.iter().find(|c| &c.column == first).and_then(|c| {
             c.overlap_ratio
