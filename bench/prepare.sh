@@ -11,13 +11,16 @@ tools="$root/bench/.tools"
 data="$root/bench/data/sf$sf"
 out="$root/bench/out"
 
-# TPC-H generator and data (cached under bench/.tools and bench/data).
+# TPC-H generator and data (cached under bench/.tools and bench/data). A script that makes its
+# own data (bench/scale) sets bench_no_tpch=1 before sourcing this.
 tpchgen="$tools/bin/tpchgen-cli"
-if [ ! -x "$tpchgen" ]; then
+if [ -n "${bench_no_tpch:-}" ]; then
+  :
+elif [ ! -x "$tpchgen" ]; then
   echo "bench: installing tpchgen-cli into bench/.tools" >&2
   cargo install tpchgen-cli --locked --root "$tools"
 fi
-if [ ! -f "$data/lineitem.parquet" ]; then
+if [ -z "${bench_no_tpch:-}" ] && [ ! -f "$data/lineitem.parquet" ]; then
   echo "bench: generating TPC-H lineitem, scale factor $sf" >&2
   rm -rf "$data.tmp"
   "$tpchgen" parquet --scale-factor "$sf" --tables lineitem --output-dir "$data.tmp" --no-progress

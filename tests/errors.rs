@@ -410,3 +410,39 @@ fn interrupt_exits_130_and_commits_nothing() {
     assert_eq!(described["snapshot_count"], 1);
     assert_eq!(described["totals"]["records"], 10);
 }
+
+#[test]
+fn json_report_into_a_closed_pipe_exits_0() {
+    use std::io::Read;
+    let f = fixture();
+    // 500 files: a listing far past what a pipe buffers, so floe is still writing when the
+    // reader goes away.
+    let table = f.work.join("wh/db/many").to_string_lossy().to_string();
+    f.floe.json(&[
+        "create",
+        &table,
+        "--schema",
+        "events.yaml",
+        "--partition-by",
+        "bucket(500, id)",
+    ]);
+    std::fs::write(f.work.join("many.csv"), events_csv(0, 5_000)).unwrap();
+    f.floe.json(&["ingest", &table, "many.csv"]);
+    let whole = f.floe.json(&["files", &table]);
+    assert_eq!(whole["file_count"], 500);
+    let mut child = f
+        .floe
+        .command(&["files", &table, "-o", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The reader has gone: the rest of the listing meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.trim().is_empty(), "{stderr}");
+    assert!(String::from_utf8_lossy(&head).starts_with("{\n  \"table\""));
+}

@@ -30,7 +30,7 @@ impl Report for FilesReport {
         for f in &self.files {
             t.row(vec![
                 f.file_path.clone(),
-                f.content.clone(),
+                f.content.to_string(),
                 partition_text(&f.partition_display),
                 f.record_count.to_string(),
                 format_size(f.file_size_bytes),
@@ -64,8 +64,8 @@ impl Report for FilesReport {
         for f in &self.files {
             t.row(vec![
                 f.file_path.clone(),
-                f.content.clone(),
-                f.file_format.clone(),
+                f.content.to_string(),
+                f.file_format.to_string(),
                 f.partition_spec_id.to_string(),
                 partition_text(&f.partition_display),
                 f.record_count.to_string(),

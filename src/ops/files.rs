@@ -1,24 +1,53 @@
 //! `files`: the live data and delete files of a snapshot (Iceberg's `files` metadata table).
 
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use anyhow::Result;
-use iceberg::spec::{DataContentType, Literal, PrimitiveLiteral, Transform};
+use futures::StreamExt;
+use iceberg::spec::{
+    DataContentType, DataFileFormat, Literal, PartitionSpec, PrimitiveLiteral, SnapshotRef, Struct,
+    Transform,
+};
 use iceberg::table::Table;
 use serde::Serialize;
 
 use crate::error::FloeError;
+use crate::table::manifest_stream::load_manifests;
 use crate::table::{Session, TableRef};
+
+/// A partition's values by field name, shared by every file of the partition: a listing of a
+/// million files holds each partition's values once, not once per file.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionValues(Arc<serde_json::Map<String, serde_json::Value>>);
+
+impl Deref for PartitionValues {
+    type Target = serde_json::Map<String, serde_json::Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Serialize for PartitionValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FileEntry {
     pub file_path: String,
-    pub content: String,
-    pub file_format: String,
+    /// `data`, `position_deletes` or `equality_deletes`.
+    pub content: &'static str,
+    pub file_format: &'static str,
     pub partition_spec_id: i32,
     /// Partition values by partition field name, as Iceberg stores them (a `day` value is a
     /// date, `month`/`year`/`hour` are counts since 1970, as in Iceberg's `files` table).
-    pub partition: serde_json::Map<String, serde_json::Value>,
+    pub partition: PartitionValues,
     /// The same values in Iceberg's human form (`2024-03`, `2024-03-01-10`), as in paths.
-    pub partition_display: serde_json::Map<String, serde_json::Value>,
+    pub partition_display: PartitionValues,
     pub record_count: u64,
     pub file_size_bytes: u64,
     pub sequence_number: Option<i64>,
@@ -126,6 +155,46 @@ pub async fn files(
     files_of(&loaded, &target.display, snapshot_id).await
 }
 
+/// A partition's values in the spec's field order: as stored, and in Iceberg's human form.
+fn partition_values(
+    spec: Option<&PartitionSpec>,
+    partition: &Struct,
+) -> (PartitionValues, PartitionValues) {
+    let mut stored = serde_json::Map::new();
+    let mut human = serde_json::Map::new();
+    if let Some(spec) = spec {
+        for (field, value) in spec.fields().iter().zip(partition.fields()) {
+            let json = partition_json(&field.transform, value.as_ref());
+            human.insert(
+                field.name.clone(),
+                partition_human(&field.transform, &json).into(),
+            );
+            stored.insert(field.name.clone(), json);
+        }
+    }
+    (
+        PartitionValues(Arc::new(stored)),
+        PartitionValues(Arc::new(human)),
+    )
+}
+
+/// The snapshot `snapshot_id` names, else the current one (`None` for a table without
+/// snapshots).
+pub(crate) fn chosen_snapshot<'a>(
+    loaded: &'a Table,
+    display: &str,
+    snapshot_id: Option<i64>,
+) -> Result<Option<&'a SnapshotRef>> {
+    let metadata = loaded.metadata();
+    Ok(match snapshot_id {
+        Some(id) => Some(metadata.snapshot_by_id(id).ok_or_else(|| {
+            FloeError::not_found(format!("table {display} has no snapshot {id}"))
+                .with_hint("list them with `floe snapshots`")
+        })?),
+        None => metadata.current_snapshot(),
+    })
+}
+
 /// The live files of a snapshot (the current one by default) of a loaded table.
 pub async fn files_of(
     loaded: &Table,
@@ -133,42 +202,41 @@ pub async fn files_of(
     snapshot_id: Option<i64>,
 ) -> Result<FilesReport> {
     let metadata = loaded.metadata();
-    let snapshot = match snapshot_id {
-        Some(id) => Some(metadata.snapshot_by_id(id).ok_or_else(|| {
-            FloeError::not_found(format!("table {display} has no snapshot {id}"))
-                .with_hint("list them with `floe snapshots`")
-        })?),
-        None => metadata.current_snapshot(),
-    };
+    let snapshot = chosen_snapshot(loaded, display, snapshot_id)?;
     let mut entries = vec![];
+    // Each partition's values, made once: spec id → partition → (stored, human form).
+    let mut partitions: HashMap<i32, HashMap<Struct, (PartitionValues, PartitionValues)>> =
+        HashMap::new();
     if let Some(snapshot) = snapshot {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
-        for manifest_file in list.entries() {
-            let manifest = manifest_file.load_manifest(loaded.file_io()).await?;
-            let spec = metadata.partition_spec_by_id(manifest_file.partition_spec_id);
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
+        while let Some((manifest_file, manifest)) = manifests.next().await {
+            let manifest = manifest?;
+            let spec_id = manifest_file.partition_spec_id;
+            let spec = metadata.partition_spec_by_id(spec_id);
+            let known = partitions.entry(spec_id).or_default();
             for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
-                // In the spec's field order.
-                let mut partition = serde_json::Map::new();
-                let mut partition_display = serde_json::Map::new();
-                if let Some(spec) = spec {
-                    for (field, value) in spec.fields().iter().zip(file.partition().fields()) {
-                        let json = partition_json(&field.transform, value.as_ref());
-                        partition_display.insert(
-                            field.name.clone(),
-                            partition_human(&field.transform, &json).into(),
-                        );
-                        partition.insert(field.name.clone(), json);
-                    }
+                if !known.contains_key(file.partition()) {
+                    known.insert(
+                        file.partition().clone(),
+                        partition_values(spec.map(|s| s.as_ref()), file.partition()),
+                    );
                 }
+                let (partition, partition_display) = known[file.partition()].clone();
                 entries.push(FileEntry {
                     file_path: file.file_path().to_string(),
                     content: match file.content_type() {
-                        DataContentType::Data => "data".into(),
-                        DataContentType::PositionDeletes => "position_deletes".into(),
-                        DataContentType::EqualityDeletes => "equality_deletes".into(),
+                        DataContentType::Data => "data",
+                        DataContentType::PositionDeletes => "position_deletes",
+                        DataContentType::EqualityDeletes => "equality_deletes",
                     },
-                    file_format: file.file_format().to_string(),
+                    file_format: match file.file_format() {
+                        DataFileFormat::Avro => "avro",
+                        DataFileFormat::Orc => "orc",
+                        DataFileFormat::Parquet => "parquet",
+                        DataFileFormat::Puffin => "puffin",
+                    },
                     partition_spec_id: manifest_file.partition_spec_id,
                     partition,
                     partition_display,

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use futures::StreamExt;
 use iceberg::table::Table;
 use serde::Serialize;
 
@@ -13,6 +14,7 @@ use crate::ops::distribution::{small_file_bytes, PartitionSkew, SizeHistogram};
 use crate::ops::files::partition_text;
 use crate::table::catalog::TableTarget;
 use crate::table::expire::metadata_files;
+use crate::table::manifest_stream::load_manifests;
 use crate::table::orphans::find_orphans;
 use crate::table::write::WriteSettings;
 use crate::table::{Session, TableRef};
@@ -125,11 +127,19 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         let mut small_per_partition: HashMap<String, usize> = HashMap::new();
         // File-scoped position deletes (their data file named in the manifest) and the live
         // data files' sequence numbers: a delete whose data file is gone, or newer than it,
-        // removes nothing (partition-scoped ones would have to be read to tell).
+        // removes nothing (partition-scoped ones would have to be read to tell). The data
+        // files' paths are only kept when the snapshot counts delete files at all, since on a
+        // table of a million files they are the largest thing health would hold.
+        let counts_deletes = snapshot
+            .summary()
+            .additional_properties
+            .get("total-delete-files")
+            .is_none_or(|n| n != "0");
         let mut scoped_deletes: Vec<(String, i64)> = vec![];
         let mut data_sequence: HashMap<String, i64> = HashMap::new();
-        for manifest in list.entries() {
-            let loaded_manifest = manifest.load_manifest(loaded.file_io()).await?;
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
+        while let Some((manifest, loaded_manifest)) = manifests.next().await {
+            let loaded_manifest = loaded_manifest?;
             let spec = metadata.partition_spec_by_id(manifest.partition_spec_id);
             for entry in loaded_manifest.entries().iter().filter(|e| e.is_alive()) {
                 let file = entry.data_file();
@@ -141,7 +151,9 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
                     }
                     continue;
                 }
-                data_sequence.insert(file.file_path().to_string(), sequence_number);
+                if counts_deletes {
+                    data_sequence.insert(file.file_path().to_string(), sequence_number);
+                }
                 stats.data_files += 1;
                 stats.data_bytes += file.file_size_in_bytes();
                 stats.records += file.record_count();
@@ -181,6 +193,14 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
         .map(|((_, name), (records, bytes))| (name.as_str(), *records, *bytes))
         .collect();
     let partition_skew = PartitionSkew::of(&parts);
+    // Finished before the orphan search: the files' bounds and the table's reachable paths
+    // are each a million entries on a large table, and need not be held at once.
+    let sort_first = sort
+        .fields
+        .first()
+        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
+        .map(str::to_string);
+    let columns = columns.finish(&name, sort_first.as_deref());
     let stores = target.catalog.stores();
     stats.metadata_files = metadata_files(loaded, stores).await?.len();
     let orphans = find_orphans(loaded, stores, now - 3 * DAY_MS).await?;
@@ -300,12 +320,6 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             format!("floe remove-orphans {name}"),
         ));
     }
-    let sort_first = sort
-        .fields
-        .first()
-        .and_then(|f| metadata.current_schema().name_by_field_id(f.source_id))
-        .map(str::to_string);
-    let columns = columns.finish(&name, sort_first.as_deref());
     if let Some(first) = &sort_first {
         let overlapping = columns.iter().find(|c| &c.column == first).and_then(|c| {
             c.overlap_ratio

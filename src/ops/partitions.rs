@@ -5,11 +5,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use futures::StreamExt;
+use iceberg::spec::{DataContentType, DataFile, PartitionSpec};
 use iceberg::table::Table;
 use serde::Serialize;
 
 use crate::ops::distribution::{PartitionSkew, SizeHistogram};
-use crate::ops::files::{files_of, FileEntry};
+use crate::ops::files::{chosen_snapshot, partition_json, partition_text, FileEntry};
+use crate::table::manifest_stream::load_manifests;
 use crate::table::write::WriteSettings;
 use crate::table::{Session, TableRef};
 
@@ -48,7 +51,7 @@ pub fn by_partition(files: &[FileEntry]) -> Vec<PartitionEntry> {
         let entry = by_key
             .entry((file.partition_spec_id, display.clone()))
             .or_insert_with(|| PartitionEntry {
-                partition: file.partition.clone(),
+                partition: (*file.partition).clone(),
                 partition_display: display,
                 spec_id: file.partition_spec_id,
                 record_count: 0,
@@ -92,6 +95,58 @@ pub fn size_histogram(files: &[FileEntry], target_file_size_bytes: u64) -> SizeH
     histogram
 }
 
+/// Per-partition totals and the size histogram, gathered one manifest entry at a time (the
+/// same values as [`by_partition`] and [`size_histogram`] over a listing, without one).
+struct PartitionTally {
+    by_key: BTreeMap<(i32, String), PartitionEntry>,
+    file_sizes: SizeHistogram,
+}
+
+impl PartitionTally {
+    fn new(target_file_size_bytes: u64) -> Self {
+        PartitionTally {
+            by_key: BTreeMap::new(),
+            file_sizes: SizeHistogram::new(target_file_size_bytes),
+        }
+    }
+
+    fn add(&mut self, spec_id: i32, spec: Option<&PartitionSpec>, file: &DataFile) {
+        let display = partition_text(spec, file.partition());
+        let entry = self
+            .by_key
+            .entry((spec_id, display))
+            .or_insert_with_key(|(_, display)| {
+                let mut partition = serde_json::Map::new();
+                if let Some(spec) = spec {
+                    for (field, value) in spec.fields().iter().zip(file.partition().fields()) {
+                        partition.insert(
+                            field.name.clone(),
+                            partition_json(&field.transform, value.as_ref()),
+                        );
+                    }
+                }
+                PartitionEntry {
+                    partition,
+                    partition_display: display.clone(),
+                    spec_id,
+                    record_count: 0,
+                    file_count: 0,
+                    total_size_bytes: 0,
+                    delete_file_count: 0,
+                }
+            });
+        if file.content_type() == DataContentType::Data {
+            entry.record_count += file.record_count();
+            entry.file_count += 1;
+            entry.total_size_bytes += file.file_size_in_bytes();
+            self.file_sizes
+                .add(file.file_size_in_bytes(), file.record_count());
+        } else {
+            entry.delete_file_count += 1;
+        }
+    }
+}
+
 /// The partitions report of a loaded table.
 pub async fn partitions_of(
     loaded: &Table,
@@ -99,12 +154,25 @@ pub async fn partitions_of(
     snapshot_id: Option<i64>,
 ) -> Result<PartitionsReport> {
     let target_size = WriteSettings::from_table(loaded)?.target_file_size_bytes;
-    let listing = files_of(loaded, display, snapshot_id).await?;
-    let partitions = by_partition(&listing.files);
+    let metadata = loaded.metadata();
+    let snapshot = chosen_snapshot(loaded, display, snapshot_id)?;
+    let mut tally = PartitionTally::new(target_size);
+    if let Some(snapshot) = snapshot {
+        let list = loaded.manifest_list_reader(snapshot).load().await?;
+        let mut manifests = load_manifests(loaded.file_io(), list.entries().to_vec());
+        while let Some((manifest_file, manifest)) = manifests.next().await {
+            let spec_id = manifest_file.partition_spec_id;
+            let spec = metadata.partition_spec_by_id(spec_id);
+            for entry in manifest?.entries().iter().filter(|e| e.is_alive()) {
+                tally.add(spec_id, spec.map(|s| s.as_ref()), entry.data_file());
+            }
+        }
+    }
+    let partitions: Vec<PartitionEntry> = tally.by_key.into_values().collect();
     Ok(PartitionsReport {
-        table: listing.table,
-        snapshot_id: listing.snapshot_id,
-        file_sizes: size_histogram(&listing.files, target_size),
+        table: display.to_string(),
+        snapshot_id: snapshot.map(|s| s.snapshot_id()),
+        file_sizes: tally.file_sizes,
         skew: skew_of(&partitions),
         partitions,
     })

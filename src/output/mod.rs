@@ -81,16 +81,28 @@ impl Printer {
     /// Print the command's one report on stdout.
     pub fn print<R: Report>(&self, report: &R) -> anyhow::Result<()> {
         let text = match self.format {
-            OutputFormat::Json => {
-                let mut s = serde_json::to_string_pretty(report)?;
-                s.push('\n');
-                s
-            }
+            // Written as it is serialized: a listing of a million files never sits in memory
+            // a second time as one string.
+            OutputFormat::Json => return write_json_stdout(report),
             // Block-character bars only where a terminal shows them; files and pipes get ASCII.
             OutputFormat::Table => render::human(&report.blocks(), std::io::stdout().is_terminal()),
             OutputFormat::Csv => render::csv(&report.csv()),
         };
         write_stdout(text.as_bytes())
+    }
+}
+
+/// `value` as pretty JSON and a newline on stdout, turning a closed pipe into [`ClosedPipe`].
+fn write_json_stdout<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ClosedPipe.into()),
+        Err(e) => Err(e.into()),
     }
 }
 

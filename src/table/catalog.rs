@@ -306,6 +306,11 @@ pub(crate) async fn update_table_through<C: FloeCatalog + ?Sized>(
 }
 
 /// An iceberg `Table` over metadata read from `location`, doing its IO through `stores`.
+///
+/// Without iceberg's manifest cache: it weighs a manifest by its struct alone, not its entries,
+/// so its 32 MB bound never bites and a scan of a million files kept every entry with its
+/// metrics (gigabytes) to the end of the command. floe reads each manifest once per scan and
+/// runs one command per process, so nothing is lost.
 pub(crate) fn build_table(
     ident: &TableIdent,
     location: String,
@@ -318,6 +323,7 @@ pub(crate) fn build_table(
         .identifier(ident.clone())
         .file_io(super::file_io::file_io(stores))
         .runtime(iceberg::Runtime::try_current()?)
+        .disable_cache()
         .build()?)
 }
 
@@ -331,7 +337,8 @@ pub(crate) fn with_metadata(
         .metadata(metadata)
         .identifier(table.identifier().clone())
         .file_io(table.file_io().clone())
-        .runtime(iceberg::Runtime::try_current()?);
+        .runtime(iceberg::Runtime::try_current()?)
+        .disable_cache();
     if let Some(location) = table.metadata_location() {
         builder = builder.metadata_location(location.to_string());
     }

@@ -91,8 +91,8 @@ async fn unreachable(
     // A file the retained snapshots only list as removed is not reached by them.
     let reachable: BTreeSet<String> = reachable_files(retained, Entries::Live)
         .await?
-        .iter()
-        .map(|p| comparable_location(p))
+        .into_iter()
+        .map(|p| comparable_location(&p))
         .collect();
     Ok(candidates
         .into_iter()

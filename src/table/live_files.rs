@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use futures::StreamExt;
 use iceberg::spec::{DataFile, ManifestContentType};
 use iceberg::table::Table;
+
+use super::manifest_stream::load_manifests;
 
 /// A live data file and the spec it was written for.
 #[derive(Debug, Clone)]
@@ -15,43 +18,60 @@ pub struct LiveDataFile {
     pub spec_id: i32,
 }
 
+/// Calls `visit` with the spec id and the file of every live data file of `snapshot_id`, one
+/// manifest at a time (manifests decoded concurrently).
+async fn visit_live_data_files(
+    table: &Table,
+    snapshot_id: i64,
+    mut visit: impl FnMut(i32, &DataFile),
+) -> Result<()> {
+    let Some(snapshot) = table.metadata().snapshot_by_id(snapshot_id) else {
+        return Ok(());
+    };
+    let list = table.manifest_list_reader(snapshot).load().await?;
+    let data_manifests = list
+        .entries()
+        .iter()
+        .filter(|m| m.content == ManifestContentType::Data)
+        .cloned()
+        .collect();
+    let mut manifests = load_manifests(table.file_io(), data_manifests);
+    while let Some((manifest, loaded)) = manifests.next().await {
+        for entry in loaded?.entries().iter().filter(|e| e.is_alive()) {
+            visit(manifest.partition_spec_id, entry.data_file());
+        }
+    }
+    Ok(())
+}
+
 /// Data file path → the live data file, for `snapshot_id`.
 pub async fn live_data_files(
     table: &Table,
     snapshot_id: i64,
 ) -> Result<HashMap<String, LiveDataFile>> {
-    let metadata = table.metadata();
     let mut files = HashMap::new();
-    let Some(snapshot) = metadata.snapshot_by_id(snapshot_id) else {
-        return Ok(files);
-    };
-    let list = table.manifest_list_reader(snapshot).load().await?;
-    for manifest in list
-        .entries()
-        .iter()
-        .filter(|m| m.content == ManifestContentType::Data)
-    {
-        let loaded = manifest.load_manifest(table.file_io()).await?;
-        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
-            files.insert(
-                entry.data_file().file_path().to_string(),
-                LiveDataFile {
-                    file: entry.data_file().clone(),
-                    spec_id: manifest.partition_spec_id,
-                },
-            );
-        }
-    }
+    visit_live_data_files(table, snapshot_id, |spec_id, file| {
+        files.insert(
+            file.file_path().to_string(),
+            LiveDataFile {
+                file: file.clone(),
+                spec_id,
+            },
+        );
+    })
+    .await?;
     Ok(files)
 }
 
-/// Data file path → partition spec id, for the live data files of `snapshot_id`.
+/// Data file path → partition spec id, for the live data files of `snapshot_id`: without
+/// their metrics, which would weigh a kilobyte or more a file.
 pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<String, i32>> {
-    Ok(live_data_files(table, snapshot_id)
-        .await?
-        .into_iter()
-        .map(|(path, live)| (path, live.spec_id))
-        .collect())
+    let mut specs = HashMap::new();
+    visit_live_data_files(table, snapshot_id, |spec_id, file| {
+        specs.insert(file.file_path().to_string(), spec_id);
+    })
+    .await?;
+    Ok(specs)
 }
 
 /// A live data or delete file: its path, whether it holds deletes, its size and rows.

@@ -19,6 +19,7 @@ pub mod lease;
 pub mod live_files;
 pub mod local_store;
 pub mod manifest_rewrite;
+pub mod manifest_stream;
 pub mod metadata_commit;
 pub mod native_scan;
 pub mod orphans;

@@ -4,6 +4,7 @@
 //! `s3n://` are `s3://`; `file://` is a local path); a file whose path matches a reachable
 //! one except for its scheme or bucket is an error, never a deletion.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
@@ -57,26 +58,45 @@ pub async fn find_orphans(
         .into());
     }
 
-    let mut reachable: HashSet<String> = HashSet::new();
-    let mut reachable_bare: HashMap<String, String> = HashMap::new();
+    // Reachable paths by their bare form, each with the scheme-and-bucket prefix it was reached
+    // under (an index into the few distinct prefixes): one string per path, for tables with
+    // millions of files. A bare path reached under a second prefix is kept whole in `others`.
+    let mut prefixes: Vec<String> = vec![];
+    let mut reachable: HashMap<String, usize> = HashMap::new();
+    let mut others: HashSet<String> = HashSet::new();
     let mut keep = reachable_files(table, Entries::All).await?;
     keep.push(format!("{metadata_dir}version-hint.text"));
     for path in keep {
         let (full, bare) = compared(&path);
-        reachable_bare.insert(bare, full.clone());
-        reachable.insert(full);
+        let prefix = &full[..full.len() - bare.len()];
+        let id = match prefixes.iter().position(|p| p == prefix) {
+            Some(id) => id,
+            None => {
+                prefixes.push(prefix.to_string());
+                prefixes.len() - 1
+            }
+        };
+        match reachable.entry(bare) {
+            Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            Entry::Occupied(slot) if *slot.get() != id => {
+                others.insert(full);
+            }
+            Entry::Occupied(_) => {}
+        }
     }
-
     let mut orphans = vec![];
     for object in listed {
         let (full, bare) = compared(&object.location);
-        if reachable.contains(&full) {
-            continue;
-        }
-        if let Some(other) = reachable_bare.get(&bare) {
+        if let Some(id) = reachable.get(&bare) {
+            let prefix = &full[..full.len() - bare.len()];
+            if prefixes[*id] == prefix || others.contains(&full) {
+                continue;
+            }
             return Err(FloeError::invalid(format!(
-                "{} and the table's {other} differ only in scheme or bucket: the metadata and the location disagree",
-                object.location
+                "{} and the table's {}{bare} differ only in scheme or bucket: the metadata and the location disagree",
+                object.location, prefixes[*id]
             ))
             .with_hint("nothing was deleted; fix the table's location or its file paths first")
             .into());

@@ -5,8 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
+use futures::StreamExt;
 use iceberg::spec::DataContentType;
 use iceberg::table::Table;
+
+use super::manifest_stream::{load_manifest_lists, load_manifests};
 
 /// Which manifest entries count as reaching their data or delete file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +77,7 @@ pub async fn snapshot_files(
 ) -> Result<BTreeMap<String, SnapshotFile>> {
     let metadata = table.metadata();
     let mut files = BTreeMap::new();
-    let mut seen_manifests = BTreeSet::new();
+    let mut snapshots = vec![];
     for id in ids {
         let Some(snapshot) = metadata.snapshot_by_id(*id) else {
             continue;
@@ -104,35 +107,43 @@ pub async fn snapshot_files(
                 },
             );
         }
-        let list = table.manifest_list_reader(snapshot).load().await?;
-        for manifest_file in list.entries() {
-            if !seen_manifests.insert(manifest_file.manifest_path.clone()) {
+        snapshots.push(snapshot.clone());
+    }
+    // Snapshots share most of their manifests: each is read once, whichever list names it first.
+    let mut seen_manifests = BTreeSet::new();
+    let mut manifests = vec![];
+    let mut lists = load_manifest_lists(table, snapshots);
+    while let Some((_, list)) = lists.next().await {
+        for manifest_file in list?.consume_entries() {
+            if seen_manifests.insert(manifest_file.manifest_path.clone()) {
+                manifests.push(manifest_file);
+            }
+        }
+    }
+    let mut loaded = load_manifests(table.file_io(), manifests);
+    while let Some((manifest_file, manifest)) = loaded.next().await {
+        files.insert(
+            manifest_file.manifest_path.clone(),
+            SnapshotFile {
+                kind: FileKind::Manifest,
+                size_bytes: Some(manifest_file.manifest_length as u64),
+            },
+        );
+        for entry in manifest?.entries() {
+            if entries == Entries::Live && !entry.is_alive() {
                 continue;
             }
+            let file = entry.data_file();
             files.insert(
-                manifest_file.manifest_path.clone(),
+                file.file_path().to_string(),
                 SnapshotFile {
-                    kind: FileKind::Manifest,
-                    size_bytes: Some(manifest_file.manifest_length as u64),
+                    kind: match file.content_type() {
+                        DataContentType::Data => FileKind::Data,
+                        _ => FileKind::Deletes,
+                    },
+                    size_bytes: Some(file.file_size_in_bytes()),
                 },
             );
-            let manifest = manifest_file.load_manifest(table.file_io()).await?;
-            for entry in manifest.entries() {
-                if entries == Entries::Live && !entry.is_alive() {
-                    continue;
-                }
-                let file = entry.data_file();
-                files.insert(
-                    file.file_path().to_string(),
-                    SnapshotFile {
-                        kind: match file.content_type() {
-                            DataContentType::Data => FileKind::Data,
-                            _ => FileKind::Deletes,
-                        },
-                        size_bytes: Some(file.file_size_in_bytes()),
-                    },
-                );
-            }
         }
     }
     Ok(files)

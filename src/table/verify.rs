@@ -10,6 +10,7 @@ use iceberg::spec::{DataContentType, DataFileFormat};
 use iceberg::table::Table;
 use serde::Serialize;
 
+use super::manifest_stream::{load_manifest_lists, load_manifests};
 use super::storage::Stores;
 
 /// Files checked at once.
@@ -44,16 +45,20 @@ fn problem(kind: &str, at: impl Into<String>, detail: impl Into<String>) -> Prob
     }
 }
 
-/// A file to check: its path, recorded size, and the row count to compare with its footer.
+/// A file to check: its recorded size, and the row count to compare with its footer.
 struct Expected {
-    path: String,
     size: u64,
     is_data: bool,
     rows: Option<u64>,
 }
 
-async fn check_file(stores: &Stores, file: &Expected, deep: bool) -> (Option<Problem>, bool) {
-    let size = match stores.size(&file.path).await {
+async fn check_file(
+    stores: &Stores,
+    path: &str,
+    file: &Expected,
+    deep: bool,
+) -> (Option<Problem>, bool) {
+    let size = match stores.size(path).await {
         Ok(size) => size,
         Err(e) => {
             let missing = crate::error::kind_of(&e) == crate::error::ErrorKind::NotFound;
@@ -62,14 +67,14 @@ async fn check_file(stores: &Stores, file: &Expected, deep: bool) -> (Option<Pro
             } else {
                 "unreadable_file"
             };
-            return (Some(problem(kind, &file.path, format!("{e:#}"))), false);
+            return (Some(problem(kind, path, format!("{e:#}"))), false);
         }
     };
     if size != file.size {
         return (
             Some(problem(
                 "wrong_size",
-                &file.path,
+                path,
                 format!("{size} bytes on storage, {} in the manifest", file.size),
             )),
             false,
@@ -78,19 +83,19 @@ async fn check_file(stores: &Stores, file: &Expected, deep: bool) -> (Option<Pro
     let Some(rows) = file.rows.filter(|_| deep) else {
         return (None, false);
     };
-    let footer = stores.parquet_metadata(&file.path, size).await;
+    let footer = stores.parquet_metadata(path, size).await;
     match footer.map(|m| m.file_metadata().num_rows() as u64) {
         Ok(found) if found == rows => (None, true),
         Ok(found) => (
             Some(problem(
                 "row_count_mismatch",
-                &file.path,
+                path,
                 format!("{found} rows in the footer, {rows} in the manifest"),
             )),
             true,
         ),
         Err(e) => (
-            Some(problem("unreadable_footer", &file.path, format!("{e:#}"))),
+            Some(problem("unreadable_footer", path, format!("{e:#}"))),
             true,
         ),
     }
@@ -162,13 +167,17 @@ pub async fn verify(
     }
 
     let mut files: HashMap<String, Expected> = HashMap::new();
+    let snapshots = ids
+        .iter()
+        .filter_map(|id| metadata.snapshot_by_id(*id).cloned())
+        .collect();
+    // Snapshots share most of their manifests: each is read once, whichever list names it first.
     let mut manifests_seen = BTreeSet::new();
-    for id in ids {
-        let Some(snapshot) = metadata.snapshot_by_id(*id) else {
-            continue;
-        };
+    let mut manifests = vec![];
+    let mut lists = load_manifest_lists(table, snapshots);
+    while let Some((snapshot, list)) = lists.next().await {
         out.manifest_lists += 1;
-        let list = match table.manifest_list_reader(snapshot).load().await {
+        let list = match list {
             Ok(list) => list,
             Err(e) => {
                 out.problems.push(problem(
@@ -179,7 +188,7 @@ pub async fn verify(
                 continue;
             }
         };
-        for manifest_file in list.entries() {
+        for manifest_file in list.consume_entries() {
             if !manifests_seen.insert(manifest_file.manifest_path.clone()) {
                 continue;
             }
@@ -195,30 +204,37 @@ pub async fn verify(
                     ),
                 ));
             }
-            let manifest = match manifest_file.load_manifest(table.file_io()).await {
-                Ok(m) => m,
-                Err(e) => {
-                    out.problems.push(problem(
-                        "unreadable_manifest",
-                        &manifest_file.manifest_path,
-                        e.to_string(),
-                    ));
-                    continue;
-                }
-            };
-            for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
-                let file = entry.data_file();
-                let is_data = file.content_type() == DataContentType::Data;
-                files
-                    .entry(file.file_path().to_string())
-                    .or_insert_with(|| Expected {
-                        path: file.file_path().to_string(),
-                        size: file.file_size_in_bytes(),
-                        is_data,
-                        rows: (is_data && file.file_format() == DataFileFormat::Parquet)
-                            .then(|| file.record_count()),
-                    });
+            manifests.push(manifest_file);
+        }
+    }
+    let mut loaded = load_manifests(table.file_io(), manifests);
+    while let Some((manifest_file, manifest)) = loaded.next().await {
+        let manifest = match manifest {
+            Ok(m) => m,
+            Err(e) => {
+                out.problems.push(problem(
+                    "unreadable_manifest",
+                    &manifest_file.manifest_path,
+                    e.to_string(),
+                ));
+                continue;
             }
+        };
+        for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
+            let file = entry.data_file();
+            if files.contains_key(file.file_path()) {
+                continue;
+            }
+            let is_data = file.content_type() == DataContentType::Data;
+            files.insert(
+                file.file_path().to_string(),
+                Expected {
+                    size: file.file_size_in_bytes(),
+                    is_data,
+                    rows: (is_data && file.file_format() == DataFileFormat::Parquet)
+                        .then(|| file.record_count()),
+                },
+            );
         }
     }
     for file in files.values() {
@@ -228,8 +244,8 @@ pub async fn verify(
             out.delete_files += 1;
         }
     }
-    let checks: Vec<(Option<Problem>, bool)> = futures::stream::iter(files.values())
-        .map(|file| check_file(stores, file, deep))
+    let checks: Vec<(Option<Problem>, bool)> = futures::stream::iter(files.iter())
+        .map(|(path, file)| check_file(stores, path, file, deep))
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;

@@ -1,7 +1,7 @@
 //! Planning a compaction: which files of the starting snapshot to rewrite, grouped per
 //! partition (and spec) into bins, and which delete files leave with them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -312,13 +312,20 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
 
     let default_spec = metadata.default_partition_spec_id();
-    let live = crate::table::live_files::live_data_files(&table, snapshot_id).await?;
+    let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
+    // Full entries (their bounds) only where z-order extents need them: a million files'
+    // metrics would weigh gigabytes.
+    let live = if plan.zorder.is_empty() {
+        HashMap::new()
+    } else {
+        crate::table::live_files::live_data_files(&table, snapshot_id).await?
+    };
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
     for task in selected {
-        let spec_id = live
+        let spec_id = specs
             .get(&task.data_file_path)
-            .map(|f| f.spec_id)
+            .copied()
             .unwrap_or(default_spec);
         let mut reasons = vec![];
         if options.rewrite_all {
@@ -358,6 +365,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         }
         slot.tasks.push(task);
     }
+    drop(specs);
 
     for ((spec_id, words), candidates) in partitions {
         let PartitionCandidates {
