@@ -1092,11 +1092,15 @@ async fn a_rewrite_committed_across_a_partition_spec_change_keeps_its_files_spec
         0,
         "the spec changed"
     );
-    let specs = floe::table::live_files::data_file_specs(&table, report.snapshot_id.unwrap())
+    let live = floe::table::live_files::live_data_files(&table, report.snapshot_id.unwrap())
         .await
         .unwrap();
-    assert_eq!(specs.len(), 3);
-    assert!(specs.values().all(|s| *s == 0), "{specs:?}");
+    assert_eq!(live.len(), 3);
+    assert!(
+        live.values().all(|f| f.spec_id == 0),
+        "{:?}",
+        live.values().map(|f| f.spec_id).collect::<Vec<_>>()
+    );
     assert_eq!(live_rows(&h).await.0, 40);
     h.assert_verified().await;
 }

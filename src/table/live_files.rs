@@ -63,15 +63,47 @@ pub async fn live_data_files(
     Ok(files)
 }
 
-/// Data file path → partition spec id, for the live data files of `snapshot_id`: without
-/// their metrics, which would weigh a kilobyte or more a file.
-pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<HashMap<String, i32>> {
+/// Which partition spec each live data file of a snapshot was written with.
+#[derive(Debug)]
+pub enum DataFileSpecs {
+    /// Every data manifest of the snapshot has this spec, so every data file does.
+    Uniform(i32),
+    /// Data file path → spec id, when the snapshot's data manifests mix specs.
+    ByPath(HashMap<String, i32>),
+}
+
+impl DataFileSpecs {
+    pub fn get(&self, path: &str) -> Option<i32> {
+        match self {
+            DataFileSpecs::Uniform(id) => Some(*id),
+            DataFileSpecs::ByPath(by_path) => by_path.get(path).copied(),
+        }
+    }
+}
+
+/// The partition spec of each live data file of `snapshot_id`, without their metrics (a
+/// kilobyte or more a file). The manifest list alone answers when one spec covers every data
+/// manifest, the common case, so a table of a million files holds no map of their paths.
+pub async fn data_file_specs(table: &Table, snapshot_id: i64) -> Result<DataFileSpecs> {
+    if let Some(snapshot) = table.metadata().snapshot_by_id(snapshot_id) {
+        let list = table.manifest_list_reader(snapshot).load().await?;
+        let mut ids = list
+            .entries()
+            .iter()
+            .filter(|m| m.content == ManifestContentType::Data)
+            .map(|m| m.partition_spec_id);
+        if let Some(first) = ids.next() {
+            if ids.all(|id| id == first) {
+                return Ok(DataFileSpecs::Uniform(first));
+            }
+        }
+    }
     let mut specs = HashMap::new();
     visit_live_data_files(table, snapshot_id, |spec_id, file| {
         specs.insert(file.file_path().to_string(), spec_id);
     })
     .await?;
-    Ok(specs)
+    Ok(DataFileSpecs::ByPath(specs))
 }
 
 /// A live data or delete file: its path, whether it holds deletes, its size and rows.

@@ -235,16 +235,35 @@ pub(crate) fn partition_filter(table: &Table, text: &str) -> Result<iceberg::exp
     })
 }
 
-async fn plan_tasks(
+/// Hands each planned task of the snapshot to `visit` as iceberg's planner yields it, so a
+/// table of a million files never has every task in one list beside the candidates taken
+/// from it.
+async fn visit_tasks(
     table: &Table,
     snapshot_id: i64,
     filter: Option<iceberg::expr::Predicate>,
-) -> Result<Vec<FileScanTask>> {
+    mut visit: impl FnMut(FileScanTask),
+) -> Result<()> {
     let mut builder = table.scan().snapshot_id(snapshot_id).select_all();
     if let Some(filter) = filter {
         builder = builder.with_filter(filter);
     }
-    Ok(builder.build()?.plan_files().await?.try_collect().await?)
+    let scan = builder.build()?;
+    let mut tasks = scan.plan_files().await?;
+    while let Some(task) = tasks.try_next().await? {
+        visit(task);
+    }
+    Ok(())
+}
+
+/// Records which data files each delete file applies to.
+fn note_delete_scopes(scopes: &mut BTreeMap<String, Vec<String>>, task: &FileScanTask) {
+    for delete in &task.deletes {
+        scopes
+            .entry(delete.file_path.clone())
+            .or_default()
+            .push(task.data_file_path.clone());
+    }
 }
 
 /// Pick the groups to rewrite.
@@ -295,22 +314,6 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         return Ok(plan);
     };
 
-    let all = plan_tasks(&table, snapshot_id, None).await?;
-    let mut scopes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for task in &all {
-        for delete in &task.deletes {
-            scopes
-                .entry(delete.file_path.clone())
-                .or_default()
-                .push(task.data_file_path.clone());
-        }
-    }
-    plan.delete_scopes = scopes.into_iter().collect();
-    let selected = match filter {
-        Some(f) => plan_tasks(&table, snapshot_id, Some(f)).await?,
-        None => all,
-    };
-
     let default_spec = metadata.default_partition_spec_id();
     let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
     // Full entries (their bounds) only where z-order extents need them: a million files'
@@ -322,11 +325,8 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
-    for task in selected {
-        let spec_id = specs
-            .get(&task.data_file_path)
-            .copied()
-            .unwrap_or(default_spec);
+    let mut take_candidate = |task: FileScanTask| {
+        let spec_id = specs.get(&task.data_file_path).unwrap_or(default_spec);
         let mut reasons = vec![];
         if options.rewrite_all {
             reasons.push("rewrite-all");
@@ -344,7 +344,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
             reasons.push("older spec");
         }
         if reasons.is_empty() {
-            continue;
+            return;
         }
         let spec = metadata
             .partition_spec_by_id(spec_id)
@@ -364,7 +364,27 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
             }
         }
         slot.tasks.push(task);
+    };
+    // Every data file a delete file applies to, in or out of the filter: a delete file can
+    // only leave with the rewrite when none of its data files stays behind.
+    let mut scopes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    match filter {
+        None => {
+            visit_tasks(&table, snapshot_id, None, |task| {
+                note_delete_scopes(&mut scopes, &task);
+                take_candidate(task);
+            })
+            .await?
+        }
+        Some(filter) => {
+            visit_tasks(&table, snapshot_id, None, |task| {
+                note_delete_scopes(&mut scopes, &task)
+            })
+            .await?;
+            visit_tasks(&table, snapshot_id, Some(filter), &mut take_candidate).await?;
+        }
     }
+    plan.delete_scopes = scopes.into_iter().collect();
     drop(specs);
 
     for ((spec_id, words), candidates) in partitions {
