@@ -1131,6 +1131,101 @@ fn spark_pyiceberg_and_floe_share_a_rest_catalog() {
     assert_eq!(count(floe, "db.events"), expected.len() as i64);
 }
 
+/// `--engine spark` on a REST catalog table: floe hands Spark its own catalog (type rest, the
+/// same URI and OAuth2 credential), Spark's `rewrite_data_files` and `expire_snapshots` commit
+/// through the server, and floe and PyIceberg read the same rows afterwards.
+#[test]
+fn spark_engine_maintains_a_rest_catalog_table_with_floes_credentials() {
+    let secret = "spark-engine-secret";
+    let Some(server) = RestServer::start(&["--credential", &format!("floe:{secret}")]) else {
+        return;
+    };
+    let mut client = Client::new(&server, &format!("    credential: floe:{secret}\n"));
+    client.credential = Some(format!("floe:{secret}"));
+    let submit = common::spark::spark_sql_launcher(&client.python);
+    let floe = client.floe.clone().with_env("SPARK_LOCAL_IP", "127.0.0.1");
+    floe.json(&["namespaces", "--create", "db"]);
+    let first = client.work.join("first.parquet");
+    write_parquet(&first, &[events_batch(0, 40)]);
+    floe.json(&[
+        "create",
+        "db.events",
+        "--like",
+        first.to_str().unwrap(),
+        "--partition-by",
+        "region",
+    ]);
+    for i in 0..4i64 {
+        let path = client.work.join(format!("in-{i}.parquet"));
+        write_parquet(&path, &[events_batch(40 * i, 40)]);
+        floe.json(&["ingest", "db.events", path.to_str().unwrap()]);
+    }
+    let ids: Vec<i64> = (0..160).collect();
+    assert_eq!(client.ids("db.events"), ids);
+    let before = floe.json(&["describe", "db.events"]);
+    // Four ingests of three regions each.
+    assert_eq!(before["totals"]["data_files"], 12, "{before}");
+    let old_snapshots: Vec<i64> = floe.json(&["snapshots", "db.events"])["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["snapshot_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(old_snapshots.len(), 4);
+
+    let compacted = floe.json(&[
+        "compact",
+        "db.events",
+        "--min-input-files",
+        "2",
+        "--engine",
+        "spark",
+        "--spark-submit",
+        &submit,
+    ]);
+    assert_eq!(compacted["engine"], "spark");
+    assert_eq!(compacted["spark"]["procedure"], "rewrite_data_files");
+    assert_eq!(compacted["files_rewritten"], 12, "{compacted}");
+    assert_eq!(compacted["files_written"], 3, "{compacted}");
+    assert_eq!(compacted["spark"]["verify"]["ok"], true);
+    let after = floe.json(&["describe", "db.events"]);
+    assert_eq!(after["totals"]["data_files"], 3);
+    assert_eq!(after["totals"]["records"], 160);
+    let now = after["current_snapshot"]["snapshot_id"].as_i64().unwrap();
+    assert_eq!(compacted["snapshot_ids"], serde_json::json!([now]));
+    assert!(!old_snapshots.contains(&now));
+    assert_eq!(client.ids("db.events"), ids);
+
+    let expired = floe.json(&[
+        "expire",
+        "db.events",
+        "--older-than",
+        "0s",
+        "--retain-last",
+        "1",
+        "--engine",
+        "spark",
+        "--spark-submit",
+        &submit,
+    ]);
+    assert_eq!(expired["engine"], "spark");
+    let mut gone: Vec<i64> = expired["expired_snapshot_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    gone.sort();
+    let mut wanted = old_snapshots.clone();
+    wanted.sort();
+    assert_eq!(gone, wanted);
+    assert_eq!(expired["snapshots_left"], 1);
+    let snapshots = floe.json(&["snapshots", "db.events"]);
+    assert_eq!(snapshots["snapshots"].as_array().unwrap().len(), 1);
+    assert_eq!(client.ids("db.events"), ids);
+    assert_eq!(count(&floe, "db.events"), 160);
+}
+
 /// TLS: a catalog behind HTTPS with a certificate from a private CA is trusted through
 /// `ssl.cabundle`; without it the certificate is refused (system roots only) with a clear
 /// error, and nothing is sent.

@@ -7,47 +7,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use common::spark::spark_sql_launcher as spark_submit;
 use common::*;
 use serde_json::Value;
-
-/// The spark-sql launcher of the test venv's pyspark, in local mode, with Iceberg's jars.
-fn spark_submit(python: &str) -> String {
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "pyspark is not importable by {python}"
-    );
-    let pyspark = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let spark_sql = Path::new(&pyspark).join("bin/spark-sql");
-    assert!(spark_sql.is_file(), "no {}", spark_sql.display());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let jars = Command::new(root.join("scripts/spark-jars"))
-        .env("FLOE_TEST_PYTHON", python)
-        .output()
-        .expect("run scripts/spark-jars");
-    assert!(
-        jars.status.success(),
-        "scripts/spark-jars failed:\n{}",
-        String::from_utf8_lossy(&jars.stderr)
-    );
-    let jars = String::from_utf8(jars.stdout).unwrap();
-    let jars = jars.trim().lines().last().unwrap().to_string();
-    format!(
-        "{} --master local[1] --driver-memory 512m --jars {jars} --conf spark.ui.enabled=false \
-         --conf spark.sql.catalogImplementation=in-memory --conf spark.sql.shuffle.partitions=1 \
-         --conf 'spark.driver.extraJavaOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Duser.timezone=UTC'",
-        spark_sql.display()
-    )
-}
 
 /// The table's rows as floe reads them, sorted by id.
 fn rows(floe: &Floe, table: &str) -> Vec<Value> {
