@@ -464,8 +464,38 @@ fn spark_runs_the_four_procedures_and_maintain() {
         "--set",
         "floe.maintain.spark.min-table-size=1KiB",
     ]);
-    let maintained = floe.json(&["maintain", logs, "db.events"]);
+    // One run gives both renderings: CSV on stdout, the JSON report in a file.
+    let report_path = dir.path().join("maintain.json");
+    let csv = floe
+        .run(&[
+            "maintain",
+            logs,
+            "db.events",
+            "--report",
+            report_path.to_str().unwrap(),
+            "-o",
+            "csv",
+        ])
+        .ok()
+        .stdout;
+    let maintained: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
     assert_eq!(maintained["exit_code"], 0, "{maintained:#}");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("table,outcome,step,status,reclaimed,seconds,error,engine")
+    );
+    let engines: Vec<(String, String)> = lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[0].to_string(), cells[7].to_string())
+        })
+        .collect();
+    assert!(
+        engines.contains(&(logs.to_string(), "spark".into()))
+            && engines.contains(&("db.events".into(), "floe".into())),
+        "{csv}"
+    );
     let compact_step = |table: &str| -> Value {
         let record = maintained["tables"]
             .as_array()

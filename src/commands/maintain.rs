@@ -95,6 +95,7 @@ impl Report for MaintainReport {
             "reclaimed",
             "seconds",
             "error",
+            "engine",
         ]);
         for table in &self.tables {
             for step in &table.steps {
@@ -106,6 +107,7 @@ impl Report for MaintainReport {
                     step.bytes_reclaimed.to_string(),
                     format!("{:.2}", step.seconds),
                     step.error.clone().unwrap_or_default(),
+                    step.engine.name().to_string(),
                 ]);
             }
             if table.steps.is_empty() {
@@ -117,6 +119,7 @@ impl Report for MaintainReport {
                     String::new(),
                     String::new(),
                     table.error.clone().unwrap_or_default(),
+                    String::new(),
                 ]);
             }
         }

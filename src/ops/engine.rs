@@ -12,3 +12,12 @@ pub enum Engine {
     /// Spark runs the matching Iceberg procedure (CALL <catalog>.system.…).
     Spark,
 }
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Floe => "floe",
+            Engine::Spark => "spark",
+        }
+    }
+}
