@@ -250,20 +250,23 @@ fn merging_position_deletes_keeps_every_row() {
     }
 }
 
-#[test]
-fn dangling_delete_files_are_dropped_and_partly_dangling_ones_trimmed() {
-    let dir = tempfile::tempdir().unwrap();
-    let floe = Floe::new(dir.path());
-    let table = dir
-        .path()
-        .join("wh/db/dangling")
-        .to_string_lossy()
-        .to_string();
-    write_parquet(&dir.path().join("a.parquet"), &[events_batch(0, 100)]);
-    write_parquet(&dir.path().join("b.parquet"), &[events_batch(100, 100)]);
+/// An unpartitioned table at `<dir>/wh/db/<name>` with two data files: ids 0..100 ingested
+/// first (sequence number 1), then ids 100..200.
+fn table_of_two_ingests(dir: &Path, name: &str) -> (Floe, String) {
+    let floe = Floe::new(dir);
+    let table = dir.join("wh/db").join(name).to_string_lossy().to_string();
+    write_parquet(&dir.join("a.parquet"), &[events_batch(0, 100)]);
+    write_parquet(&dir.join("b.parquet"), &[events_batch(100, 100)]);
     floe.json(&["create", &table, "--like", "a.parquet"]);
     floe.json(&["ingest", &table, "a.parquet"]);
     floe.json(&["ingest", &table, "b.parquet"]);
+    (floe, table)
+}
+
+#[test]
+fn dangling_delete_files_are_dropped_and_partly_dangling_ones_trimmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (floe, table) = table_of_two_ingests(dir.path(), "dangling");
     let data = files_of(&floe, &table, "data");
     // Which file holds ids 0..100: the older one (sequence number 1).
     let a = data.iter().find(|f| f["sequence_number"] == 1).unwrap()["file_path"]
@@ -655,17 +658,7 @@ fn deletes_committed_meanwhile_are_kept() {
 #[test]
 fn entries_older_than_their_data_file_stay_without_effect() {
     let dir = tempfile::tempdir().unwrap();
-    let floe = Floe::new(dir.path());
-    let table = dir
-        .path()
-        .join("wh/db/readded")
-        .to_string_lossy()
-        .to_string();
-    write_parquet(&dir.path().join("a.parquet"), &[events_batch(0, 100)]);
-    write_parquet(&dir.path().join("b.parquet"), &[events_batch(100, 100)]);
-    floe.json(&["create", &table, "--like", "a.parquet"]);
-    floe.json(&["ingest", &table, "a.parquet"]);
-    floe.json(&["ingest", &table, "b.parquet"]);
+    let (floe, table) = table_of_two_ingests(dir.path(), "readded");
     let data = files_of(&floe, &table, "data");
     let path_with_sequence = |sequence: i64| {
         data.iter()
