@@ -562,6 +562,21 @@ fn delete_files_on_disk(table: &str) -> Vec<String> {
     out
 }
 
+/// A rewrite of `table` (in the warehouse at `<dir>/wh`) planned with default options but not
+/// yet executed, so a test can commit something else in between.
+fn plan_in_process(
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    table: &str,
+) -> floe::ops::rewrite_position_deletes::PositionDeletesPlan {
+    let session = Session::embedded(&dir.join("wh").to_string_lossy());
+    rt.block_on(plan(
+        &session,
+        RewritePositionDeletesOptions::new(TableRef::parse(table).unwrap()),
+    ))
+    .unwrap()
+}
+
 #[test]
 fn a_compaction_committed_meanwhile_refuses_the_rewrite() {
     let dir = tempfile::tempdir().unwrap();
@@ -570,13 +585,7 @@ fn a_compaction_committed_meanwhile_refuses_the_rewrite() {
     let expected = ids(&floe, &table);
     let on_disk = delete_files_on_disk(&table);
     let rt = runtime();
-    let session = Session::embedded(&dir.path().join("wh").to_string_lossy());
-    let planned = rt
-        .block_on(plan(
-            &session,
-            RewritePositionDeletesOptions::new(TableRef::parse(&table).unwrap()),
-        ))
-        .unwrap();
+    let planned = plan_in_process(&rt, dir.path(), &table);
     assert_eq!(planned.removed.len(), 18);
     // Compaction applies the deletes and removes the delete files the plan replaces.
     let compacted = floe.json(&["compact", &table]);
@@ -608,13 +617,7 @@ fn deletes_committed_meanwhile_are_kept() {
     let floe = Floe::new(dir.path());
     let table = many_small_deletes(dir.path(), &floe);
     let rt = runtime();
-    let session = Session::embedded(&dir.path().join("wh").to_string_lossy());
-    let planned = rt
-        .block_on(plan(
-            &session,
-            RewritePositionDeletesOptions::new(TableRef::parse(&table).unwrap()),
-        ))
-        .unwrap();
+    let planned = plan_in_process(&rt, dir.path(), &table);
     // Another writer deletes more rows of the same data files.
     let more = floe.json(&[
         "delete",
