@@ -379,16 +379,9 @@ fn spark_runs_the_four_procedures_and_maintain() {
         "1",
     ]);
     assert_eq!(expired["engine"], "spark");
-    let mut ids: Vec<i64> = expired["expired_snapshot_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
-    ids.sort();
     let mut wanted = snapshots.clone();
     wanted.sort();
-    assert_eq!(ids, wanted);
+    assert_eq!(sorted_i64s(&expired["expired_snapshot_ids"]), wanted);
     assert_eq!(expired["snapshots_left"], 1);
     let data = expired["files"]
         .as_array()

@@ -400,3 +400,15 @@ pub fn data_files(table_dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A JSON array of integers (snapshot ids, row ids), sorted.
+pub fn sorted_i64s(array: &Value) -> Vec<i64> {
+    let mut values: Vec<i64> = array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    values.sort();
+    values
+}
