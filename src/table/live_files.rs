@@ -123,10 +123,10 @@ pub async fn live_files(table: &Table, snapshot_id: i64) -> Result<Vec<LiveFile>
         return Ok(files);
     };
     let list = table.manifest_list_reader(snapshot).load().await?;
-    for manifest in list.entries() {
+    let mut manifests = load_manifests(table.file_io(), list.entries().to_vec());
+    while let Some((manifest, loaded)) = manifests.next().await {
         let is_delete = manifest.content == ManifestContentType::Deletes;
-        let loaded = manifest.load_manifest(table.file_io()).await?;
-        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+        for entry in loaded?.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file();
             files.push(LiveFile {
                 path: file.file_path().to_string(),

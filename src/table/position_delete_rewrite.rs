@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
+use futures::StreamExt;
 use iceberg::spec::{
     DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
     MAIN_BRANCH,
@@ -14,6 +15,7 @@ use iceberg::table::Table;
 use super::catalog::TableTarget;
 use super::changes_since::snapshots_since;
 use super::commit::{conflict, is_state_unknown};
+use super::manifest_stream::load_manifests;
 use super::snapshot_producer::{
     add_totals, carry_manifests, commit_with_retries, data_file_sizes, ensure_written_files,
     new_manifest_writer, new_snapshot_id, write_snapshot, Attempt, AttemptFiles, NewSnapshot,
@@ -65,9 +67,9 @@ pub async fn delete_inventory(table: &Table, snapshot_id: i64) -> Result<DeleteI
         return Ok(inventory);
     };
     let list = table.manifest_list_reader(snapshot).load().await?;
-    for manifest in list.entries() {
-        let loaded = manifest.load_manifest(table.file_io()).await?;
-        for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
+    let mut manifests = load_manifests(table.file_io(), list.entries().to_vec());
+    while let Some((manifest, loaded)) = manifests.next().await {
+        for entry in loaded?.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file();
             let sequence_number = entry.sequence_number().unwrap_or(0);
             match file.content_type() {
