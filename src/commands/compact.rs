@@ -250,6 +250,7 @@ pub async fn run(args: CompactArgs, ctx: &Context) -> Result<()> {
         .spark
         .as_ref()
         .and_then(|run| spark_engine::verification_failed(run, &report.table))
+        .or_else(|| report.failure())
     {
         Some(e) => Err(e),
         None => Ok(()),

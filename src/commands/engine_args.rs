@@ -21,6 +21,11 @@ pub struct EngineArgs {
     /// file, else spark-sql on PATH). floe adds the catalog's --conf settings and -e "CALL …".
     #[arg(long, value_name = "COMMAND")]
     pub spark_submit: Option<String>,
+    /// Let Spark commit through its hadoop catalog although the warehouse is on object
+    /// storage (S3, GCS, Azure), where Spark's check-then-rename commit can overwrite a
+    /// concurrent floe commit. Without it that combination is refused.
+    #[arg(long)]
+    pub allow_unsafe_spark_commits: bool,
 }
 
 impl EngineArgs {
@@ -29,7 +34,14 @@ impl EngineArgs {
         if self.spark_submit.is_some() && self.engine != Engine::Spark {
             return Err(FloeError::usage("--spark-submit needs --engine spark").into());
         }
-        Ok(session.with_spark_submit(self.spark_submit.clone()))
+        if self.allow_unsafe_spark_commits && self.engine != Engine::Spark {
+            return Err(
+                FloeError::usage("--allow-unsafe-spark-commits needs --engine spark").into(),
+            );
+        }
+        Ok(session
+            .with_spark_submit(self.spark_submit.clone())
+            .with_unsafe_spark_commits(self.allow_unsafe_spark_commits))
     }
 }
 

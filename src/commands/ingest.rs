@@ -60,7 +60,9 @@ pub struct IngestArgs {
 
     /// Load only inputs not loaded before: each source's location, size and ETag (or
     /// modification time) is recorded with the commit that loads it, so a re-run after
-    /// success loads nothing and a re-run after a failure loads what did not land.
+    /// success loads nothing and a re-run after a failure loads what did not land. A source
+    /// counts as loaded on --branch only while the snapshot that loaded it is in the branch's
+    /// history: after a rollback past that load, or for another branch, it is loaded again.
     #[arg(long)]
     pub skip_loaded: bool,
 

@@ -55,6 +55,10 @@ pub struct MaintainArgs {
     /// spark-sql on PATH).
     #[arg(long, value_name = "COMMAND")]
     pub spark_submit: Option<String>,
+    /// Let steps given to Spark commit through its hadoop catalog although the warehouse is
+    /// on object storage, where those commits are not atomic (refused otherwise).
+    #[arg(long)]
+    pub allow_unsafe_spark_commits: bool,
 }
 
 fn status_word(s: StepStatus) -> &'static str {
@@ -128,7 +132,10 @@ impl Report for MaintainReport {
 }
 
 pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<()> {
-    let session = ctx.session()?.with_spark_submit(args.spark_submit.clone());
+    let session = ctx
+        .session()?
+        .with_spark_submit(args.spark_submit.clone())
+        .with_unsafe_spark_commits(args.allow_unsafe_spark_commits);
     let tables = selected_tables(&session, &args.select).await?;
     let options = MaintainOptions {
         skip: args.skip,

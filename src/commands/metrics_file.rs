@@ -222,7 +222,9 @@ fn maintain_run(out: &mut Exposition, report: &MaintainReport, now_seconds: f64)
             .steps
             .iter()
             .filter(|s| {
+                // A compaction step that failed on lost groups counts its groups below.
                 s.status == StepStatus::Failed
+                    && s.groups_conflicted == 0
                     && s.error_kind.as_deref()
                         == Some(crate::error::ErrorKind::CommitConflict.as_str())
             })

@@ -23,7 +23,7 @@ use crate::table::row_change_commit::{is_stale_plan, stale_as_conflict};
 use crate::table::snapshot_commit::{
     commit_snapshot, Isolation, SnapshotKind, SnapshotRequest, StartingPoint,
 };
-use crate::table::source_ledger::{identify, Ledger, LedgerSwap};
+use crate::table::source_ledger::{identify, BranchLoads, Ledger, LedgerSwap};
 use crate::table::write::{TableDataWriter, WriteSettings};
 use crate::table::{Session, TableRef};
 
@@ -231,11 +231,12 @@ async fn ingest_once(
             .into());
         }
         let ledger = Ledger::load(table.metadata().properties(), session.stores()).await?;
+        let history = BranchLoads::of(table.metadata(), &options.branch);
         let locations: Vec<String> = files.iter().map(|f| f.location.clone()).collect();
         let identified = identify(session.stores(), &locations).await?;
         let (mut new_files, mut new_sources) = (vec![], vec![]);
         for (file, source) in files.into_iter().zip(identified) {
-            if !ledger.contains(&source) {
+            if !ledger.loaded_on(&source, &history) {
                 new_files.push(file);
                 new_sources.push(source);
             }

@@ -408,6 +408,14 @@ async fn equality_deletes(
             &files[0],
             &format!("{prefix}-eq-deletes-{n:05}.parquet"),
         );
+        // The delete applies by (spec, partition): a concurrent rewrite that moves one of
+        // these files elsewhere (compaction into a newer spec) would take the replaced rows
+        // out of its reach, so the commit must see that they are still live.
+        out.referenced.extend(
+            files
+                .iter()
+                .map(|file| touched(file, spec_id, Some(&partition))),
+        );
         match write_equality_deletes(table, &key_ids, columns, spec_id, partition, &path).await {
             Ok(file) => out.delete_files.push((spec_id, file)),
             Err(e) => {

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::error::{kind_of, ErrorKind};
-use crate::ops::compact::{compact, CompactOptions, GroupStatus};
+use crate::ops::compact::{compact, CompactOptions, FailureKind, GroupStatus};
 use crate::ops::engine::Engine;
 use crate::ops::expire::{expire, ExpireOptions};
 use crate::ops::health::LAST_MAINTAINED_PROPERTY;
@@ -86,7 +86,8 @@ pub struct StepRecord {
     pub bytes_rewritten: u64,
     /// Files deleted (or, dry, to delete): expired snapshots' files, old metadata, orphans.
     pub files_deleted: u64,
-    /// Compaction groups that lost to a concurrent writer (the step itself still succeeds).
+    /// Compaction groups that lost to a concurrent writer (the step then fails as a
+    /// commit conflict, unless another group failed for another reason).
     pub groups_conflicted: u64,
     pub seconds: f64,
     /// The step's own report (`compact`, `expire`, … JSON).
@@ -125,6 +126,8 @@ struct StepOutcome {
     files_deleted: u64,
     groups_conflicted: u64,
     report: serde_json::Value,
+    /// A step that ran but failed in part (compaction groups): message and error kind.
+    error: Option<(String, String)>,
 }
 
 impl StepOutcome {
@@ -137,6 +140,7 @@ impl StepOutcome {
             files_deleted: 0,
             groups_conflicted: 0,
             report,
+            error: None,
         }
     }
 }
@@ -204,6 +208,21 @@ async fn run_step(
             {
                 return Err(e);
             }
+            // Failed groups fail the step (its report and metrics kept): `commit_conflict`
+            // when they only lost races, so the run exits 3 and cron retries.
+            if let Some(e) = report.failure() {
+                let mut outcome = StepOutcome::new(StepStatus::Failed, serde_json::to_value(&report)?);
+                outcome.error = Some((format!("{e:#}"), kind_of(&e).as_str().to_string()));
+                outcome.groups_conflicted = report
+                    .groups
+                    .iter()
+                    .filter(|g| g.failure_kind == Some(FailureKind::Conflict))
+                    .count() as u64;
+                let committed = report.groups.iter().filter(|g| g.status == GroupStatus::Committed);
+                (outcome.rows_rewritten, outcome.bytes_rewritten) =
+                    committed.fold((0, 0), |(r, b), g| (r + g.records, b + g.bytes));
+                return Ok(outcome);
+            }
             // A dry run on Spark runs nothing, so cannot tell "nothing to do".
             let planned_on_spark = report.spark.as_ref().is_some_and(|r| !r.ran);
             let status =
@@ -226,7 +245,6 @@ async fn run_step(
             let mut outcome = StepOutcome::new(status, serde_json::to_value(&report)?);
             outcome.rows_rewritten = rows;
             outcome.bytes_rewritten = bytes;
-            outcome.groups_conflicted = report.groups_failed as u64;
             Ok(outcome)
         }
         Step::RewritePositionDeletes => {
@@ -473,6 +491,11 @@ async fn maintain_table(
                     step_record.files_deleted = outcome.files_deleted;
                     step_record.groups_conflicted = outcome.groups_conflicted;
                     step_record.report = Some(outcome.report);
+                    if let Some((error, kind)) = outcome.error {
+                        step_record.error = Some(error);
+                        step_record.error_kind = Some(kind);
+                        record.outcome = "failed".into();
+                    }
                 }
                 Err(e) => {
                     step_record.status = StepStatus::Failed;

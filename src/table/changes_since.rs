@@ -20,6 +20,9 @@ pub struct AddedFile {
     /// The adding snapshot's operation: `replace` (compaction) adds files holding rows that
     /// were already there, which no serializable check counts as new data.
     pub operation: Operation,
+    /// The adding snapshot added more rows than it removed: even a `replace` then brought
+    /// rows that were not in the table before.
+    pub grew: bool,
 }
 
 /// The changes, oldest snapshot last.
@@ -64,6 +67,15 @@ pub async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<
     let mut changes = ChangesSince::default();
     for snapshot in snapshots {
         let id = snapshot.snapshot_id();
+        let count = |key: &str| {
+            snapshot
+                .summary()
+                .additional_properties
+                .get(key)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let grew = count("added-records") > count("deleted-records");
         let list = table.manifest_list_reader(snapshot).load().await?;
         for manifest in list.entries().iter().filter(|m| m.added_snapshot_id == id) {
             let loaded = manifest.load_manifest(table.file_io()).await?;
@@ -77,6 +89,7 @@ pub async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<
                     spec_id: manifest.partition_spec_id,
                     snapshot_id: id,
                     operation: snapshot.summary().operation.clone(),
+                    grew,
                 };
                 match (entry.status(), file.content_type()) {
                     (ManifestStatus::Deleted, DataContentType::Data) => {
@@ -134,10 +147,12 @@ impl AddedFile {
 
 impl ChangesSince {
     /// Data files added by appends, overwrites and deletes: new rows (compaction's `replace`
-    /// only moves existing ones).
+    /// only moves existing ones, unless it added more rows than it removed). Files added and
+    /// then rewritten or removed again are here too: their rows may live on in what
+    /// replaced them.
     pub fn new_rows(&self) -> impl Iterator<Item = &AddedFile> {
         self.added_data
             .iter()
-            .filter(|a| a.operation != Operation::Replace)
+            .filter(|a| a.operation != Operation::Replace || a.grew)
     }
 }

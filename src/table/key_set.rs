@@ -34,6 +34,8 @@ pub struct KeySet {
     bounds: Vec<(MinAccumulator, MaxAccumulator)>,
     /// Data file path → the input keys found in it.
     found: Mutex<HashMap<String, HashSet<Vec<u8>>>>,
+    /// The table schema the keys belong to, for the pruning predicate's column types.
+    schema: IcebergSchema,
 }
 
 impl KeySet {
@@ -126,6 +128,7 @@ impl KeySet {
             rows: HashSet::new(),
             bounds,
             found: Mutex::new(HashMap::new()),
+            schema: schema.clone(),
         })
     }
 
@@ -213,7 +216,7 @@ impl KeySet {
             conjuncts.push(col(&column.name).lt_eq(lit(high)));
         }
         let expr = conjuncts.into_iter().reduce(Expr::and)?;
-        iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr])
+        super::sound_predicate::inclusive(&expr, &self.schema)
     }
 
     /// Forget which keys were found where (before matching again from a new state).

@@ -32,6 +32,9 @@ pub(crate) struct Proposal<'a> {
     pub updates: &'a [TableUpdate],
     /// Snapshots the updates add: how a read-back recognises the commit as ours.
     pub added_snapshots: &'a [i64],
+    /// Names this attempt, the same on every re-send of it (the REST spec's
+    /// `Idempotency-Key`, so a server that keeps keys refuses a late duplicate).
+    pub key: &'a str,
 }
 
 impl Proposal<'_> {
@@ -187,6 +190,7 @@ pub(crate) async fn commit_metadata(
             Some(_) => Bytes::from(serde_json::to_vec_pretty(&metadata)?),
             None => Bytes::new(),
         };
+        let key = uuid::Uuid::new_v4().to_string();
         let proposal = Proposal {
             base: &base,
             metadata: &metadata,
@@ -194,6 +198,7 @@ pub(crate) async fn commit_metadata(
             requirements,
             updates,
             added_snapshots: &added_snapshots,
+            key: &key,
         };
         if let Some(committed) = swap_until_decided(pointer, ident, &proposal, &policy).await? {
             // A catalog that writes its own metadata also trims its own log.
@@ -235,11 +240,16 @@ pub(crate) async fn commit_metadata(
 }
 
 /// Swap, and after an unknown outcome read back until it is known: the committed metadata
-/// when ours is current, `None` when another writer's won. While the pointer is still at the base the
-/// very same swap is sent again (per `commit.retry.*`), so a request that lands late is found
-/// as ours rather than taken for a rival. A read-back that fails is `commit_state_unknown`
-/// (the caller deletes nothing); a pointer still at the base after every re-send is decided as
-/// not landed, as Java's `checkCommitStatus` decides.
+/// when ours is current, `None` when another writer's won. While the pointer is still at the
+/// base the very same swap is sent again (per `commit.retry.*`), so a request that lands late
+/// is found as ours rather than taken for a rival.
+///
+/// Once any send was uncertain, only a read-back decides (Java's `CommitStateUnknownException`
+/// rule): a later "lost" answer may be our own earlier send having moved the pointer, and a
+/// later failure says nothing about the send still in flight. So a lost answer is read back,
+/// and a read-back that fails, a failed re-send, or a pointer still at the base when the
+/// re-sends run out is `commit_state_unknown`: the caller deletes nothing, since the commit
+/// may land after floe gave up.
 async fn swap_until_decided(
     pointer: &dyn MetadataPointer,
     ident: &TableIdent,
@@ -249,15 +259,41 @@ async fn swap_until_decided(
     let started = Instant::now();
     let mut sends = 0u32;
     let location = proposal.describe_target();
+    let mut uncertain: Option<anyhow::Error> = None;
+    let unknown = |why: String| {
+        state_unknown(format!(
+            "the commit to {} may or may not have landed: {why}",
+            pointer.describe(ident)
+        ))
+    };
     loop {
         sends += 1;
-        let error = match pointer.swap(ident, proposal).await {
-            Swap::Swapped(reported) => {
+        let error = match (pointer.swap(ident, proposal).await, &uncertain) {
+            (Swap::Swapped(reported), _) => {
                 return Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
             }
-            Swap::Lost => return Ok(None),
-            Swap::Failed(e) => return Err(e),
-            Swap::Unknown(e) => e,
+            (Swap::Lost, None) => return Ok(None),
+            (Swap::Failed(e), None) => return Err(e),
+            (Swap::Lost, Some(earlier)) => {
+                return match pointer.settle(ident, proposal).await {
+                    Ok(Settled::Landed(reported)) => {
+                        Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
+                    }
+                    Ok(Settled::Lost) => Ok(None),
+                    Ok(Settled::Pending) => Err(unknown(format!(
+                        "an earlier send of {location} failed ({earlier:#}), the re-send was refused as stale, yet the table still shows the base"
+                    ))),
+                    Err(read_err) => Err(unknown(format!(
+                        "an earlier send of {location} failed ({earlier:#}) and reading the table back failed ({read_err:#})"
+                    ))),
+                };
+            }
+            (Swap::Failed(e), Some(earlier)) => {
+                return Err(unknown(format!(
+                    "an earlier send of {location} failed ({earlier:#}) and may still land; the re-send failed ({e:#})"
+                )))
+            }
+            (Swap::Unknown(e), _) => e,
         };
         match pointer.settle(ident, proposal).await {
             Ok(Settled::Landed(reported)) => {
@@ -265,17 +301,17 @@ async fn swap_until_decided(
             }
             Ok(Settled::Lost) => return Ok(None),
             Ok(Settled::Pending) if policy.may_retry(sends, started) => {
+                uncertain = Some(error);
                 tokio::time::sleep(policy.backoff(sends)).await;
             }
             Ok(Settled::Pending) => {
-                return Err(error.context(format!(
-                    "cannot write {location}; gave up after {sends} attempts (read back, it never landed)"
+                return Err(unknown(format!(
+                    "{sends} sends of {location} failed ({error:#}) and the table still shows the base, but a send may land after floe gave up"
                 )))
             }
             Err(read_err) => {
-                return Err(state_unknown(format!(
-                    "the commit to {} may or may not have landed: writing {location} failed ({error:#}) and reading it back failed ({read_err:#})",
-                    pointer.describe(ident)
+                return Err(unknown(format!(
+                    "writing {location} failed ({error:#}) and reading it back failed ({read_err:#})"
                 )))
             }
         }

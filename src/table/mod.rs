@@ -39,6 +39,7 @@ pub mod row_rewrite;
 pub mod scan;
 pub mod session;
 pub mod snapshot_commit;
+pub mod sound_predicate;
 pub mod snapshot_producer;
 pub mod source_ledger;
 pub mod spark;

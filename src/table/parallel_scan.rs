@@ -25,7 +25,6 @@ use futures::{StreamExt, TryStreamExt};
 use iceberg::expr::Predicate;
 use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
-use iceberg_datafusion::physical_plan::convert_filters_to_predicate;
 
 use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use crate::struct_fill::fill_struct_fields;
@@ -144,7 +143,7 @@ impl TableProvider for ParallelScanProvider {
                 .map(|f| f.name().clone())
                 .collect(),
         };
-        let predicate = convert_filters_to_predicate(filters);
+        let predicate = super::sound_predicate::inclusive_all(filters, &self.iceberg_schema);
         let mut builder = match self.snapshot_id {
             Some(id) => self.table.scan().snapshot_id(id),
             None => self.table.scan(),
@@ -229,7 +228,26 @@ impl TableProvider for ParallelScanProvider {
 /// Read file tasks with iceberg's reader (deletes applied), `batch_size` rows a batch. With
 /// `fill_to`, batches are brought onto that schema by name: nested fields and columns the
 /// files lack become nulls (see `struct_projection`).
-pub fn read_tasks(
+/// Every live row of the tasks' files (their deletes applied, nothing else): the residual
+/// predicate a filtered scan planned into each task is dropped. A rewrite removes the files it
+/// reads whole, so reading them through a predicate would lose the rows it does not match.
+pub fn read_whole_files(
+    table: &Table,
+    tasks: Vec<FileScanTask>,
+    batch_size: usize,
+    fill_to: Option<SchemaRef>,
+) -> futures::stream::BoxStream<'static, DfResult<RecordBatch>> {
+    let tasks = tasks
+        .into_iter()
+        .map(|mut task| {
+            task.predicate = None;
+            task
+        })
+        .collect();
+    read_tasks(table, tasks, batch_size, fill_to)
+}
+
+fn read_tasks(
     table: &Table,
     tasks: Vec<FileScanTask>,
     batch_size: usize,

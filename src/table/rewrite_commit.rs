@@ -199,11 +199,19 @@ async fn validate(
             }
         }
         // Equality deletes committed meanwhile still apply to the new files (they keep the
-        // starting sequence number); position deletes would not, so they fail the group.
+        // starting sequence number) only where the new files stay in the delete's spec and
+        // partition, or the delete is global (unpartitioned); an older-spec group moves to
+        // the current spec, out of a partition-scoped delete's reach. Position deletes never
+        // follow rows into new files. Either kind fails the group.
+        let moves_spec = group.spec_id != request.spec_id;
         for added in &changes.added_deletes {
-            if added.file.content_type() != DataContentType::PositionDeletes {
-                continue;
-            }
+            let kind = match added.file.content_type() {
+                DataContentType::PositionDeletes => "position",
+                DataContentType::EqualityDeletes if moves_spec && !is_global(metadata, added) => {
+                    "equality"
+                }
+                _ => continue,
+            };
             let touches = group.removed.iter().any(|path| {
                 added.may_delete_from(metadata, path, group.spec_id, group.partition.as_ref())
             });
@@ -211,7 +219,7 @@ async fn validate(
                 failed.push((
                     group.id,
                     format!(
-                        "snapshot {} added position deletes for its files",
+                        "snapshot {} added {kind} deletes for its files",
                         added.snapshot_id
                     ),
                 ));
@@ -221,6 +229,14 @@ async fn validate(
         ok.push(group.id);
     }
     Ok((ok, failed))
+}
+
+/// An equality delete of an unpartitioned spec applies to every data file of a lower
+/// sequence number, whatever its spec.
+fn is_global(metadata: &iceberg::spec::TableMetadata, delete: &super::changes_since::AddedFile) -> bool {
+    metadata
+        .partition_spec_by_id(delete.spec_id)
+        .is_some_and(|s| s.is_unpartitioned())
 }
 
 type Committed = (Vec<usize>, Vec<(usize, String)>, usize);

@@ -20,7 +20,7 @@ use iceberg::spec::{
 use iceberg::table::Table;
 
 use super::catalog::TableTarget;
-use super::changes_since::{changes_since, snapshots_since, ChangesSince};
+use super::changes_since::{changes_since, snapshots_since, AddedFile, ChangesSince};
 use super::commit::is_state_unknown;
 use super::snapshot_commit::{Isolation, StartingPoint};
 use super::snapshot_producer::{
@@ -207,7 +207,7 @@ async fn validate(table: &Table, change: &RowChange) -> Result<()> {
     };
     let changes = changes_since(table, &snapshots).await?;
     if change.start.isolation == Isolation::Serializable {
-        check_no_conflicting_data(table, head, change, &changes).await?;
+        check_no_conflicting_data(table, change, &changes).await?;
     }
     for file in change
         .dropped
@@ -237,7 +237,6 @@ async fn validate(table: &Table, change: &RowChange) -> Result<()> {
 
 async fn check_no_conflicting_data(
     table: &Table,
-    head: Option<i64>,
     change: &RowChange,
     changes: &ChangesSince,
 ) -> Result<()> {
@@ -256,24 +255,36 @@ async fn check_no_conflicting_data(
             })
         }),
         ConflictScope::Matching(predicate) => {
-            // iceberg's own pruning decides which added files may hold matching rows.
+            // Each added file is judged at the snapshot that added it, by iceberg's own
+            // pruning: a file appended and then compacted away (or deleted) meanwhile is no
+            // longer in the head, but its rows may be, in the files that replaced it.
             use futures::TryStreamExt;
-            let Some(head) = head else { return Ok(()) };
-            let tasks: Vec<iceberg::scan::FileScanTask> = table
-                .scan()
-                .snapshot_id(head)
-                .select_empty()
-                .with_filter(predicate.clone())
-                .build()?
-                .plan_files()
-                .await?
-                .try_collect()
-                .await?;
-            let candidates: HashSet<&str> =
-                tasks.iter().map(|t| t.data_file_path.as_str()).collect();
-            changes
-                .new_rows()
-                .find(|added| candidates.contains(added.file.file_path()))
+            let mut by_snapshot: BTreeMap<i64, Vec<&AddedFile>> = BTreeMap::new();
+            for added in changes.new_rows() {
+                by_snapshot.entry(added.snapshot_id).or_default().push(added);
+            }
+            let mut found = None;
+            for (snapshot_id, added) in by_snapshot {
+                let tasks: Vec<iceberg::scan::FileScanTask> = table
+                    .scan()
+                    .snapshot_id(snapshot_id)
+                    .select_empty()
+                    .with_filter(predicate.clone())
+                    .build()?
+                    .plan_files()
+                    .await?
+                    .try_collect()
+                    .await?;
+                let candidates: HashSet<&str> =
+                    tasks.iter().map(|t| t.data_file_path.as_str()).collect();
+                found = added
+                    .into_iter()
+                    .find(|a| candidates.contains(a.file.file_path()));
+                if found.is_some() {
+                    break;
+                }
+            }
+            found
         }
     };
     match found {

@@ -65,10 +65,11 @@ impl RowFilter {
                 field_ids.push(id);
             }
         }
-        let pruning = iceberg_datafusion::physical_plan::convert_filters_to_predicate(
-            std::slice::from_ref(&expr),
-        );
-        let strict = strict_shape(&expr, schema);
+        // Pruning and the strict shape work on the simplified form: NOT pushed to the
+        // leaves, literals cast to the column types, so more leaves convert exactly.
+        let simple = super::sound_predicate::simplified(&expr, &df_schema);
+        let pruning = super::sound_predicate::inclusive(&simple, schema);
+        let strict = strict_shape(&simple, schema);
         Ok(RowFilter {
             text: text.to_string(),
             expr,
@@ -145,14 +146,12 @@ fn strict_shape(expr: &Expr, schema: &IcebergSchema) -> Strict {
             Box::new(strict_shape(right, schema)),
         ),
         Expr::Alias(alias) => strict_shape(&alias.expr, schema),
-        // Only plain comparisons of columns with literals: the conversion to Iceberg drops
-        // casts (`CAST(x AS INT) > 4` becomes `x > 4`), which is fine for pruning but would
-        // call a file of x = 4.6 wholly matched.
+        // Only plain comparisons of columns with literals of the column's type, converted
+        // exactly (`CAST(x AS INT) > 4` must not become `x > 4`: a file of x = 4.6 would be
+        // called wholly matched).
         leaf if is_plain_comparison(leaf) => Strict::Leaf(
-            iceberg_datafusion::physical_plan::convert_filters_to_predicate(std::slice::from_ref(
-                leaf,
-            ))
-            .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
+            super::sound_predicate::exact_leaf(leaf, schema)
+                .and_then(|p| p.bind(Arc::new(schema.clone()), true).ok()),
         ),
         _ => Strict::Leaf(None),
     }
@@ -359,7 +358,11 @@ mod tests {
         assert!(whole("id <> 5", &f));
         assert!(!whole("id > 10", &f), "the lower bound itself may be a row");
         assert!(!whole("id % 2 = 0", &f));
-        assert!(!whole("NOT (id < 5)", &f));
+        // Simplified to id >= 5 first, which every row meets.
+        assert!(whole("NOT (id < 5)", &f));
+        assert!(!whole("NOT (id < 15)", &f));
+        // Floats are never judged by bounds (-0.0 and NaN compare differently in Arrow).
+        assert!(!whole("x >= 4.6", &f));
         // CAST(4.6 AS INT) is 4: dropping the cast would say every row matches.
         assert!(!whole("CAST(x AS INT) > 4", &f));
         // A null region is not 'eu': the file may keep rows.

@@ -10,7 +10,7 @@ use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 use tokio::sync::mpsc;
 
-use super::parallel_scan::read_tasks;
+use super::parallel_scan::read_whole_files;
 use super::storage::Stores;
 use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use super::write::TableDataWriter;
@@ -94,13 +94,12 @@ async fn send_kept_rows(
     let path = file.task.data_file_path.clone();
     let mut task = file.task;
     task.deletes = vec![];
-    task.predicate = None;
     let tasks = if fill {
         narrow_tasks(stores, vec![task]).await?
     } else {
         vec![task]
     };
-    let mut stream = read_tasks(table, tasks, BATCH_ROWS, fill.then_some(arrow_schema));
+    let mut stream = read_whole_files(table, tasks, BATCH_ROWS, fill.then_some(arrow_schema));
     let dropped = file.dropped;
     let (mut position, mut cursor) = (0u64, 0usize);
     while let Some(batch) = stream.next().await {

@@ -75,6 +75,13 @@ impl Session {
         self
     }
 
+    /// The same session, letting Spark commit where its commits are not atomic
+    /// (`--allow-unsafe-spark-commits`).
+    pub fn with_unsafe_spark_commits(mut self, allow: bool) -> Self {
+        self.spark.allow_unsafe_commits |= allow;
+        self
+    }
+
     /// How `--engine spark` launches Spark (the config file's `engine.spark`).
     pub fn spark_settings(&self) -> &crate::table::spark::SparkSettings {
         &self.spark

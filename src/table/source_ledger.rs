@@ -6,8 +6,15 @@
 //! a run that committed is never repeated; two runs racing over one folder conflict on the
 //! property and the loser starts again from the winner's ledger. A table property (not a
 //! snapshot summary) survives snapshot expiry.
+//!
+//! The ledger is one per table, but rows live on branches: a source counts as loaded on a
+//! branch only while the snapshot that loaded it (found by the commit id in its summary) is
+//! an ancestor of the branch's head. After a rollback past that load, or for a load into
+//! another branch, the source is loaded again. A load whose snapshot has been expired counts
+//! as loaded when it is older than the branch's oldest retained ancestor (its history was
+//! trimmed, not rolled back).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -54,8 +61,47 @@ pub struct Ledger {
     /// The ledger file the table named (`None`: nothing recorded yet).
     pub location: Option<String>,
     file: LedgerFile,
-    known: HashSet<SourceFile>,
+    /// Each source with the loads that recorded it: (commit id, loaded at).
+    known: HashMap<SourceFile, Vec<(String, i64)>>,
 }
+
+/// What a branch's history says about loads: the commit ids of its retained ancestors, and
+/// when the oldest of them was made.
+#[derive(Debug, Clone, Default)]
+pub struct BranchLoads {
+    commit_ids: HashSet<String>,
+    oldest_ms: Option<i64>,
+}
+
+impl BranchLoads {
+    /// The ancestors of `branch`'s head in `metadata`.
+    pub fn of(metadata: &iceberg::spec::TableMetadata, branch: &str) -> Self {
+        let mut out = BranchLoads::default();
+        let head = if branch == iceberg::spec::MAIN_BRANCH {
+            metadata.current_snapshot()
+        } else {
+            metadata.snapshot_for_ref(branch)
+        };
+        let mut at = head;
+        while let Some(snapshot) = at {
+            if let Some(id) = snapshot
+                .summary()
+                .additional_properties
+                .get(COMMIT_ID_SUMMARY)
+            {
+                out.commit_ids.insert(id.clone());
+            }
+            out.oldest_ms = Some(snapshot.timestamp_ms());
+            at = snapshot
+                .parent_snapshot_id()
+                .and_then(|p| metadata.snapshot_by_id(p));
+        }
+        out
+    }
+}
+
+/// The snapshot summary key naming the commit (floe's `floe.commit-id`).
+const COMMIT_ID_SUMMARY: &str = "floe.commit-id";
 
 impl Ledger {
     /// Read the ledger the table's properties name.
@@ -78,7 +124,13 @@ impl Ledger {
             ))
             .into());
         }
-        let known = file.sources.iter().map(|e| e.source.clone()).collect();
+        let mut known: HashMap<SourceFile, Vec<(String, i64)>> = HashMap::new();
+        for entry in &file.sources {
+            known
+                .entry(entry.source.clone())
+                .or_default()
+                .push((entry.commit_id.clone(), entry.loaded_at_ms));
+        }
         Ok(Ledger {
             location: Some(location.clone()),
             file,
@@ -86,8 +138,15 @@ impl Ledger {
         })
     }
 
-    pub fn contains(&self, source: &SourceFile) -> bool {
-        self.known.contains(source)
+    /// Whether `source` is loaded on the branch whose history is `branch`: some load of it
+    /// is a retained ancestor, or older than every retained ancestor (expired with history).
+    pub fn loaded_on(&self, source: &SourceFile, branch: &BranchLoads) -> bool {
+        self.known.get(source).is_some_and(|loads| {
+            loads.iter().any(|(commit_id, loaded_at_ms)| {
+                branch.commit_ids.contains(commit_id)
+                    || branch.oldest_ms.is_some_and(|oldest| *loaded_at_ms < oldest)
+            })
+        })
     }
 
     /// Write the next ledger (this one plus `loaded`) beside the table's metadata; returns its

@@ -117,7 +117,17 @@ pub struct GroupReport {
     pub output_files: usize,
     pub output_bytes: u64,
     pub failure: Option<String>,
+    /// Why a failed group failed: `conflict` (a concurrent commit changed its files; a later
+    /// run may retry) or `error` (reading or writing it failed).
+    pub failure_kind: Option<FailureKind>,
     pub snapshot_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Conflict,
+    Error,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +220,7 @@ struct GroupOutcome {
     status: GroupStatus,
     written: Vec<DataFile>,
     failure: Option<String>,
+    failure_kind: Option<FailureKind>,
     snapshot_id: Option<i64>,
 }
 
@@ -228,10 +239,11 @@ impl Tally {
                 .extend(group.tasks.iter().map(|t| t.data_file_path.clone()));
         }
         for result in batch {
-            let failed = |failure| GroupOutcome {
+            let failed = |failure, kind| GroupOutcome {
                 status: GroupStatus::Failed,
                 written: vec![],
                 failure,
+                failure_kind: Some(kind),
                 snapshot_id: None,
             };
             let outcome = match (result.outcome, landed.committed.contains(&result.id)) {
@@ -239,16 +251,20 @@ impl Tally {
                     status: GroupStatus::Committed,
                     written,
                     failure: None,
+                    failure_kind: None,
                     snapshot_id: landed.snapshot_id,
                 },
+                // Written but refused by the commit's validation: a concurrent commit
+                // changed the group's files.
                 (Ok(_), false) => failed(
                     landed
                         .failed
                         .iter()
                         .find(|(id, _)| *id == result.id)
                         .map(|(_, why)| why.clone()),
+                    FailureKind::Conflict,
                 ),
-                (Err(why), _) => failed(Some(why)),
+                (Err(why), _) => failed(Some(why), FailureKind::Error),
             };
             self.outcomes.insert(result.id, outcome);
         }
@@ -328,6 +344,7 @@ pub async fn run(plan: &mut CompactionPlan) -> Result<CompactReport> {
                 report.output_files = outcome.written.len();
                 report.output_bytes = outcome.written.iter().map(|f| f.file_size_in_bytes()).sum();
                 report.failure = outcome.failure.clone();
+                report.failure_kind = outcome.failure_kind;
                 report.snapshot_id = outcome.snapshot_id;
             }
             None => report.status = GroupStatus::Skipped,
@@ -394,6 +411,52 @@ pub async fn commit(
         }
     }
     Ok(outcome)
+}
+
+impl CompactReport {
+    /// The error a run with failed groups ends in (the committed groups stay committed):
+    /// `failed` when any group failed for another reason than a concurrent commit, else
+    /// `commit_conflict` when some lost to one, so cron can tell "retry" from "look".
+    pub fn failure(&self) -> Option<anyhow::Error> {
+        use crate::error::{ErrorKind, FloeError};
+        let failed: Vec<&GroupReport> = self
+            .groups
+            .iter()
+            .filter(|g| g.status == GroupStatus::Failed)
+            .collect();
+        let first = failed.first()?;
+        let errors = failed
+            .iter()
+            .filter(|g| g.failure_kind != Some(FailureKind::Conflict))
+            .count();
+        let (kind, what) = if errors > 0 {
+            (ErrorKind::Failed, "failed")
+        } else {
+            (ErrorKind::CommitConflict, "lost to concurrent commits")
+        };
+        let example = failed
+            .iter()
+            .find(|g| (errors > 0) == (g.failure_kind != Some(FailureKind::Conflict)))
+            .unwrap_or(first);
+        let message = format!(
+            "{} of {} compaction group(s) {what} ({} committed); group {} ({}): {}",
+            failed.len(),
+            self.groups_planned,
+            self.groups_committed,
+            example.id,
+            example.partition,
+            example.failure.as_deref().unwrap_or("no reason given")
+        );
+        let error = FloeError::new(kind, message);
+        Some(
+            match kind {
+                ErrorKind::CommitConflict => error
+                    .with_hint("run compact again: it plans from the new state of the table"),
+                _ => error.with_hint("the committed groups stay committed; the others left the table as it was"),
+            }
+            .into(),
+        )
+    }
 }
 
 fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {

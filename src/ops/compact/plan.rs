@@ -228,9 +228,10 @@ pub(crate) fn partition_filter(table: &Table, text: &str) -> Result<iceberg::exp
             .into());
         }
     }
-    iceberg_datafusion::physical_plan::convert_filters_to_predicate(&[expr]).ok_or_else(|| {
+    let simple = crate::table::sound_predicate::simplified(&expr, &df_schema);
+    crate::table::sound_predicate::inclusive(&simple, metadata.current_schema()).ok_or_else(|| {
         usage(format!(
-            "--where '{text}' cannot be evaluated on partitions"
+            "--where '{text}' cannot be evaluated on partitions: use comparisons of partition source columns with literals"
         ))
     })
 }
@@ -325,7 +326,9 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
-    let mut take_candidate = |task: FileScanTask| {
+    let mut take_candidate = |mut task: FileScanTask| {
+        // The filter chose the file; its rows are all rewritten (the reader drops it too).
+        task.predicate = None;
         let spec_id = specs.get(&task.data_file_path).unwrap_or(default_spec);
         let mut reasons = vec![];
         if options.rewrite_all {
@@ -458,6 +461,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
                     output_files: 0,
                     output_bytes: 0,
                     failure: None,
+                    failure_kind: None,
                     snapshot_id: None,
                 },
                 spec_id,

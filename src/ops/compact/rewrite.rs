@@ -11,12 +11,13 @@ use iceberg::scan::FileScanTask;
 use iceberg::spec::{DataFile, SortDirection};
 
 use super::{zorder, CompactionPlan, PlannedGroup};
-use crate::table::parallel_scan::read_tasks;
+use crate::table::parallel_scan::read_whole_files;
 use crate::table::write::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
 
-/// The rows of a group's tasks, with deletes applied.
+/// Every live row of a group's files (deletes applied; never the `--where` that chose them,
+/// since the files leave whole).
 async fn read_group(
     plan: &CompactionPlan,
     tasks: Vec<FileScanTask>,
@@ -31,7 +32,7 @@ async fn read_group(
     } else {
         tasks
     };
-    Ok(read_tasks(
+    Ok(read_whole_files(
         &plan.table,
         tasks,
         BATCH_ROWS,

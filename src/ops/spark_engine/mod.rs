@@ -178,6 +178,16 @@ pub(crate) async fn run_call(
     target.ensure_home_location(&before)?;
     let call = build(&before)?;
     let catalog = spark_catalog(session.catalog_name(), session.catalog_config(), table)?;
+    if let Some(warehouse) = catalog.unsafe_hadoop_warehouse() {
+        if !session.spark_settings().allow_unsafe_commits {
+            return Err(FloeError::usage(format!(
+                "Spark would commit to {} through its hadoop catalog on {warehouse}, object storage where that commit (check, then rename) is not atomic and can overwrite a concurrent commit",
+                target.display
+            ))
+            .with_hint("point floe at a sql, rest or glue catalog for this table (Spark then commits through it), run the step on floe (--engine floe), or pass --allow-unsafe-spark-commits if nothing else writes the table meanwhile")
+            .into());
+        }
+    }
     let launcher = Launcher::resolve(None, session.spark_settings())?;
     let mut conf = catalog.conf.clone();
     conf.extend(session.spark_settings().conf.clone());

@@ -407,6 +407,7 @@ mod tests {
             requirements: &[],
             updates: &updates,
             added_snapshots: &[],
+            key: "test",
         };
         assert!(matches!(ours.swap(&ident, &proposal).await, Swap::Lost));
         assert_eq!(
@@ -462,6 +463,7 @@ mod tests {
             requirements: &[],
             updates: &updates,
             added_snapshots: &[],
+            key: "test",
         };
         assert!(matches!(ours.swap(&ident, &proposal).await, Swap::Lost));
         assert_eq!(
@@ -481,6 +483,7 @@ mod tests {
             requirements: &[],
             updates: &updates,
             added_snapshots: &[],
+            key: "test",
         };
         let sent_with = version(&ours, &ident).await;
         assert!(matches!(

@@ -82,6 +82,8 @@ pub struct RestClient {
     sigv4: Option<super::sigv4::SigV4>,
     /// Catalog properties after the server's defaults and overrides.
     props: HashMap<String, String>,
+    /// The server advertised `idempotency-key-lifetime`: mutations carry `Idempotency-Key`.
+    idempotency: bool,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -123,6 +125,7 @@ impl RestClient {
             auth: Auth::None,
             sigv4: None,
             props: props.clone(),
+            idempotency: false,
         };
         client.auth = client.configured_auth(&props)?;
         if super::sigv4::enabled(&props) {
@@ -139,6 +142,7 @@ impl RestClient {
             .send(Method::GET, url, None::<&()>, &[])
             .await
             .map_err(|f| client.error(f, "read the catalog's configuration"))?;
+        client.idempotency = config.idempotency_key_lifetime.is_some();
         let mut merged = config.defaults;
         merged.extend(props);
         merged.extend(config.overrides);
@@ -160,6 +164,11 @@ impl RestClient {
 
     pub fn catalog(&self) -> &str {
         &self.catalog
+    }
+
+    /// Whether the server keeps `Idempotency-Key`s (said in its configuration).
+    pub fn honours_idempotency_keys(&self) -> bool {
+        self.idempotency
     }
 
     fn configured_auth(&self, props: &HashMap<String, String>) -> Result<Auth> {

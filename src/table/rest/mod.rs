@@ -398,13 +398,20 @@ impl MetadataPointer for RestCatalog {
             updates: &updates,
         };
         let doing = format!("commit to table {}", display_ident(ident));
+        // The same key on every re-send of this attempt: a server that keeps keys answers a
+        // duplicate with the first outcome instead of applying it again.
+        let key: &[(&str, &str)] = if self.client.honours_idempotency_keys() {
+            &[("Idempotency-Key", proposal.key)]
+        } else {
+            &[]
+        };
         match self
             .client
             .send::<_, CommitTableResponse>(
                 Method::POST,
                 self.table_url(ident),
                 Some(&request),
-                &[],
+                key,
             )
             .await
         {

@@ -15,6 +15,9 @@ pub struct ConfigResponse {
     pub defaults: HashMap<String, String>,
     #[serde(default)]
     pub overrides: HashMap<String, String>,
+    /// Present when the server honours `Idempotency-Key` (an ISO-8601 duration).
+    #[serde(rename = "idempotency-key-lifetime", default)]
+    pub idempotency_key_lifetime: Option<String>,
 }
 
 /// The error body every endpoint answers a failure with.

@@ -57,6 +57,23 @@ impl SparkCatalog {
         quote_identifier(&self.table_parts)
     }
 
+    /// The warehouse of a `hadoop` catalog on object storage, where Spark's HadoopCatalog
+    /// commits by check-then-rename, which is atomic only on a file system (Iceberg's docs
+    /// warn against it on S3); `None` for every other catalog.
+    pub fn unsafe_hadoop_warehouse(&self) -> Option<&str> {
+        let prefix = format!("spark.sql.catalog.{}", self.name);
+        if self.conf.get(&format!("{prefix}.type")).map(String::as_str) != Some("hadoop") {
+            return None;
+        }
+        let warehouse = self.conf.get(&format!("{prefix}.warehouse"))?;
+        let scheme = warehouse.split_once("://").map(|(s, _)| s)?;
+        matches!(
+            scheme,
+            "s3" | "s3a" | "s3n" | "gs" | "abfs" | "abfss" | "wasb" | "wasbs" | "az" | "oss"
+        )
+        .then_some(warehouse.as_str())
+    }
+
     /// The configuration with credentials replaced by `***`.
     pub fn redacted_conf(&self) -> BTreeMap<String, String> {
         self.conf

@@ -20,6 +20,10 @@
 //     whose "METHOD /raw/path" matches REGEX (any, if unset) fail with S (default 503) before
 //     auth or routing. {"then-fail-requests": N} arms that instead from the moment the next
 //     commit is applied and answered with a failure (a client's read-back then fails too).
+//     {"commit-apply-late": N, "commit-apply-late-ms": M}: the next N commits are answered 504
+//     at once and applied M ms later (default 3000) on a thread of their own, as behind a
+//     gateway that timed out. {"commit-duplicate": N}: the next N commits are applied twice,
+//     as by a proxy that retried them, and the second outcome is the answer.
 //     Answers, like GET, with the full state.
 //   GET /test/faults, DELETE /test/faults (reset)
 //   GET /test/requests   the recent /v1 requests, oldest first: [{"method", "path", "query",
@@ -27,6 +31,11 @@
 //     "sigv4": true|false}] ("sigv4": the request carried a valid AWS SigV4 signature; always
 //     false without --sigv4)
 //   DELETE /test/requests (clear)
+//   With --idempotency-key-lifetime D (an ISO-8601 duration) /v1/config advertises
+//   idempotency-key-lifetime and table commits honour the Idempotency-Key header as the REST
+//   spec says: a key whose commit finished (applied, or refused with a 4xx) is answered with
+//   that first outcome and never applied again; a key whose commit is still running is
+//   answered 409 (RequestInProgressException). The request log records each request's key.
 //   POST /test/expire-tokens   every token issued so far expires now (static ones stay valid)
 //
 // With --sigv4 every /v1 request needs a valid AWS Signature V4 Authorization header for one of
@@ -148,6 +157,7 @@ public class RestCatalogServer {
       "                           s3.session-token-expires-at-ms (now + N s, epoch millis)",
       "  --table-config K=V,...   always add these to load/create table responses' config",
       "  --config-default K=V,... extra defaults in /v1/config",
+      "  --idempotency-key-lifetime D  advertise and honour Idempotency-Key (ISO-8601, e.g. PT5M)",
       "  --config-override K=V,...  extra overrides in /v1/config",
       "  --verbose                log every request (and Iceberg's INFO messages) on stderr",
       "  --warm-up                start, send a few catalog requests to itself, exit (used by",
@@ -160,7 +170,7 @@ public class RestCatalogServer {
       "--backend", "--catalog-db", "--catalog-name", "--s3-endpoint", "--prefix", "--credential",
       "--token", "--token-ttl-seconds", "--required-scope", "--vend-s3", "--table-config",
       "--config-default", "--config-override", "--sigv4", "--sigv4-region", "--sigv4-service",
-      "--vend-s3-ttl-seconds");
+      "--vend-s3-ttl-seconds", "--idempotency-key-lifetime");
   static final String TOKEN_TYPE_ACCESS = "urn:ietf:params:oauth:token-type:access_token";
   static final String GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
   static final int MAX_LOGGED_REQUESTS = 2000;
@@ -189,6 +199,7 @@ public class RestCatalogServer {
   final Map<String, String> configOverrides = new LinkedHashMap<>();
   boolean verbose;
   boolean warmUp;
+  String idempotencyKeyLifetime;
 
   // ---- state ----------------------------------------------------------------------------
 
@@ -201,6 +212,12 @@ public class RestCatalogServer {
   final SecureRandom random = new SecureRandom();
   final ArrayDeque<Map<String, Object>> requestLog = new ArrayDeque<>();
   final Faults faults = new Faults();
+  /** Finished commits by Idempotency-Key: their first answer, replayed. */
+  final Map<String, Reply> idempotentReplies = new ConcurrentHashMap<>();
+  /** Keys whose commit is running (or waiting to be applied late). */
+  final Set<String> keysInProgress = ConcurrentHashMap.newKeySet();
+  /** The Idempotency-Key of the request this thread is handling. */
+  static final ThreadLocal<String> REQUEST_KEY = new ThreadLocal<>();
 
   record IssuedToken(String clientId, Set<String> scopes, long expiresAtMillis) {}
 
@@ -287,6 +304,7 @@ public class RestCatalogServer {
         case "--table-config" -> tableConfig.putAll(keyValues(value));
         case "--config-default" -> configDefaults.putAll(keyValues(value));
         case "--config-override" -> configOverrides.putAll(keyValues(value));
+        case "--idempotency-key-lifetime" -> idempotencyKeyLifetime = value;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
     }
@@ -517,6 +535,7 @@ public class RestCatalogServer {
     entry.put("authorization", ex.getRequestHeaders().getFirst("Authorization") != null);
     entry.put("access-delegation", ex.getRequestHeaders().getFirst("X-Iceberg-Access-Delegation"));
     entry.put("sigv4", signed);
+    entry.put("idempotency-key", ex.getRequestHeaders().getFirst("Idempotency-Key"));
     synchronized (requestLog) {
       requestLog.addLast(entry);
       while (requestLog.size() > MAX_LOGGED_REQUESTS) {
@@ -576,6 +595,7 @@ public class RestCatalogServer {
         && !principal.scopes().contains(requiredScope) && !principal.scopes().contains("*")) {
       return error(403, "ForbiddenException", "Forbidden: the token lacks scope " + requiredScope);
     }
+    REQUEST_KEY.set(ex.getRequestHeaders().getFirst("Idempotency-Key"));
     String delegation = ex.getRequestHeaders().getFirst("X-Iceberg-Access-Delegation");
     boolean vend = delegation != null && delegation.contains("vended-credentials") && !vendS3.isEmpty();
     return route(method, rawPath, parts, query, body, vend);
@@ -713,20 +733,83 @@ public class RestCatalogServer {
   }
 
   Reply commit(TableIdentifier ident, UpdateTableRequest req) throws Exception {
-    long delay = faults.commitDelayMs();
-    if (delay > 0) {
-      Thread.sleep(delay);
+    String key = idempotencyKeyLifetime == null ? null : REQUEST_KEY.get();
+    if (key != null) {
+      Reply done = idempotentReplies.get(key);
+      if (done != null) {
+        return done;
+      }
+      if (!keysInProgress.add(key)) {
+        return error(409, "RequestInProgressException",
+            "A commit with Idempotency-Key " + key + " is still in progress");
+      }
     }
-    Integer before = faults.takeCommitFailBefore();
-    if (before != null) {
-      return error(before, faultType(before), "Injected fault: commit not applied (HTTP " + before + ")");
+    boolean late = false;
+    try {
+      long delay = faults.commitDelayMs();
+      if (delay > 0) {
+        Thread.sleep(delay);
+      }
+      Integer before = faults.takeCommitFailBefore();
+      if (before != null) {
+        return error(before, faultType(before), "Injected fault: commit not applied (HTTP " + before + ")");
+      }
+      Long lateMs = faults.takeCommitApplyLate();
+      if (lateMs != null) {
+        late = true;
+        Thread thread = new Thread(() -> {
+          try {
+            Thread.sleep(lateMs);
+            finish(key, apply(ident, req));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            if (key != null) {
+              keysInProgress.remove(key);
+            }
+          }
+        });
+        thread.setDaemon(true);
+        thread.start();
+        return error(504, "GatewayTimeoutException",
+            "Injected fault: commit answered 504, applied " + lateMs + " ms later");
+      }
+      Reply reply = finish(key, apply(ident, req));
+      if (faults.takeCommitDuplicate()) {
+        // The retried copy of the same request: a key replays the first outcome.
+        Reply replayed = key == null ? null : idempotentReplies.get(key);
+        reply = replayed != null ? replayed : apply(ident, req);
+      }
+      if (reply.status() >= 300) {
+        return reply;
+      }
+      Integer after = faults.takeCommitFailAfter();
+      if (after != null) {
+        return error(after, faultType(after), "Injected fault: commit applied, answered with HTTP " + after);
+      }
+      return reply;
+    } finally {
+      if (key != null && !late) {
+        keysInProgress.remove(key);
+      }
     }
-    LoadTableResponse resp = locked(() -> CatalogHandlers.updateTable(catalog, ident, req));
-    Integer after = faults.takeCommitFailAfter();
-    if (after != null) {
-      return error(after, faultType(after), "Injected fault: commit applied, answered with HTTP " + after);
+  }
+
+  /** One application of a commit: its answer, a refusal's included. */
+  Reply apply(TableIdentifier ident, UpdateTableRequest req) {
+    try {
+      return ok(locked(() -> CatalogHandlers.updateTable(catalog, ident, req)));
+    } catch (Exception e) {
+      return errorReply(e);
     }
-    return ok(resp);
+  }
+
+  /** Keeps a finished commit's answer for its key (5xx answers are not final). */
+  Reply finish(String key, Reply reply) {
+    if (key != null && reply.status() < 500) {
+      idempotentReplies.put(key, reply);
+    }
+    return reply;
   }
 
   static String faultType(int status) {
@@ -790,6 +873,9 @@ public class RestCatalogServer {
     String table = ns + "/{namespace}/tables/{table}";
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("defaults", configDefaults);
+    if (idempotencyKeyLifetime != null) {
+      out.put("idempotency-key-lifetime", idempotencyKeyLifetime);
+    }
     out.put("overrides", overrides);
     out.put("endpoints", List.of(
         "GET " + ns, "POST " + ns, "GET " + ns + "/{namespace}", "HEAD " + ns + "/{namespace}",
@@ -938,9 +1024,15 @@ public class RestCatalogServer {
     Pattern failRequestsMatch;
     /** Armed by the next commit answered after applying: then this many requests fail. */
     int thenFailRequests;
+    int commitApplyLate;
+    long commitApplyLateMs = 3000;
+    int commitDuplicate;
 
     synchronized void reset() {
       thenFailRequests = 0;
+      commitApplyLate = 0;
+      commitApplyLateMs = 3000;
+      commitDuplicate = 0;
       commitFailAfterApply = 0;
       commitFailAfterApplyStatus = 502;
       commitFailBeforeApply = 0;
@@ -993,6 +1085,15 @@ public class RestCatalogServer {
       if (body.has("then-fail-requests")) {
         thenFailRequests = body.get("then-fail-requests").asInt();
       }
+      if (body.has("commit-apply-late")) {
+        commitApplyLate = body.get("commit-apply-late").asInt();
+      }
+      if (body.has("commit-apply-late-ms")) {
+        commitApplyLateMs = body.get("commit-apply-late-ms").asLong();
+      }
+      if (body.has("commit-duplicate")) {
+        commitDuplicate = body.get("commit-duplicate").asInt();
+      }
     }
 
     synchronized Map<String, Object> state() {
@@ -1006,6 +1107,9 @@ public class RestCatalogServer {
       out.put("fail-requests-status", failRequestsStatus);
       out.put("fail-requests-match", failRequestsMatch == null ? null : failRequestsMatch.pattern());
       out.put("then-fail-requests", thenFailRequests);
+      out.put("commit-apply-late", commitApplyLate);
+      out.put("commit-apply-late-ms", commitApplyLateMs);
+      out.put("commit-duplicate", commitDuplicate);
       return out;
     }
 
@@ -1019,6 +1123,22 @@ public class RestCatalogServer {
       }
       commitFailBeforeApply--;
       return commitFailBeforeApplyStatus;
+    }
+
+    synchronized Long takeCommitApplyLate() {
+      if (commitApplyLate <= 0) {
+        return null;
+      }
+      commitApplyLate--;
+      return commitApplyLateMs;
+    }
+
+    synchronized boolean takeCommitDuplicate() {
+      if (commitDuplicate <= 0) {
+        return false;
+      }
+      commitDuplicate--;
+      return true;
     }
 
     synchronized Integer takeCommitFailAfter() {
