@@ -854,3 +854,105 @@ fn zorder_refusals_leave_the_table_unchanged() {
     }
     assert_eq!(snapshot(), start, "nothing committed");
 }
+
+/// `--where` picks the files to rewrite; every live row of a picked file is rewritten, not
+/// only the rows the predicate matches (the old files leave whole).
+#[test]
+fn where_selects_files_and_every_row_of_them_is_kept() {
+    let lake = Lake::new();
+    let cases: [(&str, Option<&str>, Option<&str>, &str, &[&str]); 3] = [
+        // Unpartitioned, then partitioned by qty: the old files are of the older spec.
+        ("respec-qty", None, Some("qty"), "qty = 7", &[]),
+        ("bucketed", Some("bucket(4, id)"), None, "id = 5", &["--rewrite-all"]),
+        (
+            "daily",
+            Some("day(ts)"),
+            None,
+            "ts >= '2024-01-03T12:00:00Z'",
+            &["--rewrite-all"],
+        ),
+    ];
+    for (name, partition, evolve, filter, extra) in cases {
+        let table = lake.events(name, partition, 4, 50);
+        if let Some(field) = evolve {
+            lake.floe
+                .json(&["partition", "evolve", &table, "--add", field]);
+        }
+        let before = lake.rows(&table, &[]);
+        assert_eq!(before.as_array().unwrap().len(), 200);
+        let mut args = vec!["compact", table.as_str(), "--where", filter];
+        args.extend(extra);
+        let report = lake.floe.json(&args);
+        assert!(
+            report["groups_committed"].as_u64().unwrap() >= 1,
+            "{name}: {report}"
+        );
+        assert_eq!(report["groups_failed"], 0, "{name}: {report}");
+        assert_eq!(lake.rows(&table, &[]), before, "{name}: every row kept");
+        // And for good: the replaced files leave with the old snapshots.
+        lake.floe
+            .json(&["expire", &table, "--older-than", "0s", "--retain-last", "1"]);
+        assert_eq!(lake.rows(&table, &[]), before, "{name}: after expiry");
+    }
+}
+
+/// Groups that fail fail the command: exit 1 when any failed for a reason other than a lost
+/// race (the report still on stdout, the committed groups kept), and maintain's step says so.
+#[test]
+fn failed_groups_fail_compact_and_maintain() {
+    let lake = Lake::new();
+    let table = lake.events("broken", Some("region"), 6, 30);
+    // One partition's files cannot be read any more.
+    let eu: Vec<String> = lake
+        .files(&table)
+        .iter()
+        .filter(|f| f["partition"].to_string().contains("eu"))
+        .map(|f| f["file_path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(eu.len(), 6);
+    for path in &eu {
+        let len = std::fs::metadata(path).unwrap().len() as usize;
+        std::fs::write(path, vec![b'x'; len]).unwrap();
+    }
+    let run = lake
+        .floe
+        .run(&["compact", &table, "--rewrite-all", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["groups_planned"], 3, "{report}");
+    assert_eq!(report["groups_committed"], 2, "{report}");
+    assert_eq!(report["groups_failed"], 1, "{report}");
+    let failed: Vec<&Value> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["status"] == "failed")
+        .collect();
+    assert_eq!(failed[0]["failure_kind"], "error", "{report}");
+    assert_eq!(failed[0]["partition"], "region=eu");
+    assert_eq!(run.json_error()["error"]["kind"], "failed", "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 of 3 compaction group(s) failed"),
+        "{}",
+        run.stderr
+    );
+    // The other two partitions were compacted: one file each.
+    let files = lake.files(&table);
+    assert_eq!(files.len(), 6 + 2, "{files:?}");
+
+    // maintain's compaction (at least 5 files per partition) takes only the broken one.
+
+    let run = lake.floe.run(&["maintain", &table, "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let step = report["tables"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "compact")
+        .unwrap()
+        .clone();
+    assert_eq!(step["status"], "failed", "{step}");
+    assert_eq!(step["error_kind"], "failed", "{step}");
+    assert_eq!(report["tables"][0]["outcome"], "failed");
+}

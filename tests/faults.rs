@@ -1104,3 +1104,170 @@ async fn a_rewrite_committed_across_a_partition_spec_change_keeps_its_files_spec
     assert_eq!(live_rows(&h).await.0, 40);
     h.assert_verified().await;
 }
+
+/// Moves the table from `identity(region)` to `bucket(4, id)`: every live file is then of an
+/// older, partitioned spec.
+async fn respec_to_buckets(session: &Session, table: &TableRef) {
+    floe::ops::partition_evolve::evolve_partitioning(
+        session,
+        table,
+        floe::ops::partition_evolve::PartitionEvolveOptions {
+            add: vec!["bucket(4, id)".into()],
+            remove: vec!["region".into()],
+            rename: vec![],
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// Rows with `amount = -1` among ids `0..10`, each id counted once per row.
+async fn ids_with_amount(h: &Harness) -> Vec<(i64, f64)> {
+    use arrow::array::{Float64Array, Int64Array};
+    let table = h.load().await;
+    let provider = floe::table::scan::provider(table, None, h.plain.stores())
+        .await
+        .unwrap();
+    let ctx = datafusion::prelude::SessionContext::new();
+    ctx.register_table("t", provider).unwrap();
+    let batches = ctx
+        .sql("SELECT id, amount FROM t WHERE id < 10 ORDER BY id, amount")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut out = vec![];
+    for b in batches {
+        let ids = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        let amounts = b.column(1).as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            out.push((ids.value(i), amounts.value(i)));
+        }
+    }
+    out
+}
+
+/// A merge-on-read upsert commits while a compaction moves older-spec files to the current
+/// spec: its equality deletes are scoped to the old spec's partition, so they would not apply
+/// to the rewritten files. The compaction's groups fail; the upserted rows win.
+#[tokio::test(flavor = "multi_thread")]
+async fn compacting_older_spec_files_racing_a_merge_on_read_upsert_resurrects_no_row() {
+    let h = Harness::new("respec-compaction-vs-upsert").await;
+    respec_to_buckets(&h.plain, &h.table).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = changed_rows(dir.path(), 0, 10);
+    h.set_competitor(move |session, table| {
+        let input = input.clone();
+        async move {
+            let report = ingest(
+                &session,
+                upsert_options(table, input, RowChangeMode::MergeOnRead),
+            )
+            .await
+            .unwrap();
+            assert_eq!(report.replaced.unwrap().rows_deleted, 10);
+        }
+    });
+    h.arm(Fault::ConcurrentWinner, 1);
+    let options = floe::ops::compact::CompactOptions::new(h.table.clone());
+    let report = floe::ops::compact::compact(&h.session, options)
+        .await
+        .unwrap();
+    assert_eq!(h.disarm(), 1);
+    assert!(report.groups_failed >= 1, "{report:?}");
+    assert!(
+        report
+            .groups
+            .iter()
+            .filter_map(|g| g.failure.as_deref())
+            .any(|f| f.contains("added equality deletes")),
+        "{report:?}"
+    );
+    let expected: Vec<(i64, f64)> = (0..10).map(|id| (id, -1.0)).collect();
+    assert_eq!(ids_with_amount(&h).await, expected, "each id once, upserted");
+    assert_eq!(live_rows(&h).await.0, 50);
+    h.assert_verified().await;
+}
+
+/// The other order: the upsert read the old-spec files, a compaction rewrote them into the
+/// new spec, then the upsert commits. Its equality deletes would miss the rewritten files, so
+/// it must notice they left and plan again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merge_on_read_upsert_plans_again_when_compaction_moved_its_files_to_a_new_spec() {
+    let h = Harness::new("respec-upsert-vs-compaction").await;
+    respec_to_buckets(&h.plain, &h.table).await;
+    h.set_competitor(|session, table| async move {
+        let report =
+            floe::ops::compact::compact(&session, floe::ops::compact::CompactOptions::new(table))
+                .await
+                .unwrap();
+        assert!(report.groups_committed > 0, "{report:?}");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = changed_rows(dir.path(), 0, 10);
+    h.arm(Fault::ConcurrentWinner, 1);
+    let report = ingest(
+        &h.session,
+        upsert_options(h.table.clone(), input, RowChangeMode::MergeOnRead),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.disarm(), 1);
+    let replaced = report.replaced.unwrap();
+    assert_eq!(replaced.replans, 1, "{replaced:?}");
+    let expected: Vec<(i64, f64)> = (0..10).map(|id| (id, -1.0)).collect();
+    assert_eq!(ids_with_amount(&h).await, expected, "each id once, upserted");
+    assert_eq!(live_rows(&h).await.0, 50);
+    h.assert_verified().await;
+}
+
+/// Rows appended and then compacted away while a serializable delete ran are still rows
+/// the delete never saw: the appended file is gone from the head, but its rows live on in
+/// the compacted file, so the delete must refuse (Java's validateNoConflictingData). The
+/// compaction touches only partition `us`, where the delete has no files, so the delete has
+/// nothing to plan again for.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_serializable_delete_refuses_rows_appended_then_compacted_meanwhile() {
+    use arrow::array::{ArrayRef, StringArray};
+    let h = Harness::new("delete-vs-append-then-compact").await;
+    let batch = common::events_batch(1000, 10);
+    let index = batch.schema().index_of("region").unwrap();
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[index] = Arc::new(StringArray::from(vec!["us"; 10]));
+    let late = h.input_with(
+        "late-us",
+        arrow::array::RecordBatch::try_new(batch.schema(), columns).unwrap(),
+    );
+    h.set_competitor(move |session, table| {
+        let late = late.clone();
+        async move {
+            ingest(&session, append_options(table.clone(), late))
+                .await
+                .unwrap();
+            let mut options = floe::ops::compact::CompactOptions::new(table);
+            options.rewrite_all = true;
+            options.filter = Some("region = 'us'".into());
+            let report = floe::ops::compact::compact(&session, options)
+                .await
+                .unwrap();
+            assert_eq!(report.groups_failed, 0, "{report:?}");
+            assert_eq!(report.groups_committed, 1, "{report:?}");
+        }
+    });
+    for mode in [RowChangeMode::MergeOnRead, RowChangeMode::CopyOnWrite] {
+        let before = live_rows(&h).await.0;
+        h.arm(Fault::ConcurrentWinner, 1);
+        let err = delete(
+            &h.session,
+            delete_options(&h, "region = 'eu' OR id >= 1000", mode),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(h.disarm(), 1);
+        assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{mode:?}: {err:#}");
+        assert!(format!("{err:#}").contains("may hold rows"), "{err:#}");
+        assert_eq!(live_rows(&h).await.0, before + 10, "nothing deleted");
+    }
+    h.assert_verified().await;
+}

@@ -488,3 +488,116 @@ fn skip_loaded_loads_each_source_once_and_survives_expiry() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--skip-loaded"), "{}", run.stderr);
 }
+
+/// Predicates whose parts cannot be turned into Iceberg's exactly (arithmetic under NOT, a
+/// cast of the column) must never let a file holding a matching row be skipped: every
+/// matching row goes, and nothing else.
+#[test]
+fn delete_and_overwrite_where_skip_no_file_holding_a_match() {
+    let lake = Lake::new();
+    for mode in ["merge-on-read", "copy-on-write"] {
+        let t = lake.events(&format!("not-{mode}"), 200, 4, &[]);
+        let report = lake.floe.json(&[
+            "delete",
+            &t,
+            "--where",
+            "NOT (id < 150 AND id % 2 = 0)",
+            "--mode",
+            mode,
+        ]);
+        assert_eq!(report["rows_deleted"], 125, "{mode}: {report}");
+        assert_eq!(
+            lake.ids(&t),
+            expected_ids(0..200, |i| i < 150 && i % 2 == 0),
+            "{mode}"
+        );
+
+        let t = lake.events(&format!("cast-{mode}"), 200, 4, &[]);
+        let report = lake.floe.json(&[
+            "delete",
+            &t,
+            "--where",
+            "CAST(id AS VARCHAR) < '5'",
+            "--mode",
+            mode,
+        ]);
+        let matches = |i: i64| i.to_string().as_str() < "5";
+        let deleted = (0..200).filter(|i| matches(*i)).count();
+        assert_eq!(report["rows_deleted"], deleted as u64, "{mode}: {report}");
+        assert_eq!(lake.ids(&t), expected_ids(0..200, |i| !matches(i)), "{mode}");
+    }
+
+    // The overwrite variant: the rows matching are replaced by the input, once.
+    let t = lake.events("cast-overwrite", 200, 4, &[]);
+    let one = lake.parquet("one", events_batch(1, 1));
+    let report = lake.floe.json(&[
+        "ingest",
+        &t,
+        &one,
+        "--mode",
+        "overwrite",
+        "--where",
+        "CAST(id AS VARCHAR) = '1'",
+    ]);
+    assert_eq!(report["replaced"]["rows_deleted"], 1, "{report}");
+    assert_eq!(lake.ids(&t), (0..200).collect::<Vec<_>>());
+
+    // And a query through the same predicate reads every matching row.
+    let read = lake.floe.json(&[
+        "query",
+        &t,
+        "--where",
+        "CAST(id AS VARCHAR) < '5' AND NOT (qty > 3 AND id % 7 = 1)",
+        "--select",
+        "count(*) AS n",
+    ]);
+    let expected = (0..200i64)
+        .filter(|i| i.to_string().as_str() < "5" && !(i % 10 > 3 && i % 7 == 1))
+        .count();
+    assert_eq!(read[0]["n"], expected as u64);
+}
+
+/// The ledger of loaded sources is the table's, the rows are the branch's: after a rollback
+/// past the load, and for another branch, the sources are loaded again.
+#[test]
+fn skip_loaded_follows_the_branch_history() {
+    let lake = Lake::new();
+    let drop = lake.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
+    let t = lake.path("wh/db/t");
+    let source = drop.join("a.parquet").to_string_lossy().to_string();
+    lake.floe.json(&["create", &t, "--like", &source]);
+    let seed = lake.parquet("seed", events_batch(100, 5));
+    let first = lake.floe.json(&["ingest", &t, &seed])["snapshot_id"].clone();
+    let skip = |args: &[&str]| -> (u64, u64) {
+        let mut all = vec!["ingest", t.as_str(), source.as_str(), "--skip-loaded"];
+        all.extend(args);
+        let report = lake.floe.json(&all);
+        let s = &report["skip_loaded"];
+        (
+            s["loaded_files"].as_u64().unwrap(),
+            s["skipped_files"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(skip(&[]), (1, 0));
+    assert_eq!(skip(&[]), (0, 1));
+    let first = first.to_string();
+    lake.floe
+        .json(&["rollback", &t, "--to-snapshot", first.as_str()]);
+    assert_eq!(lake.ids(&t), (100..105).collect::<Vec<_>>());
+    assert_eq!(skip(&[]), (1, 0), "the load was rolled back: load it again");
+    assert_eq!(lake.ids(&t), (0..10).chain(100..105).collect::<Vec<_>>());
+
+    lake.floe.json(&[
+        "branch",
+        "create",
+        &t,
+        "dev",
+        "--snapshot",
+        first.as_str(),
+    ]);
+    assert_eq!(skip(&["--branch", "dev"]), (1, 0), "dev never had it");
+    assert_eq!(skip(&["--branch", "dev"]), (0, 1));
+    assert_eq!(skip(&[]), (0, 1), "main still has it");
+}

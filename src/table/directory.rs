@@ -394,6 +394,9 @@ impl MetadataPointer for DirectoryCatalog {
         Ok(match self.stores.read_optional(location).await? {
             Some(found) if found == *bytes => Settled::Landed(None),
             Some(_) => Settled::Lost,
+            // A local (or in-memory) write that failed is over; an object store's may still
+            // be on its way.
+            None if self.stores.writes_finish_with_the_call(location) => Settled::Absent,
             None => Settled::Pending,
         })
     }

@@ -106,8 +106,13 @@ pub(crate) enum Settled {
     Landed(Option<PointedMetadata>),
     Lost,
     /// The pointer is still at the base: the swap can be sent again unchanged (whichever
-    /// copy arrives first wins; the other finds the pointer moved).
+    /// copy arrives first wins; the other finds the pointer moved). An earlier send may still
+    /// be on its way.
     Pending,
+    /// Not landed, and nothing sent can land later (a store or database that answers only
+    /// once the write is done, like a local disk or an embedded SQLite): sending again is
+    /// safe, and giving up is a plain failure.
+    Absent,
 }
 
 /// The two things a catalog must do for floe to commit through it.
@@ -280,7 +285,7 @@ async fn swap_until_decided(
                         Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
                     }
                     Ok(Settled::Lost) => Ok(None),
-                    Ok(Settled::Pending) => Err(unknown(format!(
+                    Ok(Settled::Pending | Settled::Absent) => Err(unknown(format!(
                         "an earlier send of {location} failed ({earlier:#}), the re-send was refused as stale, yet the table still shows the base"
                     ))),
                     Err(read_err) => Err(unknown(format!(
@@ -300,11 +305,19 @@ async fn swap_until_decided(
                 return Ok(Some(reported.unwrap_or_else(|| proposal.committed())))
             }
             Ok(Settled::Lost) => return Ok(None),
+            Ok(Settled::Absent) if policy.may_retry(sends, started) => {
+                tokio::time::sleep(policy.backoff(sends)).await;
+            }
+            Ok(Settled::Absent) if uncertain.is_none() => {
+                return Err(error.context(format!(
+                    "cannot write {location}; gave up after {sends} attempts (read back, it never landed)"
+                )))
+            }
             Ok(Settled::Pending) if policy.may_retry(sends, started) => {
                 uncertain = Some(error);
                 tokio::time::sleep(policy.backoff(sends)).await;
             }
-            Ok(Settled::Pending) => {
+            Ok(Settled::Pending | Settled::Absent) => {
                 return Err(unknown(format!(
                     "{sends} sends of {location} failed ({error:#}) and the table still shows the base, but a send may land after floe gave up"
                 )))
@@ -352,4 +365,210 @@ fn refuse_implicit_ref_drops(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The decisions of the shared path against a pointer whose sends land when the script
+    //! says: what a slow database, a gateway that times out or a late S3 PUT do to a commit.
+
+    use std::collections::{HashMap, VecDeque};
+    use std::sync::Mutex;
+
+    use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
+
+    use super::*;
+    use crate::error::{kind_of, ErrorKind};
+
+    /// How the pointer treats one send.
+    #[derive(Clone, Copy)]
+    enum Send {
+        /// Answered "unknown"; the send lands just before the next normal send.
+        LandsLater,
+        /// Answered "unknown"; nothing lands.
+        Vanishes,
+        /// Compare-and-swap now.
+        Normal,
+    }
+
+    struct ScriptedPointer {
+        stores: Stores,
+        current: Mutex<(String, TableMetadata)>,
+        sends: Mutex<VecDeque<Send>>,
+        in_flight: Mutex<Option<(String, String, TableMetadata)>>,
+        /// What a read-back says while the pointer is at the base.
+        at_base: Settled,
+        discarded: Mutex<Vec<String>>,
+    }
+
+    impl ScriptedPointer {
+        fn new(sends: &[Send], at_base: Settled) -> Self {
+            let schema = Schema::builder()
+                .with_fields(vec![NestedField::required(
+                    1,
+                    "id",
+                    Type::Primitive(PrimitiveType::Long),
+                )
+                .into()])
+                .build()
+                .unwrap();
+            let creation = iceberg::TableCreation::builder()
+                .name("t".into())
+                .location("memory://scripted/t".into())
+                .schema(schema)
+                .build();
+            let metadata = iceberg::spec::TableMetadataBuilder::from_table_creation(creation)
+                .unwrap()
+                .build()
+                .unwrap()
+                .metadata;
+            ScriptedPointer {
+                stores: Stores::new(Default::default()),
+                current: Mutex::new(("memory://scripted/t/metadata/v1.json".into(), metadata)),
+                sends: Mutex::new(sends.iter().copied().collect()),
+                in_flight: Mutex::new(None),
+                at_base,
+                discarded: Mutex::new(vec![]),
+            }
+        }
+
+        /// A send held back arrives (before whatever call reaches the pointer now).
+        fn arrive(&self) {
+            if let Some((base, location, metadata)) = self.in_flight.lock().unwrap().take() {
+                let mut current = self.current.lock().unwrap();
+                if current.0 == base {
+                    *current = (location, metadata);
+                }
+            }
+        }
+
+        fn location(&self) -> String {
+            self.current.lock().unwrap().0.clone()
+        }
+    }
+
+    #[async_trait]
+    impl MetadataPointer for ScriptedPointer {
+        async fn load_pointed(&self, _ident: &TableIdent) -> Result<PointedMetadata> {
+            let (location, metadata) = self.current.lock().unwrap().clone();
+            Ok(PointedMetadata { location, metadata })
+        }
+
+        fn next_location(&self, _: &TableIdent, base: &PointedMetadata) -> Result<Option<String>> {
+            Ok(Some(format!("{}-next-{}", base.location, uuid::Uuid::new_v4())))
+        }
+
+        async fn swap(&self, _ident: &TableIdent, proposal: &Proposal<'_>) -> Swap {
+            let send = self.sends.lock().unwrap().pop_front().unwrap_or(Send::Normal);
+            let (location, _) = proposal.file().unwrap();
+            match send {
+                Send::LandsLater => {
+                    *self.in_flight.lock().unwrap() = Some((
+                        proposal.base.location.clone(),
+                        location.to_string(),
+                        proposal.metadata.clone(),
+                    ));
+                    Swap::Unknown(anyhow::anyhow!("timed out"))
+                }
+                Send::Vanishes => Swap::Unknown(anyhow::anyhow!("timed out")),
+                Send::Normal => {
+                    self.arrive();
+                    let mut current = self.current.lock().unwrap();
+                    if current.0 != proposal.base.location {
+                        return Swap::Lost;
+                    }
+                    *current = (location.to_string(), proposal.metadata.clone());
+                    Swap::Swapped(None)
+                }
+            }
+        }
+
+        async fn settle(&self, _ident: &TableIdent, proposal: &Proposal<'_>) -> Result<Settled> {
+            let (location, _) = proposal.file()?;
+            let now = self.location();
+            Ok(if now == location {
+                Settled::Landed(None)
+            } else if now == proposal.base.location {
+                match self.at_base {
+                    Settled::Absent => Settled::Absent,
+                    _ => Settled::Pending,
+                }
+            } else {
+                Settled::Lost
+            })
+        }
+
+        async fn discard(&self, location: &str) {
+            self.discarded.lock().unwrap().push(location.to_string());
+        }
+
+        fn describe(&self, _ident: &TableIdent) -> String {
+            "scripted.t".into()
+        }
+
+        fn pointer_stores(&self) -> &Stores {
+            &self.stores
+        }
+    }
+
+    fn set_property() -> Vec<TableUpdate> {
+        vec![TableUpdate::SetProperties {
+            updates: HashMap::from([
+                ("owner".to_string(), "data-eng".to_string()),
+                ("commit.retry.min-wait-ms".to_string(), "1".to_string()),
+                ("commit.retry.num-retries".to_string(), "2".to_string()),
+            ]),
+        }]
+    }
+
+    fn ident() -> TableIdent {
+        TableIdent::from_strs(["scripted", "t"]).unwrap()
+    }
+
+    /// The first send is slow; the re-send finds the pointer moved (by that first send) and
+    /// is refused. Taking that refusal as a lost race would discard the metadata file the
+    /// table now points at (a commit with no snapshot to recognise it by).
+    #[tokio::test]
+    async fn a_refused_re_send_after_an_uncertain_one_is_read_back_before_anything_is_discarded()
+    {
+        let pointer = ScriptedPointer::new(&[Send::LandsLater, Send::Normal], Settled::Pending);
+        let committed = commit_metadata(&pointer, &ident(), None, &[], &set_property())
+            .await
+            .unwrap();
+        assert_eq!(committed.location, pointer.location());
+        assert_eq!(
+            committed.metadata.properties().get("owner").map(String::as_str),
+            Some("data-eng")
+        );
+        assert!(pointer.discarded.lock().unwrap().is_empty());
+    }
+
+    /// Every send times out and none has landed by the time the re-sends run out: one may
+    /// still land, so the outcome is unknown (nothing may be deleted), not a failure.
+    #[tokio::test]
+    async fn sends_that_may_still_land_end_in_an_unknown_outcome() {
+        let pointer = ScriptedPointer::new(&[Send::LandsLater; 8], Settled::Pending);
+        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await
+        else {
+            panic!("the commit cannot have succeeded");
+        };
+        assert_eq!(kind_of(&err), ErrorKind::CommitStateUnknown, "{err:#}");
+        assert!(pointer.discarded.lock().unwrap().is_empty());
+        // And it does land, after floe gave up.
+        pointer.arrive();
+        assert!(pointer.location().contains("-next-"));
+    }
+
+    /// Where a failed send is over when it returns (local disk, embedded SQLite), giving up
+    /// is a plain failure after the retries.
+    #[tokio::test]
+    async fn sends_that_cannot_land_later_end_in_a_plain_failure() {
+        let pointer = ScriptedPointer::new(&[Send::Vanishes; 8], Settled::Absent);
+        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await
+        else {
+            panic!("the commit cannot have succeeded");
+        };
+        assert_eq!(kind_of(&err), ErrorKind::Failed, "{err:#}");
+        assert!(format!("{err:#}").contains("never landed"), "{err:#}");
+    }
 }

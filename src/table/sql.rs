@@ -42,6 +42,9 @@ pub struct SqlCatalog {
     typed: bool,
     /// For messages: the database, without credentials.
     describe: String,
+    /// An embedded SQLite database: a statement that failed is over, none is left running
+    /// on a server that could still apply it.
+    embedded: bool,
 }
 
 /// SQLAlchemy-style URIs (what `.pyiceberg.yaml` holds) to sqlx ones: `sqlite:///rel.db`,
@@ -183,6 +186,7 @@ impl SqlCatalog {
             stores,
             typed: true,
             describe,
+            embedded: is_sqlite,
         };
         catalog.ensure_schema().await?;
         Ok(catalog)
@@ -474,7 +478,11 @@ impl SqlCatalog {
             return Ok(Settled::Landed(None));
         }
         if now == base {
-            return Ok(Settled::Pending);
+            return Ok(if self.embedded {
+                Settled::Absent
+            } else {
+                Settled::Pending
+            });
         }
         // Moved on: ours landed first if the newer metadata logs it (Java's rule).
         let metadata = read_table_metadata(&self.stores, &now).await?;
@@ -875,12 +883,13 @@ mod settle_tests {
             Settled::Landed(_) => "landed",
             Settled::Lost => "lost",
             Settled::Pending => "pending",
+            Settled::Absent => "absent",
         }
     }
 
     /// After an unknown outcome the pointer decides: ours when it names our file or a newer
-    /// metadata logs it (another writer committed on top before the read-back), pending while
-    /// it still names the base, lost otherwise.
+    /// metadata logs it (another writer committed on top before the read-back), absent (on
+    /// SQLite) while it still names the base, lost otherwise.
     #[tokio::test(flavor = "multi_thread")]
     async fn an_uncertain_swap_is_decided_by_the_pointer_and_the_metadata_log() {
         let dir = tempfile::tempdir().unwrap();
@@ -929,8 +938,9 @@ mod settle_tests {
             base.metadata.location()
         );
         assert_eq!(settled(&catalog, &ident, &base, &never).await, "lost");
-        // Still at the base: the swap may yet land, so it is sent again.
+        // Still at the base: an embedded SQLite ran the statement to its end, so it did not
+        // land and cannot later (a server's database could: "pending").
         let now = catalog.load_pointed(&ident).await.unwrap();
-        assert_eq!(settled(&catalog, &ident, &now, &never).await, "pending");
+        assert_eq!(settled(&catalog, &ident, &now, &never).await, "absent");
     }
 }

@@ -189,6 +189,15 @@ pub fn is_local(location: &str) -> bool {
         || location.starts_with("memory://"))
 }
 
+impl Stores {
+    /// Whether a write to `location` is over when the call returns, failed or not (local disk,
+    /// memory): then a failed write cannot land later, as a request to an object store that
+    /// timed out can.
+    pub fn writes_finish_with_the_call(&self, location: &str) -> bool {
+        matches!(split(location), Ok((Scheme::Local | Scheme::Memory, _)))
+    }
+}
+
 fn split(location: &str) -> Result<(Scheme, String)> {
     if let Some(rest) = location
         .strip_prefix("s3://")

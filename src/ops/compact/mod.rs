@@ -498,3 +498,80 @@ pub async fn compact(session: &Session, options: CompactOptions) -> Result<Compa
     let mut plan = plan(session, options).await?;
     run(&mut plan).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{kind_of, ErrorKind};
+
+    fn group(id: usize, status: GroupStatus, kind: Option<FailureKind>) -> GroupReport {
+        GroupReport {
+            id,
+            partition: format!("p={id}"),
+            spec_id: 0,
+            files: 2,
+            bytes: 10,
+            records: 4,
+            delete_files: 0,
+            expected_output_files: 1,
+            reasons: vec!["small".into()],
+            status,
+            output_files: 0,
+            output_bytes: 0,
+            failure: kind.map(|_| "why".into()),
+            failure_kind: kind,
+            snapshot_id: None,
+        }
+    }
+
+    fn report(groups: Vec<GroupReport>) -> CompactReport {
+        CompactReport {
+            table: "t".into(),
+            dry_run: false,
+            strategy: Strategy::Binpack,
+            zorder_by: None,
+            starting_snapshot_id: Some(1),
+            target_file_size_bytes: 1,
+            message: None,
+            groups_planned: groups.len(),
+            groups_committed: groups
+                .iter()
+                .filter(|g| g.status == GroupStatus::Committed)
+                .count(),
+            groups_failed: 0,
+            groups_skipped: 0,
+            files_rewritten: 0,
+            bytes_rewritten: 0,
+            files_written: 0,
+            bytes_written: 0,
+            delete_files_removed: 0,
+            snapshot_ids: vec![],
+            commit_attempts: 1,
+            elapsed_ms: 0,
+            groups,
+            engine: crate::ops::engine::Engine::Floe,
+            spark: None,
+        }
+    }
+
+    #[test]
+    fn lost_races_alone_are_a_conflict_any_other_failure_a_failure() {
+        use GroupStatus::*;
+        let clean = report(vec![group(1, Committed, None), group(2, Skipped, None)]);
+        assert!(clean.failure().is_none());
+        let raced = report(vec![
+            group(1, Committed, None),
+            group(2, Failed, Some(FailureKind::Conflict)),
+        ]);
+        let err = raced.failure().unwrap();
+        assert_eq!(kind_of(&err), ErrorKind::CommitConflict);
+        assert_eq!(kind_of(&err).exit_code(), 3);
+        let broken = report(vec![
+            group(1, Failed, Some(FailureKind::Conflict)),
+            group(2, Failed, Some(FailureKind::Error)),
+        ]);
+        let err = broken.failure().unwrap();
+        assert_eq!(kind_of(&err), ErrorKind::Failed);
+        assert!(err.to_string().contains("group 2 (p=2)"), "{err}");
+    }
+}

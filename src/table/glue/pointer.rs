@@ -353,6 +353,7 @@ mod tests {
             Settled::Landed(_) => "landed",
             Settled::Lost => "lost",
             Settled::Pending => "pending",
+            Settled::Absent => "absent",
         }
     }
 
