@@ -633,7 +633,8 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     );
     assert_eq!(schema["current_schema_id"], evolved["schema_id"]);
 
-    // Refused (never applied) on every attempt: not landed, nothing left behind.
+    // Answered 503 (not applied) on every attempt: floe cannot know that none of its sends
+    // will still be applied, so the outcome is unknown and nothing of it is deleted.
     let data_before = files_under(&data_dir);
     let snapshots_before = snapshot_ids(floe, "db.t");
     server.faults(r#"{"commit-fail-before-apply": 100, "status": 503}"#);
@@ -648,16 +649,14 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         run.json_error()["error"]["kind"],
-        "failed",
+        "commit_state_unknown",
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("never landed"), "{}", run.stderr);
     assert_eq!(snapshot_ids(floe, "db.t"), snapshots_before);
-    assert_eq!(
-        files_under(&data_dir),
-        data_before,
-        "the attempt's files are deleted"
+    assert!(
+        files_under(&data_dir).len() > data_before.len(),
+        "the attempt's files are kept: a send may still land"
     );
 
     // Applied, answered 502, and the read-back fails as well: unknown, nothing deleted.
@@ -682,6 +681,135 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     // It did land; its data file is still there for the table to read.
     assert_eq!(count(floe, "db.t"), 25);
     assert_eq!(floe.run(&["verify", "db.t"]).ok().code, 0);
+}
+
+/// Behind a gateway that answers 504 at once and applies each commit seconds later, floe
+/// gives up before any send has landed: it must say the outcome is unknown and delete
+/// nothing, because the commit does land after it gave up and the table then points at
+/// floe's files (PyIceberg and floe read them).
+#[test]
+fn a_commit_that_lands_after_floe_gave_up_finds_its_files() {
+    let Some(server) = RestServer::start(&[]) else {
+        return;
+    };
+    let client = Client::new(&server, "");
+    let floe = &client.floe;
+    floe.json(&["namespaces", "--create", "db"]);
+    let first = client.sample_parquet(0, 10);
+    floe.json(&["create", "db.t", "--like", &first]);
+    floe.json(&["ingest", "db.t", &first]);
+    floe.json(&[
+        "properties",
+        "db.t",
+        "--set",
+        "commit.retry.num-retries=2",
+        "--set",
+        "commit.retry.min-wait-ms=50",
+    ]);
+    let before = snapshot_ids(floe, "db.t");
+    server.faults(r#"{"commit-apply-late": 100, "commit-apply-late-ms": 4000}"#);
+    let started = Instant::now();
+    let run = floe.run(&[
+        "ingest",
+        "db.t",
+        &client.sample_parquet(100, 7),
+        "-o",
+        "json",
+    ]);
+    let gave_up_after = started.elapsed();
+    assert!(gave_up_after < Duration::from_secs(4), "{gave_up_after:?}");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.json_error()["error"]["kind"],
+        "commit_state_unknown",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot_ids(floe, "db.t"), before, "nothing landed yet");
+    // The first send lands late; the later copies find the table moved and are refused.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while snapshot_ids(floe, "db.t").len() == before.len() {
+        assert!(Instant::now() < deadline, "the late commit never landed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    server.control("DELETE", "/test/faults", "");
+    assert_eq!(snapshot_ids(floe, "db.t").len(), before.len() + 1);
+    assert_eq!(count(floe, "db.t"), 17);
+    assert_eq!(floe.run(&["verify", "db.t", "--deep"]).ok().code, 0);
+    let mut ids = client.ids("db.t");
+    ids.sort();
+    assert_eq!(ids, (0..10).chain(100..107).collect::<Vec<_>>());
+}
+
+/// Where the server advertises `idempotency-key-lifetime`, every commit carries an
+/// `Idempotency-Key`, the same on each re-send of one attempt: a copy the network delivers
+/// twice, or a re-send after an answer was lost, is answered with the first outcome instead
+/// of being applied again (or refused, which floe would take for a lost race).
+#[test]
+fn commits_carry_an_idempotency_key_where_the_server_keeps_them() {
+    let Some(plain) = RestServer::start(&[]) else {
+        return;
+    };
+    let client = Client::new(&plain, "");
+    client.floe.json(&["namespaces", "--create", "db"]);
+    let keys = |server: &RestServer| -> Vec<Option<String>> {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/tables/t"))
+            .map(|r| r["idempotency-key"].as_str().map(str::to_string))
+            .collect()
+    };
+    let first = client.sample_parquet(0, 10);
+    client.floe.json(&["create", "db.t", "--like", &first]);
+    client.floe.json(&["ingest", "db.t", &first]);
+    assert!(
+        keys(&plain).iter().all(Option::is_none),
+        "no key to a server that does not keep them"
+    );
+
+    let Some(server) = RestServer::start(&["--idempotency-key-lifetime", "PT5M"]) else {
+        return;
+    };
+    let client = Client::new(&server, "");
+    let floe = &client.floe;
+    floe.json(&["namespaces", "--create", "db"]);
+    floe.json(&["create", "db.t", "--like", &first]);
+    floe.json(&["ingest", "db.t", &first]);
+    // Delivered twice: the copy is answered with the first outcome, so a change that adds
+    // no snapshot succeeds once.
+    server.control("DELETE", "/test/requests", "");
+    server.faults(r#"{"commit-duplicate": 1}"#);
+    let evolved = floe.json(&["schema", "evolve", "db.t", "--add", "note:string"]);
+    let schema = floe.json(&["schema", "db.t", "--history"]);
+    assert_eq!(schema["schemas"].as_array().unwrap().len(), 2, "{schema}");
+    assert_eq!(schema["current_schema_id"], evolved["schema_id"]);
+    let sent = keys(&server);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].as_deref().is_some_and(|k| k.len() == 36), "{sent:?}");
+
+    // Answered 503 without being applied: read back, still at the base, so the very same
+    // attempt is sent again, under the same key.
+    server.control("DELETE", "/test/requests", "");
+    server.faults(r#"{"commit-fail-before-apply": 1, "status": 503}"#);
+    let set = floe.json(&["properties", "db.t", "--set", "owner=data-eng"]);
+    assert_eq!(set["properties"]["owner"], "data-eng", "{set}");
+    let sent = keys(&server);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0], sent[1], "a re-send keeps its key");
+    let statuses: Vec<i64> = server
+        .requests()
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/tables/t"))
+        .map(|r| r["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![503, 200]);
+    // A new commit, a new key.
+    floe.json(&["ingest", "db.t", &client.sample_parquet(50, 3)]);
+    let all = keys(&server);
+    assert_ne!(all.last(), all.first());
+    assert_eq!(count(floe, "db.t"), 13);
 }
 
 /// floe ingests, PyIceberg appends, and floe compacts and expires, all at once through one

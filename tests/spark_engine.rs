@@ -635,3 +635,161 @@ fn maintain_merges_position_deletes_on_floe_under_a_spark_policy() {
     assert_eq!(step["report"]["position_delete_files_after"], 1, "{report}");
     assert_eq!(rows(&floe, "db.t").len(), 18);
 }
+
+/// A stand-in launcher that records what it was started with (its arguments, and the
+/// properties file it was handed with that file's mode), then fails the way a job with a bad
+/// credential does: by printing the credential back.
+fn recording_launcher(dir: &Path) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let record = dir.join("record");
+    let script = dir.join("fake-spark-sql");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+printf '%s\n' "$@" > {record}.argv
+prev=""
+for a in "$@"; do
+  if [ "$prev" = "--properties-file" ]; then
+    cp "$a" {record}.props
+    stat -c %a "$a" > {record}.mode
+    printf '%s' "$a" > {record}.path
+  fi
+  prev="$a"
+done
+grep -h secret {record}.props >&2
+echo "org.apache.hadoop.fs.s3a.AWSBadRequestException: rejected" >&2
+exit 1
+"#,
+            record = record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script.to_string_lossy().to_string(), record)
+}
+
+/// Credentials reach Spark in a file only the user can read, never as arguments any local
+/// user sees with `ps`, and never in what floe prints (Spark's own output included).
+#[test]
+fn spark_credentials_stay_off_the_command_line_and_out_of_floes_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Zq8secretKEYvalue42";
+    let conf_dir = dir.path().join("spark-conf");
+    std::fs::create_dir_all(&conf_dir).unwrap();
+    std::fs::write(conf_dir.join("spark-defaults.conf"), "spark.master local[3]\n").unwrap();
+    let (launcher, record) = recording_launcher(dir.path());
+    std::fs::write(
+        dir.path().join("floe.yaml"),
+        format!(
+            "engine:\n  spark:\n    submit: {launcher} --master 'local[1]'\n    conf:\n      spark.hadoop.fs.s3a.secret.key: {secret}\n      spark.driver.memory: 1g\n"
+        ),
+    )
+    .unwrap();
+    let floe = Floe::new(dir.path()).with_env("SPARK_CONF_DIR", &conf_dir.to_string_lossy());
+    let input = dir.path().join("p.parquet");
+    write_parquet(&input, &[events_batch(0, 20)]);
+    floe.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    floe.json(&["ingest", "db.t", input.to_str().unwrap()]);
+    let before = current_snapshot(&floe, "db.t");
+
+    let run = floe.run(&["rewrite-manifests", "db.t", "--engine", "spark", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+    assert!(!run.stdout.contains(secret), "{}", run.stdout);
+    assert!(run.stderr.contains("AWSBadRequestException"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("spark.hadoop.fs.s3a.secret.key=***"),
+        "Spark's echo of the setting is shown redacted: {}",
+        run.stderr
+    );
+    assert_eq!(current_snapshot(&floe, "db.t"), before);
+
+    let argv = std::fs::read_to_string(record.with_extension("argv")).unwrap();
+    assert!(!argv.contains(secret), "{argv}");
+    assert!(argv.contains("spark.driver.memory=1g"), "{argv}");
+    assert!(argv.contains("--properties-file"), "{argv}");
+    let props = std::fs::read_to_string(record.with_extension("props")).unwrap();
+    assert!(props.starts_with("spark.master local[3]\n"), "{props}");
+    assert!(
+        props.contains(&format!("spark.hadoop.fs.s3a.secret.key={secret}\n")),
+        "{props}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(record.with_extension("mode"))
+            .unwrap()
+            .trim(),
+        "600"
+    );
+    let used = std::fs::read_to_string(record.with_extension("path")).unwrap();
+    assert!(!Path::new(&used).exists(), "{used} is removed after the run");
+}
+
+/// Spark's HadoopCatalog commits by check-then-rename, which object storage does not make
+/// atomic: on an S3 warehouse that could overwrite a concurrent floe commit, so it is refused
+/// unless asked for.
+#[test]
+fn spark_on_a_directory_warehouse_on_object_storage_is_refused_unless_allowed() {
+    let Some(s3) = s3() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = s3.prefix("spark-unsafe");
+    let config = s3.config(dir.path(), &warehouse);
+    let floe = Floe::new(dir.path()).with_env("FLOE_CONFIG", &config.to_string_lossy());
+    let input = dir.path().join("p.parquet");
+    write_parquet(&input, &[events_batch(0, 20)]);
+    floe.json(&["create", "db.t", "--like", input.to_str().unwrap()]);
+    floe.json(&["ingest", "db.t", input.to_str().unwrap()]);
+    let (launcher, record) = recording_launcher(dir.path());
+    for args in [
+        vec!["compact", "db.t", "--engine", "spark", "--spark-submit", &launcher],
+        vec!["expire", "db.t", "--engine", "spark", "--spark-submit", &launcher],
+    ] {
+        let mut all = args.clone();
+        all.extend(["-o", "json"]);
+        let run = floe.run(&all);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("not atomic"), "{}", run.stderr);
+        assert!(run.stderr.contains("--allow-unsafe-spark-commits"), "{}", run.stderr);
+        assert!(!record.with_extension("argv").exists(), "Spark never started");
+    }
+    // maintain with a Spark policy refuses the step the same way.
+    floe.json(&[
+        "properties",
+        "db.t",
+        "--set",
+        "floe.maintain.engine=spark",
+    ]);
+    let run = floe.run(&["maintain", "db.t", "--spark-submit", &launcher, "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let steps = run.json()["tables"][0]["steps"].clone();
+    let compact = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "compact")
+        .unwrap()
+        .clone();
+    assert_eq!(compact["status"], "failed", "{compact}");
+    assert!(
+        compact["error"].as_str().unwrap().contains("not atomic"),
+        "{compact}"
+    );
+    // Asked for: Spark starts (and fails here, being a stand-in), its S3 secret in the file.
+    let run = floe.run(&[
+        "rewrite-manifests",
+        "db.t",
+        "--engine",
+        "spark",
+        "--spark-submit",
+        &launcher,
+        "--allow-unsafe-spark-commits",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let argv = std::fs::read_to_string(record.with_extension("argv")).unwrap();
+    assert!(argv.contains("--properties-file"), "{argv}");
+    assert!(!argv.contains("fs.s3a.secret.key"), "{argv}");
+    let props = std::fs::read_to_string(record.with_extension("props")).unwrap();
+    assert!(props.contains("spark.hadoop.fs.s3a.secret.key="), "{props}");
+}

@@ -62,7 +62,9 @@ pub struct IngestArgs {
     /// modification time) is recorded with the commit that loads it, so a re-run after
     /// success loads nothing and a re-run after a failure loads what did not land. A source
     /// counts as loaded on --branch only while the snapshot that loaded it is in the branch's
-    /// history: after a rollback past that load, or for another branch, it is loaded again.
+    /// history: after a rollback past that load, or for another branch, it is loaded again
+    /// (once that rolled-back snapshot is expired, floe can no longer tell, and counts the
+    /// source as loaded).
     #[arg(long)]
     pub skip_loaded: bool,
 

@@ -32,7 +32,7 @@ use crate::table::{Session, TableRef};
 const CHANNEL_BATCHES: usize = 4;
 
 /// Summary key carrying floe's commit id, so a landed commit can be recognised.
-pub const COMMIT_ID_PROPERTY: &str = "floe.commit-id";
+pub const COMMIT_ID_PROPERTY: &str = crate::table::source_ledger::COMMIT_ID_SUMMARY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -355,6 +355,7 @@ async fn ingest_once(
                     ),
                     new,
                     &commit_id,
+                    &options.branch,
                 )
                 .await;
             let next = match next {

@@ -10,9 +10,9 @@
 //! The ledger is one per table, but rows live on branches: a source counts as loaded on a
 //! branch only while the snapshot that loaded it (found by the commit id in its summary) is
 //! an ancestor of the branch's head. After a rollback past that load, or for a load into
-//! another branch, the source is loaded again. A load whose snapshot has been expired counts
-//! as loaded when it is older than the branch's oldest retained ancestor (its history was
-//! trimmed, not rolled back).
+//! another branch, the source is loaded again. A load into this branch whose snapshot has been
+//! expired counts as loaded: expiry trims history, and once the snapshot is gone floe cannot
+//! tell a trimmed ancestor from a rolled-back snapshot that was expired afterwards.
 
 use std::collections::{HashMap, HashSet};
 
@@ -45,6 +45,10 @@ struct LedgerEntry {
     source: SourceFile,
     commit_id: String,
     loaded_at_ms: i64,
+    /// The branch the load committed to (absent in ledgers written before branches were
+    /// recorded: taken as any branch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -61,22 +65,33 @@ pub struct Ledger {
     /// The ledger file the table named (`None`: nothing recorded yet).
     pub location: Option<String>,
     file: LedgerFile,
-    /// Each source with the loads that recorded it: (commit id, loaded at).
-    known: HashMap<SourceFile, Vec<(String, i64)>>,
+    /// Each source with the loads that recorded it: (commit id, branch).
+    known: HashMap<SourceFile, Vec<(String, Option<String>)>>,
 }
 
-/// What a branch's history says about loads: the commit ids of its retained ancestors, and
-/// when the oldest of them was made.
+/// What a table's history says about loads into one branch: the commit ids of the branch's
+/// retained ancestors, and of every snapshot the table still has.
 #[derive(Debug, Clone, Default)]
 pub struct BranchLoads {
-    commit_ids: HashSet<String>,
-    oldest_ms: Option<i64>,
+    branch: String,
+    ancestors: HashSet<String>,
+    retained: HashSet<String>,
 }
 
 impl BranchLoads {
     /// The ancestors of `branch`'s head in `metadata`.
     pub fn of(metadata: &iceberg::spec::TableMetadata, branch: &str) -> Self {
-        let mut out = BranchLoads::default();
+        let commit_id = |s: &iceberg::spec::SnapshotRef| {
+            s.summary()
+                .additional_properties
+                .get(COMMIT_ID_SUMMARY)
+                .cloned()
+        };
+        let mut out = BranchLoads {
+            branch: branch.to_string(),
+            ancestors: HashSet::new(),
+            retained: metadata.snapshots().filter_map(commit_id).collect(),
+        };
         let head = if branch == iceberg::spec::MAIN_BRANCH {
             metadata.current_snapshot()
         } else {
@@ -84,14 +99,7 @@ impl BranchLoads {
         };
         let mut at = head;
         while let Some(snapshot) = at {
-            if let Some(id) = snapshot
-                .summary()
-                .additional_properties
-                .get(COMMIT_ID_SUMMARY)
-            {
-                out.commit_ids.insert(id.clone());
-            }
-            out.oldest_ms = Some(snapshot.timestamp_ms());
+            out.ancestors.extend(commit_id(snapshot));
             at = snapshot
                 .parent_snapshot_id()
                 .and_then(|p| metadata.snapshot_by_id(p));
@@ -100,8 +108,8 @@ impl BranchLoads {
     }
 }
 
-/// The snapshot summary key naming the commit (floe's `floe.commit-id`).
-const COMMIT_ID_SUMMARY: &str = "floe.commit-id";
+/// The snapshot summary key naming the floe commit that made a snapshot.
+pub const COMMIT_ID_SUMMARY: &str = "floe.commit-id";
 
 impl Ledger {
     /// Read the ledger the table's properties name.
@@ -124,12 +132,12 @@ impl Ledger {
             ))
             .into());
         }
-        let mut known: HashMap<SourceFile, Vec<(String, i64)>> = HashMap::new();
+        let mut known: HashMap<SourceFile, Vec<(String, Option<String>)>> = HashMap::new();
         for entry in &file.sources {
             known
                 .entry(entry.source.clone())
                 .or_default()
-                .push((entry.commit_id.clone(), entry.loaded_at_ms));
+                .push((entry.commit_id.clone(), entry.branch.clone()));
         }
         Ok(Ledger {
             location: Some(location.clone()),
@@ -139,12 +147,13 @@ impl Ledger {
     }
 
     /// Whether `source` is loaded on the branch whose history is `branch`: some load of it
-    /// is a retained ancestor, or older than every retained ancestor (expired with history).
+    /// is a retained ancestor, or was a load into this branch whose snapshot is expired.
     pub fn loaded_on(&self, source: &SourceFile, branch: &BranchLoads) -> bool {
         self.known.get(source).is_some_and(|loads| {
-            loads.iter().any(|(commit_id, loaded_at_ms)| {
-                branch.commit_ids.contains(commit_id)
-                    || branch.oldest_ms.is_some_and(|oldest| *loaded_at_ms < oldest)
+            loads.iter().any(|(commit_id, loaded_into)| {
+                branch.ancestors.contains(commit_id)
+                    || (!branch.retained.contains(commit_id)
+                        && loaded_into.as_ref().is_none_or(|b| *b == branch.branch))
             })
         })
     }
@@ -157,6 +166,7 @@ impl Ledger {
         metadata_dir: &str,
         loaded: &[SourceFile],
         commit_id: &str,
+        branch: &str,
     ) -> Result<String> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut next = self.file.clone();
@@ -165,6 +175,7 @@ impl Ledger {
             source: source.clone(),
             commit_id: commit_id.to_string(),
             loaded_at_ms: now,
+            branch: Some(branch.to_string()),
         }));
         let location = format!(
             "{}/floe-loaded-sources-{commit_id}.json",
