@@ -601,3 +601,32 @@ fn skip_loaded_follows_the_branch_history() {
     assert_eq!(skip(&["--branch", "dev"]), (0, 1));
     assert_eq!(skip(&[]), (0, 1), "main still has it");
 }
+
+/// Expiry may cut the branch's parent chain between the head and a load whose snapshot a tag
+/// keeps: that load is still in the branch's history, so its sources stay loaded.
+#[test]
+fn skip_loaded_sees_a_tagged_load_across_expired_history() {
+    let lake = Lake::new();
+    let drop = lake.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
+    let t = lake.path("wh/db/t");
+    let source = drop.join("a.parquet").to_string_lossy().to_string();
+    lake.floe.json(&["create", &t, "--like", &source]);
+    let loaded = lake.floe.json(&["ingest", &t, &source, "--skip-loaded"]);
+    let load_snapshot = loaded["snapshot_id"].to_string();
+    lake.floe
+        .json(&["tag", "create", &t, "loaded", "--snapshot", &load_snapshot]);
+    for k in 0..3 {
+        let more = lake.parquet(&format!("more{k}"), events_batch(100 + k * 10, 10));
+        lake.floe.json(&["ingest", &t, &more]);
+    }
+    lake.floe
+        .json(&["expire", &t, "--older-than", "0s", "--retain-last", "1"]);
+    let snapshots = lake.floe.json(&["snapshots", &t])["snapshots"].clone();
+    assert_eq!(snapshots.as_array().unwrap().len(), 2, "head and the tagged load: {snapshots}");
+    let again = lake.floe.json(&["ingest", &t, &source, "--skip-loaded"]);
+    assert_eq!(again["skip_loaded"]["skipped_files"], 1, "{again}");
+    assert_eq!(again["skip_loaded"]["loaded_files"], 0, "{again}");
+    assert_eq!(lake.ids(&t), (0..10).chain(100..130).collect::<Vec<_>>());
+}

@@ -346,6 +346,30 @@ async fn ingest_once(
             return Ok(report);
         }
         Some((ledger, new, _)) => {
+            // The ledger records each source as it was identified before it was read: one
+            // changed meanwhile (still being written into the folder) would be recorded by
+            // its old size or ETag and loaded again, whole, by the next run.
+            let locations: Vec<String> = new.iter().map(|s| s.location.clone()).collect();
+            let unchanged = match identify(session.stores(), &locations).await {
+                Ok(now) => match new.iter().zip(&now).find(|(was, is)| was != is) {
+                    Some((was, _)) => Err(FloeError::invalid(format!(
+                        "{} changed while it was loaded; nothing was committed",
+                        was.location
+                    ))
+                    .with_hint("write files into the folder whole (write elsewhere, then move them in) and run again")
+                    .into()),
+                    None => Ok(()),
+                },
+                Err(e) => Err(e),
+            };
+            if let Err(e) = unchanged {
+                target
+                    .catalog
+                    .stores()
+                    .delete_all(&paths_of(&data_files))
+                    .await;
+                return Err(e);
+            }
             let next = ledger
                 .write_next(
                     target.catalog.stores(),

@@ -12,7 +12,9 @@
 //! an ancestor of the branch's head. After a rollback past that load, or for a load into
 //! another branch, the source is loaded again. A load into this branch whose snapshot has been
 //! expired counts as loaded: expiry trims history, and once the snapshot is gone floe cannot
-//! tell a trimmed ancestor from a rolled-back snapshot that was expired afterwards.
+//! tell a trimmed ancestor from a rolled-back snapshot that was expired afterwards. The same
+//! holds for a snapshot kept (by a tag) beyond a gap expiry cut into the branch's parent
+//! chain: older than the oldest ancestor still reachable, it counts as loaded.
 
 use std::collections::{HashMap, HashSet};
 
@@ -70,12 +72,15 @@ pub struct Ledger {
 }
 
 /// What a table's history says about loads into one branch: the commit ids of the branch's
-/// retained ancestors, and of every snapshot the table still has.
+/// retained ancestors, and of every snapshot the table still has (with its sequence number).
 #[derive(Debug, Clone, Default)]
 pub struct BranchLoads {
     branch: String,
     ancestors: HashSet<String>,
-    retained: HashSet<String>,
+    retained: HashMap<String, i64>,
+    /// Where expiry cut the parent chain: the sequence number of the oldest ancestor reached,
+    /// whose parent is gone. Snapshots older than that may be ancestors past the cut.
+    cut: Option<i64>,
 }
 
 impl BranchLoads {
@@ -90,7 +95,11 @@ impl BranchLoads {
         let mut out = BranchLoads {
             branch: branch.to_string(),
             ancestors: HashSet::new(),
-            retained: metadata.snapshots().filter_map(commit_id).collect(),
+            retained: metadata
+                .snapshots()
+                .filter_map(|s| commit_id(s).map(|id| (id, s.sequence_number())))
+                .collect(),
+            cut: None,
         };
         let head = if branch == iceberg::spec::MAIN_BRANCH {
             metadata.current_snapshot()
@@ -100,9 +109,16 @@ impl BranchLoads {
         let mut at = head;
         while let Some(snapshot) = at {
             out.ancestors.extend(commit_id(snapshot));
-            at = snapshot
-                .parent_snapshot_id()
-                .and_then(|p| metadata.snapshot_by_id(p));
+            at = match snapshot.parent_snapshot_id() {
+                Some(parent) => {
+                    let found = metadata.snapshot_by_id(parent);
+                    if found.is_none() {
+                        out.cut = Some(snapshot.sequence_number());
+                    }
+                    found
+                }
+                None => None,
+            };
         }
         out
     }
@@ -147,13 +163,17 @@ impl Ledger {
     }
 
     /// Whether `source` is loaded on the branch whose history is `branch`: some load of it
-    /// is a retained ancestor, or was a load into this branch whose snapshot is expired.
+    /// is a reachable ancestor, or was a load into this branch whose snapshot is expired or
+    /// lies behind the cut expiry made in the branch's parent chain.
     pub fn loaded_on(&self, source: &SourceFile, branch: &BranchLoads) -> bool {
         self.known.get(source).is_some_and(|loads| {
             loads.iter().any(|(commit_id, loaded_into)| {
-                branch.ancestors.contains(commit_id)
-                    || (!branch.retained.contains(commit_id)
-                        && loaded_into.as_ref().is_none_or(|b| *b == branch.branch))
+                let into_this_branch = loaded_into.as_ref().is_none_or(|b| *b == branch.branch);
+                let behind_history = match branch.retained.get(commit_id) {
+                    None => true,
+                    Some(sequence) => branch.cut.is_some_and(|cut| *sequence < cut),
+                };
+                branch.ancestors.contains(commit_id) || (into_this_branch && behind_history)
             })
         })
     }

@@ -2,6 +2,7 @@
 //! reaching the test S3 server and the PyIceberg venv.
 #![allow(dead_code)]
 
+pub mod rest_server;
 pub mod row_deletes;
 pub mod spark;
 
