@@ -70,6 +70,16 @@ impl Client {
         path.to_string_lossy().to_string()
     }
 
+    /// Namespace `db` and table `db.t` holding PyIceberg's sample rows 0..10; returns the
+    /// sample file.
+    fn sample_table(&self) -> String {
+        self.floe.json(&["namespaces", "--create", "db"]);
+        let first = self.sample_parquet(0, 10);
+        self.floe.json(&["create", "db.t", "--like", &first]);
+        self.floe.json(&["ingest", "db.t", &first]);
+        first
+    }
+
     fn ids(&self, table: &str) -> Vec<i64> {
         let read = self.py(&["read", "--table", table]);
         read["ids"]
@@ -449,9 +459,9 @@ fn oauth2_client_credentials_and_their_errors() {
 }
 
 /// A commit whose answer is lost: applied then answered 502/504 is found by reading back
-/// (one snapshot, exit 0); refused every time with 503 is decided as not landed (exit 1,
-/// table unchanged, the data files deleted); when the read-back fails too, the outcome is
-/// unknown: commit_state_unknown, and no file is deleted.
+/// (one snapshot, exit 0); refused every time with 503 may still be applied later, so it is
+/// unknown (exit 1, commit_state_unknown, table unchanged, its data files kept); so is one
+/// whose read-back fails too.
 #[test]
 fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     let Some(server) = RestServer::start(&[]) else {
@@ -459,10 +469,7 @@ fn commits_whose_answer_is_lost_are_decided_by_reading_back() {
     };
     let client = Client::new(&server, "");
     let floe = &client.floe;
-    floe.json(&["namespaces", "--create", "db"]);
-    let first = client.sample_parquet(0, 10);
-    floe.json(&["create", "db.t", "--like", &first]);
-    floe.json(&["ingest", "db.t", &first]);
+    client.sample_table();
     let table_dir = PathBuf::from(&server.warehouse).join("db/t");
     let data_dir = table_dir.join("data");
 
@@ -560,10 +567,7 @@ fn a_commit_that_lands_after_floe_gave_up_finds_its_files() {
     };
     let client = Client::new(&server, "");
     let floe = &client.floe;
-    floe.json(&["namespaces", "--create", "db"]);
-    let first = client.sample_parquet(0, 10);
-    floe.json(&["create", "db.t", "--like", &first]);
-    floe.json(&["ingest", "db.t", &first]);
+    client.sample_table();
     floe.json(&[
         "properties",
         "db.t",
@@ -618,7 +622,6 @@ fn commits_carry_an_idempotency_key_where_the_server_keeps_them() {
         return;
     };
     let client = Client::new(&plain, "");
-    client.floe.json(&["namespaces", "--create", "db"]);
     let keys = |server: &RestServer| -> Vec<Option<String>> {
         server
             .requests()
@@ -627,9 +630,7 @@ fn commits_carry_an_idempotency_key_where_the_server_keeps_them() {
             .map(|r| r["idempotency-key"].as_str().map(str::to_string))
             .collect()
     };
-    let first = client.sample_parquet(0, 10);
-    client.floe.json(&["create", "db.t", "--like", &first]);
-    client.floe.json(&["ingest", "db.t", &first]);
+    client.sample_table();
     assert!(
         keys(&plain).iter().all(Option::is_none),
         "no key to a server that does not keep them"
@@ -640,9 +641,7 @@ fn commits_carry_an_idempotency_key_where_the_server_keeps_them() {
     };
     let client = Client::new(&server, "");
     let floe = &client.floe;
-    floe.json(&["namespaces", "--create", "db"]);
-    floe.json(&["create", "db.t", "--like", &first]);
-    floe.json(&["ingest", "db.t", &first]);
+    client.sample_table();
     // Delivered twice: the copy is answered with the first outcome, so a change that adds
     // no snapshot succeeds once.
     server.control("DELETE", "/test/requests", "");

@@ -72,6 +72,17 @@ impl Lake {
             .collect()
     }
 
+    /// An empty table `wh/db/t` and a source file of events 0..10 in a drop folder.
+    fn table_and_source(&self) -> (String, String) {
+        let drop = self.dir.path().join("drop");
+        std::fs::create_dir_all(&drop).unwrap();
+        write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
+        let t = self.path("wh/db/t");
+        let source = drop.join("a.parquet").to_string_lossy().to_string();
+        self.floe.json(&["create", &t, "--like", &source]);
+        (t, source)
+    }
+
     fn ids(&self, table: &str) -> Vec<i64> {
         self.rows(table).into_iter().map(|(id, _)| id).collect()
     }
@@ -562,12 +573,7 @@ fn delete_and_overwrite_where_skip_no_file_holding_a_match() {
 #[test]
 fn skip_loaded_follows_the_branch_history() {
     let lake = Lake::new();
-    let drop = lake.dir.path().join("drop");
-    std::fs::create_dir_all(&drop).unwrap();
-    write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
-    let t = lake.path("wh/db/t");
-    let source = drop.join("a.parquet").to_string_lossy().to_string();
-    lake.floe.json(&["create", &t, "--like", &source]);
+    let (t, source) = lake.table_and_source();
     let seed = lake.parquet("seed", events_batch(100, 5));
     let first = lake.floe.json(&["ingest", &t, &seed])["snapshot_id"].clone();
     let skip = |args: &[&str]| -> (u64, u64) {
@@ -607,12 +613,7 @@ fn skip_loaded_follows_the_branch_history() {
 #[test]
 fn skip_loaded_sees_a_tagged_load_across_expired_history() {
     let lake = Lake::new();
-    let drop = lake.dir.path().join("drop");
-    std::fs::create_dir_all(&drop).unwrap();
-    write_parquet(&drop.join("a.parquet"), &[events_batch(0, 10)]);
-    let t = lake.path("wh/db/t");
-    let source = drop.join("a.parquet").to_string_lossy().to_string();
-    lake.floe.json(&["create", &t, "--like", &source]);
+    let (t, source) = lake.table_and_source();
     let loaded = lake.floe.json(&["ingest", &t, &source, "--skip-loaded"]);
     let load_snapshot = loaded["snapshot_id"].to_string();
     lake.floe

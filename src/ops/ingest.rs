@@ -349,39 +349,31 @@ async fn ingest_once(
             // The ledger records each source as it was identified before it was read: one
             // changed meanwhile (still being written into the folder) would be recorded by
             // its old size or ETag and loaded again, whole, by the next run.
-            let locations: Vec<String> = new.iter().map(|s| s.location.clone()).collect();
-            let unchanged = match identify(session.stores(), &locations).await {
-                Ok(now) => match new.iter().zip(&now).find(|(was, is)| was != is) {
-                    Some((was, _)) => Err(FloeError::invalid(format!(
+            let next = async {
+                let locations: Vec<String> = new.iter().map(|s| s.location.clone()).collect();
+                let now = identify(session.stores(), &locations).await?;
+                if let Some((was, _)) = new.iter().zip(&now).find(|(was, is)| was != is) {
+                    return Err(FloeError::invalid(format!(
                         "{} changed while it was loaded; nothing was committed",
                         was.location
                     ))
                     .with_hint("write files into the folder whole (write elsewhere, then move them in) and run again")
-                    .into()),
-                    None => Ok(()),
-                },
-                Err(e) => Err(e),
-            };
-            if let Err(e) = unchanged {
-                target
-                    .catalog
-                    .stores()
-                    .delete_all(&paths_of(&data_files))
-                    .await;
-                return Err(e);
+                    .into());
+                }
+                ledger
+                    .write_next(
+                        target.catalog.stores(),
+                        &format!(
+                            "{}/metadata",
+                            table.metadata().location().trim_end_matches('/')
+                        ),
+                        new,
+                        &commit_id,
+                        &options.branch,
+                    )
+                    .await
             }
-            let next = ledger
-                .write_next(
-                    target.catalog.stores(),
-                    &format!(
-                        "{}/metadata",
-                        table.metadata().location().trim_end_matches('/')
-                    ),
-                    new,
-                    &commit_id,
-                    &options.branch,
-                )
-                .await;
+            .await;
             let next = match next {
                 Ok(next) => next,
                 Err(e) => {

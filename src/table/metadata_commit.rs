@@ -375,8 +375,6 @@ mod tests {
     use std::collections::{HashMap, VecDeque};
     use std::sync::Mutex;
 
-    use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
-
     use super::*;
     use crate::error::{kind_of, ErrorKind};
 
@@ -403,25 +401,8 @@ mod tests {
 
     impl ScriptedPointer {
         fn new(sends: &[Send], at_base: Settled) -> Self {
-            let schema = Schema::builder()
-                .with_fields(vec![NestedField::required(
-                    1,
-                    "id",
-                    Type::Primitive(PrimitiveType::Long),
-                )
-                .into()])
-                .build()
-                .unwrap();
-            let creation = iceberg::TableCreation::builder()
-                .name("t".into())
-                .location("memory://scripted/t".into())
-                .schema(schema)
-                .build();
-            let metadata = iceberg::spec::TableMetadataBuilder::from_table_creation(creation)
-                .unwrap()
-                .build()
-                .unwrap()
-                .metadata;
+            let metadata =
+                crate::table::test_metadata::one_column_table("memory://scripted/t");
             ScriptedPointer {
                 stores: Stores::new(Default::default()),
                 current: Mutex::new(("memory://scripted/t/metadata/v1.json".into(), metadata)),

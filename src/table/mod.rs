@@ -46,6 +46,8 @@ pub mod spark;
 pub mod sql;
 pub mod storage;
 pub mod struct_projection;
+#[cfg(test)]
+mod test_metadata;
 pub mod vended_credentials;
 pub mod verify;
 pub mod write;

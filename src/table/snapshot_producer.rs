@@ -600,26 +600,7 @@ mod tests {
 
     #[test]
     fn main_keeps_its_retention() {
-        use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
-        let schema = Schema::builder()
-            .with_fields(vec![NestedField::required(
-                1,
-                "id",
-                Type::Primitive(PrimitiveType::Long),
-            )
-            .into()])
-            .build()
-            .unwrap();
-        let creation = iceberg::TableCreation::builder()
-            .name("t".into())
-            .location("memory://t".into())
-            .schema(schema)
-            .build();
-        let metadata = iceberg::spec::TableMetadataBuilder::from_table_creation(creation)
-            .unwrap()
-            .build()
-            .unwrap()
-            .metadata;
+        let metadata = crate::table::test_metadata::one_column_table("memory://t");
         let snapshot = Snapshot::builder()
             .with_snapshot_id(1)
             .with_sequence_number(1)
