@@ -738,7 +738,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__compact)
-            opts="-o -q -v -h -V --strategy --sort-by --zorder-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --max-concurrent-groups --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --strategy --sort-by --zorder-by --target-file-size --min-file-size --max-file-size --max-file-group-size --min-input-files --where --rewrite-all --dry-run --max-commits --max-bytes --max-runtime --max-concurrent-groups --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1076,7 +1076,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__expire)
-            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2058,7 +2058,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__maintain)
-            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --metrics-file --concurrency --lease-seconds --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --all --namespace --skip --dry-run --report --metrics-file --concurrency --lease-seconds --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2654,7 +2654,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__remove__subcmd__orphans)
-            opts="-o -q -v -h -V --older-than --force --dry-run --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --older-than --force --dry-run --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2772,7 +2772,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__rewrite__subcmd__manifests)
-            opts="-o -q -v -h -V --engine --spark-submit --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

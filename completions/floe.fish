@@ -114,7 +114,7 @@ csv\t''"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
 json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l overwrite-partitions -d 'Replace every row of exactly the partitions the input writes to (dynamic partition overwrite); other partitions stay'
-complete -c floe -n "__fish_floe_using_subcommand ingest" -l skip-loaded -d 'Load only inputs not loaded before: each source\'s location, size and ETag (or modification time) is recorded with the commit that loads it, so a re-run after success loads nothing and a re-run after a failure loads what did not land'
+complete -c floe -n "__fish_floe_using_subcommand ingest" -l skip-loaded -d 'Load only inputs not loaded before: each source\'s location, size and ETag (or modification time) is recorded with the commit that loads it, so a re-run after success loads nothing and a re-run after a failure loads what did not land. A source counts as loaded on --branch only while the snapshot that loaded it is in the branch\'s history: after a rollback past that load, or for another branch, it is loaded again (once that rolled-back snapshot is expired, floe can no longer tell, and counts the source as loaded)'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l merge-schema -d 'Add input columns the table lacks (union by name) and widen int→long, float→double where typed inputs need it, in the same commit as the data'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand ingest" -l no-progress -d 'No progress bars'
@@ -508,6 +508,7 @@ complete -c floe -n "__fish_floe_using_subcommand compact" -l log-format -d 'Log
 json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand compact" -l rewrite-all -d 'Rewrite every file, whatever its size'
 complete -c floe -n "__fish_floe_using_subcommand compact" -l dry-run -d 'Show the plan (groups, files, bytes, expected output files) without writing'
+complete -c floe -n "__fish_floe_using_subcommand compact" -l allow-unsafe-spark-commits -d 'Let Spark commit through its hadoop catalog although the warehouse is on object storage (S3, GCS, Azure), where Spark\'s check-then-rename commit can overwrite a concurrent floe commit. Without it that combination is refused'
 complete -c floe -n "__fish_floe_using_subcommand compact" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand compact" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand compact" -s v -l verbose -d 'More detail in errors'
@@ -523,6 +524,7 @@ json\t''
 csv\t''"
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l log-format -d 'Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one object per line: time, level, table, step, message, fields; for log shippers)' -r -f -a "human\t'Status lines and progress bars, only when stderr is a terminal'
 json\t'One JSON object per line on stderr'"
+complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l allow-unsafe-spark-commits -d 'Let Spark commit through its hadoop catalog although the warehouse is on object storage (S3, GCS, Azure), where Spark\'s check-then-rename commit can overwrite a concurrent floe commit. Without it that combination is refused'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand rewrite-manifests" -s v -l verbose -d 'More detail in errors'
@@ -560,6 +562,7 @@ json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand expire" -l dry-run -d 'Show what would go without changing anything'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l keep-files -d 'Commit the expiry but delete no file'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l metadata -d 'Also delete metadata files that fell out of the metadata log (write.metadata.previous-versions-max)'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l allow-unsafe-spark-commits -d 'Let Spark commit through its hadoop catalog although the warehouse is on object storage (S3, GCS, Azure), where Spark\'s check-then-rename commit can overwrite a concurrent floe commit. Without it that combination is refused'
 complete -c floe -n "__fish_floe_using_subcommand expire" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand expire" -s v -l verbose -d 'More detail in errors'
@@ -578,6 +581,7 @@ complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l log-format 
 json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l force -d 'Allow --older-than under 24 hours (files of writes in flight may be deleted)'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l dry-run -d 'List the orphans and their bytes without deleting'
+complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l allow-unsafe-spark-commits -d 'Let Spark commit through its hadoop catalog although the warehouse is on object storage (S3, GCS, Azure), where Spark\'s check-then-rename commit can overwrite a concurrent floe commit. Without it that combination is refused'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand remove-orphans" -s v -l verbose -d 'More detail in errors'
@@ -798,6 +802,7 @@ complete -c floe -n "__fish_floe_using_subcommand maintain" -l log-format -d 'Lo
 json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l all -d 'Every table of the catalog'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l dry-run -d 'Show what every step would do, changing nothing'
+complete -c floe -n "__fish_floe_using_subcommand maintain" -l allow-unsafe-spark-commits -d 'Let steps given to Spark commit through its hadoop catalog although the warehouse is on object storage, where those commits are not atomic (refused otherwise)'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -l no-progress -d 'No progress bars'
 complete -c floe -n "__fish_floe_using_subcommand maintain" -s v -l verbose -d 'More detail in errors'
