@@ -23,7 +23,8 @@ use crate::units::{format_size, parse_size};
 /// table's write.target-file-size-bytes unless --target-file-size is given.
 ///
 /// Commits are `replace` snapshots validated against everything committed meanwhile: a group
-/// whose files were removed or gained position deletes fails alone; the others commit.
+/// whose files were removed or gained deletes that would not follow its rows fails alone; the
+/// others commit. Exit 1 when a group failed to read or write, 3 when groups only lost races.
 /// --max-commits commits groups as they finish; --max-bytes and --max-runtime stop new groups
 /// from starting (for cron windows), and what is done is committed.
 #[derive(Debug, clap::Args)]
@@ -57,7 +58,8 @@ pub struct CompactArgs {
     /// Fewest candidate files that make a partition worth rewriting.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_input_files: usize,
-    /// Only partitions matching this SQL predicate on partition source columns.
+    /// Only partitions (and files, by their column bounds) that may match this SQL predicate
+    /// on partition source columns; every row of a file it picks is rewritten.
     #[arg(long = "where", value_name = "PRED")]
     pub filter: Option<String>,
     /// Rewrite every file, whatever its size.
