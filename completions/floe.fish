@@ -491,7 +491,7 @@ complete -c floe -n "__fish_floe_using_subcommand compact" -l min-file-size -d '
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-file-size -d 'Files above this size are split (default 1.8 x target)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-file-group-size -d 'Largest input of one group (default 100GiB)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l min-input-files -d 'Fewest candidate files that make a partition worth rewriting' -r
-complete -c floe -n "__fish_floe_using_subcommand compact" -l where -d 'Only partitions matching this SQL predicate on partition source columns' -r
+complete -c floe -n "__fish_floe_using_subcommand compact" -l where -d 'Only partitions (and files, by their column bounds) that may match this SQL predicate on partition source columns; every row of a file it picks is rewritten' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-commits -d 'Commit groups in up to N commits as they finish (partial progress)' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-bytes -d 'Start no new group once this many input bytes were taken on' -r
 complete -c floe -n "__fish_floe_using_subcommand compact" -l max-runtime -d 'Start no new group after this many seconds' -r
