@@ -1,12 +1,11 @@
 //! The command line: global flags and the command enum (clap derive). Doc comments here are
 //! the `--help` text.
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
+use clap_complete::Shell;
 
 use crate::commands;
-use crate::output::{LogFormat, OutputFormat};
+use crate::commands::context::GlobalArgs;
 
 /// Administer Apache Iceberg tables on local disk and S3.
 ///
@@ -21,53 +20,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Flags accepted before or after the subcommand.
-#[derive(Debug, Clone, clap::Args)]
-pub struct GlobalArgs {
-    /// Catalog to use (a name under `catalog:` in the config file).
-    #[arg(long, global = true, env = "FLOE_CATALOG", value_name = "NAME")]
-    pub catalog: Option<String>,
-
-    /// Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Output format.
-    #[arg(
-        short = 'o',
-        long,
-        global = true,
-        env = "FLOE_OUTPUT",
-        value_enum,
-        default_value = "table"
-    )]
-    pub output: OutputFormat,
-
-    /// No status messages or progress.
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
-
-    /// No progress bars.
-    #[arg(long, global = true)]
-    pub no_progress: bool,
-
-    /// More detail in errors.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
-
-    /// Logs on stderr: `human` (status lines and progress bars on a terminal) or `json` (one
-    /// object per line: time, level, table, step, message, fields; for log shippers).
-    #[arg(
-        long,
-        global = true,
-        env = "FLOE_LOG_FORMAT",
-        value_enum,
-        default_value = "human",
-        value_name = "FORMAT"
-    )]
-    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,5 +61,15 @@ pub enum Command {
     Report(commands::report::ReportArgs),
     Maintain(commands::maintain::MaintainArgs),
     Policy(commands::policy::PolicyArgs),
-    Completions(commands::completions::CompletionsArgs),
+    Completions(CompletionsArgs),
+}
+
+// Here, not in commands/completions.rs: the generator reads the whole command line defined in
+// this file, so its arguments live beside it and the dependency points one way.
+/// Print shell completions.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate for.
+    #[arg(value_enum)]
+    pub shell: Shell,
 }

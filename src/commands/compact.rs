@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::engine_args::spark_blocks;
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::compact::{compact, CompactOptions, CompactReport, GroupStatus, Strategy};
 use crate::ops::engine::Engine;

@@ -6,15 +6,7 @@ use anyhow::Result;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
-
-/// Print shell completions.
-#[derive(Debug, clap::Args)]
-pub struct CompletionsArgs {
-    /// Shell to generate for.
-    #[arg(value_enum)]
-    pub shell: Shell,
-}
+use crate::cli::{Cli, CompletionsArgs};
 
 pub fn run(args: CompletionsArgs) -> Result<()> {
     let mut buf = Vec::new();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{key_value, table_ref, Context};
+use super::context::{key_value, table_ref, Context};
 use crate::commands::describe::description_blocks;
 use crate::ops::create::{create, CreateOptions, CreateReport, SchemaSource};
 use crate::output::{Block, Report, Tabular};

@@ -2,28 +2,11 @@
 
 use anyhow::Result;
 
-use super::ingest::IsolationArg;
-use super::{table_ref, Context};
+use super::row_change_args::{IsolationArg, RowModeArg};
+use super::context::{table_ref, Context};
 use crate::ops::delete::{delete, DeleteOptions, DeleteReport};
-use crate::ops::row_deletion::{FileAction, RowChangeMode};
+use crate::ops::row_deletion::FileAction;
 
-/// `--mode` / `--row-mode` values: how rows leave files that keep others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RowModeArg {
-    /// Rewrite the affected data files without the rows.
-    CopyOnWrite,
-    /// Write delete files naming the rows; data files stay.
-    MergeOnRead,
-}
-
-impl From<RowModeArg> for RowChangeMode {
-    fn from(arg: RowModeArg) -> Self {
-        match arg {
-            RowModeArg::CopyOnWrite => RowChangeMode::CopyOnWrite,
-            RowModeArg::MergeOnRead => RowChangeMode::MergeOnRead,
-        }
-    }
-}
 use crate::output::{Block, Report, Tabular};
 
 /// Delete the rows matching a SQL predicate (GDPR erasure, bad loads), as ONE snapshot.

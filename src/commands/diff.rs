@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::commands::query::emit;
 use crate::ops::diff::{diff, diff_rows, DiffReport};
 use crate::output::{Block, Report, Tabular};

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::ops::manage::{drop_table, DropReport};
 use crate::output::{Block, Report, Tabular};
 

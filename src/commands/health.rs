@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::error::{ErrorKind, FloeError};
 use crate::ops::column_stats::ColumnDiagnostics;
 use crate::ops::health::{health, Finding, HealthReport, Severity};

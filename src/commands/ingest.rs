@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::delete::RowModeArg;
-use super::{table_ref, Context};
+use super::row_change_args::{IsolationArg, RowModeArg};
+use super::context::{table_ref, Context};
 use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
 use crate::output::{Block, Report, Tabular};
 use crate::progress::Progress;
-use crate::table::snapshot_commit::Isolation;
 use crate::units::format_size;
 
 /// Load Parquet, CSV (with header) or NDJSON files into a table as ONE atomic snapshot.
@@ -81,22 +80,6 @@ pub struct IngestArgs {
     /// started; snapshot: it replaces that data too.
     #[arg(long, value_enum, default_value = "serializable")]
     pub isolation: IsolationArg,
-}
-
-/// `--isolation` values (Iceberg's isolation levels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum IsolationArg {
-    Serializable,
-    Snapshot,
-}
-
-impl From<IsolationArg> for Isolation {
-    fn from(arg: IsolationArg) -> Self {
-        match arg {
-            IsolationArg::Serializable => Isolation::Serializable,
-            IsolationArg::Snapshot => Isolation::Snapshot,
-        }
-    }
 }
 
 impl Report for IngestReport {

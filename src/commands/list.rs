@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::Context;
+use super::context::Context;
 use crate::ops::listing::{tables, TablesReport};
 use crate::output::{Block, Report, Tabular};
 

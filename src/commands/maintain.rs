@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::health::{selected_tables, TableSelection};
-use super::Context;
+use super::context::Context;
 use crate::error::{ErrorKind, FloeError};
 use crate::ops::health::health;
 use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, StepStatus};

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::ops::snapshots::{manifests, ManifestsReport};
 use crate::output::{Block, Report, Tabular};
 

@@ -4,6 +4,7 @@
 pub mod add_files;
 pub mod compact;
 pub mod completions;
+pub mod context;
 pub mod create;
 pub mod delete;
 pub mod describe;
@@ -34,6 +35,7 @@ pub mod report;
 mod report_html;
 pub mod rewrite_manifests;
 pub mod rewrite_position_deletes;
+pub mod row_change_args;
 pub mod schema;
 pub mod snapshot;
 pub mod snapshots;
@@ -43,49 +45,8 @@ pub mod verify;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, GlobalArgs};
-use crate::config::Config;
-use crate::error::FloeError;
-use crate::output::Printer;
-use crate::table::{Session, TableRef};
-
-/// What every command gets: the global flags and the printer.
-pub struct Context {
-    pub global: GlobalArgs,
-    pub printer: Printer,
-}
-
-impl Context {
-    pub fn new(global: GlobalArgs) -> Self {
-        let printer = Printer::new(
-            global.output,
-            global.log_format,
-            global.quiet,
-            global.no_progress,
-            global.verbose,
-        );
-        Context { global, printer }
-    }
-
-    /// Load the configuration and select the catalog.
-    pub fn session(&self) -> Result<Session> {
-        let config = Config::load(self.global.config.as_deref())?;
-        Session::new(&config, self.global.catalog.as_deref())
-    }
-}
-
-/// Parse a table argument.
-pub fn table_ref(text: &str) -> Result<TableRef> {
-    TableRef::parse(text)
-}
-
-/// `K=V` → (K, V).
-pub fn key_value(text: &str) -> Result<(String, String)> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(FloeError::usage(format!("'{text}' is not KEY=VALUE")).into()),
-    }
-}
+use crate::cli::{Cli, Command};
+use context::Context;
 
 /// The subcommand's name as typed (`remove-orphans`), for logs.
 pub fn command_name(command: &Command) -> String {

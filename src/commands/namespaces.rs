@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 
-use super::{key_value, Context};
+use super::context::{key_value, Context};
 use crate::ops::listing::{namespaces, NamespacesReport};
 use crate::ops::manage::{create_namespace, drop_namespace};
 use crate::output::{Block, Report, Tabular};

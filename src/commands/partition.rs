@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::partition_evolve::{
     evolve_partitioning, PartitionEvolveOptions, PartitionEvolveReport,

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::ops::distribution::{PartitionSkew, SizeHistogram};
 use crate::ops::partitions::{partitions, PartitionEntry, PartitionsReport};
 use crate::output::{BarChart, Block, Report, Tabular};

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::output::{Block, Report, Tabular};
 use crate::policy::EffectiveSetting;
 

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{key_value, table_ref, Context};
+use super::context::{key_value, table_ref, Context};
 use crate::ops::properties::{properties, PropertiesOptions, PropertiesReport};
 use crate::output::{Block, Report, Tabular};
 

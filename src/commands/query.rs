@@ -3,7 +3,7 @@
 use anyhow::Result;
 use futures::StreamExt;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::ops::query::{
     explain, export, query, ExplainReport, ExportReport, QueryOptions, QueryResult,
 };

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::Context;
+use super::context::Context;
 use crate::commands::describe::description_blocks;
 use crate::ops::manage::{register_table, RegisterReport};
 use crate::output::{Block, Report, Tabular};

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::engine_args::spark_blocks;
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::engine::Engine;
 use crate::ops::remove_orphans::{remove_orphans, RemoveOrphansReport};

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::Context;
+use super::context::Context;
 use crate::ops::manage::{rename_table, RenameReport};
 use crate::output::{Block, Report, Tabular};
 

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use super::partitions::{file_size_blocks, skew_line};
-use super::{report_html, table_ref, Context};
+use super::report_html;
+use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::report::{report, TableReport};
 use crate::output::{Block, OutputFormat, Report, Tabular};

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::rewrite_position_deletes::{
     rewrite_position_deletes, RewritePositionDeletesOptions, RewritePositionDeletesReport,

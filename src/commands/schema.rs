@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{table_ref, Context};
+use super::context::{table_ref, Context};
 use crate::ops::schema::{schema, FieldNode, SchemaReport};
 use crate::ops::schema_evolve::{evolve, EvolveOptions, EvolveReport, Position};
 use crate::output::{Block, Report, Tabular};

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::Context;
+use super::context::Context;
 use crate::commands::query::emit;
 use crate::ops::query::sql;
 

@@ -8,7 +8,7 @@ use iceberg::spec::Schema;
 
 use super::{read, InputFile};
 use crate::error::FloeError;
-use crate::table::storage::Stores;
+use crate::table::Stores;
 
 /// The Iceberg schema a file suggests; field ids are assigned fresh.
 pub async fn infer_schema(file: &InputFile, stores: &Stores) -> Result<Schema> {

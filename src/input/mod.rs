@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::error::FloeError;
-use crate::table::storage::{is_local, normalize_location, Stores};
+use crate::table::{is_local, normalize_location, Stores};
 
 /// A file format floe reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]

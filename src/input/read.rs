@@ -17,7 +17,7 @@ use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use super::{Format, InputFile};
 use crate::error::FloeError;
 use crate::progress::Progress;
-use crate::table::storage::{is_local, Stores};
+use crate::table::{is_local, Stores};
 
 /// Rows per batch read from an input.
 pub const BATCH_ROWS: usize = 32 * 1024;

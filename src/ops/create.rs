@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::error::{kind_of, ErrorKind, FloeError};
 use crate::input::{self, FormatChoice};
 use crate::ops::describe::{describe_table, TableDescription};
-use crate::table::catalog::TableDefinition;
+use crate::table::TableDefinition;
 use crate::table::{Session, TableRef};
 use crate::tabledef::{expr, schema_file};
 

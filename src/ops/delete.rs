@@ -15,14 +15,14 @@ use crate::ops::ingest::COMMIT_ID_PROPERTY;
 use crate::ops::row_deletion::{
     plan_deletion, write_deletion, AffectedFile, FileAction, RowChangeMode,
 };
-use crate::table::commit::RetryPolicy;
+use crate::table::commit_policy::RetryPolicy;
 use crate::table::row_change_commit::{
     commit_row_change, is_stale_plan, stale_as_conflict, ConflictScope, RowChange,
 };
 use crate::table::row_filter::RowFilter;
 use crate::table::scan::with_current_schema;
 use crate::table::snapshot_commit::{Isolation, StartingPoint};
-use crate::table::write::TableDataWriter;
+use crate::table::TableDataWriter;
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone)]

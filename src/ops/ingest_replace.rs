@@ -12,11 +12,11 @@ use arrow::datatypes::Schema as ArrowSchema;
 use iceberg::spec::{DataFile, Struct};
 use iceberg::table::Table;
 
-use super::ingest::{IngestMode, IngestOptions, Replace, ReplacedRows, COMMIT_ID_PROPERTY};
+use super::ingest_options::{IngestMode, IngestOptions, Replace, ReplacedRows, COMMIT_ID_PROPERTY};
 use super::row_deletion::{plan_deletion, write_deletion, DeletionWrites, RowChangeMode};
 use crate::error::FloeError;
-use crate::table::catalog::TableTarget;
-use crate::table::commit::RetryPolicy;
+use crate::table::TableTarget;
+use crate::table::commit_policy::RetryPolicy;
 use crate::table::delete_writer::write_equality_deletes;
 use crate::table::key_set::{KeyMatcher, KeySet};
 use crate::table::row_change_commit::{
@@ -27,7 +27,7 @@ use crate::table::row_filter::RowFilter;
 use crate::table::row_matches::RowMatcher;
 use crate::table::scan::with_current_schema;
 use crate::table::snapshot_commit::StartingPoint;
-use crate::table::write::TableDataWriter;
+use crate::table::TableDataWriter;
 
 /// What the input replaces.
 pub enum Condition {

@@ -154,7 +154,7 @@ pub async fn register_table(
     metadata_location: &str,
 ) -> Result<RegisterReport> {
     let ident = parse_ident(name)?;
-    let location = crate::table::storage::normalize_location(metadata_location)?;
+    let location = crate::table::normalize_location(metadata_location)?;
     let catalog = session.catalog().await?;
     if !catalog.namespace_exists(ident.namespace()).await? {
         catalog

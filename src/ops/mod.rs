@@ -15,6 +15,7 @@ pub mod files;
 pub mod health;
 pub mod history;
 pub mod ingest;
+pub mod ingest_options;
 pub mod ingest_replace;
 pub mod listing;
 pub mod maintain;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::ops::distribution::{PartitionSkew, SizeHistogram};
 use crate::ops::files::{chosen_snapshot, partition_json, partition_text, FileEntry};
 use crate::table::manifest_stream::load_manifests;
-use crate::table::write::WriteSettings;
+use crate::table::WriteSettings;
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,7 @@ use crate::ops::files::files_of;
 use crate::ops::health::{table_health_of, Finding, HealthStats, Severity};
 use crate::ops::partitions::{by_partition, size_histogram, skew_of, PartitionEntry};
 use crate::ops::schema::{version, FieldNode};
-use crate::table::write::WriteSettings;
+use crate::table::WriteSettings;
 use crate::table::{Session, TableRef};
 
 /// What `describe` says, cut to what a reader of the report needs first.

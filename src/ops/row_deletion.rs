@@ -22,7 +22,7 @@ use crate::table::row_filter::RowFilter;
 use crate::table::row_matches::{match_files, FileMatches, RowMatcher};
 use crate::table::row_rewrite::{write_kept_rows, FileRewrite};
 use crate::table::snapshot_producer::branch_head;
-use crate::table::write::TableDataWriter;
+use crate::table::TableDataWriter;
 use crate::table::Stores;
 
 /// How rows leave files that keep other rows.

@@ -1,59 +1,60 @@
 //! The table-access layer: the only place that builds storage, talks to catalogs, and
 //! opens, creates or commits tables.
+//!
+//! One sub-module per concern; each may use only the ones listed before it, so dependencies
+//! point one way:
+//!
+//! - [`storage`]: URIs → object stores, iceberg's `FileIO` on them, credentials, fault
+//!   injection. Uses nothing else in `table`.
+//! - [`read`]: scans, manifest streaming, live files, row filters and matches, sound file
+//!   pruning, Parquet metrics. Uses `storage`.
+//! - [`write`]: data and delete writers, sizing, partition paths and splitting, key sets,
+//!   copy-on-write rewrites, exports. Uses `storage` and `read` (a rewrite reads the rows it
+//!   keeps; delete writers read the rows they match).
+//! - [`catalog`]: the `FloeCatalog` trait, table names, the one pointer-swap path with its retry
+//!   policy and outcomes, the directory, sql, rest and glue catalogs, the planning catalog and
+//!   leases. Uses `storage` and `read` (a table's refs).
+//! - [`commit`]: snapshot producers and the commits built on them (append, overwrite, row
+//!   changes, rewrites, manifests, delete-file rewrites, adopted files), validated against what
+//!   others committed, and the source ledger. Uses `catalog`, `read`, `write`, `storage`.
+//! - [`cleanup`]: expiry, orphans, reachability, verify. Uses all of the above.
+//! - [`spark`]: the Spark engine's launcher and catalog configuration. Uses `catalog` (table
+//!   names) and `storage`.
+//! - [`session`]: configuration → stores, catalog and Spark settings; where every command
+//!   enters the layer. Uses `catalog`, `storage`, `spark`.
+//!
+//! The rest of floe reaches the layer through what this file re-exports: the files below by
+//! name (`table::scan`, `table::snapshot_commit`, …) and the names every command uses. The
+//! files not re-exported (the catalogs' own, the pointer swap, storage internals) are private
+//! to the layer by convention.
 
-pub mod adopt;
-pub mod aws;
-pub mod catalog;
-pub mod changes_since;
-pub mod commit;
-pub mod delete_writer;
-pub mod directory;
-pub mod expire;
-pub mod export;
-pub mod fault_injection;
-pub mod file_io;
-pub mod file_sizing;
-pub mod glue;
-pub mod key_set;
-pub mod lease;
-pub mod live_files;
-pub mod local_store;
-pub mod manifest_rewrite;
-pub mod manifest_stream;
-pub mod metadata_commit;
-pub mod native_scan;
-pub mod orphans;
-pub mod parallel_scan;
-pub mod parquet_metrics;
-pub mod partition_path;
-pub mod partition_split;
-pub mod planning_catalog;
-pub mod position_delete_rewrite;
-pub mod reachable;
-pub mod rest;
-pub mod rewrite_commit;
-pub mod row_change_commit;
-pub mod row_filter;
-pub mod row_matches;
-pub mod row_rewrite;
-pub mod scan;
-pub mod session;
-pub mod snapshot_commit;
-pub mod sound_predicate;
-pub mod snapshot_producer;
-pub mod source_ledger;
-pub mod spark;
-pub mod sql;
 pub mod storage;
-pub mod struct_projection;
+pub mod read;
+pub mod write;
+pub mod catalog;
+pub mod commit;
+pub mod cleanup;
+pub mod spark;
+pub mod session;
 #[cfg(test)]
 mod test_metadata;
-pub mod vended_credentials;
-pub mod verify;
-pub mod write;
+
+pub use catalog::{commit_policy, directory, lease};
+pub use cleanup::{expire, orphans, reachable, verify};
+pub use commit::{
+    adopt, manifest_rewrite, position_delete_rewrite, rewrite_commit, row_change_commit,
+    snapshot_commit, snapshot_producer, source_ledger,
+};
+pub use read::{
+    live_files, manifest_stream, parallel_scan, parquet_metrics, row_filter, row_matches, scan,
+    sound_predicate, struct_projection,
+};
+pub use write::{delete_writer, export, key_set, partition_path, row_rewrite};
 
 pub use catalog::{
-    display_ident, parse_ident, parse_namespace, FloeCatalog, TableRef, TableTarget,
+    display_ident, parse_ident, parse_namespace, FloeCatalog, TableDefinition, TableRef,
+    TableTarget,
 };
 pub use session::Session;
-pub use storage::Stores;
+pub use storage::{is_local, normalize_location, Stores};
+pub use write::{TableDataWriter, WriteSettings};

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::catalog::{build_catalog, target_for, FloeCatalog, TableRef, TableTarget};
-use super::storage::{StoreWrapper, Stores};
+use crate::table::catalog::floe_catalog::{FloeCatalog, TableRef, TableTarget};
+use crate::table::catalog::{build_catalog, target_for};
+use crate::table::storage::stores::{StoreWrapper, Stores};
 use crate::config::{CatalogConfig, Config};
 
 /// Everything an operation needs to reach tables.
@@ -32,7 +33,7 @@ impl Session {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let mut stores = Stores::new(props);
-        if let Some(wrapper) = super::fault_injection::from_env()? {
+        if let Some(wrapper) = crate::table::storage::fault_injection::from_env()? {
             stores = stores.with_wrapper(wrapper);
         }
         Ok(Session {

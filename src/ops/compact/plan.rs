@@ -12,13 +12,13 @@ use iceberg::spec::{SortOrder, Struct, Transform};
 use iceberg::table::Table;
 
 use super::zorder::{self, Extent, Raw};
-use super::{
+use super::model::{
     CompactOptions, CompactionPlan, GroupReport, GroupStatus, PlannedGroup, Strategy, ZorderColumn,
 };
 use crate::error::FloeError;
 use crate::ops::files::partition_words;
 use crate::table::scan::with_current_schema;
-use crate::table::write::WriteSettings;
+use crate::table::WriteSettings;
 use crate::table::Session;
 
 /// Spark's default cap on one group's input (`max-file-group-size-bytes`).

@@ -10,9 +10,10 @@ use futures::StreamExt;
 use iceberg::scan::FileScanTask;
 use iceberg::spec::{DataFile, SortDirection};
 
-use super::{zorder, CompactionPlan, PlannedGroup};
+use super::model::{CompactionPlan, PlannedGroup};
+use super::zorder;
 use crate::table::parallel_scan::read_whole_files;
-use crate::table::write::TableDataWriter;
+use crate::table::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
 

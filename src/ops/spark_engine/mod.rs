@@ -18,7 +18,7 @@ pub use procedures::{compact, expire, remove_orphans, rewrite_manifests};
 
 use crate::error::{ErrorKind, FloeError};
 use crate::table::live_files::{live_files, LiveFile};
-use crate::table::spark::catalog_conf::{redacted, redacted_argv};
+use crate::table::spark::{redacted, redacted_argv};
 use crate::table::spark::{run_statement, spark_catalog, Launcher, ProcedureOutput};
 use crate::table::verify::Problem;
 use crate::table::{Session, TableRef, TableTarget};

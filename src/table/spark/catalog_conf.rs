@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::config::CatalogConfig;
 use crate::error::FloeError;
-use crate::table::storage::normalize_location;
+use crate::table::storage::stores::normalize_location;
 use crate::table::TableRef;
 
 /// Spark's catalog for a location-named table (the configured catalog plays no part).

@@ -9,6 +9,7 @@
 //! first. Whatever Spark prints back is shown with those secrets replaced by `***`.
 
 pub mod catalog_conf;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,22 +22,11 @@ use serde::Serialize;
 
 use crate::error::{ErrorKind, FloeError};
 
-pub use catalog_conf::{quote_identifier, spark_catalog, SparkCatalog};
+pub use catalog_conf::{quote_identifier, redacted, redacted_argv, spark_catalog, SparkCatalog};
+pub use settings::SparkSettings;
 
 /// Lines of Spark's stderr a failure reports.
 const TAIL_LINES: usize = 20;
-
-/// The config file's `engine.spark` section.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SparkSettings {
-    /// The launcher command (`engine.spark.submit`).
-    pub submit: Option<String>,
-    /// Extra `--conf` settings for every run (`engine.spark.conf`).
-    pub conf: BTreeMap<String, String>,
-    /// Let Spark commit through a `hadoop` catalog on object storage, where its commits are
-    /// not atomic (`--allow-unsafe-spark-commits`).
-    pub allow_unsafe_commits: bool,
-}
 
 /// The launcher, split into its program and arguments.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,303 @@
+//! Expiring snapshots. iceberg's expire action picks the snapshots and refs to drop (per-branch
+//! retention and ref ageing, as Java's RemoveSnapshots); floe commits that through its own
+//! commit path, reloads the table, and deletes only files of the expired snapshots that the
+//! REFRESHED metadata no longer reaches. Nothing is deleted if any metadata cannot be read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use anyhow::Result;
+use iceberg::table::Table;
+use iceberg::transaction::{ApplyTransactionAction, Transaction};
+use iceberg::{TableRequirement, TableUpdate};
+
+use crate::table::catalog::floe_catalog::TableTarget;
+use crate::table::storage::file_io::with_metadata;
+use crate::table::catalog::commit_policy::{apply_updates, is_conflict, RetryPolicy};
+use crate::table::catalog::directory::metadata_dir;
+use crate::table::catalog::planning_catalog::PlanningCatalog;
+use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
+use crate::table::storage::stores::{comparable_location, ListedObject, Stores};
+use crate::error::FloeError;
+
+#[derive(Debug, Clone, Default)]
+pub struct ExpireRequest {
+    /// Expire snapshots older than this (epoch ms); the table's default age otherwise.
+    pub older_than_ms: Option<i64>,
+    pub retain_last: Option<usize>,
+    pub snapshot_ids: Vec<i64>,
+    pub dry_run: bool,
+    /// Commit the metadata change but delete no file.
+    pub keep_files: bool,
+}
+
+/// What expiry did (or would do, under `dry_run`).
+#[derive(Debug, Clone, Default)]
+pub struct ExpireOutcome {
+    pub expired_snapshot_ids: Vec<i64>,
+    pub removed_refs: Vec<String>,
+    /// Files no retained snapshot reaches: deleted, or to delete under `dry_run` or
+    /// `keep_files`.
+    pub files: BTreeMap<String, SnapshotFile>,
+    /// Files whose delete failed (they stay, as orphans for `remove-orphans`).
+    pub failed_deletes: Vec<String>,
+    pub committed: bool,
+    pub attempts: u32,
+}
+
+/// The updates and requirements iceberg's expire action computes for `table`.
+async fn plan(
+    table: &Table,
+    request: &ExpireRequest,
+) -> Result<(Vec<TableUpdate>, Vec<TableRequirement>)> {
+    let mut action = Transaction::new(table).expire_snapshots();
+    match request.older_than_ms {
+        Some(ms) => action = action.expire_older_than_ms(ms),
+        // Naming snapshots alone expires just those (the age default does not also apply).
+        None if !request.snapshot_ids.is_empty() => action = action.expire_older_than_ms(0),
+        None => {}
+    }
+    if let Some(n) = request.retain_last {
+        action = action.retain_last(n);
+    }
+    action = action.expire_snapshot_ids(request.snapshot_ids.iter().copied());
+    let planner = PlanningCatalog::new(table.clone());
+    action
+        .apply(Transaction::new(table))?
+        .commit(&planner)
+        .await
+        .map_err(|e| FloeError::invalid(format!("cannot expire: {}", e.message())))?;
+    let (requirements, updates) = planner.taken();
+    Ok((updates, requirements))
+}
+
+fn expired_by(updates: &[TableUpdate]) -> (Vec<i64>, Vec<String>) {
+    let mut ids = vec![];
+    let mut refs = vec![];
+    for update in updates {
+        match update {
+            TableUpdate::RemoveSnapshots { snapshot_ids } => ids.extend(snapshot_ids),
+            TableUpdate::RemoveSnapshotRef { ref_name } => refs.push(ref_name.clone()),
+            _ => {}
+        }
+    }
+    (ids, refs)
+}
+
+/// The `candidates` that `retained` (the table's metadata after the change) does not reach.
+async fn unreachable(
+    candidates: BTreeMap<String, SnapshotFile>,
+    retained: &Table,
+) -> Result<BTreeMap<String, SnapshotFile>> {
+    // A file the retained snapshots only list as removed is not reached by them.
+    let reachable: BTreeSet<String> = reachable_files(retained, Entries::Live)
+        .await?
+        .into_iter()
+        .map(|p| comparable_location(&p))
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .filter(|(path, _)| !reachable.contains(&comparable_location(path)))
+        .collect())
+}
+
+pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<ExpireOutcome> {
+    let started = Instant::now();
+    let mut attempts = 0;
+    let (candidates, updates, after) = loop {
+        attempts += 1;
+        let table = target.load().await?;
+        let policy = RetryPolicy::from_properties(table.metadata().properties());
+        let (updates, mut requirements) = plan(&table, request).await?;
+        // Every ref but main must be as planned: a branch or tag moved or dropped meanwhile
+        // changes what is retained, so the plan is made again. (A ref made or moved onto a
+        // removed snapshot is refused by the commit path itself.)
+        let refs: Vec<(String, i64)> = crate::table::read::scan::refs(table.metadata())?
+            .into_iter()
+            .filter(|(name, _)| name.as_str() != iceberg::spec::MAIN_BRANCH)
+            .map(|(name, r)| (name, r.snapshot_id))
+            .collect();
+        requirements.extend(refs.into_iter().map(|(name, id)| {
+            TableRequirement::RefSnapshotIdMatch {
+                r#ref: name,
+                snapshot_id: Some(id),
+            }
+        }));
+        if updates.is_empty() {
+            return Ok(ExpireOutcome {
+                attempts,
+                ..Default::default()
+            });
+        }
+        // Read the expired snapshots' files before committing: if a manifest cannot be read,
+        // stop with nothing changed.
+        let (expired, _) = expired_by(&updates);
+        let candidates = snapshot_files(&table, &expired, Entries::All).await?;
+        if request.dry_run {
+            let location = table.metadata().location().to_string();
+            let (metadata, _) = apply_updates(table.metadata(), &location, &updates)?;
+            let after = with_metadata(&table, metadata)?;
+            break (candidates, updates, after);
+        }
+        match target
+            .catalog
+            .commit(&target.ident, requirements, updates.clone())
+            .await
+        {
+            Ok(_) => {
+                // The refreshed metadata decides what is still reachable.
+                let after = target.load().await?;
+                break (candidates, updates, after);
+            }
+            Err(err) if is_conflict(&err) && policy.may_retry(attempts, started) => {
+                tokio::time::sleep(policy.backoff(attempts)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let (expired_snapshot_ids, removed_refs) = expired_by(&updates);
+    let files = unreachable(candidates, &after)
+        .await
+        .map_err(|e| {
+            if request.dry_run {
+                e
+            } else {
+                e.context("the snapshots were expired, but no file was deleted: reading the table's metadata failed")
+            }
+        })?;
+    let mut outcome = ExpireOutcome {
+        expired_snapshot_ids,
+        removed_refs,
+        files,
+        failed_deletes: vec![],
+        committed: !request.dry_run,
+        attempts,
+    };
+    if request.dry_run || request.keep_files {
+        return Ok(outcome);
+    }
+    // Manifest lists carry no size in the metadata: ask the store.
+    let stores = target.catalog.stores();
+    let lists: Vec<String> = outcome
+        .files
+        .iter()
+        .filter(|(_, f)| f.kind == FileKind::ManifestList)
+        .map(|(p, _)| p.clone())
+        .collect();
+    for path in lists {
+        if let Ok(size) = stores.size(&path).await {
+            if let Some(file) = outcome.files.get_mut(&path) {
+                file.size_bytes = Some(size);
+            }
+        }
+    }
+    outcome.failed_deletes = stores
+        .delete_concurrently(outcome.files.keys().cloned())
+        .await;
+    Ok(outcome)
+}
+
+/// The table's metadata files (`*.metadata.json` under `metadata/`).
+pub async fn metadata_files(table: &Table, stores: &Stores) -> Result<Vec<ListedObject>> {
+    Ok(stores
+        .list(&metadata_dir(table.metadata().location()))
+        .await?
+        .into_iter()
+        .filter(|o| o.location.ends_with(".metadata.json"))
+        .collect())
+}
+
+/// Metadata files that are neither current nor in the metadata log and are OLDER than the
+/// current one: deleted unless `dry_run`. Returns (those files, the ones that could not be
+/// deleted).
+///
+/// Older is decided by the version number in the name (`v12.metadata.json`,
+/// `00012-<uuid>.metadata.json`), never by modification times alone: a commit landing in the
+/// same clock granule as the current file (S3 keeps whole seconds) would otherwise count as
+/// old and be deleted, though it is the table's newest version. A name without a version is
+/// only taken when it is an hour older than the current file.
+pub async fn trim_metadata(
+    table: &Table,
+    stores: &Stores,
+    dry_run: bool,
+) -> Result<(Vec<String>, Vec<String>)> {
+    const UNVERSIONED_FLOOR_MS: i64 = 3_600_000;
+    let Some(current) = table.metadata_location() else {
+        return Ok((vec![], vec![]));
+    };
+    let current_version = metadata_file_version(current);
+    let listed = metadata_files(table, stores).await?;
+    let current = comparable_location(current);
+    let Some(current_modified) = listed
+        .iter()
+        .find(|o| comparable_location(&o.location) == current)
+        .map(|o| o.last_modified_ms)
+    else {
+        return Ok((vec![], vec![]));
+    };
+    let logged: BTreeSet<String> = table
+        .metadata()
+        .metadata_log()
+        .iter()
+        .map(|l| comparable_location(&l.metadata_file))
+        .collect();
+    let stale: Vec<String> = listed
+        .into_iter()
+        .filter(
+            |o| match (metadata_file_version(&o.location), current_version) {
+                (Some(version), Some(current)) => version < current,
+                _ => o.last_modified_ms + UNVERSIONED_FLOOR_MS < current_modified,
+            },
+        )
+        .map(|o| o.location)
+        .filter(|p| {
+            let p = comparable_location(p);
+            p != current && !logged.contains(&p)
+        })
+        .collect();
+    let failed = if dry_run {
+        vec![]
+    } else {
+        stores.delete_concurrently(stale.iter().cloned()).await
+    };
+    Ok((stale, failed))
+}
+
+/// The version a metadata file's name carries: `v12.metadata.json` (directory tables) or
+/// `00012-<uuid>.metadata.json` (Java's and PyIceberg's catalogs).
+pub fn metadata_file_version(location: &str) -> Option<i64> {
+    let name = location
+        .rsplit('/')
+        .next()?
+        .strip_suffix(".metadata.json")?;
+    if let Some(digits) = name.strip_prefix('v') {
+        return digits.parse().ok();
+    }
+    let (digits, rest) = name.split_once('-')?;
+    if digits.is_empty() || rest.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::table::cleanup::expire::metadata_file_version;
+
+    #[test]
+    fn reads_versions_from_metadata_file_names() {
+        assert_eq!(
+            metadata_file_version("s3://b/t/metadata/v12.metadata.json"),
+            Some(12)
+        );
+        assert_eq!(
+            metadata_file_version("/t/metadata/00012-6f1c2d3e.metadata.json"),
+            Some(12)
+        );
+        assert_eq!(
+            metadata_file_version("/t/metadata/6f1c2d3e.metadata.json"),
+            None
+        );
+        assert_eq!(metadata_file_version("/t/metadata/v1.avro"), None);
+    }
+}

@@ -1,0 +1,247 @@
+//! Position delete files of a snapshot and the commit that replaces some of them: merged
+//! files in, the files they merge and dangling ones (naming only data files that are gone)
+//! out, as one `replace` snapshot. Equality delete files are never touched here.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use anyhow::Result;
+use futures::StreamExt;
+use iceberg::spec::{
+    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
+    MAIN_BRANCH,
+};
+use iceberg::table::Table;
+
+use crate::table::catalog::floe_catalog::TableTarget;
+use super::changes_since::snapshots_since;
+use crate::table::catalog::commit_policy::{conflict, is_state_unknown};
+use crate::table::read::manifest_stream::load_manifests;
+use super::snapshot_producer::{
+    add_totals, carry_manifests, commit_with_retries, data_file_sizes, ensure_written_files,
+    new_manifest_writer, new_snapshot_id, write_snapshot, Attempt, AttemptFiles, NewSnapshot,
+    Prepared,
+};
+
+/// A live data file: what decides whether a position delete still applies to it.
+#[derive(Debug, Clone)]
+pub struct LiveData {
+    /// Its data sequence number: a position delete applies to it only from the same or a
+    /// higher one.
+    pub sequence_number: i64,
+    pub spec_id: i32,
+    pub partition: Struct,
+}
+
+/// A live position delete file.
+#[derive(Debug, Clone)]
+pub struct LivePositionDeletes {
+    pub file: DataFile,
+    pub spec_id: i32,
+    pub sequence_number: i64,
+}
+
+/// The delete-relevant content of one snapshot.
+#[derive(Debug, Default)]
+pub struct DeleteInventory {
+    /// Data file path → what a delete needs to know of it.
+    pub data_files: HashMap<String, LiveData>,
+    pub position_deletes: Vec<LivePositionDeletes>,
+    /// Equality delete files (left alone).
+    pub equality_delete_files: usize,
+}
+
+impl DeleteInventory {
+    /// Whether a delete entry of sequence number `delete_sequence` naming `data_file` removes
+    /// a row now: the file is live and not newer than the delete.
+    pub fn applies(&self, data_file: &str, delete_sequence: i64) -> bool {
+        self.data_files
+            .get(data_file)
+            .is_some_and(|live| live.sequence_number <= delete_sequence)
+    }
+}
+
+/// Read the live data and delete files of `snapshot_id`.
+pub async fn delete_inventory(table: &Table, snapshot_id: i64) -> Result<DeleteInventory> {
+    let mut inventory = DeleteInventory::default();
+    let Some(snapshot) = table.metadata().snapshot_by_id(snapshot_id) else {
+        return Ok(inventory);
+    };
+    let list = table.manifest_list_reader(snapshot).load().await?;
+    let mut manifests = load_manifests(table.file_io(), list.entries().to_vec());
+    while let Some((manifest, loaded)) = manifests.next().await {
+        for entry in loaded?.entries().iter().filter(|e| e.is_alive()) {
+            let file = entry.data_file();
+            let sequence_number = entry.sequence_number().unwrap_or(0);
+            match file.content_type() {
+                DataContentType::Data => {
+                    inventory.data_files.insert(
+                        file.file_path().to_string(),
+                        LiveData {
+                            sequence_number,
+                            spec_id: manifest.partition_spec_id,
+                            partition: file.partition().clone(),
+                        },
+                    );
+                }
+                DataContentType::PositionDeletes => {
+                    inventory.position_deletes.push(LivePositionDeletes {
+                        file: file.clone(),
+                        spec_id: manifest.partition_spec_id,
+                        sequence_number,
+                    })
+                }
+                DataContentType::EqualityDeletes => inventory.equality_delete_files += 1,
+            }
+        }
+    }
+    Ok(inventory)
+}
+
+/// A new position delete file with the spec of its partition and the data sequence number
+/// it is committed at.
+#[derive(Debug, Clone)]
+pub struct MergedDeletes {
+    pub spec_id: i32,
+    pub file: DataFile,
+    pub sequence_number: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteRewrite {
+    pub starting_snapshot_id: i64,
+    /// Position delete files leaving (merged or dangling).
+    pub removed: Vec<String>,
+    pub added: Vec<MergedDeletes>,
+    pub summary: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteRewriteCommitted {
+    pub snapshot_id: i64,
+    pub attempts: u32,
+}
+
+/// Commit the rewrite, rebuilt on the newest state if another writer commits first. Refused
+/// as a conflict (nothing committed, the new files deleted) when a file it replaces is no
+/// longer live or its starting snapshot left main's history: the plan no longer holds.
+pub async fn commit_delete_rewrite(
+    target: &TableTarget,
+    rewrite: &DeleteRewrite,
+) -> Result<DeleteRewriteCommitted> {
+    let stores = target.catalog.stores();
+    let added: Vec<String> = rewrite
+        .added
+        .iter()
+        .map(|m| m.file.file_path().to_string())
+        .collect();
+    let io = crate::table::storage::file_io::file_io(stores);
+    if let Err(e) =
+        ensure_written_files(&io, data_file_sizes(rewrite.added.iter().map(|m| &m.file))).await
+    {
+        stores.delete_all(&added).await;
+        return Err(e);
+    }
+    let landed = commit_with_retries(target, |table, attempt_no| async move {
+        let mut written = vec![];
+        let outcome = prepare(&table, rewrite, attempt_no, &mut written).await;
+        Prepared { written, outcome }
+    })
+    .await;
+    match landed {
+        Ok(Some(landed)) => Ok(DeleteRewriteCommitted {
+            snapshot_id: landed.snapshot_id,
+            attempts: landed.attempts,
+        }),
+        Ok(None) => {
+            stores.delete_all(&added).await;
+            Err(conflict(
+                "the table has no snapshot to rewrite the delete files of",
+            ))
+        }
+        Err(err) => {
+            if !is_state_unknown(&err) {
+                stores.delete_all(&added).await;
+            }
+            Err(err)
+        }
+    }
+}
+
+async fn prepare(
+    table: &Table,
+    rewrite: &DeleteRewrite,
+    attempt_no: u32,
+    written: &mut Vec<String>,
+) -> Result<Option<(Attempt, ())>> {
+    let metadata = table.metadata();
+    let Some(current) = metadata.current_snapshot() else {
+        return Ok(None);
+    };
+    // Entries dropped as dangling named files gone at the start; only a rollback brings such
+    // a file back.
+    if snapshots_since(metadata, MAIN_BRANCH, Some(rewrite.starting_snapshot_id)).is_none() {
+        return Err(conflict(format!(
+            "snapshot {} is no longer an ancestor of main (rolled back?)",
+            rewrite.starting_snapshot_id
+        )));
+    }
+    let snapshot_id = new_snapshot_id(metadata);
+    let mut files = AttemptFiles::new(metadata, snapshot_id, attempt_no);
+    let schema = metadata.current_schema().clone();
+    let mut summary = SnapshotSummaryCollector::default();
+    let mut manifests: Vec<ManifestFile> = vec![];
+
+    let mut by_spec: BTreeMap<i32, Vec<&MergedDeletes>> = BTreeMap::new();
+    for merged in &rewrite.added {
+        by_spec.entry(merged.spec_id).or_default().push(merged);
+    }
+    for (spec_id, merged) in by_spec {
+        let Some(spec) = metadata.partition_spec_by_id(spec_id).cloned() else {
+            return Err(conflict(format!("partition spec {spec_id} left the table")));
+        };
+        let path = files.manifest(written);
+        let mut writer = new_manifest_writer(
+            table,
+            schema.clone(),
+            &path,
+            snapshot_id,
+            spec_id,
+            ManifestContentType::Deletes,
+        )?;
+        for m in merged {
+            summary.add_file(&m.file, schema.clone(), spec.clone());
+            // The data sequence number of the files it merges: it applies to exactly the
+            // data files they applied to, never to one added after the rewrite started.
+            writer.add_file(m.file.clone(), m.sequence_number)?;
+        }
+        manifests.push(writer.write_manifest_file().await?);
+    }
+
+    let removed: HashSet<&str> = rewrite.removed.iter().map(String::as_str).collect();
+    let (carried, left) = carry_manifests(
+        table,
+        current,
+        snapshot_id,
+        &mut files,
+        written,
+        &mut summary,
+        |manifest, file| {
+            manifest.content == ManifestContentType::Deletes && removed.contains(file.file_path())
+        },
+    )
+    .await?;
+    manifests.extend(carried);
+    if left.len() != removed.len() {
+        return Err(conflict(format!(
+            "{} of the {} delete files this rewrite replaces were removed by another writer meanwhile",
+            removed.len() - left.len(),
+            removed.len()
+        )));
+    }
+    let mut properties = rewrite.summary.clone();
+    properties.extend(summary.build());
+    add_totals(&mut properties, Some(current.summary()));
+    let new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    let attempt = write_snapshot(table, new, written).await?;
+    Ok(Some((attempt, ())))
+}

@@ -1,0 +1,124 @@
+//! Copy-on-write: a data file's rows written again without the positions a change drops
+//! (rows deleted before, rows it deletes now), into the table's current spec and file size.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow::array::{BooleanArray, RecordBatch};
+use futures::StreamExt;
+use iceberg::scan::FileScanTask;
+use iceberg::table::Table;
+use tokio::sync::mpsc;
+
+use crate::table::read::parallel_scan::read_whole_files;
+use crate::table::storage::stores::Stores;
+use crate::table::read::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
+use super::data_writer::TableDataWriter;
+
+const BATCH_ROWS: usize = 8192;
+
+/// A file to rewrite and the positions to leave out (ascending).
+pub struct FileRewrite {
+    pub task: FileScanTask,
+    pub dropped: Vec<u64>,
+}
+
+/// Feed the kept rows of every file to `writer`, files read concurrently.
+pub async fn write_kept_rows(
+    table: &Table,
+    stores: &Stores,
+    files: Vec<FileRewrite>,
+    writer: &mut TableDataWriter,
+) -> Result<u64> {
+    let metadata = table.metadata();
+    let schema = metadata.current_schema();
+    let fill = has_grown_fields_to_fill(metadata, schema);
+    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(schema)?);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let (tx, mut rx) = mpsc::channel::<Result<RecordBatch>>(4);
+    let readers = {
+        let (table, stores, arrow_schema) = (table.clone(), stores.clone(), arrow_schema.clone());
+        tokio::spawn(async move {
+            let jobs = files.into_iter().map(|file| {
+                let (table, stores, arrow_schema, tx) = (
+                    table.clone(),
+                    stores.clone(),
+                    arrow_schema.clone(),
+                    tx.clone(),
+                );
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        send_kept_rows(&table, &stores, file, fill, arrow_schema, &tx).await
+                    {
+                        let _ = tx.send(Err(e)).await;
+                    }
+                })
+            });
+            let mut running = futures::stream::iter(jobs).buffer_unordered(cores.max(1));
+            while running.next().await.is_some() {}
+        })
+    };
+    let mut rows = 0u64;
+    let mut outcome = Ok(());
+    while let Some(batch) = rx.recv().await {
+        match batch {
+            Ok(batch) => {
+                rows += batch.num_rows() as u64;
+                if let Err(e) = writer.write(batch).await {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    drop(rx);
+    readers.abort();
+    let _ = readers.await;
+    outcome.map(|()| rows)
+}
+
+async fn send_kept_rows(
+    table: &Table,
+    stores: &Stores,
+    file: FileRewrite,
+    fill: bool,
+    arrow_schema: arrow::datatypes::SchemaRef,
+    tx: &mpsc::Sender<Result<RecordBatch>>,
+) -> Result<()> {
+    let path = file.task.data_file_path.clone();
+    let mut task = file.task;
+    task.deletes = vec![];
+    let tasks = if fill {
+        narrow_tasks(stores, vec![task]).await?
+    } else {
+        vec![task]
+    };
+    let mut stream = read_whole_files(table, tasks, BATCH_ROWS, fill.then_some(arrow_schema));
+    let dropped = file.dropped;
+    let (mut position, mut cursor) = (0u64, 0usize);
+    while let Some(batch) = stream.next().await {
+        let batch = batch.with_context(|| format!("cannot read {path}"))?;
+        let rows = batch.num_rows();
+        let keep: BooleanArray = (0..rows)
+            .map(|row| {
+                let at = position + row as u64;
+                while cursor < dropped.len() && dropped[cursor] < at {
+                    cursor += 1;
+                }
+                Some(!(cursor < dropped.len() && dropped[cursor] == at))
+            })
+            .collect();
+        position += rows as u64;
+        let kept = arrow::compute::filter_record_batch(&batch, &keep)?;
+        if kept.num_rows() > 0 && tx.send(Ok(kept)).await.is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
