@@ -8,7 +8,7 @@
 //!   injection. Uses nothing else in `table`.
 //! - [`read`]: scans, manifest streaming, live files, row filters and matches, sound file
 //!   pruning, Parquet metrics. Uses `storage`.
-//! - [`write`]: data and delete writers, sizing, partition paths and splitting, key sets,
+//! - [`write`](mod@write): data and delete writers, sizing, partition paths and splitting, key sets,
 //!   copy-on-write rewrites, exports. Uses `storage` and `read` (a rewrite reads the rows it
 //!   keeps; delete writers read the rows they match).
 //! - [`catalog`]: the `FloeCatalog` trait, table names, the one pointer-swap path with its retry

@@ -159,7 +159,8 @@ pub struct ZorderColumn {
     pub field_id: i32,
 }
 
-/// What [`plan`] decided, and what [`rewrite`] and [`commit`] need.
+/// What [`plan`](super::plan()) decided, and what [`rewrite`](super::rewrite_group) and
+/// [`commit`](super::commit) need.
 pub struct CompactionPlan {
     pub target: TableTarget,
     /// The table at the starting snapshot, read with the current schema.
