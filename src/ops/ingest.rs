@@ -119,6 +119,7 @@ async fn ingest_once(
 ) -> Result<IngestReport> {
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
+    crate::table::snapshot_producer::refuse_v3_writes(table.metadata())?;
     let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
     let mut files = input::expand(&options.inputs, options.format, session.stores()).await?;
     let mut sources = None;

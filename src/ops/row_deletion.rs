@@ -201,7 +201,8 @@ pub async fn plan_tasks(
     if let Some(predicate) = pruning {
         scan = scan.with_filter(predicate.clone());
     }
-    Ok(scan.build()?.plan_files().await?.try_collect().await?)
+    let tasks = scan.build()?.plan_files().await?.try_collect().await?;
+    crate::table::readable_tasks::readable(table, Some(snapshot_id), tasks).await
 }
 
 /// Find the live rows `matcher` selects at the head of `branch`. With `filter`, files whose

@@ -17,7 +17,9 @@ use super::model::{
 };
 use crate::error::FloeError;
 use crate::ops::files::partition_words;
+use crate::table::readable_tasks::unreadable_format;
 use crate::table::scan::with_current_schema;
+use crate::table::snapshot_producer::refuse_v3_writes;
 use crate::table::WriteSettings;
 use crate::table::Session;
 
@@ -276,6 +278,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     let target = session.target(&options.table).await?;
     let table = with_current_schema(target.load().await?)?;
     let metadata = table.metadata();
+    refuse_v3_writes(metadata)?;
     let mut settings = WriteSettings::from_table(&table)?;
     if let Some(bytes) = options.target_file_size {
         settings = settings.with_target_file_size(bytes);
@@ -326,7 +329,13 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     };
     // Candidates per (spec, partition), keyed by the partition's text for a stable order.
     let mut partitions: BTreeMap<(i32, String), PartitionCandidates> = BTreeMap::new();
+    // Files floe cannot read stay as they are (their deletes with them: see the scopes).
+    let mut unreadable: Vec<String> = vec![];
     let mut take_candidate = |mut task: FileScanTask| {
+        if let Some(why) = unreadable_format(&task) {
+            unreadable.push(why);
+            return;
+        }
         // The filter chose the file; its rows are all rewritten (the reader drops it too).
         task.predicate = None;
         let spec_id = specs.get(&task.data_file_path).unwrap_or(default_spec);
@@ -476,6 +485,16 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
             "nothing to compact: no partition has {} or more files outside {}..{} bytes, nor files with deletes or from an older spec",
             options.min_input_files, min_size, max_size
         ));
+    }
+    if let Some(first) = unreadable.first() {
+        let left = format!(
+            "left {} data file(s) alone that floe cannot read ({first})",
+            unreadable.len()
+        );
+        plan.message = Some(match plan.message.take() {
+            Some(message) => format!("{message}; {left}"),
+            None => left,
+        });
     }
     Ok(plan)
 }

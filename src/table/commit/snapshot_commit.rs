@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, FormatVersion, ManifestContentType, ManifestFile, Operation, Schema,
+    DataContentType, DataFile, ManifestContentType, ManifestFile, Operation, Schema,
     SnapshotSummaryCollector,
 };
 use iceberg::table::Table;
@@ -117,12 +117,6 @@ pub(crate) async fn prepare(
     written: &mut Vec<String>,
 ) -> Result<Attempt> {
     let metadata = table.metadata();
-    if metadata.format_version() == FormatVersion::V3 {
-        return Err(FloeError::invalid(
-            "writing to format-version 3 tables is not supported yet (row lineage)",
-        )
-        .into());
-    }
     let snapshot_id = new_snapshot_id(metadata);
     let parent = branch_head(metadata, &request.branch)?;
     if let Some(swap) = &request.ledger {

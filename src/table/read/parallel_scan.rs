@@ -166,6 +166,9 @@ impl TableProvider for ParallelScanProvider {
                     .await
                     .map_err(df_error)?
             };
+        let tasks = super::readable_tasks::readable(&self.table, self.snapshot_id, tasks)
+            .await
+            .map_err(|e| DataFusionError::External(e.into()))?;
         let tasks = if self.grown_structs {
             narrow_tasks(&self.stores, tasks)
                 .await
