@@ -196,6 +196,14 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
     // floe sql reads through the same scan.
     let sql = floe().json(&["sql", &format!("SELECT count(*) AS n FROM \"{t}\"")]);
     assert_eq!(sql[0]["n"], spark_now["n"], "{sql}");
+
+    // verify --deep tells the DVs apart inside their shared Puffin files and checks each.
+    let dvs = spark_dvs(&mut spark, &name);
+    let verified = floe().json(&["verify", &t, "--deep"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(verified["deletion_vectors"], dvs.len(), "{verified} vs {dvs:?}");
+    let puffins: std::collections::BTreeSet<&String> = dvs.iter().map(|(p, _, _)| p).collect();
+    assert!(puffins.len() < dvs.len(), "DVs share Puffin files: {dvs:?}");
 }
 
 #[test]
@@ -224,6 +232,14 @@ fn a_damaged_deletion_vector_is_an_error_naming_its_file() {
         run.stderr
     );
     assert!(!run.stderr.contains("Corrupt footer"), "{}", run.stderr);
+
+    let run = floe().run(&["verify", &t, "--deep", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{report}");
+    assert_eq!(problems[0]["kind"], "corrupt_deletion_vector");
+    assert_eq!(problems[0]["at"], format!("{puffin}@{offset}"));
 }
 
 #[test]

@@ -170,6 +170,7 @@ struct Verify {
     manifests: u64,
     data_files: u64,
     delete_files: u64,
+    deletion_vectors: u64,
     footers_read: u64,
     problems: Vec<Problem>,
 }

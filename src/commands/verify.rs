@@ -31,13 +31,18 @@ impl Report for VerifyReport {
     fn blocks(&self) -> Vec<Block> {
         let v = &self.verification;
         let mut blocks = vec![Block::Line(format!(
-            "{} {}: {} snapshot(s), {} manifest(s), {} data and {} delete file(s){}",
+            "{} {}: {} snapshot(s), {} manifest(s), {} data and {} delete file(s){}{}",
             if self.ok { "verified" } else { "PROBLEMS in" },
             self.table,
             v.snapshots_checked.len(),
             v.manifests,
             v.data_files,
             v.delete_files,
+            if v.deletion_vectors > 0 {
+                format!(" ({} of them deletion vectors)", v.deletion_vectors)
+            } else {
+                String::new()
+            },
             if self.deep {
                 format!(", {} footer(s) read", v.footers_read)
             } else {

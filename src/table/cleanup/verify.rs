@@ -1,8 +1,10 @@
 //! Verifying a table's files against its metadata: manifest lists and manifests parse, every
 //! file they reach exists with its recorded size, sequence numbers and the parent chain are
-//! consistent, and (deep) each data file's Parquet footer holds the recorded row count.
+//! consistent, and (deep) each data file's Parquet footer holds the recorded row count and each
+//! deletion vector (format v3) decodes with its CRC and recorded cardinality. DVs share Puffin
+//! files, so they are told apart by (path, offset).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::Result;
 use futures::StreamExt;
@@ -10,6 +12,7 @@ use iceberg::spec::{DataContentType, DataFileFormat};
 use iceberg::table::Table;
 use serde::Serialize;
 
+use crate::table::read::deletion_vectors::{dv_of_entry, read_positions, DeletionVector};
 use crate::table::read::manifest_stream::{load_manifest_lists, load_manifests};
 use crate::table::storage::stores::Stores;
 
@@ -19,7 +22,8 @@ const CONCURRENCY: usize = 32;
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     /// What is wrong: missing_file, wrong_size, unreadable_manifest_list, unreadable_manifest,
-    /// row_count_mismatch, unreadable_footer, broken_parent_chain, sequence_number.
+    /// row_count_mismatch, unreadable_footer, broken_parent_chain, sequence_number,
+    /// corrupt_deletion_vector.
     pub kind: String,
     /// The file or snapshot at fault.
     pub at: String,
@@ -32,7 +36,10 @@ pub struct Verification {
     pub manifest_lists: usize,
     pub manifests: usize,
     pub data_files: usize,
+    /// Delete files, each deletion vector counted on its own.
     pub delete_files: usize,
+    /// Of those, deletion vectors (format v3).
+    pub deletion_vectors: usize,
     pub footers_read: usize,
     pub problems: Vec<Problem>,
 }
@@ -167,6 +174,7 @@ pub async fn verify(
     }
 
     let mut files: HashMap<String, Expected> = HashMap::new();
+    let mut dvs: BTreeMap<(String, u64), DeletionVector> = BTreeMap::new();
     let snapshots = ids
         .iter()
         .filter_map(|id| metadata.snapshot_by_id(*id).cloned())
@@ -222,6 +230,20 @@ pub async fn verify(
         };
         for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file();
+            if file.file_format() == DataFileFormat::Puffin
+                && file.content_type() == DataContentType::PositionDeletes
+            {
+                match dv_of_entry(file) {
+                    Ok(dv) => {
+                        dvs.insert((dv.puffin.clone(), dv.offset), dv);
+                    }
+                    Err(e) => out.problems.push(problem(
+                        "corrupt_deletion_vector",
+                        file.file_path(),
+                        format!("{e:#}"),
+                    )),
+                }
+            }
             if files.contains_key(file.file_path()) {
                 continue;
             }
@@ -237,13 +259,16 @@ pub async fn verify(
             );
         }
     }
-    for file in files.values() {
+    let puffins: BTreeSet<&str> = dvs.keys().map(|(path, _)| path.as_str()).collect();
+    for (path, file) in &files {
         if file.is_data {
             out.data_files += 1;
-        } else {
+        } else if !puffins.contains(path.as_str()) {
             out.delete_files += 1;
         }
     }
+    out.deletion_vectors = dvs.len();
+    out.delete_files += dvs.len();
     let checks: Vec<(Option<Problem>, bool)> = futures::stream::iter(files.iter())
         .map(|(path, file)| check_file(stores, path, file, deep))
         .buffer_unordered(CONCURRENCY)
@@ -252,6 +277,31 @@ pub async fn verify(
     for (found, footer_read) in checks {
         out.footers_read += usize::from(footer_read);
         out.problems.extend(found);
+    }
+    if deep {
+        let missing: BTreeSet<&str> = out
+            .problems
+            .iter()
+            .filter(|p| p.kind == "missing_file" || p.kind == "wrong_size")
+            .map(|p| p.at.as_str())
+            .collect();
+        // A missing or truncated Puffin file is reported once, above.
+        let checked: Vec<Option<Problem>> = futures::stream::iter(
+            dvs.values().filter(|dv| !missing.contains(dv.puffin.as_str())),
+        )
+        .map(|dv| async move {
+            read_positions(table, dv).await.err().map(|e| {
+                problem(
+                    "corrupt_deletion_vector",
+                    format!("{}@{}", dv.puffin, dv.offset),
+                    format!("{e:#}"),
+                )
+            })
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+        out.problems.extend(checked.into_iter().flatten());
     }
     out.problems
         .sort_by(|a, b| (&a.kind, &a.at).cmp(&(&b.kind, &b.at)));

@@ -111,7 +111,8 @@ pub async fn live_deletion_vectors(
     Ok(found)
 }
 
-fn dv_of_entry(file: &iceberg::spec::DataFile) -> Result<DeletionVector> {
+/// The deletion vector a manifest entry describes (a Puffin position-delete entry).
+pub fn dv_of_entry(file: &iceberg::spec::DataFile) -> Result<DeletionVector> {
     let path = file.file_path();
     let missing = |field: &str| {
         anyhow::Error::from(FloeError::invalid(format!(
