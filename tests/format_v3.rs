@@ -6,32 +6,20 @@
 mod common;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{MutexGuard, OnceLock};
 
-use common::spark::Spark;
-use common::{python, Floe};
+use common::spark::{SharedSpark, Spark};
+use common::Floe;
 use serde_json::Value;
 
-struct Shared {
-    warehouse: tempfile::TempDir,
-    spark: Option<Mutex<Spark>>,
-}
-
-fn shared() -> &'static Shared {
-    static SHARED: OnceLock<Shared> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        let warehouse = tempfile::tempdir().unwrap();
-        let spark = python().map(|py| Mutex::new(Spark::start(&py, warehouse.path())));
-        Shared { warehouse, spark }
-    })
+fn shared() -> &'static SharedSpark {
+    static SHARED: OnceLock<SharedSpark> = OnceLock::new();
+    SHARED.get_or_init(SharedSpark::start)
 }
 
 /// The shared Spark session, or `None` when the suite runs without Python (skipped).
 fn spark() -> Option<MutexGuard<'static, Spark>> {
-    shared()
-        .spark
-        .as_ref()
-        .map(|s| s.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    shared().lock()
 }
 
 /// Table `ns.name` of the shared warehouse: its directory and its Spark name.

@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{json, Value};
 
@@ -101,4 +102,27 @@ pub fn spark_sql_launcher(python: &str) -> String {
          --conf 'spark.driver.extraJavaOptions=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Duser.timezone=UTC'",
         spark_sql.display()
     )
+}
+
+/// One Spark session over one temporary warehouse, shared by the tests of a test binary (a JVM
+/// start costs seconds). Without the test venv's Python there is no session and the tests skip.
+pub struct SharedSpark {
+    pub warehouse: tempfile::TempDir,
+    spark: Option<Mutex<Spark>>,
+}
+
+impl SharedSpark {
+    pub fn start() -> SharedSpark {
+        let warehouse = tempfile::tempdir().unwrap();
+        let spark = super::python().map(|py| Mutex::new(Spark::start(&py, warehouse.path())));
+        SharedSpark { warehouse, spark }
+    }
+
+    /// The session, or `None` when the suite runs without Python. A test that panicked while
+    /// holding it does not take the others down with it.
+    pub fn lock(&self) -> Option<MutexGuard<'_, Spark>> {
+        self.spark
+            .as_ref()
+            .map(|s| s.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
 }
