@@ -25,7 +25,10 @@ fn spark() -> Option<MutexGuard<'static, Spark>> {
 /// Table `ns.name` of the shared warehouse: its directory and its Spark name.
 fn table(ns: &str, name: &str) -> (String, String) {
     let dir = shared().warehouse.path().join(ns).join(name);
-    (dir.to_string_lossy().to_string(), format!("floe.{ns}.{name}"))
+    (
+        dir.to_string_lossy().to_string(),
+        format!("floe.{ns}.{name}"),
+    )
 }
 
 fn floe() -> Floe {
@@ -117,13 +120,18 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
     )])[0]["snapshot_id"]
         .as_i64()
         .unwrap();
-    assert_eq!(floe_sums(&t, &[]), spark_sums(&mut spark, &name), "before any delete");
+    assert_eq!(
+        floe_sums(&t, &[]),
+        spark_sums(&mut spark, &name),
+        "before any delete"
+    );
 
     spark.sql(&[&format!("DELETE FROM {name} WHERE id % 7 = 0")]);
     let dvs = spark_dvs(&mut spark, &name);
     assert!(!dvs.is_empty(), "Spark wrote deletion vectors");
     assert!(
-        dvs.iter().any(|(p, _, _)| dvs.iter().any(|(q, _, _)| p == q))
+        dvs.iter()
+            .any(|(p, _, _)| dvs.iter().any(|(q, _, _)| p == q))
             && dvs.iter().all(|(p, _, _)| p.ends_with(".puffin")),
         "{dvs:?}"
     );
@@ -131,7 +139,11 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
 
     // A second delete on the same files: Spark merges each file's DV into a new one.
     spark.sql(&[&format!("DELETE FROM {name} WHERE id % 11 = 0")]);
-    assert_eq!(floe_sums(&t, &[]), spark_sums(&mut spark, &name), "second DELETE");
+    assert_eq!(
+        floe_sums(&t, &[]),
+        spark_sums(&mut spark, &name),
+        "second DELETE"
+    );
 
     spark.sql(&[&format!("UPDATE {name} SET qty = 99 WHERE id % 13 = 0")]);
     assert_eq!(floe_sums(&t, &[]), spark_sums(&mut spark, &name), "UPDATE");
@@ -176,7 +188,10 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
     let snapshot = before_deletes.to_string();
     assert_eq!(
         floe_sums(&t, &["--snapshot", &snapshot]),
-        spark_sums(&mut spark, &format!("{name} VERSION AS OF {before_deletes}")),
+        spark_sums(
+            &mut spark,
+            &format!("{name} VERSION AS OF {before_deletes}")
+        ),
         "before the deletes"
     );
     assert_eq!(floe_sums(&t, &["--snapshot", &snapshot])["n"], 4000);
@@ -189,7 +204,11 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
     let dvs = spark_dvs(&mut spark, &name);
     let verified = floe().json(&["verify", &t, "--deep"]);
     assert_eq!(verified["ok"], true, "{verified}");
-    assert_eq!(verified["deletion_vectors"], dvs.len(), "{verified} vs {dvs:?}");
+    assert_eq!(
+        verified["deletion_vectors"],
+        dvs.len(),
+        "{verified} vs {dvs:?}"
+    );
     let puffins: std::collections::BTreeSet<&String> = dvs.iter().map(|(p, _, _)| p).collect();
     assert!(puffins.len() < dvs.len(), "DVs share Puffin files: {dvs:?}");
 }
@@ -261,7 +280,11 @@ fn writes_to_a_v3_table_are_refused_and_leave_it_unchanged() {
             "{args:?}: {}",
             run.stderr
         );
-        assert_eq!(newest_metadata(&t), before, "{args:?} left the table as it was");
+        assert_eq!(
+            newest_metadata(&t),
+            before,
+            "{args:?} left the table as it was"
+        );
     }
     assert_eq!(floe_sums(&t, &[])["n"], 190);
 }
@@ -302,7 +325,10 @@ fn orc_data_files_are_named_and_compaction_leaves_them_alone() {
     assert_eq!(report["groups_committed"], 0, "{report}");
     let message = report["message"].as_str().unwrap_or_default();
     let left = format!("left {} data file(s) alone", orc_files.len());
-    assert!(message.contains(&left) && message.contains("is ORC"), "{report}");
+    assert!(
+        message.contains(&left) && message.contains("is ORC"),
+        "{report}"
+    );
     assert_eq!(newest_metadata(&t), before, "nothing was committed");
     let n = spark.sql(&[&format!("SELECT count(*) AS n FROM {name}")])[0]["n"].clone();
     assert_eq!(n, 200);

@@ -84,8 +84,8 @@ pub async fn live_deletion_vectors(
         .collect();
     let mut manifests = load_manifests(table.file_io(), deletes);
     while let Some((manifest, loaded)) = manifests.next().await {
-        let loaded =
-            loaded.with_context(|| format!("reading delete manifest {}", manifest.manifest_path))?;
+        let loaded = loaded
+            .with_context(|| format!("reading delete manifest {}", manifest.manifest_path))?;
         for entry in loaded.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file();
             if file.file_format() != DataFileFormat::Puffin
@@ -119,7 +119,9 @@ pub fn dv_of_entry(file: &iceberg::spec::DataFile) -> Result<DeletionVector> {
             "deletion vector in {path} has no {field} in its manifest entry"
         )))
     };
-    let offset = file.content_offset().ok_or_else(|| missing("content_offset"))?;
+    let offset = file
+        .content_offset()
+        .ok_or_else(|| missing("content_offset"))?;
     let length = file
         .content_size_in_bytes()
         .ok_or_else(|| missing("content_size_in_bytes"))?;
@@ -174,7 +176,10 @@ fn decode_blob(bytes: &[u8], dv: &DeletionVector) -> Result<RoaringTreemap> {
         )));
     }
     if bytes.len() < 12 {
-        return Err(corrupt(format!("{} bytes is too short for a DV blob", bytes.len())));
+        return Err(corrupt(format!(
+            "{} bytes is too short for a DV blob",
+            bytes.len()
+        )));
     }
     let declared = u32::from_be_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
     if declared != bytes.len() - 8 {
@@ -185,7 +190,10 @@ fn decode_blob(bytes: &[u8], dv: &DeletionVector) -> Result<RoaringTreemap> {
     }
     let body = &bytes[4..4 + declared];
     if body[..4] != MAGIC {
-        return Err(corrupt(format!("its magic is {:02X?}, not {MAGIC:02X?}", &body[..4])));
+        return Err(corrupt(format!(
+            "its magic is {:02X?}, not {MAGIC:02X?}",
+            &body[..4]
+        )));
     }
     let stored_crc = u32::from_be_bytes(bytes[4 + declared..].try_into().expect("4 bytes"));
     let crc = crc32fast::hash(body);
@@ -234,15 +242,20 @@ pub async fn resolve(
     let puffins: HashSet<&str> = dvs.values().map(|dv| dv.puffin.as_str()).collect();
     let mut stand_ins: HashMap<String, FileScanTaskDeleteFile> = HashMap::new();
     for task in &mut tasks {
-        task.deletes
-            .retain(|d| !(d.file_type == DataContentType::PositionDeletes && puffins.contains(d.file_path.as_str())));
+        task.deletes.retain(|d| {
+            !(d.file_type == DataContentType::PositionDeletes
+                && puffins.contains(d.file_path.as_str()))
+        });
         let Some(dv) = dvs.get(&task.data_file_path) else {
             continue;
         };
         let stand_in = match stand_ins.get(&task.data_file_path) {
             Some(found) => found.clone(),
             None => {
-                let spec_id = task.partition_spec.as_ref().map_or(0, |spec| spec.spec_id());
+                let spec_id = task
+                    .partition_spec
+                    .as_ref()
+                    .map_or(0, |spec| spec.spec_id());
                 let made = stand_in_for(table, dv, spec_id).await?;
                 stand_ins.insert(task.data_file_path.clone(), made.clone());
                 made
@@ -270,7 +283,9 @@ async fn stand_in_for(
         schema.clone(),
         vec![
             Arc::new(StringArray::from(vec![dv.data_file.as_str(); count])),
-            Arc::new(Int64Array::from_iter_values(positions.iter().map(|p| p as i64))),
+            Arc::new(Int64Array::from_iter_values(
+                positions.iter().map(|p| p as i64),
+            )),
         ],
     )?;
     let mut bytes = Vec::new();
@@ -309,7 +324,10 @@ mod tests {
         let positions: RoaringTreemap = [0u64, 7, 99, 5_000_000_000].into_iter().collect();
         let blob = encode_blob(&positions);
         let decoded = decode_blob(&blob, &dv(blob.len() as u64, 4)).unwrap();
-        assert_eq!(decoded.iter().collect::<Vec<_>>(), vec![0, 7, 99, 5_000_000_000]);
+        assert_eq!(
+            decoded.iter().collect::<Vec<_>>(),
+            vec![0, 7, 99, 5_000_000_000]
+        );
     }
 
     #[test]
@@ -329,7 +347,10 @@ mod tests {
         assert!(message(&blob, &dv(len, 49)).contains("manifest entry says 49"));
         assert!(message(&blob[..blob.len() - 1], &dv(len, 50)).contains("not"));
         let text = message(&blob, &dv(len, 49));
-        assert!(text.contains("memory://t/data/d.puffin") && text.contains("a.parquet"), "{text}");
+        assert!(
+            text.contains("memory://t/data/d.puffin") && text.contains("a.parquet"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -337,7 +358,11 @@ mod tests {
         let positions: RoaringTreemap = [3u64].into_iter().collect();
         let blob = encode_blob(&positions);
         let declared = u32::from_be_bytes(blob[0..4].try_into().unwrap()) as usize;
-        assert_eq!(declared, blob.len() - 8, "length covers magic and bitmap only");
+        assert_eq!(
+            declared,
+            blob.len() - 8,
+            "length covers magic and bitmap only"
+        );
         assert_eq!(blob[4..8], MAGIC);
         // One 32-bit bitmap (count 1, little-endian), under key 0.
         assert_eq!(blob[8..16], 1u64.to_le_bytes());
