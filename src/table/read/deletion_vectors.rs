@@ -26,8 +26,6 @@ use roaring::RoaringTreemap;
 use super::manifest_stream::load_manifests;
 use crate::error::FloeError;
 
-/// The Puffin blob type of a deletion vector.
-pub const DELETION_VECTOR_BLOB: &str = "deletion-vector-v1";
 /// The magic bytes that open a DV blob's bitmap (after its length).
 const MAGIC: [u8; 4] = [0xD1, 0xD3, 0x39, 0x64];
 /// Where the in-memory position-delete files standing in for DVs live.
@@ -214,19 +212,6 @@ fn decode_blob(bytes: &[u8], dv: &DeletionVector) -> Result<RoaringTreemap> {
     Ok(positions)
 }
 
-/// Encode `positions` as a `deletion-vector-v1` blob (the inverse of `decode_blob`).
-pub fn encode_blob(positions: &RoaringTreemap) -> Vec<u8> {
-    let mut body = MAGIC.to_vec();
-    positions
-        .serialize_into(&mut body)
-        .expect("writing to a Vec cannot fail");
-    let mut blob = Vec::with_capacity(body.len() + 8);
-    blob.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    blob.extend_from_slice(&body);
-    blob.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
-    blob
-}
-
 /// `tasks` as iceberg's reader can read them: every Puffin delete is dropped, and each task
 /// whose data file has a live DV at `snapshot_id` gets that DV as an in-memory position-delete
 /// file. Tasks of tables before v3 come back as they are.
@@ -308,6 +293,19 @@ async fn stand_in_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Encode `positions` as a `deletion-vector-v1` blob (the inverse of `decode_blob`).
+    fn encode_blob(positions: &RoaringTreemap) -> Vec<u8> {
+        let mut body = MAGIC.to_vec();
+        positions
+            .serialize_into(&mut body)
+            .expect("writing to a Vec cannot fail");
+        let mut blob = Vec::with_capacity(body.len() + 8);
+        blob.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        blob.extend_from_slice(&body);
+        blob.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+        blob
+    }
 
     fn dv(length: u64, cardinality: u64) -> DeletionVector {
         DeletionVector {
