@@ -863,7 +863,13 @@ fn where_selects_files_and_every_row_of_them_is_kept() {
     let cases: [(&str, Option<&str>, Option<&str>, &str, &[&str]); 3] = [
         // Unpartitioned, then partitioned by qty: the old files are of the older spec.
         ("respec-qty", None, Some("qty"), "qty = 7", &[]),
-        ("bucketed", Some("bucket(4, id)"), None, "id = 5", &["--rewrite-all"]),
+        (
+            "bucketed",
+            Some("bucket(4, id)"),
+            None,
+            "id = 5",
+            &["--rewrite-all"],
+        ),
         (
             "daily",
             Some("day(ts)"),
@@ -930,7 +936,12 @@ fn failed_groups_fail_compact_and_maintain() {
         .collect();
     assert_eq!(failed[0]["failure_kind"], "error", "{report}");
     assert_eq!(failed[0]["partition"], "region=eu");
-    assert_eq!(run.json_error()["error"]["kind"], "failed", "{}", run.stderr);
+    assert_eq!(
+        run.json_error()["error"]["kind"],
+        "failed",
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("1 of 3 compaction group(s) failed"),
         "{}",

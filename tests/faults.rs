@@ -1185,7 +1185,11 @@ async fn compacting_older_spec_files_racing_a_merge_on_read_upsert_resurrects_no
         "{report:?}"
     );
     let expected: Vec<(i64, f64)> = (0..10).map(|id| (id, -1.0)).collect();
-    assert_eq!(ids_with_amount(&h).await, expected, "each id once, upserted");
+    assert_eq!(
+        ids_with_amount(&h).await,
+        expected,
+        "each id once, upserted"
+    );
     assert_eq!(live_rows(&h).await.0, 50);
     h.assert_verified().await;
 }
@@ -1217,7 +1221,11 @@ async fn a_merge_on_read_upsert_plans_again_when_compaction_moved_its_files_to_a
     let replaced = report.replaced.unwrap();
     assert_eq!(replaced.replans, 1, "{replaced:?}");
     let expected: Vec<(i64, f64)> = (0..10).map(|id| (id, -1.0)).collect();
-    assert_eq!(ids_with_amount(&h).await, expected, "each id once, upserted");
+    assert_eq!(
+        ids_with_amount(&h).await,
+        expected,
+        "each id once, upserted"
+    );
     assert_eq!(live_rows(&h).await.0, 50);
     h.assert_verified().await;
 }
@@ -1265,7 +1273,11 @@ async fn a_serializable_delete_refuses_rows_appended_then_compacted_meanwhile() 
         .await
         .unwrap_err();
         assert_eq!(h.disarm(), 1);
-        assert_eq!(kind_of(&err), ErrorKind::CommitConflict, "{mode:?}: {err:#}");
+        assert_eq!(
+            kind_of(&err),
+            ErrorKind::CommitConflict,
+            "{mode:?}: {err:#}"
+        );
         assert!(format!("{err:#}").contains("may hold rows"), "{err:#}");
         assert_eq!(live_rows(&h).await.0, before + 10, "nothing deleted");
     }

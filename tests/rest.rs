@@ -652,7 +652,10 @@ fn commits_carry_an_idempotency_key_where_the_server_keeps_them() {
     assert_eq!(schema["current_schema_id"], evolved["schema_id"]);
     let sent = keys(&server);
     assert_eq!(sent.len(), 1, "{sent:?}");
-    assert!(sent[0].as_deref().is_some_and(|k| k.len() == 36), "{sent:?}");
+    assert!(
+        sent[0].as_deref().is_some_and(|k| k.len() == 36),
+        "{sent:?}"
+    );
 
     // Answered 503 without being applied: read back, still at the base, so the very same
     // attempt is sent again, under the same key.

@@ -535,7 +535,11 @@ fn delete_and_overwrite_where_skip_no_file_holding_a_match() {
         let matches = |i: i64| i.to_string().as_str() < "5";
         let deleted = (0..200).filter(|i| matches(*i)).count();
         assert_eq!(report["rows_deleted"], deleted as u64, "{mode}: {report}");
-        assert_eq!(lake.ids(&t), expected_ids(0..200, |i| !matches(i)), "{mode}");
+        assert_eq!(
+            lake.ids(&t),
+            expected_ids(0..200, |i| !matches(i)),
+            "{mode}"
+        );
     }
 
     // The overwrite variant: the rows matching are replaced by the input, once.
@@ -595,14 +599,8 @@ fn skip_loaded_follows_the_branch_history() {
     assert_eq!(skip(&[]), (1, 0), "the load was rolled back: load it again");
     assert_eq!(lake.ids(&t), (0..10).chain(100..105).collect::<Vec<_>>());
 
-    lake.floe.json(&[
-        "branch",
-        "create",
-        &t,
-        "dev",
-        "--snapshot",
-        first.as_str(),
-    ]);
+    lake.floe
+        .json(&["branch", "create", &t, "dev", "--snapshot", first.as_str()]);
     assert_eq!(skip(&["--branch", "dev"]), (1, 0), "dev never had it");
     assert_eq!(skip(&["--branch", "dev"]), (0, 1));
     assert_eq!(skip(&[]), (0, 1), "main still has it");
@@ -625,7 +623,11 @@ fn skip_loaded_sees_a_tagged_load_across_expired_history() {
     lake.floe
         .json(&["expire", &t, "--older-than", "0s", "--retain-last", "1"]);
     let snapshots = lake.floe.json(&["snapshots", &t])["snapshots"].clone();
-    assert_eq!(snapshots.as_array().unwrap().len(), 2, "head and the tagged load: {snapshots}");
+    assert_eq!(
+        snapshots.as_array().unwrap().len(),
+        2,
+        "head and the tagged load: {snapshots}"
+    );
     let again = lake.floe.json(&["ingest", &t, &source, "--skip-loaded"]);
     assert_eq!(again["skip_loaded"]["skipped_files"], 1, "{again}");
     assert_eq!(again["skip_loaded"]["loaded_files"], 0, "{again}");

@@ -677,7 +677,11 @@ fn spark_credentials_stay_off_the_command_line_and_out_of_floes_output() {
     let secret = "Zq8secretKEYvalue42";
     let conf_dir = dir.path().join("spark-conf");
     std::fs::create_dir_all(&conf_dir).unwrap();
-    std::fs::write(conf_dir.join("spark-defaults.conf"), "spark.master local[3]\n").unwrap();
+    std::fs::write(
+        conf_dir.join("spark-defaults.conf"),
+        "spark.master local[3]\n",
+    )
+    .unwrap();
     let (launcher, record) = recording_launcher(dir.path());
     std::fs::write(
         dir.path().join("floe.yaml"),
@@ -693,11 +697,22 @@ fn spark_credentials_stay_off_the_command_line_and_out_of_floes_output() {
     floe.json(&["ingest", "db.t", input.to_str().unwrap()]);
     let before = current_snapshot(&floe, "db.t");
 
-    let run = floe.run(&["rewrite-manifests", "db.t", "--engine", "spark", "-o", "json"]);
+    let run = floe.run(&[
+        "rewrite-manifests",
+        "db.t",
+        "--engine",
+        "spark",
+        "-o",
+        "json",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stderr.contains(secret), "{}", run.stderr);
     assert!(!run.stdout.contains(secret), "{}", run.stdout);
-    assert!(run.stderr.contains("AWSBadRequestException"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AWSBadRequestException"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("spark.hadoop.fs.s3a.secret.key=***"),
         "Spark's echo of the setting is shown redacted: {}",
@@ -722,7 +737,10 @@ fn spark_credentials_stay_off_the_command_line_and_out_of_floes_output() {
         "600"
     );
     let used = std::fs::read_to_string(record.with_extension("path")).unwrap();
-    assert!(!Path::new(&used).exists(), "{used} is removed after the run");
+    assert!(
+        !Path::new(&used).exists(),
+        "{used} is removed after the run"
+    );
 }
 
 /// Spark's HadoopCatalog commits by check-then-rename, which object storage does not make
@@ -743,25 +761,48 @@ fn spark_on_a_directory_warehouse_on_object_storage_is_refused_unless_allowed() 
     floe.json(&["ingest", "db.t", input.to_str().unwrap()]);
     let (launcher, record) = recording_launcher(dir.path());
     for args in [
-        vec!["compact", "db.t", "--engine", "spark", "--spark-submit", &launcher],
-        vec!["expire", "db.t", "--engine", "spark", "--spark-submit", &launcher],
+        vec![
+            "compact",
+            "db.t",
+            "--engine",
+            "spark",
+            "--spark-submit",
+            &launcher,
+        ],
+        vec![
+            "expire",
+            "db.t",
+            "--engine",
+            "spark",
+            "--spark-submit",
+            &launcher,
+        ],
     ] {
         let mut all = args.clone();
         all.extend(["-o", "json"]);
         let run = floe.run(&all);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains("not atomic"), "{}", run.stderr);
-        assert!(run.stderr.contains("--allow-unsafe-spark-commits"), "{}", run.stderr);
-        assert!(!record.with_extension("argv").exists(), "Spark never started");
+        assert!(
+            run.stderr.contains("--allow-unsafe-spark-commits"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !record.with_extension("argv").exists(),
+            "Spark never started"
+        );
     }
     // maintain with a Spark policy refuses the step the same way.
-    floe.json(&[
-        "properties",
+    floe.json(&["properties", "db.t", "--set", "floe.maintain.engine=spark"]);
+    let run = floe.run(&[
+        "maintain",
         "db.t",
-        "--set",
-        "floe.maintain.engine=spark",
+        "--spark-submit",
+        &launcher,
+        "-o",
+        "json",
     ]);
-    let run = floe.run(&["maintain", "db.t", "--spark-submit", &launcher, "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let steps = run.json()["tables"][0]["steps"].clone();
     let compact = steps

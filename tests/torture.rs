@@ -179,13 +179,19 @@ impl Backend {
     fn rest() -> Option<Backend> {
         let server_dir = torture_dir();
         let warehouse = server_dir.path().join("wh").to_string_lossy().to_string();
-        let server =
-            RestServer::start_at(server_dir, &warehouse, &["--idempotency-key-lifetime", "PT5M"])?;
+        let server = RestServer::start_at(
+            server_dir,
+            &warehouse,
+            &["--idempotency-key-lifetime", "PT5M"],
+        )?;
         let dir = torture_dir();
         let work = dir.path().to_path_buf();
         std::fs::write(
             work.join("floe.yaml"),
-            format!("catalog:\n  default:\n    type: rest\n    uri: {}\n", server.url),
+            format!(
+                "catalog:\n  default:\n    type: rest\n    uri: {}\n",
+                server.url
+            ),
         )
         .unwrap();
         let floe = Floe::new(&work);
@@ -379,10 +385,10 @@ impl Run {
 
     /// The rows `start..start+rows` again (ids already in the table), for an upsert.
     fn upsert_input(&self, start: i64, rows: usize) -> String {
-        let path = self
-            .backend
-            .work
-            .join(format!("upsert-{start}-{}.parquet", uuid::Uuid::new_v4().simple()));
+        let path = self.backend.work.join(format!(
+            "upsert-{start}-{}.parquet",
+            uuid::Uuid::new_v4().simple()
+        ));
         write_parquet(&path, &[with_nulls(events_batch(start, rows))]);
         path.to_string_lossy().to_string()
     }
@@ -853,7 +859,9 @@ impl Run {
 impl Run {
     /// The ids of main's rows, as floe reads them, sorted.
     fn floe_ids(&self) -> Vec<i64> {
-        let rows = self.backend.check(&["query", &self.backend.table, "--select", "id"]);
+        let rows = self
+            .backend
+            .check(&["query", &self.backend.table, "--select", "id"]);
         let mut ids: Vec<i64> = rows
             .as_array()
             .unwrap()
@@ -883,7 +891,8 @@ impl Run {
         }
         let before = self.floe_ids();
         let t = self.backend.table.as_str();
-        self.backend.check(&["compact", t, "--rewrite-all", "--min-input-files", "1"]);
+        self.backend
+            .check(&["compact", t, "--rewrite-all", "--min-input-files", "1"]);
         let after = self.floe_ids();
         if after != before {
             self.violation(format!(
@@ -905,7 +914,11 @@ impl Run {
 
     /// Rows of main and, with `filter`, the ids DuckDB finds matching it, from PyIceberg's
     /// read of the current metadata.
-    fn oracle_read(&self, python: &str, filter: Option<&str>) -> Result<(Vec<Value>, Vec<i64>), String> {
+    fn oracle_read(
+        &self,
+        python: &str,
+        filter: Option<&str>,
+    ) -> Result<(Vec<Value>, Vec<i64>), String> {
         let metadata = self.backend.check(&["describe", &self.backend.table])["metadata_location"]
             .as_str()
             .unwrap()
@@ -956,7 +969,11 @@ impl Run {
                 );
                 ("overwrite", filter, Some((start, input)))
             }
-            _ => ("compact", predicate(rng, &bounds, Columns::PartitionSources, 3), None),
+            _ => (
+                "compact",
+                predicate(rng, &bounds, Columns::PartitionSources, 3),
+                None,
+            ),
         };
         let (before, matching) = match self.oracle_read(python, Some(&filter)) {
             Ok(read) => read,
@@ -967,8 +984,19 @@ impl Run {
         };
         let mut args: Vec<String> = match (kind, &input) {
             ("delete", _) => {
-                let mode = if rng.chance(0.5) { "merge-on-read" } else { "copy-on-write" };
-                vec!["delete".into(), t, "--where".into(), filter.clone(), "--mode".into(), mode.into()]
+                let mode = if rng.chance(0.5) {
+                    "merge-on-read"
+                } else {
+                    "copy-on-write"
+                };
+                vec![
+                    "delete".into(),
+                    t,
+                    "--where".into(),
+                    filter.clone(),
+                    "--mode".into(),
+                    mode.into(),
+                ]
             }
             ("overwrite", Some((_, path))) => vec![
                 "ingest".into(),
@@ -982,7 +1010,14 @@ impl Run {
             _ => vec!["compact".into(), t, "--where".into(), filter.clone()],
         };
         if kind == "compact" {
-            args.push(if rng.chance(0.5) { "--rewrite-all" } else { "--min-input-files=1" }.into());
+            args.push(
+                if rng.chance(0.5) {
+                    "--rewrite-all"
+                } else {
+                    "--min-input-files=1"
+                }
+                .into(),
+            );
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let full = self.backend.args(&refs);
@@ -990,7 +1025,9 @@ impl Run {
         let (after, _) = match self.oracle_read(python, None) {
             Ok(read) => read,
             Err(e) => {
-                self.violation(format!("the oracle cannot read the table after {args:?}: {e}"));
+                self.violation(format!(
+                    "the oracle cannot read the table after {args:?}: {e}"
+                ));
                 return;
             }
         };
@@ -1003,12 +1040,21 @@ impl Run {
         // What the operation promises when it lands: kept rows unchanged, column for column.
         let promised: Vec<&Value> = match kind {
             "compact" => before.iter().collect(),
-            _ => before.iter().filter(|r| !gone.contains(&id_of(r))).collect(),
+            _ => before
+                .iter()
+                .filter(|r| !gone.contains(&id_of(r)))
+                .collect(),
         };
         let landed_as_promised = || {
-            let kept: Vec<&Value> = after.iter().filter(|r| !added.contains(&id_of(r))).collect();
-            let mut new_ids: Vec<i64> =
-                after.iter().map(id_of).filter(|id| added.contains(id)).collect();
+            let kept: Vec<&Value> = after
+                .iter()
+                .filter(|r| !added.contains(&id_of(r)))
+                .collect();
+            let mut new_ids: Vec<i64> = after
+                .iter()
+                .map(id_of)
+                .filter(|id| added.contains(id))
+                .collect();
             new_ids.sort_unstable();
             kept == promised && new_ids == added.iter().copied().collect::<Vec<_>>()
         };
@@ -1021,7 +1067,9 @@ impl Run {
                 tally.acknowledged += 1;
                 if !landed_as_promised() {
                     Err("acknowledged, but the rows are not what it promised".into())
-                } else if kind == "delete" && report["rows_deleted"].as_u64() != Some(gone.len() as u64) {
+                } else if kind == "delete"
+                    && report["rows_deleted"].as_u64() != Some(gone.len() as u64)
+                {
                     Err(format!(
                         "reported {} rows deleted, DuckDB finds {} matching",
                         report["rows_deleted"],
@@ -1052,7 +1100,8 @@ impl Run {
                 }
             }
             Outcome::Failed(stderr) => {
-                let unknown = stderr.contains("commit_state_unknown") || stderr.contains("may or may not");
+                let unknown =
+                    stderr.contains("commit_state_unknown") || stderr.contains("may or may not");
                 if unknown {
                     tally.unknown += 1;
                 } else {
@@ -1062,7 +1111,10 @@ impl Run {
                 if unchanged() || ((unknown || kind == "compact") && landed_as_promised()) {
                     Ok(())
                 } else {
-                    Err(format!("failed, yet the rows changed: {}", stderr.lines().next().unwrap_or("")))
+                    Err(format!(
+                        "failed, yet the rows changed: {}",
+                        stderr.lines().next().unwrap_or("")
+                    ))
                 }
             }
             Outcome::Killed => {
@@ -1078,7 +1130,11 @@ impl Run {
         drop(tally);
         let may_have_landed = !matches!(outcome, Outcome::Refused(_) | Outcome::Conflict);
         if kind != "compact" && may_have_landed {
-            self.ledger.lock().unwrap().oracle_removed.extend(gone.iter().copied());
+            self.ledger
+                .lock()
+                .unwrap()
+                .oracle_removed
+                .extend(gone.iter().copied());
         }
         if let Err(why) = verdict {
             let before_ids: BTreeSet<i64> = before.iter().map(id_of).collect();
@@ -1143,8 +1199,11 @@ fn predicate(rng: &mut Rng, bounds: &Bounds, columns: Columns, depth: u32) -> St
     let day = |rng: &mut Rng| {
         // The data's ts run over 120 days from 2024-01-01; a few days either side too.
         let days = rng.below(130) as i64 - 5;
-        let at = chrono::DateTime::from_timestamp(1_704_067_200 + days * 86_400 + rng.below(86_400) as i64, 0)
-            .unwrap();
+        let at = chrono::DateTime::from_timestamp(
+            1_704_067_200 + days * 86_400 + rng.below(86_400) as i64,
+            0,
+        )
+        .unwrap();
         at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     };
     let region = |rng: &mut Rng| ["eu", "us", "ap", "zz", "a"][rng.below(5) as usize];
@@ -1171,13 +1230,19 @@ fn predicate(rng: &mut Rng, bounds: &Bounds, columns: Columns, depth: u32) -> St
         9 => format!("qty {cmp} {}", rng.below(13) as i64 - 1),
         10 => "qty IS NULL".into(),
         11 => "region IS NOT NULL".into(),
-        12 => format!("amount {cmp} {}.5", rng.below(bounds.max_id.max(1) as u64 / 2 + 5)),
+        12 => format!(
+            "amount {cmp} {}.5",
+            rng.below(bounds.max_id.max(1) as u64 / 2 + 5)
+        ),
         13 => format!("id + {} {cmp} {}", rng.below(50), id(rng)),
         14 => format!("CAST(id AS VARCHAR) {cmp} '{}'", rng.below(10)),
         15 => format!("CAST(qty AS VARCHAR) = '{}'", rng.below(10)),
         16 => format!("upper(region) = '{}'", region(rng).to_uppercase()),
         17 => format!("length(region) {cmp} {}", rng.below(4)),
-        18 => format!("substr(region, 1, 1) = '{}'", ["e", "u", "a"][rng.below(3) as usize]),
+        18 => format!(
+            "substr(region, 1, 1) = '{}'",
+            ["e", "u", "a"][rng.below(3) as usize]
+        ),
         _ => format!("qty NOT IN ({}, {})", rng.below(10), rng.below(10)),
     }
 }
@@ -1186,7 +1251,13 @@ fn predicate(rng: &mut Rng, bounds: &Bounds, columns: Columns, depth: u32) -> St
 fn partition_evolution(rng: &mut Rng, table: String) -> Vec<String> {
     let field = ["bucket(4, id)", "month(ts)", "region"][rng.below(3) as usize];
     let verb = if rng.chance(0.5) { "--add" } else { "--remove" };
-    vec!["partition".into(), "evolve".into(), table, verb.into(), field.into()]
+    vec![
+        "partition".into(),
+        "evolve".into(),
+        table,
+        verb.into(),
+        field.into(),
+    ]
 }
 
 /// The torture input's rows with some nulls: region every 11th id, qty every 7th.
@@ -1201,12 +1272,21 @@ fn with_nulls(batch: arrow::array::RecordBatch) -> arrow::array::RecordBatch {
     let schema = batch.schema();
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     let region = schema.index_of("region").unwrap();
-    let regions = columns[region].as_any().downcast_ref::<StringArray>().unwrap().clone();
-    columns[region] = Arc::new(StringArray::from_iter((0..ids.len()).map(|i| {
-        (ids.value(i) % 11 != 5).then(|| regions.value(i).to_string())
-    })));
+    let regions = columns[region]
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .clone();
+    columns[region] =
+        Arc::new(StringArray::from_iter((0..ids.len()).map(|i| {
+            (ids.value(i) % 11 != 5).then(|| regions.value(i).to_string())
+        })));
     let qty = schema.index_of("qty").unwrap();
-    let qtys = columns[qty].as_any().downcast_ref::<Int32Array>().unwrap().clone();
+    let qtys = columns[qty]
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .unwrap()
+        .clone();
     columns[qty] = Arc::new(Int32Array::from_iter(
         (0..ids.len()).map(|i| (ids.value(i) % 7 != 3).then(|| qtys.value(i))),
     ));
@@ -1315,7 +1395,11 @@ fn torture(backend: Backend, seed: u64, python: &str) -> Tally {
         tally.violations.len()
     );
     if std::env::var("TORTURE_KEEP").is_ok_and(|v| v == "1") {
-        eprintln!("torture {}: kept in {}", run.backend.name, run.backend.work.display());
+        eprintln!(
+            "torture {}: kept in {}",
+            run.backend.name,
+            run.backend.work.display()
+        );
     }
     tally.violations.sort();
     tally
@@ -1332,9 +1416,8 @@ fn torture_run_loses_no_acknowledged_commit() {
     });
     eprintln!("torture seed {seed} (replay with TORTURE_SEED={seed})");
     let selection = std::env::var("TORTURE_CATALOGS").unwrap_or_default();
-    let wanted = |name: &str| {
-        selection.is_empty() || selection.split(',').any(|w| w.trim() == name)
-    };
+    let wanted =
+        |name: &str| selection.is_empty() || selection.split(',').any(|w| w.trim() == name);
     let mut backends = vec![];
     if wanted("directory-local") {
         backends.push(Backend::local());

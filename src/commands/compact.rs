@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::engine_args::spark_blocks;
 use super::context::{table_ref, Context};
+use super::engine_args::spark_blocks;
 use crate::error::FloeError;
 use crate::ops::compact::{compact, CompactOptions, CompactReport, GroupStatus, Strategy};
 use crate::ops::engine::Engine;

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
-use super::row_change_args::{IsolationArg, RowModeArg};
 use super::context::{table_ref, Context};
+use super::row_change_args::{IsolationArg, RowModeArg};
 use crate::ops::delete::{delete, DeleteOptions, DeleteReport};
 use crate::ops::row_deletion::FileAction;
 

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
-use super::engine_args::spark_blocks;
 use super::context::{table_ref, Context};
+use super::engine_args::spark_blocks;
 use crate::error::FloeError;
 use crate::ops::engine::Engine;
 use crate::ops::expire::{expire, ExpireOptions, ExpireReport};

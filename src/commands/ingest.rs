@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::row_change_args::{IsolationArg, RowModeArg};
 use super::context::{table_ref, Context};
+use super::row_change_args::{IsolationArg, RowModeArg};
 use crate::input::FormatChoice;
 use crate::ops::ingest::{ingest_with_progress, IngestMode, IngestOptions, IngestReport, Replace};
 use crate::output::{Block, Report, Tabular};

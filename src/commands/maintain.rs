@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::health::{selected_tables, TableSelection};
 use super::context::Context;
+use super::health::{selected_tables, TableSelection};
 use crate::error::{ErrorKind, FloeError};
 use crate::ops::health::health;
 use crate::ops::maintain::{maintain, MaintainOptions, MaintainReport, Step, StepStatus};

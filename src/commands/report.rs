@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+use super::context::{table_ref, Context};
 use super::partitions::{file_size_blocks, skew_line};
 use super::report_html;
-use super::context::{table_ref, Context};
 use crate::error::FloeError;
 use crate::ops::report::{report, TableReport};
 use crate::output::{Block, OutputFormat, Report, Tabular};

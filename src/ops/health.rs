@@ -12,10 +12,10 @@ use serde::Serialize;
 use crate::ops::column_stats::{ColumnCollector, ColumnDiagnostics, OVERLAP_WORTH_SORTING};
 use crate::ops::distribution::{small_file_bytes, PartitionSkew, SizeHistogram};
 use crate::ops::files::partition_text;
-use crate::table::TableTarget;
 use crate::table::expire::metadata_files;
 use crate::table::manifest_stream::load_manifests;
 use crate::table::orphans::find_orphans;
+use crate::table::TableTarget;
 use crate::table::WriteSettings;
 use crate::table::{Session, TableRef};
 

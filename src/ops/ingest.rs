@@ -11,11 +11,11 @@ use arrow::datatypes::{Field, Schema as ArrowSchema};
 use futures::StreamExt;
 
 use crate::error::FloeError;
+use crate::input::conform::{all_nullable, Conformer};
+use crate::input::{self, read, Format, InputFile};
 pub use crate::ops::ingest_options::{
     IngestMode, IngestOptions, IngestReport, Replace, ReplacedRows, SkipLoaded, COMMIT_ID_PROPERTY,
 };
-use crate::input::conform::{all_nullable, Conformer};
-use crate::input::{self, read, Format, InputFile};
 use crate::ops::ingest_replace::{commit_replacing, input_check, Condition, InputCheck};
 use crate::ops::schema_merge::{merge_input_schemas, InputSchema};
 use crate::progress::{NoProgress, Progress};
@@ -25,8 +25,8 @@ use crate::table::snapshot_commit::{
     commit_snapshot, SnapshotKind, SnapshotRequest, StartingPoint,
 };
 use crate::table::source_ledger::{identify, BranchLoads, Ledger, LedgerSwap};
-use crate::table::{TableDataWriter, WriteSettings};
 use crate::table::Session;
+use crate::table::{TableDataWriter, WriteSettings};
 
 /// Batches in flight between the reader and the writer: enough to overlap decoding with
 /// encoding on two cores, few enough to keep memory flat.

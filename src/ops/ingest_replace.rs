@@ -15,7 +15,6 @@ use iceberg::table::Table;
 use super::ingest_options::{IngestMode, IngestOptions, Replace, ReplacedRows, COMMIT_ID_PROPERTY};
 use super::row_deletion::{plan_deletion, write_deletion, DeletionWrites, RowChangeMode};
 use crate::error::FloeError;
-use crate::table::TableTarget;
 use crate::table::commit_policy::RetryPolicy;
 use crate::table::delete_writer::write_equality_deletes;
 use crate::table::key_set::{KeyMatcher, KeySet};
@@ -28,6 +27,7 @@ use crate::table::row_matches::RowMatcher;
 use crate::table::scan::with_current_schema;
 use crate::table::snapshot_commit::StartingPoint;
 use crate::table::TableDataWriter;
+use crate::table::TableTarget;
 
 /// What the input replaces.
 pub enum Condition {

@@ -211,14 +211,18 @@ async fn run_step(
             // Failed groups fail the step (its report and metrics kept): `commit_conflict`
             // when they only lost races, so the run exits 3 and cron retries.
             if let Some(e) = report.failure() {
-                let mut outcome = StepOutcome::new(StepStatus::Failed, serde_json::to_value(&report)?);
+                let mut outcome =
+                    StepOutcome::new(StepStatus::Failed, serde_json::to_value(&report)?);
                 outcome.error = Some((format!("{e:#}"), kind_of(&e).as_str().to_string()));
                 outcome.groups_conflicted = report
                     .groups
                     .iter()
                     .filter(|g| g.failure_kind == Some(FailureKind::Conflict))
                     .count() as u64;
-                let committed = report.groups.iter().filter(|g| g.status == GroupStatus::Committed);
+                let committed = report
+                    .groups
+                    .iter()
+                    .filter(|g| g.status == GroupStatus::Committed);
                 (outcome.rows_rewritten, outcome.bytes_rewritten) =
                     committed.fold((0, 0), |(r, b), g| (r + g.records, b + g.bytes));
                 return Ok(outcome);

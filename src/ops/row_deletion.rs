@@ -22,8 +22,8 @@ use crate::table::row_filter::RowFilter;
 use crate::table::row_matches::{match_files, FileMatches, RowMatcher};
 use crate::table::row_rewrite::{write_kept_rows, FileRewrite};
 use crate::table::snapshot_producer::branch_head;
-use crate::table::TableDataWriter;
 use crate::table::Stores;
+use crate::table::TableDataWriter;
 
 /// How rows leave files that keep other rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -28,16 +28,16 @@
 //! files not re-exported (the catalogs' own, the pointer swap, storage internals) are private
 //! to the layer by convention.
 
-pub mod storage;
-pub mod read;
-pub mod write;
 pub mod catalog;
-pub mod commit;
 pub mod cleanup;
-pub mod spark;
+pub mod commit;
+pub mod read;
 pub mod session;
+pub mod spark;
+pub mod storage;
 #[cfg(test)]
 mod test_metadata;
+pub mod write;
 
 pub use catalog::{commit_policy, directory, lease};
 pub use cleanup::{expire, orphans, reachable, verify};
@@ -46,8 +46,8 @@ pub use commit::{
     snapshot_commit, snapshot_producer, source_ledger,
 };
 pub use read::{
-    deletion_vectors, live_files, manifest_stream, parallel_scan, parquet_metrics,
-    readable_tasks, row_filter, row_matches, scan, sound_predicate, struct_projection,
+    deletion_vectors, live_files, manifest_stream, parallel_scan, parquet_metrics, readable_tasks,
+    row_filter, row_matches, scan, sound_predicate, struct_projection,
 };
 pub use write::{delete_writer, export, key_set, partition_path, row_rewrite};
 

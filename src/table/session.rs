@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use crate::config::{CatalogConfig, Config};
 use crate::table::catalog::floe_catalog::{FloeCatalog, TableRef, TableTarget};
 use crate::table::catalog::{build_catalog, target_for};
 use crate::table::storage::stores::{StoreWrapper, Stores};
-use crate::config::{CatalogConfig, Config};
 
 /// Everything an operation needs to reach tables.
 #[derive(Clone)]

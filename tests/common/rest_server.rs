@@ -146,4 +146,3 @@ pub fn http(base: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     };
     (status, body)
 }
-

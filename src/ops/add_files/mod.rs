@@ -21,10 +21,10 @@ use crate::error::FloeError;
 use crate::input::{self, Format, FormatChoice, InputFile};
 use crate::ops::ingest::COMMIT_ID_PROPERTY;
 use crate::table::adopt::{commit_adopted, ensure_not_live, mapped_id, name_mapping, Adoption};
+use crate::table::is_local;
 use crate::table::parquet_metrics::{file_metrics, match_columns, proves_no_nulls};
 use crate::table::snapshot_commit::{Isolation, StartingPoint};
 use crate::table::snapshot_producer::branch_head;
-use crate::table::is_local;
 use crate::table::{Session, TableRef, TableTarget};
 
 /// Footers read at once.

@@ -20,12 +20,12 @@ use anyhow::Result;
 use futures::StreamExt;
 use iceberg::spec::DataFile;
 
-pub(crate) use plan::partition_filter;
-pub use plan::plan;
 pub use model::{
     CompactOptions, CompactReport, CompactionPlan, FailureKind, GroupReport, GroupResult,
     GroupStatus, PlannedGroup, Strategy, ZorderColumn,
 };
+pub(crate) use plan::partition_filter;
+pub use plan::plan;
 pub use rewrite::rewrite_group;
 
 use crate::table::rewrite_commit::{
@@ -279,9 +279,12 @@ impl CompactReport {
         let error = FloeError::new(kind, message);
         Some(
             match kind {
-                ErrorKind::CommitConflict => error
-                    .with_hint("run compact again: it plans from the new state of the table"),
-                _ => error.with_hint("the committed groups stay committed; the others left the table as it was"),
+                ErrorKind::CommitConflict => {
+                    error.with_hint("run compact again: it plans from the new state of the table")
+                }
+                _ => error.with_hint(
+                    "the committed groups stay committed; the others left the table as it was",
+                ),
             }
             .into(),
         )

@@ -11,17 +11,17 @@ use iceberg::scan::FileScanTask;
 use iceberg::spec::{SortOrder, Struct, Transform};
 use iceberg::table::Table;
 
-use super::zorder::{self, Extent, Raw};
 use super::model::{
     CompactOptions, CompactionPlan, GroupReport, GroupStatus, PlannedGroup, Strategy, ZorderColumn,
 };
+use super::zorder::{self, Extent, Raw};
 use crate::error::FloeError;
 use crate::ops::files::partition_words;
 use crate::table::readable_tasks::unreadable_format;
 use crate::table::scan::with_current_schema;
 use crate::table::snapshot_producer::refuse_v3_writes;
-use crate::table::WriteSettings;
 use crate::table::Session;
+use crate::table::WriteSettings;
 
 /// Spark's default cap on one group's input (`max-file-group-size-bytes`).
 const DEFAULT_MAX_GROUP_BYTES: u64 = 100 * 1024 * 1024 * 1024;

@@ -13,13 +13,16 @@ use iceberg::{
     TableCommit, TableCreation, TableIdent, TableRequirement, TableUpdate,
 };
 
-use super::floe_catalog::{display_ident, ensure_home_location, read_table_metadata, to_iceberg_error, update_table_through, FloeCatalog};
-use crate::table::storage::file_io::build_table;
+use super::floe_catalog::{
+    display_ident, ensure_home_location, read_table_metadata, to_iceberg_error,
+    update_table_through, FloeCatalog,
+};
 use super::metadata_commit::{
     commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
 };
-use crate::table::storage::stores::{join, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
+use crate::table::storage::file_io::build_table;
+use crate::table::storage::stores::{join, PutIfAbsent, Stores};
 
 const HINT_FILE: &str = "version-hint.text";
 
@@ -546,7 +549,8 @@ impl Catalog for DirectoryCatalog {
             .map_err(to_iceberg_error)?;
         Ok(!dirs.is_empty()
             || !files.is_empty()
-            || (crate::table::storage::stores::is_local(&location) && std::path::Path::new(&location).is_dir()))
+            || (crate::table::storage::stores::is_local(&location)
+                && std::path::Path::new(&location).is_dir()))
     }
 
     async fn update_namespace(

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use iceberg::spec::{FormatVersion, PartitionSpec, Schema, SortOrder};
 use iceberg::{NamespaceIdent, TableCreation, TableIdent, TableRequirement, TableUpdate};
 
-use crate::table::storage::stores::{normalize_location, Stores};
 use crate::error::FloeError;
+use crate::table::storage::stores::{normalize_location, Stores};
 
 /// How the user named a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +149,9 @@ pub(crate) fn ensure_home_location(
         return Ok(());
     };
     let recorded = metadata.location();
-    if crate::table::storage::stores::comparable_location(recorded) == crate::table::storage::stores::comparable_location(&home) {
+    if crate::table::storage::stores::comparable_location(recorded)
+        == crate::table::storage::stores::comparable_location(&home)
+    {
         return Ok(());
     }
     Err(FloeError::invalid(format!(
@@ -194,7 +196,11 @@ impl TableTarget {
             self.catalog.ensure_writable(&self.ident, location)?;
         }
         let files = if purge {
-            crate::table::cleanup::reachable::reachable_files(table, crate::table::cleanup::reachable::Entries::All).await?
+            crate::table::cleanup::reachable::reachable_files(
+                table,
+                crate::table::cleanup::reachable::Entries::All,
+            )
+            .await?
         } else {
             vec![]
         };

@@ -401,8 +401,7 @@ mod tests {
 
     impl ScriptedPointer {
         fn new(sends: &[Send], at_base: Settled) -> Self {
-            let metadata =
-                crate::table::test_metadata::one_column_table("memory://scripted/t");
+            let metadata = crate::table::test_metadata::one_column_table("memory://scripted/t");
             ScriptedPointer {
                 stores: Stores::new(Default::default()),
                 current: Mutex::new(("memory://scripted/t/metadata/v1.json".into(), metadata)),
@@ -436,11 +435,20 @@ mod tests {
         }
 
         fn next_location(&self, _: &TableIdent, base: &PointedMetadata) -> Result<Option<String>> {
-            Ok(Some(format!("{}-next-{}", base.location, uuid::Uuid::new_v4())))
+            Ok(Some(format!(
+                "{}-next-{}",
+                base.location,
+                uuid::Uuid::new_v4()
+            )))
         }
 
         async fn swap(&self, _ident: &TableIdent, proposal: &Proposal<'_>) -> Swap {
-            let send = self.sends.lock().unwrap().pop_front().unwrap_or(Send::Normal);
+            let send = self
+                .sends
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Send::Normal);
             let (location, _) = proposal.file().unwrap();
             match send {
                 Send::LandsLater => {
@@ -510,15 +518,18 @@ mod tests {
     /// is refused. Taking that refusal as a lost race would discard the metadata file the
     /// table now points at (a commit with no snapshot to recognise it by).
     #[tokio::test]
-    async fn a_refused_re_send_after_an_uncertain_one_is_read_back_before_anything_is_discarded()
-    {
+    async fn a_refused_re_send_after_an_uncertain_one_is_read_back_before_anything_is_discarded() {
         let pointer = ScriptedPointer::new(&[Send::LandsLater, Send::Normal], Settled::Pending);
         let committed = commit_metadata(&pointer, &ident(), None, &[], &set_property())
             .await
             .unwrap();
         assert_eq!(committed.location, pointer.location());
         assert_eq!(
-            committed.metadata.properties().get("owner").map(String::as_str),
+            committed
+                .metadata
+                .properties()
+                .get("owner")
+                .map(String::as_str),
             Some("data-eng")
         );
         assert!(pointer.discarded.lock().unwrap().is_empty());
@@ -529,8 +540,7 @@ mod tests {
     #[tokio::test]
     async fn sends_that_may_still_land_end_in_an_unknown_outcome() {
         let pointer = ScriptedPointer::new(&[Send::LandsLater; 8], Settled::Pending);
-        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await
-        else {
+        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await else {
             panic!("the commit cannot have succeeded");
         };
         assert_eq!(kind_of(&err), ErrorKind::CommitStateUnknown, "{err:#}");
@@ -545,8 +555,7 @@ mod tests {
     #[tokio::test]
     async fn sends_that_cannot_land_later_end_in_a_plain_failure() {
         let pointer = ScriptedPointer::new(&[Send::Vanishes; 8], Settled::Absent);
-        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await
-        else {
+        let Err(err) = commit_metadata(&pointer, &ident(), None, &[], &set_property()).await else {
             panic!("the commit cannot have succeeded");
         };
         assert_eq!(kind_of(&err), ErrorKind::Failed, "{err:#}");

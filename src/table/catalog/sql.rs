@@ -18,13 +18,15 @@ use iceberg::{
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Connection, Row};
 
-use super::floe_catalog::{display_ident, read_table_metadata, to_iceberg_error, update_table_through, FloeCatalog};
-use crate::table::storage::file_io::build_table;
+use super::floe_catalog::{
+    display_ident, read_table_metadata, to_iceberg_error, update_table_through, FloeCatalog,
+};
 use super::metadata_commit::{
     commit_metadata, write_proposal_file, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
 };
-use crate::table::storage::stores::{join, Stores};
 use crate::error::{ErrorKind, FloeError};
+use crate::table::storage::file_io::build_table;
+use crate::table::storage::stores::{join, Stores};
 
 const TABLES: &str = "iceberg_tables";
 const NAMESPACE_PROPS: &str = "iceberg_namespace_properties";

@@ -11,14 +11,14 @@ use iceberg::table::Table;
 use iceberg::transaction::{ApplyTransactionAction, Transaction};
 use iceberg::{TableRequirement, TableUpdate};
 
-use crate::table::catalog::floe_catalog::TableTarget;
-use crate::table::storage::file_io::with_metadata;
+use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
+use crate::error::FloeError;
 use crate::table::catalog::commit_policy::{apply_updates, is_conflict, RetryPolicy};
 use crate::table::catalog::directory::metadata_dir;
+use crate::table::catalog::floe_catalog::TableTarget;
 use crate::table::catalog::planning_catalog::PlanningCatalog;
-use super::reachable::{reachable_files, snapshot_files, Entries, FileKind, SnapshotFile};
+use crate::table::storage::file_io::with_metadata;
 use crate::table::storage::stores::{comparable_location, ListedObject, Stores};
-use crate::error::FloeError;
 
 #[derive(Debug, Clone, Default)]
 pub struct ExpireRequest {

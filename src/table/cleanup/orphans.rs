@@ -11,8 +11,8 @@ use anyhow::Result;
 use iceberg::table::Table;
 
 use super::reachable::{reachable_files, Entries};
-use crate::table::storage::stores::{comparable_location, normalize_location, Stores};
 use crate::error::FloeError;
+use crate::table::storage::stores::{comparable_location, normalize_location, Stores};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OrphanFile {

@@ -287,7 +287,8 @@ pub async fn verify(
             .collect();
         // A missing or truncated Puffin file is reported once, above.
         let checked: Vec<Option<Problem>> = futures::stream::iter(
-            dvs.values().filter(|dv| !missing.contains(dv.puffin.as_str())),
+            dvs.values()
+                .filter(|dv| !missing.contains(dv.puffin.as_str())),
         )
         .map(|dv| async move {
             read_positions(table, dv).await.err().map(|e| {

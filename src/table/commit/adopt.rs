@@ -14,15 +14,15 @@ use iceberg::spec::{
 use iceberg::table::Table;
 use iceberg::{TableRequirement, TableUpdate};
 
-use crate::table::catalog::floe_catalog::TableTarget;
 use super::snapshot_commit::{
     prepare, CommittedSnapshot, SnapshotKind, SnapshotRequest, StartingPoint,
 };
 use super::snapshot_producer::{
     branch_head, commit_with_retries, data_file_sizes, ensure_written_files, Prepared,
 };
-use crate::table::storage::stores::comparable_location;
 use crate::error::{ErrorKind, FloeError};
+use crate::table::catalog::floe_catalog::TableTarget;
+use crate::table::storage::stores::comparable_location;
 
 /// Manifests read at once when listing a snapshot's live files.
 const MANIFEST_READS: usize = 8;

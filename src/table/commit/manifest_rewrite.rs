@@ -8,11 +8,11 @@ use anyhow::Result;
 use iceberg::spec::{ManifestContentType, ManifestEntry, ManifestFile, TableMetadata};
 use iceberg::table::Table;
 
-use crate::table::catalog::floe_catalog::TableTarget;
 use super::snapshot_producer::{
     add_totals, commit_with_retries, has_live_files, new_manifest_writer, new_snapshot_id,
     write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
+use crate::table::catalog::floe_catalog::TableTarget;
 
 /// Iceberg's default `commit.manifest.target-size-bytes`.
 const DEFAULT_TARGET_BYTES: u64 = 8 * 1024 * 1024;

@@ -12,15 +12,15 @@ use iceberg::spec::{
 };
 use iceberg::table::Table;
 
-use crate::table::catalog::floe_catalog::TableTarget;
 use super::changes_since::snapshots_since;
-use crate::table::catalog::commit_policy::{conflict, is_state_unknown};
-use crate::table::read::manifest_stream::load_manifests;
 use super::snapshot_producer::{
     add_totals, carry_manifests, commit_with_retries, data_file_sizes, ensure_written_files,
     new_manifest_writer, new_snapshot_id, write_snapshot, Attempt, AttemptFiles, NewSnapshot,
     Prepared,
 };
+use crate::table::catalog::commit_policy::{conflict, is_state_unknown};
+use crate::table::catalog::floe_catalog::TableTarget;
+use crate::table::read::manifest_stream::load_manifests;
 
 /// A live data file: what decides whether a position delete still applies to it.
 #[derive(Debug, Clone)]

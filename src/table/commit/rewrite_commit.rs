@@ -12,14 +12,14 @@ use iceberg::spec::{
 };
 use iceberg::table::Table;
 
-use crate::table::catalog::floe_catalog::TableTarget;
 use super::changes_since::{changes_since, snapshots_since};
-use crate::table::catalog::commit_policy::is_state_unknown;
 use super::snapshot_producer::{
     add_totals, carry_manifests, commit_with_retries, data_file_sizes, new_manifest_writer,
     new_snapshot_id, write_snapshot, written_file_problems, Attempt, AttemptFiles, NewSnapshot,
     Prepared,
 };
+use crate::table::catalog::commit_policy::is_state_unknown;
+use crate::table::catalog::floe_catalog::TableTarget;
 
 /// One group's rewrite: the data files it replaces (all in one partition of one spec) and
 /// the files written for them.
@@ -233,7 +233,10 @@ async fn validate(
 
 /// An equality delete of an unpartitioned spec applies to every data file of a lower
 /// sequence number, whatever its spec.
-fn is_global(metadata: &iceberg::spec::TableMetadata, delete: &super::changes_since::AddedFile) -> bool {
+fn is_global(
+    metadata: &iceberg::spec::TableMetadata,
+    delete: &super::changes_since::AddedFile,
+) -> bool {
     metadata
         .partition_spec_by_id(delete.spec_id)
         .is_some_and(|s| s.is_unpartitioned())

@@ -19,9 +19,7 @@ use iceberg::spec::{
 };
 use iceberg::table::Table;
 
-use crate::table::catalog::floe_catalog::TableTarget;
 use super::changes_since::{changes_since, snapshots_since, AddedFile, ChangesSince};
-use crate::table::catalog::commit_policy::is_state_unknown;
 pub use super::isolation::{is_stale_plan, stale_as_conflict, StalePlan};
 use super::isolation::{Isolation, StartingPoint};
 use super::snapshot_producer::{
@@ -30,6 +28,8 @@ use super::snapshot_producer::{
     Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use crate::error::{ErrorKind, FloeError};
+use crate::table::catalog::commit_policy::is_state_unknown;
+use crate::table::catalog::floe_catalog::TableTarget;
 
 /// A live data file the change touches.
 #[derive(Debug, Clone)]
@@ -231,7 +231,10 @@ async fn check_no_conflicting_data(
             use futures::TryStreamExt;
             let mut by_snapshot: BTreeMap<i64, Vec<&AddedFile>> = BTreeMap::new();
             for added in changes.new_rows() {
-                by_snapshot.entry(added.snapshot_id).or_default().push(added);
+                by_snapshot
+                    .entry(added.snapshot_id)
+                    .or_default()
+                    .push(added);
             }
             let mut found = None;
             for (snapshot_id, added) in by_snapshot {

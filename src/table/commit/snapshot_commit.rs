@@ -12,16 +12,16 @@ use iceberg::spec::{
 use iceberg::table::Table;
 use iceberg::{TableRequirement, TableUpdate};
 
-use crate::table::catalog::floe_catalog::TableTarget;
-use crate::table::catalog::commit_policy::is_state_unknown;
+pub use super::isolation::{Isolation, StartingPoint};
 use super::snapshot_producer::{
     add_totals, branch_head, carry_manifests, commit_with_retries, data_file_sizes,
     ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id, write_snapshot,
     Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use super::source_ledger::{LedgerSwap, LEDGER_PROPERTY};
-pub use super::isolation::{Isolation, StartingPoint};
 use crate::error::FloeError;
+use crate::table::catalog::commit_policy::is_state_unknown;
+use crate::table::catalog::floe_catalog::TableTarget;
 
 /// What a new snapshot does to the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

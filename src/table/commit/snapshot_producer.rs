@@ -14,10 +14,10 @@ use iceberg::spec::{
 use iceberg::table::Table;
 use iceberg::{TableRequirement, TableUpdate};
 
-use crate::table::catalog::floe_catalog::TableTarget;
+use crate::error::FloeError;
 use crate::table::catalog::commit_policy::{is_conflict, is_state_unknown, RetryPolicy};
 use crate::table::catalog::directory::metadata_dir;
-use crate::error::FloeError;
+use crate::table::catalog::floe_catalog::TableTarget;
 
 /// One attempt's commit: what it requires of the table and the updates it makes.
 pub(crate) struct Attempt {

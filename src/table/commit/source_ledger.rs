@@ -22,8 +22,8 @@ use anyhow::{Context, Result};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::table::storage::stores::{is_local, Stores};
 use crate::error::FloeError;
+use crate::table::storage::stores::{is_local, Stores};
 
 /// The table property naming the current ledger file.
 pub const LEDGER_PROPERTY: &str = "floe.ingest.loaded-sources";

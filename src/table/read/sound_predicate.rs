@@ -91,8 +91,8 @@ fn over(expr: &Expr, schema: &IcebergSchema, negated: bool) -> Predicate {
                     | Operator::Gt
                     | Operator::GtEq
             ) && [left, right]
-                    .iter()
-                    .any(|e| matches!(e.as_ref(), Expr::Literal(v, _) if v.is_null())) =>
+                .iter()
+                .any(|e| matches!(e.as_ref(), Expr::Literal(v, _) if v.is_null())) =>
         {
             Predicate::AlwaysFalse
         }
@@ -219,7 +219,9 @@ fn datum(value: &ScalarValue, field_type: &PrimitiveType) -> Option<Datum> {
         }
         (
             PrimitiveType::String,
-            ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)),
+            ScalarValue::Utf8(Some(v))
+            | ScalarValue::LargeUtf8(Some(v))
+            | ScalarValue::Utf8View(Some(v)),
         ) => Datum::string(v),
         _ => return None,
     })
@@ -237,8 +239,7 @@ mod tests {
                 NestedField::optional(2, "x", Type::Primitive(PrimitiveType::Double)).into(),
                 NestedField::optional(3, "name", Type::Primitive(PrimitiveType::String)).into(),
                 NestedField::optional(4, "qty", Type::Primitive(PrimitiveType::Int)).into(),
-                NestedField::optional(5, "ts", Type::Primitive(PrimitiveType::Timestamptz))
-                    .into(),
+                NestedField::optional(5, "ts", Type::Primitive(PrimitiveType::Timestamptz)).into(),
             ])
             .build()
             .unwrap()
@@ -270,13 +271,19 @@ mod tests {
 
     #[test]
     fn exact_parts_are_kept_and_negations_pushed_to_the_leaves() {
-        assert_eq!(convert("id < 150 AND id % 2 = 0").as_deref(), Some("id < 150"));
+        assert_eq!(
+            convert("id < 150 AND id % 2 = 0").as_deref(),
+            Some("id < 150")
+        );
         assert_eq!(convert("NOT (id < 150)").as_deref(), Some("id >= 150"));
         assert_eq!(
             convert("NOT (id < 150 OR name = 'a')").as_deref(),
             Some("(id >= 150) AND (name != \"a\")")
         );
-        assert_eq!(convert("NOT (name IS NULL)").as_deref(), Some("name IS NOT NULL"));
+        assert_eq!(
+            convert("NOT (name IS NULL)").as_deref(),
+            Some("name IS NOT NULL")
+        );
         assert_eq!(convert("5 > id").as_deref(), Some("id < 5"));
         // Integer literals coerce to the int column's type.
         assert_eq!(convert("qty = 7").as_deref(), Some("qty = 7"));

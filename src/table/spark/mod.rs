@@ -179,10 +179,8 @@ impl SecretProperties {
     /// then `secrets` (later keys win in Java properties).
     fn write(defaults: Option<&str>, secrets: &[(&String, &String)]) -> Result<Self> {
         use std::os::unix::fs::OpenOptionsExt;
-        let path = std::env::temp_dir().join(format!(
-            "floe-spark-{}.properties",
-            uuid::Uuid::new_v4()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("floe-spark-{}.properties", uuid::Uuid::new_v4()));
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -303,7 +301,11 @@ pub async fn run_statement(
         let defaults = launcher.default_properties()?;
         Some(SecretProperties::write(defaults.as_deref(), &secrets)?)
     };
-    let argv = launcher.command_line(conf, statement, properties.as_ref().map(|p| p.path.as_path()));
+    let argv = launcher.command_line(
+        conf,
+        statement,
+        properties.as_ref().map(|p| p.path.as_path()),
+    );
     let started = Instant::now();
     let output = tokio::process::Command::new(program)
         .args(&argv[1..])
@@ -422,7 +424,10 @@ mod tests {
                 "spark.sql.catalog.x.credential".to_string(),
                 "id:s3cret".to_string(),
             ),
-            ("spark.sql.catalog.x.uri".to_string(), "http://h".to_string()),
+            (
+                "spark.sql.catalog.x.uri".to_string(),
+                "http://h".to_string(),
+            ),
         ]);
         let file = Path::new("/tmp/floe-spark-1.properties");
         let argv = launcher.command_line(&conf, "CALL x.system.f()", Some(file));
@@ -444,8 +449,8 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let key = "spark.sql.catalog.x.token".to_string();
         let value = " a=b:c\\d\n".to_string();
-        let written = SecretProperties::write(Some("spark.master local[2]"), &[(&key, &value)])
-            .unwrap();
+        let written =
+            SecretProperties::write(Some("spark.master local[2]"), &[(&key, &value)]).unwrap();
         let path = written.path.clone();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -15,8 +15,8 @@ use iceberg::table::Table;
 use iceberg::writer::file_writer::{FileWriter, FileWriterBuilder, ParquetWriterBuilder};
 use parquet::file::properties::WriterProperties;
 
-use crate::table::read::row_matches::{DELETE_FILE_PATH_ID, DELETE_POS_ID};
 use super::data_writer::WriteSettings;
+use crate::table::read::row_matches::{DELETE_FILE_PATH_ID, DELETE_POS_ID};
 
 /// Rows per batch handed to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;

@@ -7,9 +7,9 @@ use arrow::datatypes::SchemaRef;
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::table::storage::stores::{normalize_location, Stores};
 use crate::error::FloeError;
 use crate::json_rows::json_ready;
+use crate::table::storage::stores::{normalize_location, Stores};
 
 /// File formats a result can be written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

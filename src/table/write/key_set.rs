@@ -15,8 +15,8 @@ use datafusion::prelude::{col, lit, Expr};
 use iceberg::expr::Predicate;
 use iceberg::spec::{PrimitiveType, Schema as IcebergSchema, Type};
 
-use crate::table::read::row_matches::{BatchMatcher, RowMatcher};
 use crate::error::FloeError;
+use crate::table::read::row_matches::{BatchMatcher, RowMatcher};
 
 /// One key column.
 #[derive(Debug, Clone)]

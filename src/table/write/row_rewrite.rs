@@ -10,10 +10,10 @@ use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 use tokio::sync::mpsc;
 
-use crate::table::read::parallel_scan::read_whole_files;
-use crate::table::storage::stores::Stores;
-use crate::table::read::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use super::data_writer::TableDataWriter;
+use crate::table::read::parallel_scan::read_whole_files;
+use crate::table::read::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
+use crate::table::storage::stores::Stores;
 
 const BATCH_ROWS: usize = 8192;
 

@@ -23,13 +23,15 @@ use iceberg::{
 };
 
 use self::error::GlueFailure;
-use super::floe_catalog::{display_ident, read_table_metadata, to_iceberg_error, update_table_through, FloeCatalog};
-use crate::table::storage::file_io::build_table;
 use super::commit_policy::conflict;
+use super::floe_catalog::{
+    display_ident, read_table_metadata, to_iceberg_error, update_table_through, FloeCatalog,
+};
 use super::metadata_commit::commit_metadata;
 use super::sql::new_metadata_location;
-use crate::table::storage::stores::{join, normalize_location, PutIfAbsent, Stores};
 use crate::error::{ErrorKind, FloeError};
+use crate::table::storage::file_io::build_table;
+use crate::table::storage::stores::{join, normalize_location, PutIfAbsent, Stores};
 
 /// Property of a namespace that Glue keeps as the database's `LocationUri`.
 const LOCATION: &str = "location";

@@ -269,8 +269,8 @@ mod tests {
     use iceberg::{Catalog, NamespaceIdent, TableCreation, TableUpdate};
 
     use super::*;
-    use crate::table::catalog::floe_catalog::FloeCatalog;
     use crate::table::catalog::commit_policy::apply_updates;
+    use crate::table::catalog::floe_catalog::FloeCatalog;
 
     fn glue_props() -> Option<HashMap<String, String>> {
         let endpoint = match std::env::var("FLOE_TEST_S3_ENDPOINT") {

@@ -23,13 +23,13 @@ use reqwest::{Method, StatusCode};
 use self::client::{namespace_segment, table_segments, RestClient, RestFailure};
 use self::types::*;
 use super::floe_catalog::{display_ident, to_iceberg_error, update_table_through, FloeCatalog};
-use crate::table::storage::file_io::build_table;
 use super::metadata_commit::{
     commit_metadata, MetadataPointer, PointedMetadata, Proposal, Settled, Swap,
 };
+use crate::error::{ErrorKind, FloeError};
+use crate::table::storage::file_io::build_table;
 use crate::table::storage::stores::Stores;
 use crate::table::storage::vended_credentials::PropsRefresher;
-use crate::error::{ErrorKind, FloeError};
 
 /// A catalog served over the Iceberg REST protocol.
 #[derive(Debug)]

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use iceberg::spec::TableMetadata;
 
-use crate::table::catalog::floe_catalog::read_table_metadata;
 use crate::table::catalog::commit_policy::state_unknown;
+use crate::table::catalog::floe_catalog::read_table_metadata;
 use crate::table::catalog::metadata_commit::{PointedMetadata, Proposal, Settled};
 use crate::table::storage::stores::Stores;
 
