@@ -768,7 +768,7 @@ async fn compaction_and_manifest_rewrites_rebuild_after_a_branch_commit() {
 async fn live_rows(h: &Harness) -> (i64, i64, i64) {
     use arrow::array::Int64Array;
     let table = h.load().await;
-    let provider = floe::table::scan::provider(table, None, h.plain.stores())
+    let provider = floe::table::scan::provider(table, None, h.plain.stores(), false)
         .await
         .unwrap();
     let ctx = datafusion::prelude::SessionContext::new();
@@ -1125,7 +1125,7 @@ async fn respec_to_buckets(session: &Session, table: &TableRef) {
 async fn ids_with_amount(h: &Harness) -> Vec<(i64, f64)> {
     use arrow::array::{Float64Array, Int64Array};
     let table = h.load().await;
-    let provider = floe::table::scan::provider(table, None, h.plain.stores())
+    let provider = floe::table::scan::provider(table, None, h.plain.stores(), false)
         .await
         .unwrap();
     let ctx = datafusion::prelude::SessionContext::new();

@@ -44,6 +44,11 @@ pub struct CreateArgs {
     #[arg(long = "property", value_name = "K=V")]
     pub property: Vec<String>,
 
+    /// Iceberg format version: 1, 2 (the default) or 3 (deletion vectors, row lineage). The
+    /// same as `--property format-version=N`.
+    #[arg(long = "format-version", value_name = "N")]
+    pub format_version: Option<String>,
+
     /// Succeed without change when the table already exists.
     #[arg(long)]
     pub if_not_exists: bool,
@@ -79,16 +84,28 @@ pub async fn run(args: CreateArgs, ctx: &Context) -> Result<()> {
         (None, Some(like)) => SchemaSource::Like(like),
         (None, None) => unreachable!("clap requires --schema or --like"),
     };
+    let mut properties: Vec<(String, String)> = args
+        .property
+        .iter()
+        .map(|p| key_value(p))
+        .collect::<Result<_>>()?;
+    if let Some(version) = args.format_version {
+        if let Some((_, other)) = properties.iter().find(|(k, _)| k == "format-version") {
+            if *other != version {
+                return Err(crate::error::FloeError::usage(format!(
+                    "--format-version {version} and --property format-version={other} disagree"
+                ))
+                .into());
+            }
+        }
+        properties.push(("format-version".into(), version));
+    }
     let options = CreateOptions {
         table: table_ref(&args.table)?,
         schema,
         partition_by: args.partition_by,
         sort_by: args.sort_by,
-        properties: args
-            .property
-            .iter()
-            .map(|p| key_value(p))
-            .collect::<Result<_>>()?,
+        properties,
         if_not_exists: args.if_not_exists,
     };
     let report = create(&session, options).await?;

@@ -69,17 +69,20 @@ pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateR
     for (k, v) in &options.properties {
         properties.insert(k.clone(), v.clone());
     }
-    if let Some(v) = properties.get("format-version") {
-        if v != "2" && v != "1" {
-            return Err(FloeError::usage(format!(
-                "format-version {v} is not supported for new tables (use 1 or 2)"
-            ))
-            .into());
-        }
-    }
-    let format_version = match properties.remove("format-version").as_deref() {
+    let format_version = match properties
+        .remove("format-version")
+        .as_deref()
+        .map(str::trim)
+    {
         Some("1") => iceberg::spec::FormatVersion::V1,
-        _ => iceberg::spec::FormatVersion::V2,
+        Some("2") | None => iceberg::spec::FormatVersion::V2,
+        Some("3") => iceberg::spec::FormatVersion::V3,
+        Some(v) => {
+            return Err(FloeError::usage(format!(
+                "format-version {v} is not supported for new tables (use 1, 2 or 3)"
+            ))
+            .into())
+        }
     };
     let definition = TableDefinition {
         schema: Arc::unwrap_or_clone(schema),

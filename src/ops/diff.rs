@@ -73,7 +73,8 @@ async fn live_files(table: &Table, snapshot: &SnapshotRef) -> Result<BTreeMap<St
     let mut out = BTreeMap::new();
     let list = table.manifest_list_reader(snapshot).load().await?;
     for manifest_file in list.entries() {
-        let manifest = manifest_file.load_manifest(table.file_io()).await?;
+        let manifest =
+            crate::table::manifest_stream::load_manifest(manifest_file, table.file_io()).await?;
         for entry in manifest.entries().iter().filter(|e| e.is_alive()) {
             let file = entry.data_file();
             out.insert(
@@ -261,13 +262,20 @@ pub async fn diff_rows(
             loaded.clone(),
             Some(a.snapshot_id()),
             target.catalog.stores(),
+            false,
         )
         .await?,
     )
     .map_err(sql_error)?;
     ctx.register_table(
         "diff_to",
-        provider(loaded, Some(b.snapshot_id()), target.catalog.stores()).await?,
+        provider(
+            loaded,
+            Some(b.snapshot_id()),
+            target.catalog.stores(),
+            false,
+        )
+        .await?,
     )
     .map_err(sql_error)?;
     let frame = ctx

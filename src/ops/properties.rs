@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use iceberg::spec::FormatVersion;
 use iceberg::{TableRequirement, TableUpdate};
 use serde::Serialize;
 
@@ -49,12 +50,8 @@ fn validate(key: &str, value: &str) -> Result<()> {
     let bad = |what: &str| -> anyhow::Error {
         FloeError::invalid(format!("property {key}={value} is not valid: {what}")).into()
     };
-    if key == "format-version" {
-        return Err(FloeError::invalid(
-            "format-version is reserved: it cannot be set as a property",
-        )
-        .with_hint("the format version changes by upgrading the table, not through properties")
-        .into());
+    if key == "format-version" && !matches!(value.trim(), "1" | "2" | "3") {
+        return Err(bad("floe knows format versions 1, 2 and 3"));
     }
     if NUMERIC.contains(&key) && value.trim().parse::<u64>().is_err() {
         return Err(bad("expected a whole number"));
@@ -68,6 +65,31 @@ fn validate(key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// The format version `--set format-version=N` upgrades to (`None` when already there); a
+/// lower version is refused, as Iceberg cannot downgrade a table.
+fn format_upgrade(
+    options: &PropertiesOptions,
+    current: FormatVersion,
+) -> Result<Option<FormatVersion>> {
+    let Some((_, value)) = options.set.iter().find(|(k, _)| k == "format-version") else {
+        return Ok(None);
+    };
+    let wanted = match value.trim() {
+        "1" => FormatVersion::V1,
+        "2" => FormatVersion::V2,
+        _ => FormatVersion::V3,
+    };
+    if wanted < current {
+        return Err(FloeError::invalid(format!(
+            "format-version {} cannot be set: the table is at version {} and Iceberg tables cannot be downgraded",
+            value.trim(),
+            current as u8
+        ))
+        .into());
+    }
+    Ok((wanted > current).then_some(wanted))
+}
+
 pub async fn properties(session: &Session, options: PropertiesOptions) -> Result<PropertiesReport> {
     let target = session.target(&options.table).await?;
     let mut table = target.load().await?;
@@ -77,6 +99,17 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
             return Err(FloeError::usage(format!("property {k} is both set and unset")).into());
         }
     }
+    // format-version is not stored as a property: setting it upgrades the table, as in Java.
+    let upgrade = format_upgrade(&options, table.metadata().format_version())?;
+    if options.unset.iter().any(|k| k == "format-version") {
+        return Err(FloeError::invalid("format-version cannot be unset").into());
+    }
+    let set: Vec<(String, String)> = options
+        .set
+        .iter()
+        .filter(|(k, _)| k != "format-version")
+        .cloned()
+        .collect();
     let current = table.metadata().properties().clone();
     for key in &options.unset {
         if !current.contains_key(key) {
@@ -87,16 +120,21 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
             .into());
         }
     }
-    let changed: Vec<String> = options
-        .set
+    let mut changed: Vec<String> = set
         .iter()
         .filter(|(k, v)| current.get(k) != Some(v))
         .map(|(k, _)| k.clone())
         .collect();
+    if upgrade.is_some() {
+        changed.push("format-version".into());
+    }
     if !changed.is_empty() || !options.unset.is_empty() {
         let mut updates = vec![];
-        if !changed.is_empty() {
-            let values: HashMap<String, String> = options.set.iter().cloned().collect();
+        if let Some(format_version) = upgrade {
+            updates.push(TableUpdate::UpgradeFormatVersion { format_version });
+        }
+        if set.iter().any(|(k, v)| current.get(k) != Some(v)) {
+            let values: HashMap<String, String> = set.iter().cloned().collect();
             updates.push(TableUpdate::SetProperties { updates: values });
         }
         if !options.unset.is_empty() {

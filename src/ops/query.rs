@@ -12,6 +12,7 @@ use datafusion::sql::TableReference;
 
 use crate::error::FloeError;
 use crate::table::parallel_scan::ParallelScanExec;
+use crate::table::row_lineage::{LAST_UPDATED, ROW_ID};
 use crate::table::scan::{provider, resolve_snapshot, Version};
 use crate::table::{Session, TableRef};
 
@@ -57,6 +58,29 @@ fn read_version(version: &Version, snapshot: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Whether a query names a row-lineage column: only then does its table offer them, so that
+/// `SELECT *` shows the table's own columns, as in Spark.
+fn mentions_lineage(texts: &[Option<&str>]) -> bool {
+    texts.iter().flatten().any(|text| {
+        let text = text.to_ascii_lowercase();
+        text.contains(ROW_ID) || text.contains(LAST_UPDATED)
+    })
+}
+
+/// Lineage columns exist on format-v3 tables only; naming them on an older table is refused
+/// with that reason rather than DataFusion's "column not found".
+fn lineage_for(table: &iceberg::table::Table, display: &str, mentioned: bool) -> Result<bool> {
+    if mentioned && table.metadata().format_version() < iceberg::spec::FormatVersion::V3 {
+        return Err(FloeError::invalid(format!(
+            "{display} is a format-version {} table: {ROW_ID} and {LAST_UPDATED} exist on format-version 3 tables only",
+            table.metadata().format_version() as u8
+        ))
+        .with_hint("upgrade it with `floe properties TABLE --set format-version=3`; rows written before then get ids from then on")
+        .into());
+    }
+    Ok(mentioned)
+}
+
 async fn plan(
     session: &Session,
     options: &QueryOptions,
@@ -67,12 +91,22 @@ async fn plan(
     let ctx = context();
     // Registered under its own name, so messages about columns read `events.ts`.
     let name = target.ident.name().replace('"', "");
+    let lineage = lineage_for(
+        &table,
+        &target.display,
+        mentions_lineage(&[
+            options.select.as_deref(),
+            options.filter.as_deref(),
+            options.order_by.as_deref(),
+        ]),
+    )?;
     ctx.register_table(
         TableReference::bare(name.clone()),
         provider(
             table,
             read_version(&options.version, snapshot),
             target.catalog.stores(),
+            lineage,
         )
         .await?,
     )
@@ -251,12 +285,16 @@ pub async fn sql(session: &Session, text: &str) -> Result<QueryResult> {
                 }
             }
         }
+        // A v3 table offers its lineage columns when the statement names them anywhere.
+        let lineage = mentions_lineage(&[Some(text)])
+            && table.metadata().format_version() >= iceberg::spec::FormatVersion::V3;
         ctx.register_table(
             reference.clone(),
             provider(
                 table,
                 read_version(&version, snapshot),
                 target.catalog.stores(),
+                lineage,
             )
             .await?,
         )

@@ -479,7 +479,7 @@ pub async fn plan(
     let target = session.target(&options.table).await?;
     let table = with_current_schema(target.load().await?)?;
     let metadata = table.metadata();
-    crate::table::snapshot_producer::refuse_v3_writes(metadata)?;
+    crate::table::snapshot_producer::refuse_v3_writes(metadata, "rewrite-position-deletes")?;
     let granularity = Granularity::of(&table)?;
     let target_size = match options.target_file_size {
         Some(size) => size,

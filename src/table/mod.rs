@@ -47,7 +47,7 @@ pub use commit::{
 };
 pub use read::{
     deletion_vectors, live_files, manifest_stream, parallel_scan, parquet_metrics, readable_tasks,
-    row_filter, row_matches, scan, sound_predicate, struct_projection,
+    row_filter, row_lineage, row_matches, scan, sound_predicate, struct_projection,
 };
 pub use write::{delete_writer, export, key_set, partition_path, row_rewrite};
 

@@ -100,7 +100,6 @@ pub async fn plan(session: &Session, options: AddFilesOptions) -> Result<AddFile
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
     let metadata = table.metadata();
-    crate::table::snapshot_producer::refuse_v3_writes(metadata)?;
     let head = branch_head(metadata, &options.branch)?;
     let start = StartingPoint::of(&table, &options.branch, Isolation::Serializable)?;
     let schema = metadata.current_schema().clone();

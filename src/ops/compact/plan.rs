@@ -278,7 +278,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     let target = session.target(&options.table).await?;
     let table = with_current_schema(target.load().await?)?;
     let metadata = table.metadata();
-    refuse_v3_writes(metadata)?;
+    refuse_v3_writes(metadata, "compaction")?;
     let mut settings = WriteSettings::from_table(&table)?;
     if let Some(bytes) = options.target_file_size {
         settings = settings.with_target_file_size(bytes);

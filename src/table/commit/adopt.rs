@@ -58,7 +58,7 @@ pub async fn live_data_paths(table: &Table, snapshot: &SnapshotRef) -> Result<Ha
         .cloned()
         .map(|manifest| {
             let io = io.clone();
-            async move { manifest.load_manifest(&io).await }
+            async move { crate::table::read::manifest_stream::load_manifest(&manifest, &io).await }
         });
     let mut manifests = futures::stream::iter(loads).buffer_unordered(MANIFEST_READS);
     let mut paths = HashSet::new();

@@ -78,7 +78,9 @@ pub async fn changes_since(table: &Table, snapshots: &[&SnapshotRef]) -> Result<
         let grew = count("added-records") > count("deleted-records");
         let list = table.manifest_list_reader(snapshot).load().await?;
         for manifest in list.entries().iter().filter(|m| m.added_snapshot_id == id) {
-            let loaded = manifest.load_manifest(table.file_io()).await?;
+            let loaded =
+                crate::table::read::manifest_stream::load_manifest(manifest, table.file_io())
+                    .await?;
             for entry in loaded.entries() {
                 if entry.snapshot_id() != Some(id) {
                     continue;

@@ -115,7 +115,9 @@ async fn prepare(
         let mut bytes = 0u64;
         for manifest in &group {
             bytes += manifest.manifest_length as u64;
-            let loaded = manifest.load_manifest(table.file_io()).await?;
+            let loaded =
+                crate::table::read::manifest_stream::load_manifest(manifest, table.file_io())
+                    .await?;
             entries.extend(loaded.entries().iter().filter(|e| e.is_alive()).cloned());
         }
         entries_total += entries.len();
@@ -155,7 +157,10 @@ async fn prepare(
         ("entries-processed".to_string(), entries_total.to_string()),
     ]);
     add_totals(&mut properties, Some(current.summary()));
-    let new = NewSnapshot::replace(metadata, &files, out, properties);
+    let mut new = NewSnapshot::replace(metadata, &files, out, properties);
+    // Entries move between manifests with their first-row-id resolved (see `row_lineage`),
+    // so every row keeps its id.
+    new.v3_refusal = None;
     let attempt = write_snapshot(table, new, written).await?;
     Ok(Some((attempt, (before, after, entries_total))))
 }

@@ -417,11 +417,28 @@ async fn prepare(
             requirements: vec![],
             updates: vec![],
             branch: change.branch.clone(),
+            v3_refusal: v3_refusal(change),
         },
         written,
     )
     .await
     .map(|attempt| (attempt, replaced_count))
+}
+
+/// Why `change` cannot go onto a v3 table: a rewrite must carry the kept rows' ids, and
+/// position deletes there are deletion vectors.
+fn v3_refusal(change: &RowChange) -> Option<String> {
+    if !change.rewritten.is_empty() {
+        return Some("rewriting data files (copy-on-write)".into());
+    }
+    change
+        .added_deletes
+        .iter()
+        .any(|(_, f)| {
+            f.content_type() == iceberg::spec::DataContentType::PositionDeletes
+                && f.file_format() != iceberg::spec::DataFileFormat::Puffin
+        })
+        .then(|| "writing Parquet position delete files".to_string())
 }
 
 /// Iceberg's row-delta convention: only adding rows is an `append`, only removing them a

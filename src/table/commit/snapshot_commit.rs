@@ -277,6 +277,7 @@ pub(crate) async fn prepare(
             requirements,
             updates,
             branch: request.branch.clone(),
+            v3_refusal: v3_refusal(request),
         },
         written,
     )
@@ -290,6 +291,18 @@ pub(crate) async fn prepare(
         );
     }
     Ok(attempt)
+}
+
+/// Why `request` cannot go onto a v3 table: there, position deletes are deletion vectors.
+fn v3_refusal(request: &SnapshotRequest) -> Option<String> {
+    request
+        .added
+        .iter()
+        .any(|f| {
+            f.content_type() == DataContentType::PositionDeletes
+                && f.file_format() != iceberg::spec::DataFileFormat::Puffin
+        })
+        .then(|| "writing Parquet position delete files".to_string())
 }
 
 /// A schema merged at the start must still extend the table's current schema: the field ids

@@ -285,7 +285,8 @@ pub(crate) async fn carry_manifests(
     let mut left = vec![];
     let list = table.manifest_list_reader(parent).load().await?;
     for manifest in list.entries() {
-        let loaded = manifest.load_manifest(table.file_io()).await?;
+        let loaded =
+            crate::table::read::manifest_stream::load_manifest(manifest, table.file_io()).await?;
         let touched = loaded
             .entries()
             .iter()
@@ -359,8 +360,10 @@ pub(crate) fn new_manifest_writer(
     );
     Ok(match (metadata.format_version(), content) {
         (FormatVersion::V1, _) => builder.build_v1(),
-        (_, ManifestContentType::Data) => builder.build_v2_data(),
-        (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
+        (FormatVersion::V2, ManifestContentType::Data) => builder.build_v2_data(),
+        (FormatVersion::V2, ManifestContentType::Deletes) => builder.build_v2_deletes(),
+        (FormatVersion::V3, ManifestContentType::Data) => builder.build_v3_data(),
+        (FormatVersion::V3, ManifestContentType::Deletes) => builder.build_v3_deletes(),
     })
 }
 
@@ -379,6 +382,9 @@ pub(crate) struct NewSnapshot {
     pub updates: Vec<TableUpdate>,
     /// The branch it becomes the head of, required to still be at its parent.
     pub branch: String,
+    /// Why this snapshot cannot go onto a format-v3 table, if it cannot: it rewrites rows
+    /// without carrying their row ids, or adds files v3 does not take.
+    pub v3_refusal: Option<String>,
 }
 
 impl NewSnapshot {
@@ -399,6 +405,7 @@ impl NewSnapshot {
             requirements: vec![],
             updates: vec![],
             branch: MAIN_BRANCH.to_string(),
+            v3_refusal: Some("this rewrite does not carry row lineage yet".into()),
         }
     }
 }
@@ -422,15 +429,15 @@ pub(crate) fn branch_head(
     }
 }
 
-/// Refuses every snapshot-making write to a format-version 3 table: a v3 snapshot must assign
-/// row ids (`first-row-id`, `next-row-id`) and keep the old rows' ids through rewrites, which
-/// floe does not do yet. Every producer reaches `write_snapshot`, so none can slip past.
-pub fn refuse_v3_writes(metadata: &TableMetadata) -> Result<()> {
+/// Refuses a write to a format-version 3 table that floe cannot yet make as Iceberg Java does
+/// (`what` names it). Operations call it before any work; `write_snapshot` checks each snapshot
+/// again, so none can slip past.
+pub fn refuse_v3_writes(metadata: &TableMetadata, what: &str) -> Result<()> {
     if metadata.format_version() >= FormatVersion::V3 {
-        return Err(FloeError::invalid(
-            "writing to format-version 3 tables is not supported yet: floe does not yet assign and carry row lineage (_row_id), so it leaves the table unchanged",
-        )
-        .with_hint("floe reads v3 tables (deletion vectors included); write to this table with Spark 3.5 + Iceberg 1.10 for now")
+        return Err(FloeError::invalid(format!(
+            "{what} on format-version 3 tables is not supported yet: floe would not keep the rows' lineage (_row_id) as Iceberg requires, so it leaves the table unchanged"
+        ))
+        .with_hint("floe reads v3 tables and appends to them; make this change with Spark 3.5 + Iceberg 1.10 for now")
         .into());
     }
     Ok(())
@@ -444,7 +451,9 @@ pub(crate) async fn write_snapshot(
     written: &mut Vec<String>,
 ) -> Result<Attempt> {
     let metadata = table.metadata();
-    refuse_v3_writes(metadata)?;
+    if let Some(reason) = &new.v3_refusal {
+        refuse_v3_writes(metadata, reason)?;
+    }
     let snapshot_id = new.snapshot_id;
     // Format version 1 has no sequence numbers: they stay 0.
     let sequence_number = match metadata.format_version() {
@@ -463,11 +472,28 @@ pub(crate) async fn write_snapshot(
     written.push(list_path.clone());
     let parent_id = branch_head(metadata, &new.branch)?.map(|p| p.snapshot_id());
     let out = table.file_io().new_output(&list_path)?;
+    // On v3 the snapshot's rows get ids from the table's next-row-id on: the list writer gives
+    // each data manifest without a first-row-id the next range (its added and existing rows,
+    // as Java does), and the snapshot records the range it used.
+    let first_row_id = metadata.next_row_id();
     let mut list_writer = match metadata.format_version() {
         FormatVersion::V1 => ManifestListWriter::v1(out.writer().await?, snapshot_id, parent_id),
-        _ => ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number),
+        FormatVersion::V2 => {
+            ManifestListWriter::v2(out.writer().await?, snapshot_id, parent_id, sequence_number)
+        }
+        FormatVersion::V3 => ManifestListWriter::v3(
+            out.writer().await?,
+            snapshot_id,
+            parent_id,
+            sequence_number,
+            Some(first_row_id),
+        ),
     };
     list_writer.add_manifests(new.manifests.into_iter())?;
+    let row_range = match (metadata.format_version(), list_writer.next_row_id()) {
+        (FormatVersion::V3, Some(next)) => Some((first_row_id, next - first_row_id)),
+        _ => None,
+    };
     list_writer.close().await?;
 
     let snapshot = Snapshot::builder()
@@ -484,8 +510,11 @@ pub(crate) async fn write_snapshot(
             operation: new.operation,
             additional_properties: new.properties,
         })
-        .with_schema_id(new.schema_id)
-        .build();
+        .with_schema_id(new.schema_id);
+    let snapshot = match row_range {
+        Some((first, added)) => snapshot.with_row_range(first, added).build(),
+        None => snapshot.build(),
+    };
 
     let mut requirements = vec![
         TableRequirement::UuidMatch {

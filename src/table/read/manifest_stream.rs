@@ -7,6 +7,8 @@ use iceberg::io::FileIO;
 use iceberg::spec::{Manifest, ManifestFile, ManifestList, SnapshotRef};
 use iceberg::table::Table;
 
+use super::row_lineage::with_inherited_row_ids;
+
 /// Manifests (or manifest lists) read at once: enough to keep every core decoding while others
 /// wait on storage.
 pub fn concurrency() -> usize {
@@ -24,6 +26,14 @@ async fn joined<T>(handle: tokio::task::JoinHandle<T>) -> T {
     }
 }
 
+/// One manifest, its data files' `first_row_id` assigned as the spec says (see `row_lineage`).
+/// Every manifest floe reads comes through here, so entries carried into a new manifest keep
+/// their row ids.
+pub async fn load_manifest(file: &ManifestFile, file_io: &FileIO) -> iceberg::Result<Manifest> {
+    let manifest = file.load_manifest(file_io).await?;
+    Ok(with_inherited_row_ids(file, manifest))
+}
+
 /// The manifests `files`, each with its manifest-list entry, in the order given, decoded
 /// concurrently.
 pub fn load_manifests(
@@ -35,7 +45,7 @@ pub fn load_manifests(
         .map(move |file| {
             let file_io = file_io.clone();
             joined(tokio::spawn(async move {
-                let manifest = file.load_manifest(&file_io).await;
+                let manifest = load_manifest(&file, &file_io).await;
                 (file, manifest)
             }))
         })

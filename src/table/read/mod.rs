@@ -3,6 +3,7 @@
 //! sound file pruning and Parquet metrics. Uses `storage`.
 
 pub mod deletion_vectors;
+pub mod lineage_scan;
 pub mod live_files;
 pub mod manifest_stream;
 pub mod native_scan;
@@ -10,6 +11,7 @@ pub mod parallel_scan;
 pub mod parquet_metrics;
 pub mod readable_tasks;
 pub mod row_filter;
+pub mod row_lineage;
 pub mod row_matches;
 pub mod scan;
 pub mod sound_predicate;

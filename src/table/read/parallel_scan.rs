@@ -26,6 +26,7 @@ use iceberg::expr::Predicate;
 use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 
+use super::row_lineage::{is_lineage_column, FileLineage, LAST_UPDATED, ROW_ID};
 use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use crate::struct_fill::fill_struct_fields;
 
@@ -77,19 +78,37 @@ pub struct ParallelScanProvider {
     stores: crate::table::storage::stores::Stores,
     /// Nested fields were added over the table's life, so older files lack them.
     grown_structs: bool,
+    /// The schema ends with the row-lineage columns (`_row_id`, `_last_updated_sequence_number`).
+    lineage: bool,
 }
 
 impl ParallelScanProvider {
+    /// With `lineage`, the schema also has the row-lineage columns (a v3 table's), read
+    /// through `lineage_scan` when a query selects them.
     pub fn try_new(
         table: Table,
         snapshot_id: Option<i64>,
         stores: crate::table::storage::stores::Stores,
+        lineage: bool,
     ) -> iceberg::Result<Self> {
         let iceberg_schema = match snapshot_id.and_then(|id| table.metadata().snapshot_by_id(id)) {
             Some(snapshot) => snapshot.schema(table.metadata())?,
             None => table.metadata().current_schema().clone(),
         };
-        let schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?);
+        let mut schema = iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?;
+        if lineage {
+            let mut fields: Vec<arrow::datatypes::FieldRef> =
+                schema.fields().iter().cloned().collect();
+            for name in [ROW_ID, LAST_UPDATED] {
+                fields.push(Arc::new(arrow::datatypes::Field::new(
+                    name,
+                    arrow::datatypes::DataType::Int64,
+                    true,
+                )));
+            }
+            schema = Schema::new(fields);
+        }
+        let schema = Arc::new(schema);
         let grown_structs = has_grown_fields_to_fill(table.metadata(), &iceberg_schema);
         Ok(ParallelScanProvider {
             table,
@@ -98,6 +117,7 @@ impl ParallelScanProvider {
             iceberg_schema,
             stores,
             grown_structs,
+            lineage,
         })
     }
 }
@@ -127,9 +147,20 @@ impl TableProvider for ParallelScanProvider {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => self.schema.clone(),
         };
+        let wants_lineage = self.lineage
+            && output_schema
+                .fields()
+                .iter()
+                .any(|f| is_lineage_column(f.name()));
+        let data_columns: Vec<String> = output_schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|name| !(self.lineage && is_lineage_column(name)))
+            .collect();
         // With no columns wanted (count(*)), read the narrowest possible: the first column,
         // then drop it; iceberg reads every column when asked for none.
-        let columns: Vec<String> = match output_schema.fields().len() {
+        let columns: Vec<String> = match data_columns.len() {
             0 => self
                 .schema
                 .fields()
@@ -137,11 +168,7 @@ impl TableProvider for ParallelScanProvider {
                 .take(1)
                 .map(|f| f.name().clone())
                 .collect(),
-            _ => output_schema
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect(),
+            _ => data_columns,
         };
         let predicate = super::sound_predicate::inclusive_all(filters, &self.iceberg_schema);
         let mut builder = match self.snapshot_id {
@@ -183,7 +210,22 @@ impl TableProvider for ParallelScanProvider {
             .min(tasks.len().max(1));
         let groups = balance(tasks, partitions, open_file_cost(self.table.metadata()));
         let all: Vec<FileScanTask> = groups.iter().flatten().cloned().collect();
+        let lineage = if wants_lineage {
+            let snapshot = self
+                .snapshot_id
+                .or_else(|| self.table.metadata().current_snapshot_id());
+            let map = match snapshot {
+                Some(id) => super::lineage_scan::data_file_lineage(&self.table, id)
+                    .await
+                    .map_err(|e| DataFusionError::External(e.into()))?,
+                None => Default::default(),
+            };
+            Some(Arc::new(map))
+        } else {
+            None
+        };
         let native = if !self.grown_structs
+            && lineage.is_none()
             && super::native_scan::eligible(self.table.metadata(), &self.iceberg_schema, &all)
         {
             super::native_scan::plan(
@@ -206,6 +248,8 @@ impl TableProvider for ParallelScanProvider {
         ));
         Ok(Arc::new(ParallelScanExec {
             native,
+            lineage,
+            stores: self.stores.clone(),
             table: self.table.clone(),
             snapshot_id: self.snapshot_id,
             groups,
@@ -301,6 +345,9 @@ pub struct ParallelScanExec {
     /// DataFusion's own Parquet scan of the same files, when they need nothing of Iceberg's
     /// reader (see `native_scan`).
     native: Option<Arc<dyn ExecutionPlan>>,
+    /// Data file path → lineage, when the query selects a lineage column (see `lineage_scan`).
+    lineage: Option<Arc<std::collections::HashMap<String, FileLineage>>>,
+    stores: crate::table::storage::stores::Stores,
     table: Table,
     snapshot_id: Option<i64>,
     groups: Vec<Vec<FileScanTask>>,
@@ -396,7 +443,18 @@ impl ExecutionPlan for ParallelScanExec {
         }
         let tasks = self.groups.get(partition).cloned().unwrap_or_default();
         let schema = self.schema.clone();
-        let mut stream = if self.drop_columns {
+        let mut stream = if let Some(lineage) = &self.lineage {
+            super::lineage_scan::read_with_lineage(
+                super::lineage_scan::LineageRead {
+                    table: self.table.clone(),
+                    stores: self.stores.clone(),
+                    lineage: lineage.clone(),
+                    schema: schema.clone(),
+                    batch_size: context.session_config().batch_size(),
+                },
+                tasks,
+            )
+        } else if self.drop_columns {
             read_tasks(
                 &self.table,
                 tasks,

@@ -79,7 +79,7 @@ pub struct DeleteFiles {
 }
 
 /// An equality delete file's rows, in the row format of the table's column types.
-struct EqualityDeletes {
+pub(crate) struct EqualityDeletes {
     field_ids: Vec<i32>,
     /// The column types the rows were encoded in; data columns are cast to them.
     types: Vec<DataType>,
@@ -88,7 +88,7 @@ struct EqualityDeletes {
 
 impl DeleteFiles {
     /// Positions `data_file` lost to the position delete file `delete`.
-    async fn positions(
+    pub(crate) async fn positions(
         &self,
         stores: &Stores,
         delete: &FileScanTaskDeleteFile,
@@ -105,7 +105,7 @@ impl DeleteFiles {
             .unwrap_or_default())
     }
 
-    async fn equality(
+    pub(crate) async fn equality(
         &self,
         stores: &Stores,
         delete: &FileScanTaskDeleteFile,
@@ -256,7 +256,7 @@ async fn match_file(
 }
 
 /// Rows of `batch` that some equality delete removes.
-fn equality_mask(
+pub(crate) fn equality_mask(
     batch: &RecordBatch,
     schema: &iceberg::spec::Schema,
     equalities: &[Arc<EqualityDeletes>],

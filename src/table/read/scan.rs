@@ -128,11 +128,13 @@ pub fn refs(
     })
 }
 
-/// A DataFusion table provider reading `table` at `snapshot` (or its current state).
+/// A DataFusion table provider reading `table` at `snapshot` (or its current state); with
+/// `lineage`, it also offers a v3 table's `_row_id` and `_last_updated_sequence_number`.
 pub async fn provider(
     table: Table,
     snapshot: Option<i64>,
     stores: &crate::table::storage::stores::Stores,
+    lineage: bool,
 ) -> Result<Arc<dyn TableProvider>> {
     let table = match snapshot {
         Some(_) => table,
@@ -142,6 +144,7 @@ pub async fn provider(
         table,
         snapshot,
         stores.clone(),
+        lineage,
     )?))
 }
 
