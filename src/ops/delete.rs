@@ -77,7 +77,6 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
     loop {
         let table = with_current_schema(target.load().await?)?;
         let metadata = table.metadata();
-        crate::table::snapshot_producer::refuse_v3_writes(metadata, "delete")?;
         let mode = RowChangeMode::resolve(options.mode, &table, "write.delete.mode")?;
         let filter = Arc::new(RowFilter::parse(
             metadata.current_schema(),

@@ -24,7 +24,6 @@ use crate::table::row_change_commit::{is_stale_plan, stale_as_conflict};
 use crate::table::snapshot_commit::{
     commit_snapshot, SnapshotKind, SnapshotRequest, StartingPoint,
 };
-use crate::table::snapshot_producer::refuse_v3_writes;
 use crate::table::source_ledger::{identify, BranchLoads, Ledger, LedgerSwap};
 use crate::table::Session;
 use crate::table::{TableDataWriter, WriteSettings};
@@ -120,13 +119,6 @@ async fn ingest_once(
 ) -> Result<IngestReport> {
     let target = session.target(&options.table).await?;
     let table = target.load().await?;
-    // Appends and whole-table or partition overwrites give every row a new id; replacing
-    // matched rows or keys rewrites rows whose ids must carry over.
-    match &options.replace {
-        Replace::Matching(_) => refuse_v3_writes(table.metadata(), "ingest --where")?,
-        Replace::Keys(_) => refuse_v3_writes(table.metadata(), "ingest --upsert")?,
-        Replace::ByMode | Replace::Partitions => {}
-    }
     let start = StartingPoint::of(&table, &options.branch, options.isolation)?;
     let mut files = input::expand(&options.inputs, options.format, session.stores()).await?;
     let mut sources = None;

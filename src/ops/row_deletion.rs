@@ -12,14 +12,16 @@ use iceberg::expr::Predicate;
 use iceberg::scan::FileScanTask;
 use iceberg::spec::{DataFile, Struct};
 use iceberg::table::Table;
+use roaring::RoaringTreemap;
 use serde::Serialize;
 
 use crate::error::FloeError;
 use crate::table::delete_writer::{sibling_location, write_position_deletes};
+use crate::table::deletion_vector_writer::{write_deletion_vectors, DeletionVectorWrite};
 use crate::table::live_files::{live_data_files, LiveDataFile};
 use crate::table::row_change_commit::{touched, TouchedFile};
 use crate::table::row_filter::RowFilter;
-use crate::table::row_matches::{match_files, FileMatches, RowMatcher};
+use crate::table::row_matches::{match_files, DeleteFiles, FileMatches, RowMatcher};
 use crate::table::row_rewrite::{write_kept_rows, FileRewrite};
 use crate::table::snapshot_producer::branch_head;
 use crate::table::Stores;
@@ -71,6 +73,18 @@ impl RowChangeMode {
                 .into());
             }
             return Ok(RowChangeMode::CopyOnWrite);
+        }
+        if mode == RowChangeMode::CopyOnWrite
+            && metadata.format_version() >= iceberg::spec::FormatVersion::V3
+        {
+            // A rewrite must carry the kept rows' _row_id into the new files.
+            return Err(FloeError::invalid(
+                "copy-on-write on format-version 3 tables is not supported yet: floe would not keep the rewritten rows' lineage (_row_id), so it leaves the table unchanged",
+            )
+            .with_hint(format!(
+                "use --mode merge-on-read (deletion vectors), or set the table property {key}=merge-on-read"
+            ))
+            .into());
         }
         Ok(mode)
     }
@@ -272,10 +286,50 @@ pub struct DeletionWrites {
     pub dropped: Vec<TouchedFile>,
     pub rewritten: Vec<TouchedFile>,
     pub referenced: Vec<TouchedFile>,
-    /// Position delete files, with their spec.
+    /// Position delete files or deletion vectors, with their spec.
     pub delete_files: Vec<(i32, DataFile)>,
     /// Rows copied into `writer` by copy-on-write rewrites.
     pub rows_rewritten: u64,
+}
+
+/// Format v3: one deletion vector per partly matched file, all in one Puffin file at `path`.
+/// Each holds the file's matched rows and every position its earlier deletes removed (its
+/// earlier DV, or the position delete files of an upgraded table), as the spec requires: at
+/// most one DV per data file, merging what came before. The commit removes the DV and
+/// file-scoped position deletes it replaces. The file is removed again if anything fails.
+async fn write_merged_deletion_vectors(
+    table: &Table,
+    stores: &Stores,
+    partial: &[(&FileMatches, &LiveDataFile, TouchedFile)],
+    path: &str,
+) -> Result<Vec<(i32, DataFile)>> {
+    if partial.is_empty() {
+        return Ok(vec![]);
+    }
+    let earlier = DeleteFiles::default();
+    let mut vectors = Vec::with_capacity(partial.len());
+    for (m, live, _) in partial {
+        let data_file = &m.task.data_file_path;
+        let mut positions: RoaringTreemap = m.matched.iter().copied().collect();
+        for delete in &m.task.deletes {
+            if delete.file_type == iceberg::spec::DataContentType::PositionDeletes {
+                positions.extend(earlier.positions(stores, delete, data_file).await?);
+            }
+        }
+        vectors.push(DeletionVectorWrite {
+            data_file: data_file.clone(),
+            spec_id: live.spec_id,
+            partition: live.file.partition().clone(),
+            positions,
+        });
+    }
+    match write_deletion_vectors(table, &vectors, path).await {
+        Ok(files) => Ok(files),
+        Err(e) => {
+            stores.delete_all(&[path.to_string()]).await;
+            Err(e)
+        }
+    }
 }
 
 fn partition_of(live: &LiveDataFile) -> Option<Struct> {
@@ -325,6 +379,17 @@ pub async fn write_deletion(
                 .collect();
             out.rows_rewritten = write_kept_rows(table, stores, rewrites, writer).await?;
             out.rewritten = partial.into_iter().map(|(_, _, f)| f).collect();
+        }
+        RowChangeMode::MergeOnRead
+            if table.metadata().format_version() >= iceberg::spec::FormatVersion::V3 =>
+        {
+            let path = format!(
+                "{}/data/{commit_id}-deletes.puffin",
+                table.metadata().location().trim_end_matches('/')
+            );
+            out.delete_files =
+                write_merged_deletion_vectors(table, stores, &partial, &path).await?;
+            out.referenced = partial.into_iter().map(|(_, _, f)| f).collect();
         }
         RowChangeMode::MergeOnRead => {
             // Collected before running: a lazy iterator of borrowing futures makes the

@@ -49,7 +49,9 @@ pub use read::{
     deletion_vectors, live_files, manifest_stream, parallel_scan, parquet_metrics, readable_tasks,
     row_filter, row_lineage, row_matches, scan, sound_predicate, struct_projection,
 };
-pub use write::{delete_writer, export, key_set, partition_path, row_rewrite};
+pub use write::{
+    delete_writer, deletion_vector_writer, export, key_set, partition_path, row_rewrite,
+};
 
 pub use catalog::{
     display_ident, parse_ident, parse_namespace, FloeCatalog, TableDefinition, TableRef,

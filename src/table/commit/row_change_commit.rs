@@ -192,12 +192,25 @@ async fn validate(table: &Table, change: &RowChange) -> Result<()> {
             )));
         }
     }
-    for file in &change.rewritten {
+    // A deletion vector merges every earlier delete of its data file, so a delete added
+    // meanwhile for one of them would be lost when the new DV replaces the old (Java's
+    // conflicting-DV validation): plan again to merge it too.
+    let merges_deletes = change
+        .added_deletes
+        .iter()
+        .any(|(_, f)| f.file_format() == iceberg::spec::DataFileFormat::Puffin);
+    let merging = change
+        .referenced
+        .iter()
+        .filter(|_| merges_deletes)
+        .map(|f| (f, true));
+    for (file, positions_only) in change.rewritten.iter().map(|f| (f, false)).chain(merging) {
         if let Some(delete) = changes.added_deletes.iter().find(|d| {
-            d.may_delete_from(metadata, &file.path, file.spec_id, file.partition.as_ref())
+            (!positions_only || d.file.content_type() == DataContentType::PositionDeletes)
+                && d.may_delete_from(metadata, &file.path, file.spec_id, file.partition.as_ref())
         }) {
             return Err(stale(format!(
-                "snapshot {} added deletes that apply to {}, which this change rewrites",
+                "snapshot {} added deletes that apply to {}, which this change rewrites or merges into a deletion vector",
                 delete.snapshot_id, file.path
             )));
         }
@@ -333,6 +346,14 @@ async fn prepare(
         manifests.push(writer.write_manifest_file().await?);
     }
 
+    // Data files that get a new deletion vector: it merged the earlier DV or file-scoped
+    // position deletes of each, which leave in this commit (one DV per data file).
+    let merged_into_dv: HashSet<String> = change
+        .added_deletes
+        .iter()
+        .filter(|(_, f)| f.file_format() == iceberg::spec::DataFileFormat::Puffin)
+        .filter_map(|(_, f)| f.referenced_data_file())
+        .collect();
     let removed: HashSet<&str> = change
         .dropped
         .iter()
@@ -346,7 +367,8 @@ async fn prepare(
         })
     };
     let (mut found, mut replaced_files, mut replaced_rows) = (0usize, 0usize, 0u64);
-    let removes_files = !removed.is_empty() || !change.replaced_partitions.is_empty();
+    let removes_files =
+        !removed.is_empty() || !change.replaced_partitions.is_empty() || !merged_into_dv.is_empty();
     if let (Some(parent), false) = (&parent, removes_files) {
         // Only files added: every manifest is carried as it is, unread.
         let list = table.manifest_list_reader(parent).load().await?;
@@ -371,9 +393,9 @@ async fn prepare(
                     ManifestContentType::Deletes => {
                         replaced(spec_id, file)
                             || (file.content_type() == DataContentType::PositionDeletes
-                                && file
-                                    .referenced_data_file()
-                                    .is_some_and(|r| removed.contains(r.as_str())))
+                                && file.referenced_data_file().is_some_and(|r| {
+                                    removed.contains(r.as_str()) || merged_into_dv.contains(&r)
+                                }))
                     }
                 }
             },

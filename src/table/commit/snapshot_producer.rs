@@ -187,12 +187,18 @@ pub(crate) async fn ensure_written_files(
     .into())
 }
 
-/// (path, size) of data or delete files, as [`written_file_problems`] takes them.
+/// (path, size) of data or delete files, as [`written_file_problems`] takes them. Deletion
+/// vectors share their Puffin file: it counts once.
 pub(crate) fn data_file_sizes<'a>(
     files: impl IntoIterator<Item = &'a DataFile>,
 ) -> Vec<(String, u64)> {
+    let mut puffins = std::collections::HashSet::new();
     files
         .into_iter()
+        .filter(|f| {
+            f.file_format() != iceberg::spec::DataFileFormat::Puffin
+                || puffins.insert(f.file_path().to_string())
+        })
         .map(|f| (f.file_path().to_string(), f.file_size_in_bytes()))
         .collect()
 }

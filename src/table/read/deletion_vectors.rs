@@ -212,9 +212,23 @@ fn decode_blob(bytes: &[u8], dv: &DeletionVector) -> Result<RoaringTreemap> {
     Ok(positions)
 }
 
+/// `positions` as a `deletion-vector-v1` blob (the inverse of `decode_blob`): the bitmap in
+/// the portable 64-bit Roaring format, which is what `RoaringTreemap` serializes.
+pub fn encode_blob(positions: &RoaringTreemap) -> Vec<u8> {
+    let mut body = MAGIC.to_vec();
+    positions
+        .serialize_into(&mut body)
+        .expect("writing to a Vec cannot fail");
+    let mut blob = Vec::with_capacity(body.len() + 8);
+    blob.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    blob.extend_from_slice(&body);
+    blob.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+    blob
+}
+
 /// `tasks` as iceberg's reader can read them: every Puffin delete is dropped, and each task
 /// whose data file has a live DV at `snapshot_id` gets that DV as an in-memory position-delete
-/// file. Tasks of tables before v3 come back as they are.
+/// file in place of its position deletes. Tasks of tables before v3 come back as they are.
 pub async fn resolve(
     table: &Table,
     snapshot_id: Option<i64>,
@@ -234,6 +248,10 @@ pub async fn resolve(
         let Some(dv) = dvs.get(&task.data_file_path) else {
             continue;
         };
+        // A file's DV holds every position it lost (writers merge earlier position deletes
+        // into it), so position delete files no longer apply to it, as in Java's delete index.
+        task.deletes
+            .retain(|d| d.file_type != DataContentType::PositionDeletes);
         let stand_in = match stand_ins.get(&task.data_file_path) {
             Some(found) => found.clone(),
             None => {
@@ -293,19 +311,6 @@ async fn stand_in_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Encode `positions` as a `deletion-vector-v1` blob (the inverse of `decode_blob`).
-    fn encode_blob(positions: &RoaringTreemap) -> Vec<u8> {
-        let mut body = MAGIC.to_vec();
-        positions
-            .serialize_into(&mut body)
-            .expect("writing to a Vec cannot fail");
-        let mut blob = Vec::with_capacity(body.len() + 8);
-        blob.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        blob.extend_from_slice(&body);
-        blob.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
-        blob
-    }
 
     fn dv(length: u64, cardinality: u64) -> DeletionVector {
         DeletionVector {

@@ -1,9 +1,10 @@
 //! Writing files: data files (sized, partitioned, split by partition), position and equality
-//! delete files, key sets for upserts, copy-on-write rewrites of kept rows, and exports. Uses
+//! delete files, deletion vectors, key sets for upserts, copy-on-write rewrites of kept rows, and exports. Uses
 //! `storage`, and `read` where a writer first reads the rows it keeps or matches.
 
 pub mod data_writer;
 pub mod delete_writer;
+pub mod deletion_vector_writer;
 pub mod export;
 pub mod file_sizing;
 pub mod key_set;
