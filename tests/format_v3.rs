@@ -1,7 +1,9 @@
-//! Format v3 tables as Spark 3.5 with Apache Iceberg 1.10.2 writes them: floe reads their
-//! deletion vectors (DELETE, UPDATE, MERGE merge-on-read) with the same rows as Spark, names a
-//! damaged DV and every data file it cannot read (ORC), and refuses writes it cannot yet make
-//! with row lineage, leaving the table unchanged. One Spark session serves the whole binary.
+//! Format v3 tables as Spark 3.5 with Apache Iceberg 1.10.2 writes and reads them: floe reads
+//! their deletion vectors (DELETE, UPDATE, MERGE merge-on-read) and row lineage with the same
+//! rows and `_row_id`s as Spark, names a damaged DV and every data file it cannot read (ORC);
+//! floe's own v3 tables (create, upgrade, appends, merge-on-read deletes as DVs, upserts) read
+//! the same in Spark, the two alternating commits; writes floe cannot yet make with row lineage
+//! are refused, leaving the table unchanged. One Spark session serves the whole binary.
 
 mod common;
 
@@ -248,7 +250,7 @@ fn a_damaged_deletion_vector_is_an_error_naming_its_file() {
 }
 
 #[test]
-fn writes_to_a_v3_table_are_refused_and_leave_it_unchanged() {
+fn rewrites_of_a_v3_table_are_refused_and_leave_it_unchanged() {
     let Some(mut spark) = spark() else {
         return;
     };
@@ -261,14 +263,32 @@ fn writes_to_a_v3_table_are_refused_and_leave_it_unchanged() {
     ]);
     drop(spark);
     let input = shared().warehouse.path().join("v3-input.json");
-    std::fs::write(&input, "{\"id\": 1000, \"qty\": 1}\n").unwrap();
+    std::fs::write(
+        &input,
+        "{\"id\": 1000, \"qty\": 1}\n{\"id\": 50, \"qty\": 2}\n",
+    )
+    .unwrap();
     let input = input.to_string_lossy().to_string();
     let before = newest_metadata(&t);
     let attempts: Vec<Vec<&str>> = vec![
-        vec!["ingest", &t, &input],
-        vec!["delete", &t, "--where", "id = 50"],
+        vec![
+            "delete",
+            &t,
+            "--where",
+            "id = 50",
+            "--mode",
+            "copy-on-write",
+        ],
         vec!["compact", &t, "--rewrite-all"],
-        vec!["ingest", &t, &input, "--upsert=id"],
+        vec![
+            "ingest",
+            &t,
+            &input,
+            "--upsert=id",
+            "--row-mode",
+            "copy-on-write",
+        ],
+        vec!["rewrite-position-deletes", &t],
     ];
     for args in attempts {
         let run = floe().run(&args);
@@ -330,4 +350,478 @@ fn orc_data_files_are_named_and_compaction_leaves_them_alone() {
     assert_eq!(newest_metadata(&t), before, "nothing was committed");
     let n = spark.sql(&[&format!("SELECT count(*) AS n FROM {name}")])[0]["n"].clone();
     assert_eq!(n, 200);
+}
+
+/// (id, _row_id, _last_updated_sequence_number) of every row, by id, as floe reads `location`.
+fn floe_lineage(location: &str) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    lineage_rows(&floe().json(&[
+        "query",
+        location,
+        "--select",
+        "id, _row_id, _last_updated_sequence_number",
+    ]))
+}
+
+/// The same, as Spark reads `name`.
+fn spark_lineage(spark: &mut Spark, name: &str) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    lineage_rows(&Value::Array(spark.sql(&[&format!(
+        "SELECT id, _row_id, _last_updated_sequence_number FROM {name}"
+    )])))
+}
+
+fn lineage_rows(rows: &Value) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    let mut out: Vec<(i64, Option<i64>, Option<i64>)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_i64().unwrap(),
+                r["_row_id"].as_i64(),
+                r["_last_updated_sequence_number"].as_i64(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn metadata_json(location: &str) -> Value {
+    let path = Path::new(location)
+        .join("metadata")
+        .join(newest_metadata(location));
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn write_ids(dir: &Path, name: &str, ids: std::ops::Range<i64>) -> String {
+    let path = dir.join(name);
+    let mut text = String::from("id,region,qty\n");
+    for id in ids {
+        let region = if id % 3 == 0 { "eu" } else { "us" };
+        text.push_str(&format!("{id},{region},{}\n", id % 10));
+    }
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().to_string()
+}
+
+#[test]
+fn v3_tables_are_created_and_upgraded_and_their_appends_assign_row_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let t = dir.path().join("t").to_string_lossy().to_string();
+    let a = write_ids(dir.path(), "a.csv", 0..5);
+    let b = write_ids(dir.path(), "b.csv", 5..8);
+
+    floe.run(&["create", &t, "--like", &a, "--format-version", "3"])
+        .ok();
+    let created = metadata_json(&t);
+    assert_eq!(created["format-version"], 3);
+    assert_eq!(created["next-row-id"], 0);
+    floe.run(&["ingest", &t, &a]).ok();
+    floe.run(&["ingest", &t, &b]).ok();
+    let after = metadata_json(&t);
+    assert_eq!(after["next-row-id"], 8);
+    let ranges: Vec<(i64, i64)> = after["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["first-row-id"].as_i64().unwrap(),
+                s["added-rows"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranges, vec![(0, 5), (5, 3)]);
+    let sequence: Vec<i64> = after["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sequence-number"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<(i64, Option<i64>, Option<i64>)> = (0..8)
+        .map(|id| {
+            (
+                id,
+                Some(id),
+                Some(if id < 5 { sequence[0] } else { sequence[1] }),
+            )
+        })
+        .collect();
+    assert_eq!(floe_lineage(&t), expected);
+    // Lineage columns are offered only when named: `*` is the table's own columns.
+    let star = floe.json(&["query", &t, "--limit", "1"]);
+    let columns: Vec<&String> = star[0].as_object().unwrap().keys().collect();
+    assert_eq!(columns.len(), 3, "{star}");
+
+    // The flag and the property must agree; unknown versions are usage errors.
+    let both = floe.run(&[
+        "create",
+        &format!("{t}-x"),
+        "--like",
+        &a,
+        "--format-version",
+        "3",
+        "--property",
+        "format-version=2",
+    ]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    let four = floe.run(&[
+        "create",
+        &format!("{t}-y"),
+        "--like",
+        &a,
+        "--format-version",
+        "4",
+    ]);
+    assert_eq!(four.code, 2, "{}", four.stderr);
+    assert!(four.stderr.contains("use 1, 2 or 3"), "{}", four.stderr);
+
+    // A v2 table: no lineage columns; upgraded, rows get ids from the next commit on.
+    let u = dir.path().join("u").to_string_lossy().to_string();
+    floe.run(&["create", &u, "--like", &a]).ok();
+    floe.run(&["ingest", &u, &a]).ok();
+    let refused = floe.run(&["query", &u, "--select", "_row_id"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("format-version 2 table")
+            && refused.stderr.contains("format-version=3"),
+        "{}",
+        refused.stderr
+    );
+    let set = floe.json(&["properties", &u, "--set", "format-version=3"]);
+    assert_eq!(set["set"], serde_json::json!(["format-version"]), "{set}");
+    assert!(
+        set["properties"].get("format-version").is_none(),
+        "not stored as a property: {set}"
+    );
+    let upgraded = metadata_json(&u);
+    assert_eq!(upgraded["format-version"], 3);
+    assert_eq!(upgraded["next-row-id"], 0);
+    let before_append = floe_lineage(&u);
+    assert!(
+        before_append.iter().all(|(_, row_id, _)| row_id.is_none()),
+        "rows written before the upgrade have no ids yet: {before_append:?}"
+    );
+    floe.run(&["ingest", &u, &b]).ok();
+    let ids: Vec<Option<i64>> = floe_lineage(&u).iter().map(|r| r.1).collect();
+    // The new manifest comes first in the list (ids 0..3), the carried one after (3..8).
+    assert_eq!(
+        ids,
+        vec![
+            Some(3),
+            Some(4),
+            Some(5),
+            Some(6),
+            Some(7),
+            Some(0),
+            Some(1),
+            Some(2)
+        ]
+    );
+    assert_eq!(metadata_json(&u)["next-row-id"], 8);
+    // Rewriting manifests keeps every row's id.
+    floe.run(&["rewrite-manifests", &u]).ok();
+    assert_eq!(
+        floe_lineage(&u).iter().map(|r| r.1).collect::<Vec<_>>(),
+        ids
+    );
+
+    let before = newest_metadata(&u);
+    let down = floe.run(&["properties", &u, "--set", "format-version=2"]);
+    assert_eq!(down.code, 1, "{}", down.stderr);
+    assert!(
+        down.stderr.contains("cannot be downgraded"),
+        "{}",
+        down.stderr
+    );
+    assert_eq!(newest_metadata(&u), before);
+}
+
+/// The live delete files of `location` as (path, format, referenced data file, rows).
+fn live_deletes(location: &str) -> Vec<(String, String, String, u64)> {
+    let files = floe().json(&["files", location]);
+    let mut out: Vec<(String, String, String, u64)> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["content"] != "data")
+        .map(|f| {
+            (
+                format!(
+                    "{}@{}",
+                    f["file_path"].as_str().unwrap(),
+                    f["content_offset"].as_i64().unwrap_or(-1)
+                ),
+                f["file_format"].as_str().unwrap().to_string(),
+                f["referenced_data_file"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                f["record_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let t = dir.path().join("t").to_string_lossy().to_string();
+    let a = write_ids(dir.path(), "a.csv", 0..100);
+    let b = write_ids(dir.path(), "b.csv", 100..150);
+    floe.run(&[
+        "create",
+        &t,
+        "--like",
+        &a,
+        "--format-version",
+        "3",
+        "--property",
+        "write.delete.mode=merge-on-read",
+    ])
+    .ok();
+    floe.run(&["ingest", &t, &a]).ok();
+    floe.run(&["ingest", &t, &b]).ok();
+    let report = floe.json(&["delete", &t, "--where", "id % 7 = 0"]);
+    assert_eq!(report["rows_deleted"], 22, "{report}");
+    let first = live_deletes(&t);
+    assert_eq!(first.len(), 2, "one DV for each data file: {first:?}");
+    assert!(first
+        .iter()
+        .all(|(_, f, r, _)| f == "puffin" && !r.is_empty()));
+    let puffin = |d: &(String, String, String, u64)| d.0.split('@').next().unwrap().to_string();
+    assert_eq!(
+        puffin(&first[0]),
+        puffin(&first[1]),
+        "both in one Puffin file"
+    );
+    assert_ne!(first[0].0, first[1].0, "at their own offsets");
+    assert_eq!(first.iter().map(|d| d.3).sum::<u64>(), 22);
+
+    let report = floe.json(&["delete", &t, "--where", "id % 11 = 0"]);
+    assert_eq!(report["rows_deleted"], 12, "{report}");
+    let second = live_deletes(&t);
+    assert_eq!(second.len(), 2, "the new DVs replaced the old: {second:?}");
+    assert_ne!(puffin(&second[0]), puffin(&first[0]));
+    // 0..150 minus multiples of 7 or 11 (77 counted once).
+    assert_eq!(second.iter().map(|d| d.3).sum::<u64>(), 22 + 12);
+    let ids = sorted_ids(&floe.json(&["query", &t, "--select", "id"]));
+    let expected: Vec<i64> = (0..150).filter(|i| i % 7 != 0 && i % 11 != 0).collect();
+    assert_eq!(ids, expected);
+    let lineage = floe_lineage(&t);
+    assert!(lineage.iter().all(|(id, row_id, _)| Some(*id) == *row_id));
+
+    let verified = floe.json(&["verify", &t, "--deep"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(verified["deletion_vectors"], 2, "{verified}");
+
+    // An upsert on v3 with merge-on-read writes equality deletes, as on v2.
+    let c = write_ids(dir.path(), "c.csv", 140..160);
+    let upsert = floe.json(&[
+        "ingest",
+        &t,
+        &c,
+        "--upsert=id",
+        "--row-mode",
+        "merge-on-read",
+    ]);
+    assert_eq!(upsert["snapshot_id"].is_i64(), true, "{upsert}");
+    let ids = sorted_ids(&floe.json(&["query", &t, "--select", "id"]));
+    let mut expected: Vec<i64> = (0..140).filter(|i| i % 7 != 0 && i % 11 != 0).collect();
+    expected.extend(140..160);
+    assert_eq!(ids, expected);
+    let next = metadata_json(&t)["next-row-id"].as_i64().unwrap();
+    assert_eq!(next, 170, "150 rows, then 20 upserted rows got new ids");
+
+    let before = newest_metadata(&t);
+    let cow = floe.run(&["delete", &t, "--where", "id = 1", "--mode", "copy-on-write"]);
+    assert_eq!(cow.code, 1, "{}", cow.stderr);
+    assert!(cow.stderr.contains("merge-on-read"), "{}", cow.stderr);
+    assert_eq!(newest_metadata(&t), before);
+}
+
+fn sorted_ids(rows: &Value) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn spark_reads_floes_v3_writes_with_the_same_rows_and_lineage_and_the_two_alternate() {
+    let Some(mut spark) = spark() else {
+        return;
+    };
+    let (t, name) = table("lineage", "floe_made");
+    let input = shared().warehouse.path().join("lineage-input");
+    std::fs::create_dir_all(&input).unwrap();
+    let a = write_ids(&input, "a.csv", 0..3000);
+    let b = write_ids(&input, "b.csv", 3000..4000);
+    floe()
+        .run(&[
+            "create",
+            &t,
+            "--like",
+            &a,
+            "--partition-by",
+            "region",
+            "--format-version",
+            "3",
+            "--property",
+            "write.delete.mode=merge-on-read",
+        ])
+        .ok();
+    floe().run(&["ingest", &t, &a]).ok();
+    floe().run(&["ingest", &t, &b]).ok();
+    floe().run(&["delete", &t, "--where", "id % 7 = 0"]).ok();
+    floe().run(&["delete", &t, "--where", "id % 11 = 0"]).ok();
+    assert_eq!(
+        spark_lineage(&mut spark, &name),
+        floe_lineage(&t),
+        "floe's DVs"
+    );
+    assert_eq!(floe_sums(&t, &[]), spark_sums(&mut spark, &name));
+    let dvs = spark_dvs(&mut spark, &name);
+    let data_files = spark.sql(&[&format!(
+        "SELECT count(*) AS n FROM {name}.files WHERE content = 0"
+    )])[0]["n"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        dvs.len() as i64,
+        data_files,
+        "one DV per data file: {dvs:?}"
+    );
+
+    let c = write_ids(&input, "c.csv", 3900..4100);
+    floe()
+        .run(&[
+            "ingest",
+            &t,
+            &c,
+            "--upsert=id",
+            "--row-mode",
+            "merge-on-read",
+        ])
+        .ok();
+    floe().run(&["rewrite-manifests", &t]).ok();
+    assert_eq!(
+        spark_lineage(&mut spark, &name),
+        floe_lineage(&t),
+        "upsert, manifests"
+    );
+
+    // Spark writes next: its DELETE merges floe's DVs, its INSERT takes the next row ids.
+    spark.sql(&[
+        &format!("DELETE FROM {name} WHERE id % 13 = 0"),
+        &format!("INSERT INTO {name} SELECT id, 'eu', CAST(1 AS INT) FROM range(5000, 5100)"),
+    ]);
+    assert_eq!(
+        floe_lineage(&t),
+        spark_lineage(&mut spark, &name),
+        "Spark after floe"
+    );
+    // And floe again, merging the DVs Spark wrote.
+    floe().run(&["delete", &t, "--where", "id % 17 = 0"]).ok();
+    let d = write_ids(&input, "d.csv", 6000..6050);
+    floe().run(&["ingest", &t, &d]).ok();
+    let spark_now = spark_lineage(&mut spark, &name);
+    assert_eq!(floe_lineage(&t), spark_now, "floe after Spark");
+    let row_ids: std::collections::BTreeSet<i64> = spark_now.iter().filter_map(|r| r.1).collect();
+    assert_eq!(row_ids.len(), spark_now.len(), "every row has its own id");
+    // The upsert brought 3900..4100 back whole; Spark's delete and floe's came after it.
+    let deleted = |id: i64| match id {
+        ..3900 => id % 7 == 0 || id % 11 == 0 || id % 13 == 0 || id % 17 == 0,
+        3900..5000 => id % 13 == 0 || id % 17 == 0,
+        5000..6000 => id % 17 == 0,
+        _ => false,
+    };
+    assert!(spark_now.iter().all(|r| !deleted(r.0)), "{spark_now:?}");
+    let expected = (0..4100)
+        .chain(5000..5100)
+        .chain(6000..6050)
+        .filter(|id| !deleted(*id))
+        .count();
+    assert_eq!(spark_now.len(), expected);
+    let dvs = spark_dvs(&mut spark, &name);
+    let mut referenced: Vec<String> = spark
+        .sql(&[&format!(
+            "SELECT referenced_data_file FROM {name}.delete_files WHERE file_format = 'PUFFIN'"
+        )])
+        .iter()
+        .map(|r| r["referenced_data_file"].as_str().unwrap().to_string())
+        .collect();
+    referenced.sort();
+    let distinct = referenced.len();
+    referenced.dedup();
+    assert_eq!(
+        referenced.len(),
+        distinct,
+        "at most one DV per data file: {dvs:?}"
+    );
+    let verified = floe().json(&["verify", &t, "--deep"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+}
+
+#[test]
+fn floe_reads_sparks_row_lineage_as_spark_does() {
+    let Some(mut spark) = spark() else {
+        return;
+    };
+    let (t, name) = table("lineage", "spark_made");
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, region STRING, qty INT) USING iceberg \
+             PARTITIONED BY (region) {V3_MERGE_ON_READ}"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
+             CAST(id % 10 AS INT) FROM range(0, 2000)"
+        ),
+        &format!("INSERT INTO {name} SELECT id, 'eu', CAST(id % 10 AS INT) FROM range(2000, 2500)"),
+    ]);
+    let appended = spark_lineage(&mut spark, &name);
+    assert_eq!(floe_lineage(&t), appended, "appends");
+    let id_of = |rows: &[(i64, Option<i64>, Option<i64>)], id: i64| {
+        *rows.iter().find(|r| r.0 == id).unwrap()
+    };
+    // Spark's merge-on-read UPDATE keeps the updated rows' ids, with a new sequence number.
+    spark.sql(&[&format!("UPDATE {name} SET qty = 99 WHERE id % 13 = 0")]);
+    assert_eq!(floe_lineage(&t), spark_lineage(&mut spark, &name), "UPDATE");
+    spark.sql(&[&format!(
+        "MERGE INTO {name} t USING (SELECT id, 'eu' AS region, CAST(5 AS INT) AS qty FROM range(2400, 2600)) s \
+         ON t.id = s.id WHEN MATCHED THEN UPDATE SET qty = s.qty WHEN NOT MATCHED THEN INSERT *"
+    )]);
+    spark.sql(&[&format!("DELETE FROM {name} WHERE id % 7 = 0")]);
+    assert_eq!(
+        floe_lineage(&t),
+        spark_lineage(&mut spark, &name),
+        "MERGE, DELETE"
+    );
+    // Spark's compaction writes the ids into the files; floe reads them from there.
+    spark.sql(&[&format!(
+        "CALL floe.system.rewrite_data_files(table => 'lineage.spark_made', options => map('rewrite-all', 'true'))"
+    )]);
+    let after = spark_lineage(&mut spark, &name);
+    assert_eq!(floe_lineage(&t), after, "after Spark's rewrite_data_files");
+    let (updated, untouched) = (id_of(&after, 13), id_of(&after, 1));
+    assert_eq!(
+        updated.1,
+        id_of(&appended, 13).1,
+        "an updated row kept its id"
+    );
+    assert_eq!(
+        untouched,
+        id_of(&appended, 1),
+        "an untouched row kept its lineage"
+    );
+    assert!(updated.2 > untouched.2, "{updated:?} vs {untouched:?}");
 }

@@ -51,6 +51,12 @@ pub struct FileEntry {
     pub record_count: u64,
     pub file_size_bytes: u64,
     pub sequence_number: Option<i64>,
+    /// The one data file a delete file applies to, when it is scoped to one (always for a
+    /// deletion vector).
+    pub referenced_data_file: Option<String>,
+    /// A deletion vector's blob in its Puffin file: offset and length in bytes.
+    pub content_offset: Option<i64>,
+    pub content_size_in_bytes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +249,9 @@ pub async fn files_of(
                     record_count: file.record_count(),
                     file_size_bytes: file.file_size_in_bytes(),
                     sequence_number: entry.sequence_number(),
+                    referenced_data_file: file.referenced_data_file(),
+                    content_offset: file.content_offset(),
+                    content_size_in_bytes: file.content_size_in_bytes(),
                 });
             }
         }
