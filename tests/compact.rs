@@ -967,3 +967,112 @@ fn failed_groups_fail_compact_and_maintain() {
     assert_eq!(step["error_kind"], "failed", "{step}");
     assert_eq!(report["tables"][0]["outcome"], "failed");
 }
+
+/// (id, _row_id, _last_updated_sequence_number) of every row of a v3 table, by id.
+fn lineage(lake: &Lake, table: &str) -> Vec<(i64, i64, i64)> {
+    lake.rows(
+        table,
+        &["--select", "id, _row_id, _last_updated_sequence_number"],
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r["id"].as_i64().unwrap(),
+            r["_row_id"].as_i64().unwrap(),
+            r["_last_updated_sequence_number"].as_i64().unwrap(),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn a_v3_compaction_keeps_every_rows_lineage_and_drops_the_rewritten_files_deletion_vectors() {
+    let lake = Lake::new();
+    let table = lake.events("v3-lineage", Some("region"), 3, 200);
+    lake.floe
+        .json(&["properties", &table, "--set", "format-version=3"]);
+    // One more append after the upgrade gives every row an id; then DVs on every file.
+    let file = "part-v3-lineage-3.parquet";
+    write_parquet(&lake.dir.path().join(file), &[events_batch(600, 200)]);
+    lake.floe.json(&["ingest", &table, file]);
+    lake.floe.json(&[
+        "delete",
+        &table,
+        "--where",
+        "id % 9 = 0",
+        "--mode",
+        "merge-on-read",
+    ]);
+    let before = lineage(&lake, &table);
+    assert_eq!(before.len(), 800 - 89);
+    let ids: HashSet<i64> = before.iter().map(|r| r.1).collect();
+    assert_eq!(ids.len(), before.len(), "every row has its own id");
+    assert!(lake
+        .files(&table)
+        .iter()
+        .any(|f| f["file_format"] == "puffin"));
+
+    let report = lake.floe.json(&["compact", &table, "--rewrite-all"]);
+    assert_eq!(report["groups_failed"], 0, "{report}");
+    assert_eq!(
+        lineage(&lake, &table),
+        before,
+        "same rows, same ids and sequence numbers"
+    );
+    let files = lake.files(&table);
+    assert!(
+        files.iter().all(|f| f["content"] == "data"),
+        "the rewritten files' DVs left with them: {files:?}"
+    );
+    let verified = lake.floe.json(&["verify", &table, "--deep"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+    // The rows are in the files now: a later append gets ids after every old one.
+    let file = "part-v3-lineage-4.parquet";
+    write_parquet(&lake.dir.path().join(file), &[events_batch(800, 10)]);
+    lake.floe.json(&["ingest", &table, file]);
+    let after = lineage(&lake, &table);
+    let old_max = before.iter().map(|r| r.1).max().unwrap();
+    assert!(after.iter().filter(|r| r.0 >= 800).all(|r| r.1 > old_max));
+}
+
+#[test]
+fn a_deletion_vector_committed_meanwhile_fails_the_v3_group() {
+    let lake = Lake::new();
+    let table = lake.events("v3-racing-dv", None, 3, 100);
+    lake.floe
+        .json(&["properties", &table, "--set", "format-version=3"]);
+    let before = lake
+        .rows(&table, &["--select", "id"])
+        .as_array()
+        .unwrap()
+        .len();
+    let floe = Floe::new(lake.dir.path());
+    let t = table.clone();
+    let outcome = rewrite_then(&lake, &table, move |_| {
+        Box::pin(async move {
+            let run = floe.run(&[
+                "delete",
+                &t,
+                "--where",
+                "id IN (5, 150)",
+                "--mode",
+                "merge-on-read",
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        })
+    });
+    assert!(outcome.committed.is_empty(), "{outcome:?}");
+    assert!(
+        outcome
+            .failed
+            .iter()
+            .all(|(_, why)| why.contains("added position deletes")),
+        "{:?}",
+        outcome.failed
+    );
+    // The deleted rows stay deleted: nothing resurrected.
+    let rows = lake.rows(&table, &["--select", "id"]);
+    assert_eq!(rows.as_array().unwrap().len(), before - 2);
+}

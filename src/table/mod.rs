@@ -46,8 +46,8 @@ pub use commit::{
     snapshot_commit, snapshot_producer, source_ledger,
 };
 pub use read::{
-    deletion_vectors, live_files, manifest_stream, parallel_scan, parquet_metrics, readable_tasks,
-    row_filter, row_lineage, row_matches, scan, sound_predicate, struct_projection,
+    deletion_vectors, lineage_scan, live_files, manifest_stream, parallel_scan, parquet_metrics,
+    readable_tasks, row_filter, row_lineage, row_matches, scan, sound_predicate, struct_projection,
 };
 pub use write::{
     delete_writer, deletion_vector_writer, export, key_set, partition_path, row_rewrite,

@@ -231,6 +231,7 @@ pub async fn commit(
                 .filter(|(_, left): &(String, Vec<String>)| !left.is_empty())
                 .collect(),
             summary: HashMap::from([("floe.operation".to_string(), "compact".to_string())]),
+            carries_lineage: plan.lineage.is_some(),
         };
         commit_rewrite(&plan.target, &request).await?
     };

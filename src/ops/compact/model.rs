@@ -2,6 +2,8 @@
 //! what it reports: the types the planner, the rewriter and the committer share, so none of
 //! them imports another's.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iceberg::scan::FileScanTask;
@@ -10,6 +12,7 @@ use iceberg::table::Table;
 use serde::Serialize;
 
 use super::zorder;
+use crate::table::row_lineage::FileLineage;
 use crate::table::{TableRef, TableTarget, WriteSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -173,6 +176,9 @@ pub struct CompactionPlan {
     pub zorder: Vec<ZorderColumn>,
     pub groups: Vec<PlannedGroup>,
     pub delete_scopes: Vec<(String, Vec<String>)>,
+    /// Format v3: each starting data file's row lineage. The rewrite carries every row's
+    /// `_row_id` and `_last_updated_sequence_number` into the new files, as Java does.
+    pub lineage: Option<Arc<HashMap<String, FileLineage>>>,
     pub options: CompactOptions,
     pub message: Option<String>,
     pub(super) started: Instant,

@@ -19,7 +19,6 @@ use crate::error::FloeError;
 use crate::ops::files::partition_words;
 use crate::table::readable_tasks::unreadable_format;
 use crate::table::scan::with_current_schema;
-use crate::table::snapshot_producer::refuse_v3_writes;
 use crate::table::Session;
 use crate::table::WriteSettings;
 
@@ -278,7 +277,6 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     let target = session.target(&options.table).await?;
     let table = with_current_schema(target.load().await?)?;
     let metadata = table.metadata();
-    refuse_v3_writes(metadata, "compaction")?;
     let mut settings = WriteSettings::from_table(&table)?;
     if let Some(bytes) = options.target_file_size {
         settings = settings.with_target_file_size(bytes);
@@ -309,6 +307,7 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         zorder,
         groups: vec![],
         delete_scopes: vec![],
+        lineage: None,
         options: options.clone(),
         message: None,
         started,
@@ -318,6 +317,11 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
         return Ok(plan);
     };
 
+    if metadata.format_version() >= iceberg::spec::FormatVersion::V3 {
+        plan.lineage = Some(Arc::new(
+            crate::table::lineage_scan::data_file_lineage(&table, snapshot_id).await?,
+        ));
+    }
     let default_spec = metadata.default_partition_spec_id();
     let specs = crate::table::live_files::data_file_specs(&table, snapshot_id).await?;
     // Full entries (their bounds) only where z-order extents need them: a million files'
@@ -398,6 +402,16 @@ pub async fn plan(session: &Session, options: CompactOptions) -> Result<Compacti
     }
     plan.delete_scopes = scopes.into_iter().collect();
     drop(specs);
+    // Format v3: each candidate's deletion vector, as the reader applies it.
+    let dvs =
+        crate::table::deletion_vectors::live_deletion_vectors(&table, Some(snapshot_id)).await?;
+    if !dvs.is_empty() {
+        for candidates in partitions.values_mut() {
+            let tasks = std::mem::take(&mut candidates.tasks);
+            candidates.tasks =
+                crate::table::deletion_vectors::resolve_with(&table, &dvs, tasks).await?;
+        }
+    }
 
     for ((spec_id, words), candidates) in partitions {
         let PartitionCandidates {

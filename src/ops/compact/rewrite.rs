@@ -12,7 +12,9 @@ use iceberg::spec::{DataFile, SortDirection};
 
 use super::model::{CompactionPlan, PlannedGroup};
 use super::zorder;
+use crate::table::lineage_scan::{read_with_lineage, LineageRead};
 use crate::table::parallel_scan::read_whole_files;
+use crate::table::row_lineage::with_lineage_fields;
 use crate::table::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
@@ -33,6 +35,18 @@ async fn read_group(
     } else {
         tasks
     };
+    if let Some(lineage) = &plan.lineage {
+        return Ok(read_with_lineage(
+            LineageRead {
+                table: plan.table.clone(),
+                stores: plan.target.catalog.stores().clone(),
+                lineage: lineage.clone(),
+                schema: schema.clone(),
+                batch_size: BATCH_ROWS,
+            },
+            tasks,
+        ));
+    }
     Ok(read_whole_files(
         &plan.table,
         tasks,
@@ -211,7 +225,10 @@ pub async fn rewrite_group(
     group: &PlannedGroup,
     prefix: &str,
 ) -> Result<Vec<DataFile>> {
-    let schema = plan.table.metadata().current_schema().clone();
+    let mut schema = plan.table.metadata().current_schema().clone();
+    if plan.lineage.is_some() {
+        schema = Arc::new(with_lineage_fields(&schema)?);
+    }
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
     let mut writer = TableDataWriter::with_settings(
         &plan.table,

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
+    DataContentType, DataFile, DataFileFormat, ManifestContentType, ManifestFile,
+    SnapshotSummaryCollector, Struct,
 };
 use iceberg::table::Table;
 
@@ -43,6 +44,9 @@ pub struct RewriteRequest {
     /// then: it leaves with the commit that rewrites all of them (its rows are applied).
     pub delete_scopes: Vec<(String, Vec<String>)>,
     pub summary: HashMap<String, String>,
+    /// The new files store each row's `_row_id` and `_last_updated_sequence_number` from
+    /// before (required on format v3).
+    pub carries_lineage: bool,
 }
 
 /// What landed.
@@ -308,6 +312,11 @@ async fn prepare(
         &mut summary,
         |manifest, file| match manifest.content {
             ManifestContentType::Data => removed.contains(file.file_path()),
+            // A deletion vector applies to its data file alone and shares its Puffin file
+            // with others: it leaves with its data file.
+            ManifestContentType::Deletes if file.file_format() == DataFileFormat::Puffin => file
+                .referenced_data_file()
+                .is_some_and(|r| removed.contains(r.as_str())),
             ManifestContentType::Deletes => removed_deletes.contains(file.file_path()),
         },
     )
@@ -329,7 +338,10 @@ async fn prepare(
     let mut properties = request.summary.clone();
     properties.extend(summary.build());
     add_totals(&mut properties, Some(current.summary()));
-    let new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    let mut new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    if request.carries_lineage {
+        new.v3_refusal = None;
+    }
     let attempt = write_snapshot(table, new, written).await?;
     Ok(Some((attempt, (ok, failed, deletes_found))))
 }

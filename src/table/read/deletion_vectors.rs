@@ -232,9 +232,19 @@ pub fn encode_blob(positions: &RoaringTreemap) -> Vec<u8> {
 pub async fn resolve(
     table: &Table,
     snapshot_id: Option<i64>,
-    mut tasks: Vec<FileScanTask>,
+    tasks: Vec<FileScanTask>,
 ) -> Result<Vec<FileScanTask>> {
     let dvs = live_deletion_vectors(table, snapshot_id).await?;
+    resolve_with(table, &dvs, tasks).await
+}
+
+/// [`resolve`] with the snapshot's live DVs already read, for callers that resolve many
+/// batches of tasks of one snapshot.
+pub async fn resolve_with(
+    table: &Table,
+    dvs: &HashMap<String, DeletionVector>,
+    mut tasks: Vec<FileScanTask>,
+) -> Result<Vec<FileScanTask>> {
     if dvs.is_empty() {
         return Ok(tasks);
     }

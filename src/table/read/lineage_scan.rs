@@ -26,6 +26,7 @@ use super::row_lineage::{
     FileLineage, LAST_UPDATED, LAST_UPDATED_FIELD_ID, ROW_ID, ROW_ID_FIELD_ID,
 };
 use super::row_matches::{equality_mask, DeleteFiles};
+use crate::struct_fill::fill_struct_fields;
 use crate::table::storage::stores::Stores;
 
 /// Data file path → its lineage, for every live data file of `snapshot_id`.
@@ -180,8 +181,10 @@ async fn read_file(
             let column: ArrayRef = match field.name().as_str() {
                 ROW_ID => Arc::new(row_ids.clone()),
                 LAST_UPDATED => Arc::new(updated.clone()),
+                // By name, nested fields the file lacks filled with nulls (`struct_projection`).
                 name => match batch.column_by_name(name) {
-                    Some(column) => column.clone(),
+                    Some(column) => fill_struct_fields(column, field.data_type())
+                        .map_err(|e| anyhow::anyhow!("column '{name}' of {path} {e}"))?,
                     None => arrow::array::new_null_array(field.data_type(), rows),
                 },
             };

@@ -10,15 +10,38 @@
 
 use iceberg::spec::{
     DataContentType, DataFile, DataFileBuilder, Manifest, ManifestContentType, ManifestEntry,
-    ManifestFile, ManifestStatus,
+    ManifestFile, ManifestStatus, NestedField, PrimitiveType, Schema, Type,
+};
+use std::sync::Arc;
+
+pub use iceberg::metadata_columns::{
+    RESERVED_COL_NAME_LAST_UPDATED_SEQUENCE_NUMBER as LAST_UPDATED,
+    RESERVED_COL_NAME_ROW_ID as ROW_ID,
+    RESERVED_FIELD_ID_LAST_UPDATED_SEQUENCE_NUMBER as LAST_UPDATED_FIELD_ID,
+    RESERVED_FIELD_ID_ROW_ID as ROW_ID_FIELD_ID,
 };
 
-/// The field id of `_row_id`, reserved by the spec.
-pub const ROW_ID_FIELD_ID: i32 = i32::MAX - 107;
-/// The field id of `_last_updated_sequence_number`, reserved by the spec.
-pub const LAST_UPDATED_FIELD_ID: i32 = i32::MAX - 108;
-pub const ROW_ID: &str = "_row_id";
-pub const LAST_UPDATED: &str = "_last_updated_sequence_number";
+/// `schema` with the two lineage columns after its own, as a rewrite writes them: the files
+/// then carry each row's `_row_id` and `_last_updated_sequence_number` from before.
+pub fn with_lineage_fields(schema: &Schema) -> iceberg::Result<Schema> {
+    // Optional, as Java writes them: a row without a stored value inherits one on read.
+    let mut fields: Vec<_> = schema.as_struct().fields().to_vec();
+    for (id, name) in [
+        (ROW_ID_FIELD_ID, ROW_ID),
+        (LAST_UPDATED_FIELD_ID, LAST_UPDATED),
+    ] {
+        fields.push(Arc::new(NestedField::optional(
+            id,
+            name,
+            Type::Primitive(PrimitiveType::Long),
+        )));
+    }
+    Schema::builder()
+        .with_schema_id(schema.schema_id())
+        .with_identifier_field_ids(schema.identifier_field_ids())
+        .with_fields(fields)
+        .build()
+}
 
 /// `manifest` as read from `file`, with every data file's `first_row_id` as the spec assigns it.
 pub fn with_inherited_row_ids(file: &ManifestFile, manifest: Manifest) -> Manifest {
@@ -118,10 +141,7 @@ impl FileLineage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iceberg::spec::{
-        DataFileFormat, ManifestMetadata, NestedField, PartitionSpec, PrimitiveType, Schema, Type,
-    };
-    use std::sync::Arc;
+    use iceberg::spec::{DataFileFormat, ManifestMetadata, PartitionSpec};
 
     fn file(path: &str, rows: u64, first_row_id: Option<i64>) -> DataFile {
         DataFileBuilder::default()
