@@ -250,17 +250,18 @@ fn a_damaged_deletion_vector_is_an_error_naming_its_file() {
 }
 
 #[test]
-fn rewrites_of_a_v3_table_are_refused_and_leave_it_unchanged() {
+fn floes_row_level_writes_on_sparks_v3_table_keep_its_lineage_as_spark_reads_it() {
     let Some(mut spark) = spark() else {
         return;
     };
-    let (t, name) = table("dv", "readonly");
+    let (t, name) = table("dv", "rewritten");
     spark.sql(&[
         &format!("CREATE TABLE {name} (id BIGINT, qty INT) USING iceberg {V3_MERGE_ON_READ}"),
         &format!("INSERT INTO {name} SELECT id, CAST(id % 10 AS INT) FROM range(0, 100)"),
         &format!("INSERT INTO {name} SELECT id, CAST(id % 10 AS INT) FROM range(100, 200)"),
         &format!("DELETE FROM {name} WHERE id < 10"),
     ]);
+    let before = spark_lineage(&mut spark, &name);
     drop(spark);
     let input = shared().warehouse.path().join("v3-input.json");
     std::fs::write(
@@ -269,41 +270,99 @@ fn rewrites_of_a_v3_table_are_refused_and_leave_it_unchanged() {
     )
     .unwrap();
     let input = input.to_string_lossy().to_string();
-    let before = newest_metadata(&t);
-    let attempts: Vec<Vec<&str>> = vec![
-        vec![
-            "delete",
-            &t,
-            "--where",
-            "id = 50",
-            "--mode",
-            "copy-on-write",
-        ],
-        vec![
+    // Copy-on-write: the file holding id 60 is rewritten; every other row keeps its lineage.
+    let cow = floe().json(&[
+        "delete",
+        &t,
+        "--where",
+        "id = 60",
+        "--mode",
+        "copy-on-write",
+    ]);
+    assert_eq!(cow["files_rewritten"], 1, "{cow}");
+    floe()
+        .run(&[
             "ingest",
             &t,
             &input,
             "--upsert=id",
             "--row-mode",
             "copy-on-write",
-        ],
-        vec!["rewrite-position-deletes", &t],
-    ];
-    for args in attempts {
-        let run = floe().run(&args);
-        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
-        assert!(
-            run.stderr.contains("format-version 3") && !run.stderr.contains("Corrupt footer"),
-            "{args:?}: {}",
-            run.stderr
-        );
-        assert_eq!(
-            newest_metadata(&t),
-            before,
-            "{args:?} left the table as it was"
-        );
-    }
+        ])
+        .ok();
+    let mut spark = self::spark().unwrap();
+    let after = spark_lineage(&mut spark, &name);
+    assert_eq!(after, floe_lineage(&t));
+    let untouched: Vec<_> = before
+        .iter()
+        .filter(|r| r.0 != 60 && r.0 != 50)
+        .cloned()
+        .collect();
+    let kept: Vec<_> = after
+        .iter()
+        .filter(|r| r.0 != 1000 && r.0 != 50)
+        .cloned()
+        .collect();
+    assert_eq!(
+        kept, untouched,
+        "rewritten rows kept their _row_id and sequence number"
+    );
+    let upserted = after.iter().find(|r| r.0 == 50).unwrap();
+    assert!(
+        upserted.1 > before.iter().map(|r| r.1).max().unwrap(),
+        "an upserted row is a new row: {upserted:?}"
+    );
+    assert_eq!(spark_sums(&mut spark, &name), floe_sums(&t, &[]));
     assert_eq!(floe_sums(&t, &[])["n"], 190);
+}
+
+#[test]
+fn rewrite_position_deletes_turns_an_upgraded_tables_position_deletes_into_deletion_vectors() {
+    let Some(mut spark) = spark() else {
+        return;
+    };
+    let (t, name) = table("dv", "upgraded");
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, qty INT) USING iceberg PARTITIONED BY (bucket(2, id)) \
+             TBLPROPERTIES ('format-version'='2', 'write.delete.mode'='merge-on-read')"
+        ),
+        &format!("INSERT INTO {name} SELECT id, CAST(id % 10 AS INT) FROM range(0, 1000)"),
+        &format!("DELETE FROM {name} WHERE id % 7 = 0"),
+        &format!("DELETE FROM {name} WHERE id % 11 = 0"),
+    ]);
+    let before = spark_sums(&mut spark, &name);
+    drop(spark);
+    floe()
+        .run(&["properties", &t, "--set", "format-version=3"])
+        .ok();
+    let report = floe().json(&["rewrite-position-deletes", &t]);
+    assert!(report["snapshot_id"].is_i64(), "{report}");
+    assert_eq!(report["files_written"], 2, "one DV per data file: {report}");
+    let files = floe().json(&["files", &t]);
+    let deletes: Vec<&Value> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["content"] != "data")
+        .collect();
+    assert_eq!(deletes.len(), 2, "{files}");
+    assert!(
+        deletes.iter().all(|f| f["file_format"] == "puffin"),
+        "{files}"
+    );
+    let mut spark = self::spark().unwrap();
+    assert_eq!(spark_sums(&mut spark, &name), before);
+    assert_eq!(floe_sums(&t, &[]), before);
+    // Spark's next delete merges floe's DVs.
+    spark.sql(&[&format!("DELETE FROM {name} WHERE id % 13 = 0")]);
+    assert_eq!(floe_sums(&t, &[]), spark_sums(&mut spark, &name));
+    assert_eq!(spark_dvs(&mut spark, &name).len(), 2);
+    let again = floe().json(&["rewrite-position-deletes", &t]);
+    assert!(
+        again["snapshot_id"].is_null(),
+        "nothing left to convert: {again}"
+    );
 }
 
 #[test]
@@ -635,11 +694,15 @@ fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() 
     let next = metadata_json(&t)["next-row-id"].as_i64().unwrap();
     assert_eq!(next, 170, "150 rows, then 20 upserted rows got new ids");
 
-    let before = newest_metadata(&t);
-    let cow = floe.run(&["delete", &t, "--where", "id = 1", "--mode", "copy-on-write"]);
-    assert_eq!(cow.code, 1, "{}", cow.stderr);
-    assert!(cow.stderr.contains("merge-on-read"), "{}", cow.stderr);
-    assert_eq!(newest_metadata(&t), before);
+    // Copy-on-write rewrites keep each kept row's lineage in the new files; their DVs leave.
+    let before = floe_lineage(&t);
+    let cow = floe.json(&["delete", &t, "--where", "id = 1", "--mode", "copy-on-write"]);
+    assert_eq!(cow["files_rewritten"], 1, "{cow}");
+    let after = floe_lineage(&t);
+    let expected: Vec<_> = before.iter().filter(|r| r.0 != 1).cloned().collect();
+    assert_eq!(after, expected);
+    let first_file_dvs = live_deletes(&t).iter().filter(|d| d.1 == "puffin").count();
+    assert_eq!(first_file_dvs, 1, "only the untouched file's DV is left");
 }
 
 fn sorted_ids(rows: &Value) -> Vec<i64> {

@@ -123,7 +123,7 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
             return Ok(report);
         }
 
-        let schema = metadata.current_schema().clone();
+        let schema = crate::table::row_lineage::rewrite_schema(metadata)?;
         let mut writer = TableDataWriter::new(&table, schema, stores, &commit_id, cores())?;
         let written = write_deletion(&table, stores, &plan, mode, &commit_id, &mut writer).await;
         let (writes, added_data) = match written {
@@ -158,6 +158,7 @@ pub async fn delete(session: &Session, options: DeleteOptions) -> Result<DeleteR
             },
             replaced_partitions: vec![],
             summary: HashMap::from([(COMMIT_ID_PROPERTY.to_string(), commit_id)]),
+            lineage_carried: writes.lineage_carried,
         };
         match commit_row_change(&target, &change).await {
             Ok(committed) => {

@@ -218,6 +218,7 @@ pub async fn commit_replacing(
                     conflicts: ConflictScope::Partitions(partitions.clone()),
                     replaced_partitions: partitions,
                     summary: summary.clone(),
+                    lineage_carried: false,
                 }
             }
             Some(matcher) => {
@@ -250,13 +251,11 @@ pub async fn commit_replacing(
                 }
                 replaced.rows_deleted = plan.rows_deleted();
                 let prefix = format!("{commit_id}-r{}", replaced.replans);
-                let writer = TableDataWriter::new(
-                    &table,
-                    table.metadata().current_schema().clone(),
-                    stores,
-                    &prefix,
-                    cores(),
-                );
+                let writer = crate::table::row_lineage::rewrite_schema(table.metadata())
+                    .map_err(anyhow::Error::from)
+                    .and_then(|schema| {
+                        TableDataWriter::new(&table, schema, stores, &prefix, cores())
+                    });
                 let mut writer = match writer {
                     Ok(writer) => writer,
                     Err(e) => return Err(discard_input(stores, &input, e).await),
@@ -311,6 +310,7 @@ pub async fn commit_replacing(
                     },
                     replaced_partitions: vec![],
                     summary: summary.clone(),
+                    lineage_carried: writes.lineage_carried,
                 }
             }
         };

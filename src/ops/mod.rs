@@ -22,6 +22,7 @@ pub mod maintain;
 pub mod manage;
 pub mod partition_evolve;
 pub mod partitions;
+pub mod position_deletes_to_vectors;
 pub mod properties;
 pub mod query;
 pub mod ref_changes;

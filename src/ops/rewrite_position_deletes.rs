@@ -18,6 +18,10 @@ use serde::Serialize;
 
 use crate::error::FloeError;
 use crate::ops::files::partition_words;
+pub use crate::ops::position_deletes_to_vectors::PartitionDeletesReport;
+use crate::ops::position_deletes_to_vectors::{
+    plan_conversion, write_conversion, VectorConversion,
+};
 use crate::table::delete_writer::{sibling_location, write_position_delete_entries};
 use crate::table::position_delete_rewrite::{
     commit_delete_rewrite, delete_inventory, DeleteInventory, DeleteRewrite, LivePositionDeletes,
@@ -82,25 +86,6 @@ impl Granularity {
     }
 }
 
-/// What happens to the position delete files of one partition.
-#[derive(Debug, Clone, Serialize)]
-pub struct PartitionDeletesReport {
-    pub partition: String,
-    pub spec_id: i32,
-    /// Position delete files (and their entries) in the partition before.
-    pub delete_files: usize,
-    pub delete_records: u64,
-    /// Files merged into new ones.
-    pub files_rewritten: usize,
-    pub files_written: usize,
-    pub records_written: u64,
-    /// Files dropped because no entry of theirs removes a row of a live data file.
-    pub dangling_files: usize,
-    /// Entries dropped (from dangling and merged files) because they name a data file that
-    /// is gone, or newer than the delete (which never applied to it).
-    pub dangling_records: u64,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct RewritePositionDeletesReport {
     pub table: String,
@@ -152,6 +137,8 @@ pub struct PositionDeletesPlan {
     /// Delete files leaving: merged and dangling.
     pub removed: Vec<String>,
     pub outputs: Vec<PlannedOutput>,
+    /// Format v3: position deletes become deletion vectors instead of merged files.
+    pub vectors: Option<VectorConversion>,
     pub report: RewritePositionDeletesReport,
     started: Instant,
 }
@@ -479,7 +466,6 @@ pub async fn plan(
     let target = session.target(&options.table).await?;
     let table = with_current_schema(target.load().await?)?;
     let metadata = table.metadata();
-    crate::table::snapshot_producer::refuse_v3_writes(metadata, "rewrite-position-deletes")?;
     let granularity = Granularity::of(&table)?;
     let target_size = match options.target_file_size {
         Some(size) => size,
@@ -532,6 +518,7 @@ pub async fn plan(
         starting_snapshot_id: metadata.current_snapshot_id(),
         removed: vec![],
         outputs: vec![],
+        vectors: None,
         report,
         started,
     };
@@ -587,6 +574,40 @@ pub async fn plan(
             )
         }
     };
+    if metadata.format_version() >= iceberg::spec::FormatVersion::V3 {
+        let conversion = plan_conversion(
+            &table,
+            target.catalog.stores(),
+            &inventory,
+            selected.as_ref(),
+        )
+        .await?;
+        plan.removed = conversion.removed_files.clone();
+        let report = &mut plan.report;
+        report.partitions = conversion.partitions.clone();
+        let parts = &report.partitions;
+        report.files_rewritten = parts.iter().map(|p| p.files_rewritten).sum();
+        report.files_written = parts.iter().map(|p| p.files_written).sum();
+        report.dangling_files_removed = parts.iter().map(|p| p.dangling_files).sum();
+        report.dangling_records_removed = parts.iter().map(|p| p.dangling_records).sum();
+        report.partitions_rewritten = parts.len();
+        let leaving = conversion.removed_files.len() + conversion.removed_vectors.len();
+        report.position_delete_files_after =
+            inventory.position_deletes.len() - leaving + conversion.vectors.len();
+        report.position_delete_records_after = report.position_delete_records_before
+            - parts.iter().map(|p| p.delete_records).sum::<u64>()
+            + parts.iter().map(|p| p.records_written).sum::<u64>();
+        report.position_delete_bytes_after = None;
+        if conversion.is_empty() {
+            report.message = Some(
+                "nothing to rewrite: every position delete is a deletion vector of a live data file"
+                    .into(),
+            );
+            report.position_delete_bytes_after = Some(report.position_delete_bytes_before);
+        }
+        plan.vectors = Some(conversion);
+        return Ok(plan);
+    }
     let mut groups: BTreeMap<(i32, String), (Struct, Vec<&LivePositionDeletes>)> = BTreeMap::new();
     for delete in &inventory.position_deletes {
         let partition = delete.file.partition().clone();
@@ -660,11 +681,29 @@ pub async fn plan(
 /// Write the merged files and commit.
 pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDeletesReport> {
     let report = &mut plan.report;
-    if report.dry_run || plan.removed.is_empty() {
+    let nothing = match &plan.vectors {
+        Some(conversion) => conversion.is_empty(),
+        None => plan.removed.is_empty(),
+    };
+    if report.dry_run || nothing {
         report.elapsed_ms = plan.started.elapsed().as_millis() as u64;
         return Ok(plan.report);
     }
     let stores = plan.target.catalog.stores();
+    if let Some(conversion) = &plan.vectors {
+        let (added, _) = write_conversion(&plan.table, conversion).await?;
+        let rewrite = DeleteRewrite {
+            starting_snapshot_id: plan.starting_snapshot_id.unwrap_or_default(),
+            removed: conversion.removed_files.clone(),
+            removed_vectors: conversion.removed_vectors.clone(),
+            added,
+            summary: HashMap::from([(
+                "floe.operation".to_string(),
+                "rewrite-position-deletes".to_string(),
+            )]),
+        };
+        return committed_report(plan, &rewrite).await;
+    }
     let prefix = uuid::Uuid::new_v4();
     let table = &plan.table;
     let jobs: Vec<_> = plan
@@ -715,13 +754,22 @@ pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDel
     let rewrite = DeleteRewrite {
         starting_snapshot_id: plan.starting_snapshot_id.unwrap_or_default(),
         removed: plan.removed.clone(),
+        removed_vectors: vec![],
         added,
         summary: HashMap::from([(
             "floe.operation".to_string(),
             "rewrite-position-deletes".to_string(),
         )]),
     };
-    let committed = commit_delete_rewrite(&plan.target, &rewrite).await?;
+    committed_report(plan, &rewrite).await
+}
+
+/// Commit `rewrite` and fill the report in from the new snapshot.
+async fn committed_report(
+    mut plan: PositionDeletesPlan,
+    rewrite: &DeleteRewrite,
+) -> Result<RewritePositionDeletesReport> {
+    let committed = commit_delete_rewrite(&plan.target, rewrite).await?;
     let report = &mut plan.report;
     report.snapshot_id = Some(committed.snapshot_id);
     report.commit_attempts = committed.attempts;

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::error::FloeError;
 use crate::table::delete_writer::{sibling_location, write_position_deletes};
 use crate::table::deletion_vector_writer::{write_deletion_vectors, DeletionVectorWrite};
+use crate::table::lineage_scan::data_file_lineage;
 use crate::table::live_files::{live_data_files, LiveDataFile};
 use crate::table::row_change_commit::{touched, TouchedFile};
 use crate::table::row_filter::RowFilter;
@@ -74,18 +75,6 @@ impl RowChangeMode {
             }
             return Ok(RowChangeMode::CopyOnWrite);
         }
-        if mode == RowChangeMode::CopyOnWrite
-            && metadata.format_version() >= iceberg::spec::FormatVersion::V3
-        {
-            // A rewrite must carry the kept rows' _row_id into the new files.
-            return Err(FloeError::invalid(
-                "copy-on-write on format-version 3 tables is not supported yet: floe would not keep the rewritten rows' lineage (_row_id), so it leaves the table unchanged",
-            )
-            .with_hint(format!(
-                "use --mode merge-on-read (deletion vectors), or set the table property {key}=merge-on-read"
-            ))
-            .into());
-        }
         Ok(mode)
     }
 }
@@ -118,6 +107,8 @@ pub struct AffectedFile {
 /// The rows to remove, found but not yet written.
 pub struct DeletionPlan {
     pub files_scanned: usize,
+    /// The snapshot the plan read (the branch head then).
+    snapshot_id: Option<i64>,
     /// Files matched whole by their metrics (never read), with their live row counts.
     whole: Vec<(FileScanTask, LiveDataFile)>,
     /// Files read, with at least one matching live row.
@@ -232,6 +223,7 @@ pub async fn plan_deletion(
     let Some(head) = branch_head(table.metadata(), branch)? else {
         return Ok(DeletionPlan {
             files_scanned: 0,
+            snapshot_id: None,
             whole: vec![],
             matched: vec![],
         });
@@ -275,6 +267,7 @@ pub async fn plan_deletion(
         .collect();
     Ok(DeletionPlan {
         files_scanned,
+        snapshot_id: Some(head),
         whole,
         matched,
     })
@@ -290,6 +283,8 @@ pub struct DeletionWrites {
     pub delete_files: Vec<(i32, DataFile)>,
     /// Rows copied into `writer` by copy-on-write rewrites.
     pub rows_rewritten: u64,
+    /// The rewrites stored each kept row's `_row_id` and `_last_updated_sequence_number`.
+    pub lineage_carried: bool,
 }
 
 /// Format v3: one deletion vector per partly matched file, all in one Puffin file at `path`.
@@ -377,7 +372,17 @@ pub async fn write_deletion(
                     dropped: m.dropped(),
                 })
                 .collect();
-            out.rows_rewritten = write_kept_rows(table, stores, rewrites, writer).await?;
+            // Format v3: the kept rows keep their lineage (`writer` writes the lineage columns).
+            let lineage = match plan.snapshot_id {
+                Some(id)
+                    if table.metadata().format_version() >= iceberg::spec::FormatVersion::V3 =>
+                {
+                    Some(Arc::new(data_file_lineage(table, id).await?))
+                }
+                _ => None,
+            };
+            out.lineage_carried = lineage.is_some();
+            out.rows_rewritten = write_kept_rows(table, stores, rewrites, lineage, writer).await?;
             out.rewritten = partial.into_iter().map(|(_, _, f)| f).collect();
         }
         RowChangeMode::MergeOnRead

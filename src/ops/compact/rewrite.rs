@@ -14,7 +14,7 @@ use super::model::{CompactionPlan, PlannedGroup};
 use super::zorder;
 use crate::table::lineage_scan::{read_with_lineage, LineageRead};
 use crate::table::parallel_scan::read_whole_files;
-use crate::table::row_lineage::with_lineage_fields;
+use crate::table::row_lineage::rewrite_schema;
 use crate::table::TableDataWriter;
 
 const BATCH_ROWS: usize = 8192;
@@ -225,10 +225,7 @@ pub async fn rewrite_group(
     group: &PlannedGroup,
     prefix: &str,
 ) -> Result<Vec<DataFile>> {
-    let mut schema = plan.table.metadata().current_schema().clone();
-    if plan.lineage.is_some() {
-        schema = Arc::new(with_lineage_fields(&schema)?);
-    }
+    let schema = rewrite_schema(plan.table.metadata())?;
     let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(&schema)?);
     let mut writer = TableDataWriter::with_settings(
         &plan.table,

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::Result;
 use futures::StreamExt;
 use iceberg::spec::{
-    DataContentType, DataFile, ManifestContentType, ManifestFile, SnapshotSummaryCollector, Struct,
-    MAIN_BRANCH,
+    DataContentType, DataFile, DataFileFormat, ManifestContentType, ManifestFile,
+    SnapshotSummaryCollector, Struct, MAIN_BRANCH,
 };
 use iceberg::table::Table;
 
@@ -111,6 +111,8 @@ pub struct DeleteRewrite {
     pub starting_snapshot_id: i64,
     /// Position delete files leaving (merged or dangling).
     pub removed: Vec<String>,
+    /// Deletion vectors leaving (Puffin path, blob offset): several share one Puffin file.
+    pub removed_vectors: Vec<(String, i64)>,
     pub added: Vec<MergedDeletes>,
     pub summary: HashMap<String, String>,
 }
@@ -218,6 +220,18 @@ async fn prepare(
     }
 
     let removed: HashSet<&str> = rewrite.removed.iter().map(String::as_str).collect();
+    let removed_vectors: HashSet<(&str, i64)> = rewrite
+        .removed_vectors
+        .iter()
+        .map(|(p, o)| (p.as_str(), *o))
+        .collect();
+    // Data files that get a new DV, and those with a DV that stays: one DV per data file.
+    let new_vectors: HashSet<String> = rewrite
+        .added
+        .iter()
+        .filter_map(|m| m.file.referenced_data_file())
+        .collect();
+    let kept_vectors = std::sync::Mutex::new(Vec::<String>::new());
     let (carried, left) = carry_manifests(
         table,
         current,
@@ -226,22 +240,54 @@ async fn prepare(
         written,
         &mut summary,
         |manifest, file| {
-            manifest.content == ManifestContentType::Deletes && removed.contains(file.file_path())
+            if manifest.content != ManifestContentType::Deletes {
+                return false;
+            }
+            if file.file_format() != DataFileFormat::Puffin {
+                return removed.contains(file.file_path());
+            }
+            let leaves = removed_vectors
+                .contains(&(file.file_path(), file.content_offset().unwrap_or_default()));
+            if !leaves {
+                if let Some(referenced) = file.referenced_data_file() {
+                    kept_vectors.lock().expect("lock").push(referenced);
+                }
+            }
+            leaves
         },
     )
     .await?;
     manifests.extend(carried);
-    if left.len() != removed.len() {
+    let expected = removed.len() + removed_vectors.len();
+    if left.len() != expected {
         return Err(conflict(format!(
             "{} of the {} delete files this rewrite replaces were removed by another writer meanwhile",
-            removed.len() - left.len(),
-            removed.len()
+            expected - left.len(),
+            expected
+        )));
+    }
+    if let Some(doubled) = kept_vectors
+        .into_inner()
+        .expect("lock")
+        .into_iter()
+        .find(|r| new_vectors.contains(r))
+    {
+        return Err(conflict(format!(
+            "another writer added a deletion vector for {doubled} meanwhile; this rewrite would give it a second one"
         )));
     }
     let mut properties = rewrite.summary.clone();
     properties.extend(summary.build());
     add_totals(&mut properties, Some(current.summary()));
-    let new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    let mut new = NewSnapshot::replace(metadata, &files, manifests, properties);
+    if rewrite
+        .added
+        .iter()
+        .all(|m| m.file.file_format() == DataFileFormat::Puffin)
+    {
+        // Deletion vectors (or only removals): what a v3 table takes; rows keep their ids.
+        new.v3_refusal = None;
+    }
     let attempt = write_snapshot(table, new, written).await?;
     Ok(Some((attempt, ())))
 }

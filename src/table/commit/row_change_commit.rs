@@ -70,6 +70,9 @@ pub struct RowChange {
     /// commit time (a dynamic partition overwrite).
     pub replaced_partitions: Vec<(i32, Option<Struct>)>,
     pub summary: HashMap<String, String>,
+    /// The rewritten files' kept rows store their `_row_id` and
+    /// `_last_updated_sequence_number` from before (required on format v3).
+    pub lineage_carried: bool,
 }
 
 /// The landed change.
@@ -450,7 +453,7 @@ async fn prepare(
 /// Why `change` cannot go onto a v3 table: a rewrite must carry the kept rows' ids, and
 /// position deletes there are deletion vectors.
 fn v3_refusal(change: &RowChange) -> Option<String> {
-    if !change.rewritten.is_empty() {
+    if !change.rewritten.is_empty() && !change.lineage_carried {
         return Some("rewriting data files (copy-on-write)".into());
     }
     change

@@ -435,15 +435,14 @@ pub(crate) fn branch_head(
     }
 }
 
-/// Refuses a write to a format-version 3 table that floe cannot yet make as Iceberg Java does
-/// (`what` names it). Operations call it before any work; `write_snapshot` checks each snapshot
-/// again, so none can slip past.
-pub fn refuse_v3_writes(metadata: &TableMetadata, what: &str) -> Result<()> {
+/// Refuses a snapshot that a format-version 3 table cannot take (`what` names why): one that
+/// rewrites rows without carrying their lineage, or adds Parquet position deletes. Every
+/// producer reaches `write_snapshot`, which checks this, so none can slip past.
+fn refuse_v3_writes(metadata: &TableMetadata, what: &str) -> Result<()> {
     if metadata.format_version() >= FormatVersion::V3 {
         return Err(FloeError::invalid(format!(
-            "{what} on format-version 3 tables is not supported yet: floe would not keep the rows' lineage (_row_id) as Iceberg requires, so it leaves the table unchanged"
+            "{what} on a format-version 3 table would break its row lineage (_row_id) or its one-deletion-vector-per-file rule, so floe leaves the table unchanged"
         ))
-        .with_hint("floe reads v3 tables and appends to them; make this change with Spark 3.5 + Iceberg 1.10 for now")
         .into());
     }
     Ok(())

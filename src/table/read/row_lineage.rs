@@ -10,7 +10,7 @@
 
 use iceberg::spec::{
     DataContentType, DataFile, DataFileBuilder, Manifest, ManifestContentType, ManifestEntry,
-    ManifestFile, ManifestStatus, NestedField, PrimitiveType, Schema, Type,
+    ManifestFile, ManifestStatus, NestedField, PrimitiveType, Schema, SchemaRef, Type,
 };
 use std::sync::Arc;
 
@@ -41,6 +41,17 @@ pub fn with_lineage_fields(schema: &Schema) -> iceberg::Result<Schema> {
         .with_identifier_field_ids(schema.identifier_field_ids())
         .with_fields(fields)
         .build()
+}
+
+/// The schema a rewrite of `metadata`'s table writes kept rows with: the current schema, plus
+/// the lineage columns on format v3 (see [`with_lineage_fields`]).
+pub fn rewrite_schema(metadata: &iceberg::spec::TableMetadata) -> iceberg::Result<SchemaRef> {
+    let current = metadata.current_schema();
+    if metadata.format_version() >= iceberg::spec::FormatVersion::V3 {
+        Ok(Arc::new(with_lineage_fields(current)?))
+    } else {
+        Ok(current.clone())
+    }
 }
 
 /// `manifest` as read from `file`, with every data file's `first_row_id` as the spec assigns it.

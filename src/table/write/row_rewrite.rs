@@ -1,6 +1,7 @@
 //! Copy-on-write: a data file's rows written again without the positions a change drops
 //! (rows deleted before, rows it deletes now), into the table's current spec and file size.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,9 @@ use iceberg::table::Table;
 use tokio::sync::mpsc;
 
 use super::data_writer::TableDataWriter;
+use crate::table::read::lineage_scan::{read_with_lineage, LineageRead};
 use crate::table::read::parallel_scan::read_whole_files;
+use crate::table::read::row_lineage::{with_lineage_fields, FileLineage};
 use crate::table::read::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use crate::table::storage::stores::Stores;
 
@@ -24,16 +27,24 @@ pub struct FileRewrite {
 }
 
 /// Feed the kept rows of every file to `writer`, files read concurrently.
+/// With `lineage` (format v3), each kept row's `_row_id` and `_last_updated_sequence_number`
+/// go with it, and `writer` must write them (`row_lineage::rewrite_schema`).
 pub async fn write_kept_rows(
     table: &Table,
     stores: &Stores,
     files: Vec<FileRewrite>,
+    lineage: Option<Arc<HashMap<String, FileLineage>>>,
     writer: &mut TableDataWriter,
 ) -> Result<u64> {
     let metadata = table.metadata();
     let schema = metadata.current_schema();
     let fill = has_grown_fields_to_fill(metadata, schema);
-    let arrow_schema = Arc::new(iceberg::arrow::schema_to_arrow_schema(schema)?);
+    let arrow_schema = match &lineage {
+        Some(_) => Arc::new(iceberg::arrow::schema_to_arrow_schema(
+            &with_lineage_fields(schema)?,
+        )?),
+        None => Arc::new(iceberg::arrow::schema_to_arrow_schema(schema)?),
+    };
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -42,16 +53,20 @@ pub async fn write_kept_rows(
         let (table, stores, arrow_schema) = (table.clone(), stores.clone(), arrow_schema.clone());
         tokio::spawn(async move {
             let jobs = files.into_iter().map(|file| {
-                let (table, stores, arrow_schema, tx) = (
+                let (table, stores, arrow_schema, lineage, tx) = (
                     table.clone(),
                     stores.clone(),
                     arrow_schema.clone(),
+                    lineage.clone(),
                     tx.clone(),
                 );
                 tokio::spawn(async move {
-                    if let Err(e) =
-                        send_kept_rows(&table, &stores, file, fill, arrow_schema, &tx).await
-                    {
+                    let read = Reading {
+                        fill,
+                        schema: arrow_schema,
+                        lineage,
+                    };
+                    if let Err(e) = send_kept_rows(&table, &stores, file, read, &tx).await {
                         let _ = tx.send(Err(e)).await;
                     }
                 })
@@ -83,23 +98,44 @@ pub async fn write_kept_rows(
     outcome.map(|()| rows)
 }
 
+/// How one file's rows are read for a rewrite.
+struct Reading {
+    /// Nested fields the file lacks are filled with nulls.
+    fill: bool,
+    /// The batches' schema.
+    schema: arrow::datatypes::SchemaRef,
+    lineage: Option<Arc<HashMap<String, FileLineage>>>,
+}
+
 async fn send_kept_rows(
     table: &Table,
     stores: &Stores,
     file: FileRewrite,
-    fill: bool,
-    arrow_schema: arrow::datatypes::SchemaRef,
+    read: Reading,
     tx: &mpsc::Sender<Result<RecordBatch>>,
 ) -> Result<()> {
     let path = file.task.data_file_path.clone();
     let mut task = file.task;
+    // Every row in file order (row N is position N); `dropped` names the ones that go.
     task.deletes = vec![];
-    let tasks = if fill {
+    let tasks = if read.fill {
         narrow_tasks(stores, vec![task]).await?
     } else {
         vec![task]
     };
-    let mut stream = read_whole_files(table, tasks, BATCH_ROWS, fill.then_some(arrow_schema));
+    let mut stream = match read.lineage {
+        Some(lineage) => read_with_lineage(
+            LineageRead {
+                table: table.clone(),
+                stores: stores.clone(),
+                lineage,
+                schema: read.schema,
+                batch_size: BATCH_ROWS,
+            },
+            tasks,
+        ),
+        None => read_whole_files(table, tasks, BATCH_ROWS, read.fill.then_some(read.schema)),
+    };
     let dropped = file.dropped;
     let (mut position, mut cursor) = (0u64, 0usize);
     while let Some(batch) = stream.next().await {
