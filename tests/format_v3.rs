@@ -960,3 +960,123 @@ fn floe_compacts_sparks_v3_table_and_spark_reads_the_same_rows_and_lineage() {
     );
     assert_eq!(floe_lineage(&t), after);
 }
+
+/// Add a column of `type_json` to every schema of the newest metadata of `location`, as an
+/// engine that knows the type would have written it.
+fn add_column_of_type(location: &str, name: &str, type_json: Value) {
+    let path = Path::new(location)
+        .join("metadata")
+        .join(newest_metadata(location));
+    let mut metadata: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let id = metadata["last-column-id"].as_i64().unwrap() + 1;
+    for schema in metadata["schemas"].as_array_mut().unwrap() {
+        schema["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "id": id, "name": name, "type": type_json, "required": false
+            }));
+    }
+    metadata["last-column-id"] = serde_json::json!(id);
+    std::fs::write(&path, serde_json::to_vec(&metadata).unwrap()).unwrap();
+}
+
+#[test]
+fn a_v3_type_floe_cannot_read_is_named_with_its_column_and_the_table_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let a = write_ids(dir.path(), "a.csv", 0..10);
+    let cases = [
+        ("payload", serde_json::json!("variant"), "variant"),
+        (
+            "shape",
+            serde_json::json!("geometry(srid:4326)"),
+            "geometry(srid:4326)",
+        ),
+        ("area", serde_json::json!("geography"), "geography"),
+        (
+            "tags",
+            serde_json::json!({"type": "list", "element-id": 90, "element": "unknown", "element-required": false}),
+            "unknown",
+        ),
+    ];
+    for (n, (column, type_json, type_name)) in cases.into_iter().enumerate() {
+        let t = dir
+            .path()
+            .join(format!("t{n}"))
+            .to_string_lossy()
+            .to_string();
+        floe.run(&["create", &t, "--like", &a, "--format-version", "3"])
+            .ok();
+        floe.run(&["ingest", &t, &a]).ok();
+        add_column_of_type(&t, column, type_json);
+        let before = newest_metadata(&t);
+        for args in [
+            vec!["query", t.as_str()],
+            vec!["describe", t.as_str()],
+            vec!["ingest", t.as_str(), a.as_str()],
+            vec!["compact", t.as_str(), "--rewrite-all"],
+            vec!["delete", t.as_str(), "--where", "id = 1"],
+        ] {
+            let run = floe.run(&args);
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            let expected_column = if column == "tags" {
+                "tags.element"
+            } else {
+                column
+            };
+            assert!(
+                run.stderr.contains(&format!("column {expected_column} "))
+                    && run.stderr.contains(&format!("has type {type_name}")),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert_eq!(newest_metadata(&t), before, "{args:?} changed nothing");
+        }
+    }
+}
+
+#[test]
+fn nanosecond_timestamps_of_a_v3_table_round_trip() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let t = dir.path().join("t").to_string_lossy().to_string();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","type":"long","required":false},{"id":2,"name":"ts","type":"timestamp_ns","required":false}]}"#,
+    )
+    .unwrap();
+    floe.run(&[
+        "create",
+        &t,
+        "--schema",
+        &schema.to_string_lossy(),
+        "--format-version",
+        "3",
+    ])
+    .ok();
+    let input = dir.path().join("ns.parquet");
+    let made = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import sys, pyarrow as pa, pyarrow.parquet as pq; pq.write_table(pa.table({'id': pa.array([1, 2], pa.int64()), 'ts': pa.array([1700000000123456789, 1700000000987654321], pa.timestamp('ns'))}), sys.argv[1])",
+            &input.to_string_lossy(),
+        ])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    floe.run(&["ingest", &t, &input.to_string_lossy()]).ok();
+    floe.run(&["compact", &t, "--rewrite-all"]).ok();
+    let rows = floe.json(&["query", &t, "--where", "ts > '2023-11-14T22:13:20.5'"]);
+    assert_eq!(
+        rows,
+        serde_json::json!([{"id": 2, "ts": "2023-11-14T22:13:20.987654321"}])
+    );
+    let lineage = floe_lineage(&t);
+    assert_eq!(lineage.len(), 2);
+    assert!(lineage.iter().all(|r| r.1.is_some()));
+}

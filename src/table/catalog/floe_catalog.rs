@@ -284,6 +284,12 @@ pub(crate) async fn read_table_metadata(
 ) -> Result<iceberg::spec::TableMetadata> {
     let bytes = stores.read(location).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
+        let unsupported = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|json| super::unsupported_types::find_unsupported_column(&json));
+        if let Some((column, type_name)) = unsupported {
+            return super::unsupported_types::unsupported_column_error(location, &column, &type_name);
+        }
         FloeError::invalid(format!("{location} is not valid Iceberg table metadata: {e}"))
             .with_hint("the file is corrupt or truncated; restore it, or roll back by deleting it if it is the newest version and nothing references it")
             .into()

@@ -13,6 +13,7 @@ pub mod metadata_commit;
 pub mod planning_catalog;
 pub mod rest;
 pub mod sql;
+pub mod unsupported_types;
 
 use std::sync::Arc;
 

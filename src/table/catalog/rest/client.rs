@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 
 use super::types::{ConfigResponse, ErrorResponse, OAuthError, TokenResponse};
 use crate::error::{ErrorKind, FloeError};
+use crate::table::catalog::unsupported_types::{find_unsupported_column, unsupported_column_error};
 
 /// A request that did not get a usable answer.
 #[derive(Debug)]
@@ -32,6 +33,9 @@ pub enum RestFailure {
     NoAnswer(String),
     /// An answer came that is not what the spec says.
     Garbled(String),
+    /// A table's metadata came back that floe cannot handle (a column of a type it cannot
+    /// read yet): the error names the column.
+    Unreadable(anyhow::Error),
     /// The request could not be made (authentication, signing): it was never sent.
     NotSent(anyhow::Error),
 }
@@ -340,13 +344,31 @@ impl RestClient {
         body: Option<&B>,
         headers: &[(&str, &str)],
     ) -> std::result::Result<T, RestFailure> {
+        let asked = url.to_string();
         let bytes = self.exchange(method, url, body, headers).await?;
         let bytes = if bytes.is_empty() {
             &b"null"[..]
         } else {
             &bytes[..]
         };
-        serde_json::from_slice(bytes).map_err(|e| RestFailure::Garbled(e.to_string()))
+        serde_json::from_slice(bytes).map_err(|e| {
+            let answer = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+            let metadata = answer.as_ref().and_then(|a| a.get("metadata"));
+            match metadata.and_then(find_unsupported_column) {
+                Some((column, type_name)) => {
+                    let location = answer
+                        .as_ref()
+                        .and_then(|a| a.get("metadata-location"))
+                        .and_then(|l| l.as_str())
+                        .unwrap_or(asked.as_str())
+                        .to_string();
+                    RestFailure::Unreadable(unsupported_column_error(
+                        &location, &column, &type_name,
+                    ))
+                }
+                None => RestFailure::Garbled(e.to_string()),
+            }
+        })
     }
 
     /// Send a request; on success the body. A 401 with OAuth2 renews the token and sends once
@@ -438,7 +460,7 @@ impl RestClient {
         let catalog = &self.catalog;
         let base = &self.base;
         match failure {
-            RestFailure::NotSent(e) => e,
+            RestFailure::NotSent(e) | RestFailure::Unreadable(e) => e,
             RestFailure::Unreachable(detail) => FloeError::new(
                 ErrorKind::Failed,
                 format!("cannot reach the REST catalog '{catalog}' at {base} to {doing}: {detail}"),
