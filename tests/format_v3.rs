@@ -1080,3 +1080,132 @@ fn nanosecond_timestamps_of_a_v3_table_round_trip() {
     assert_eq!(lineage.len(), 2);
     assert!(lineage.iter().all(|r| r.1.is_some()));
 }
+
+/// Make every file under `dir` look `age` old, so age-guarded cleanup considers it.
+fn age_files(dir: &Path, age: std::time::Duration) {
+    let when = std::time::SystemTime::now() - age;
+    for entry in walk(dir) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&entry)
+            .unwrap();
+        file.set_modified(when).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn puffins(location: &str) -> std::collections::BTreeSet<String> {
+    live_deletes(location)
+        .into_iter()
+        .filter(|d| d.1 == "puffin")
+        .map(|d| d.0.split('@').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn expire_and_remove_orphans_keep_a_puffin_file_while_any_of_its_deletion_vectors_is_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let t = dir.path().join("t").to_string_lossy().to_string();
+    let a = write_ids(dir.path(), "a.csv", 0..100);
+    let b = write_ids(dir.path(), "b.csv", 100..150);
+    floe.run(&[
+        "create",
+        &t,
+        "--like",
+        &a,
+        "--format-version",
+        "3",
+        "--property",
+        "write.delete.mode=merge-on-read",
+    ])
+    .ok();
+    floe.run(&["ingest", &t, &a]).ok();
+    floe.run(&["ingest", &t, &b]).ok();
+    floe.run(&["delete", &t, "--where", "id % 7 = 0"]).ok();
+    let first = puffins(&t);
+    assert_eq!(first.len(), 1, "both DVs in one Puffin file");
+    // Only file a's DV is replaced: the first Puffin file still holds file b's live DV.
+    floe.run(&["delete", &t, "--where", "id = 1"]).ok();
+    let live = puffins(&t);
+    assert_eq!(live.len(), 2, "{live:?}");
+    assert!(live.is_superset(&first));
+    let expected = sorted_ids(&floe.json(&["query", &t, "--select", "id"]));
+
+    let later = (chrono_now_ms() + 60_000).to_string();
+    let expired = floe.json(&["expire", &t, "--older-than", &later, "--retain-last", "1"]);
+    assert!(
+        !expired["expired_snapshot_ids"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{expired}"
+    );
+    for puffin in &first {
+        assert!(Path::new(puffin).exists(), "{puffin} still holds a live DV");
+    }
+    assert_eq!(
+        sorted_ids(&floe.json(&["query", &t, "--select", "id"])),
+        expected
+    );
+    assert_eq!(floe.json(&["verify", &t, "--deep"])["ok"], true);
+
+    // remove-orphans lists an unreferenced Puffin file, never a referenced one.
+    let stray = Path::new(&t).join("data").join("stray-deletes.puffin");
+    std::fs::write(&stray, b"PFA1").unwrap();
+    age_files(Path::new(&t), std::time::Duration::from_secs(3 * 86_400));
+    let orphans = floe.json(&["remove-orphans", &t, "--dry-run"]);
+    let listed: Vec<&str> = orphans["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["location"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.iter().any(|l| l.ends_with("stray-deletes.puffin")),
+        "{orphans}"
+    );
+    assert!(
+        live.iter().all(|p| !listed
+            .iter()
+            .any(|l| l.ends_with(p.rsplit('/').next().unwrap()))),
+        "referenced Puffin files are never orphans: {orphans}"
+    );
+
+    // Once file b's DV is replaced too, expiring the old snapshots deletes the first file.
+    floe.run(&["delete", &t, "--where", "id = 101"]).ok();
+    assert!(puffins(&t).is_disjoint(&first));
+    let later = (chrono_now_ms() + 60_000).to_string();
+    floe.json(&["expire", &t, "--older-than", &later, "--retain-last", "1"]);
+    for puffin in &first {
+        assert!(
+            !Path::new(puffin).exists(),
+            "{puffin} is referenced by no snapshot left"
+        );
+    }
+    let mut expected = expected;
+    expected.retain(|id| *id != 101);
+    assert_eq!(
+        sorted_ids(&floe.json(&["query", &t, "--select", "id"])),
+        expected
+    );
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
