@@ -22,7 +22,10 @@
 //! again and the rows must be exactly what the operation promises (the matching rows gone,
 //! the input in, or, for compaction, nothing changed), or exactly as before when it failed.
 //!
-//! Runs on the directory catalog (local and S3), the SQL catalog (sqlite and postgres) and
+//! Runs on the directory catalog (local and S3, and locally on a format-version 3 table, whose
+//! every check also proves row lineage: each live row has a `_row_id` no other row has, kept
+//! through compaction, copy-on-write rewrites and deletion vectors unless an upsert replaced
+//! the row), the SQL catalog (sqlite and postgres) and
 //! the test REST catalog server (Iceberg's own handlers, honouring idempotency keys), whose
 //! commits are at random answered 5xx after being applied, refused with 5xx, applied late
 //! (after a 504), or delivered twice.
@@ -96,6 +99,9 @@ struct Backend {
     s3_endpoint: Option<String>,
     /// The test REST catalog server the table lives in (its faults are armed at random).
     rest: Option<RestServer>,
+    /// The table's format version: on 3, every check also proves row lineage (see
+    /// `check_lineage`).
+    format_version: u8,
 }
 
 impl Backend {
@@ -112,7 +118,17 @@ impl Backend {
             table,
             s3_endpoint: None,
             rest: None,
+            format_version: 2,
         }
+    }
+
+    /// The local directory catalog with a format-version 3 table: deletion vectors for
+    /// merge-on-read deletes, row lineage carried through every rewrite.
+    fn local_v3() -> Backend {
+        let mut backend = Backend::local();
+        backend.name = "directory-local-v3";
+        backend.format_version = 3;
+        backend
     }
 
     fn s3() -> Option<Backend> {
@@ -130,6 +146,7 @@ impl Backend {
             table: format!("{warehouse}/db/t"),
             s3_endpoint: Some(s3.endpoint),
             rest: None,
+            format_version: 2,
         })
     }
 
@@ -171,6 +188,7 @@ impl Backend {
             table: "db.t".into(),
             s3_endpoint: None,
             rest: None,
+            format_version: 2,
         })
     }
 
@@ -206,6 +224,7 @@ impl Backend {
             table: "db.t".into(),
             s3_endpoint: None,
             rest: Some(server),
+            format_version: 2,
         })
     }
 
@@ -297,6 +316,10 @@ struct Run {
     tally: Mutex<Tally>,
     /// Spark reading the directory-local table (TORTURE_SPARK=1).
     spark: Option<Mutex<common::spark::Spark>>,
+    /// Format v3: every `_row_id` each row (by its `id`) was seen with at a check, and the
+    /// ids an upsert may have given a new row (a new `_row_id`) since the last one.
+    lineage: Mutex<BTreeMap<i64, BTreeSet<i64>>>,
+    upserted: Mutex<BTreeSet<i64>>,
 }
 
 impl Run {
@@ -548,7 +571,9 @@ impl Run {
                         0 => (0, 0),
                         n => acked[rng.below(n as u64) as usize],
                     };
-                    let input = self.upsert_input(start, rows.clamp(1, 10) as usize);
+                    let rows = rows.clamp(1, 10);
+                    self.upserted.lock().unwrap().extend(start..start + rows);
+                    let input = self.upsert_input(start, rows as usize);
                     let args = vec![
                         "ingest".into(),
                         t,
@@ -691,6 +716,9 @@ impl Run {
                 "verify found problems: {}{}",
                 verify.stdout, verify.stderr
             ));
+        }
+        if b.format_version == 3 {
+            self.check_lineage();
         }
         let counted = b.check(&[
             "query",
@@ -857,6 +885,42 @@ impl Run {
 }
 
 impl Run {
+    /// Row lineage on a v3 table: every live row of main has a `_row_id`, no two share one,
+    /// and a row keeps its `_row_id` through every compaction, copy-on-write rewrite, DV
+    /// merge and rollback since the last check, unless an upsert replaced it.
+    fn check_lineage(&self) {
+        let b = &self.backend;
+        let rows = b.check(&["query", &b.table, "--select", "id, _row_id"]);
+        let mut now: Vec<(i64, i64)> = vec![];
+        let mut seen: BTreeSet<i64> = BTreeSet::new();
+        for row in rows.as_array().unwrap() {
+            let id = row["id"].as_i64().unwrap();
+            let Some(row_id) = row["_row_id"].as_i64() else {
+                self.violation(format!("row {id} has no _row_id"));
+                continue;
+            };
+            if !seen.insert(row_id) {
+                self.violation(format!(
+                    "_row_id {row_id} is held by two rows (one is {id})"
+                ));
+            }
+            now.push((id, row_id));
+        }
+        let upserted = std::mem::take(&mut *self.upserted.lock().unwrap());
+        let mut history = self.lineage.lock().unwrap();
+        for (id, row_id) in now {
+            let had = history.entry(id).or_default();
+            // A rollback may bring back an id's earlier version, with the _row_id it had.
+            if !had.is_empty() && !had.contains(&row_id) && !upserted.contains(&id) {
+                self.violation(format!(
+                    "row {id} has _row_id {row_id}, but had only {had:?} and was not upserted since the last check"
+                ));
+            }
+            had.insert(row_id);
+        }
+        self.tally.lock().unwrap().oracle_checks += 1;
+    }
+
     /// The ids of main's rows, as floe reads them, sorted.
     fn floe_ids(&self) -> Vec<i64> {
         let rows = self
@@ -1332,17 +1396,29 @@ fn torture(backend: Backend, seed: u64, python: &str) -> Tally {
                 &backend.work.join("wh"),
             ))
         }),
+        lineage: Mutex::default(),
+        upserted: Mutex::default(),
         backend,
     });
     let first = run.input(20, None).1;
-    run.backend.check(&[
-        "create",
-        &run.backend.table,
-        "--like",
-        &first,
-        "--partition-by",
-        "region",
-    ]);
+    let mut create = vec![
+        "create".to_string(),
+        run.backend.table.clone(),
+        "--like".into(),
+        first,
+        "--partition-by".into(),
+        "region".into(),
+    ];
+    if run.backend.format_version == 3 {
+        create.extend([
+            "--format-version".into(),
+            "3".into(),
+            "--property".into(),
+            "write.delete.mode=merge-on-read".into(),
+        ]);
+    }
+    run.backend
+        .check(&create.iter().map(String::as_str).collect::<Vec<_>>());
     run.backend.check(&[
         "properties",
         &run.backend.table,
@@ -1421,6 +1497,9 @@ fn torture_run_loses_no_acknowledged_commit() {
     let mut backends = vec![];
     if wanted("directory-local") {
         backends.push(Backend::local());
+    }
+    if wanted("directory-local-v3") {
+        backends.push(Backend::local_v3());
     }
     if wanted("directory-s3") {
         backends.extend(Backend::s3());
