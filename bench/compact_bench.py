@@ -6,6 +6,9 @@ Makes two identical small-file tables with floe (the input split into APPENDS sl
 own process with peak RSS from wait4:
 
   floe       `floe compact TABLE` on the first table
+  floe-v3    the same on a third, identical table of format version 3 (`create
+             --format-version 3`): the rewrite then also carries every row's `_row_id` and
+             `_last_updated_sequence_number` into the new files
   pyiceberg  full scan to Arrow + `overwrite` on the second table (registered in a SQLite
              catalog): PyIceberg has no compaction of its own
   pyarrow    reading the second table's original data files and writing them again, no
@@ -57,9 +60,9 @@ def floe_json(floe: str, args: list[str]) -> dict:
     return json.loads(run_plain([floe, *args, "-o", "json"], f"floe {args[0]}"))
 
 
-def small_file_table(floe: str, location: str, parts: list[str]) -> dict:
+def small_file_table(floe: str, location: str, parts: list[str], extra: tuple[str, ...] = ()) -> dict:
     shutil.rmtree(location, ignore_errors=True)
-    floe_json(floe, ["create", location, "--like", parts[0], "--partition-by", "month(l_shipdate)"])
+    floe_json(floe, ["create", location, "--like", parts[0], "--partition-by", "month(l_shipdate)", *extra])
     for part in parts:
         subprocess.run([floe, "ingest", location, part, "-q"], check=True, stdout=subprocess.DEVNULL)
     return floe_json(floe, ["describe", location])
@@ -101,8 +104,10 @@ def main() -> int:
 
     floe_table = os.path.join(work, "floe", "small")
     py_table = os.path.join(work, "pyiceberg", "small")
+    v3_table = os.path.join(work, "floe-v3", "small")
     before = small_file_table(args.floe, floe_table, parts)
     small_file_table(args.floe, py_table, parts)
+    small_file_table(args.floe, v3_table, parts, ("--format-version", "3"))
     files_before = before["totals"]["data_files"]
     # The limit rewrites the same files: the second table's, which PyIceberg rewrote (its old
     # files stay on disk), listed before anything compacts.
@@ -117,6 +122,17 @@ def main() -> int:
     after = floe_json(args.floe, ["describe", floe_table])["totals"]["data_files"]
     results.append(row("floe", m, rows, files_before, after))
     print(f"bench: floe: {report['groups_committed']} groups, {report['files_rewritten']} -> {report['files_written']} files", file=sys.stderr)
+
+    m = run_measured([args.floe, "compact", v3_table, "-o", "json"], "floe-v3-compact", logs)
+    report = parse_report(m["stdout"], "floe compact (v3)")
+    rows = count_rows(args.floe, v3_table)
+    if rows != expected:
+        raise SystemExit(f"bench: floe's compacted v3 table holds {rows} rows, not {expected}")
+    ids = floe_json(args.floe, ["query", v3_table, "--select", "count(DISTINCT _row_id) AS n, min(_row_id) AS lo, max(_row_id) AS hi"])[0]
+    if (ids["n"], ids["lo"], ids["hi"]) != (expected, 0, expected - 1):
+        raise SystemExit(f"bench: the compacted v3 table's row ids are not 0..{expected}: {ids}")
+    after = floe_json(args.floe, ["describe", v3_table])["totals"]["data_files"]
+    v3_row = row("floe-v3", m, rows, files_before, after)
 
     script = os.path.join(HERE, "pyiceberg_compact.py")
     py_wh = os.path.join(work, "pyiceberg-catalog")
@@ -136,6 +152,7 @@ def main() -> int:
     m = run_measured([sys.executable, script, "rewrite-files", "--out", rewritten, "--list", listing], "pyarrow-rewrite", logs)
     report = parse_report(m["stdout"], "pyarrow rewrite")
     results.append(row("pyarrow", m, report["records"], files_before, report["files_written"]))
+    results.append(v3_row)
 
     headers = ["tool", "rows", "seconds", "rows/s", "peak RSS MiB", "CPU s", "files before", "files after"]
     lines = [[r["tool"], f"{r['rows']:,}", f"{r['seconds']:.2f}", f"{r['rows_per_second']:,.0f}",
@@ -147,16 +164,20 @@ def main() -> int:
     print(fmt(["-" * w for w in widths]))
     for l in lines:
         print(fmt(l))
-    floe, pyi, limit = results
+    floe, pyi, limit, v3 = results
     ratios = {
         "throughput_vs_pyiceberg": round(floe["rows_per_second"] / pyi["rows_per_second"], 3),
         "peak_rss_vs_pyiceberg": round(floe["peak_rss_mib"] / pyi["peak_rss_mib"], 3),
         "seconds_vs_pyarrow": round(floe["seconds"] / limit["seconds"], 3),
+        "v3_seconds_vs_v2": round(v3["seconds"] / floe["seconds"], 3),
+        "v3_peak_rss_vs_v2": round(v3["peak_rss_mib"] / floe["peak_rss_mib"], 3),
     }
     print()
     print(f"floe / pyiceberg throughput: {ratios['throughput_vs_pyiceberg']:.2f}x  (higher is better for floe)")
     print(f"floe / pyiceberg peak RSS:   {ratios['peak_rss_vs_pyiceberg']:.2f}x  (lower is better for floe)")
     print(f"floe / pyarrow time:         {ratios['seconds_vs_pyarrow']:.2f}x  (1.0 = as fast as rewriting the bytes without Iceberg)")
+    print(f"floe v3 / v2 time:           {ratios['v3_seconds_vs_v2']:.2f}x  (the cost of carrying row lineage)")
+    print(f"floe v3 / v2 peak RSS:       {ratios['v3_peak_rss_vs_v2']:.2f}x")
     doc = {
         "benchmark": "compact",
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
