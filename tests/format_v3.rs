@@ -623,8 +623,9 @@ fn live_deletes(location: &str) -> Vec<(String, String, String, u64)> {
     out
 }
 
-#[test]
-fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() {
+/// A v3 table whose deletes are merge-on-read, holding ids 0..100 and 100..150 in two data
+/// files: (its folder, floe there, its location).
+fn merge_on_read_v3_table() -> (tempfile::TempDir, Floe, String) {
     let dir = tempfile::tempdir().unwrap();
     let floe = Floe::new(dir.path());
     let t = dir.path().join("t").to_string_lossy().to_string();
@@ -643,6 +644,12 @@ fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() 
     .ok();
     floe.run(&["ingest", &t, &a]).ok();
     floe.run(&["ingest", &t, &b]).ok();
+    (dir, floe, t)
+}
+
+#[test]
+fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() {
+    let (dir, floe, t) = merge_on_read_v3_table();
     let report = floe.json(&["delete", &t, "--where", "id % 7 = 0"]);
     assert_eq!(report["rows_deleted"], 22, "{report}");
     let first = live_deletes(&t);
@@ -703,6 +710,34 @@ fn merge_on_read_deletes_on_v3_write_one_merged_deletion_vector_per_data_file() 
     assert_eq!(after, expected);
     let first_file_dvs = live_deletes(&t).iter().filter(|d| d.1 == "puffin").count();
     assert_eq!(first_file_dvs, 1, "only the untouched file's DV is left");
+
+    // A file that stores another table's row ids cannot be added: its ids would collide.
+    floe.run(&["compact", &t, "--rewrite-all"]).ok();
+    let compacted = live_deletes(&t).is_empty();
+    assert!(compacted, "the DVs left with the compaction");
+    let files = floe.json(&["files", &t]);
+    let rewritten = files["files"][0]["file_path"].as_str().unwrap().to_string();
+    let other = dir.path().join("other").to_string_lossy().to_string();
+    floe.run(&[
+        "create",
+        &other,
+        "--like",
+        &dir.path().join("a.csv").to_string_lossy(),
+        "--format-version",
+        "3",
+    ])
+    .ok();
+    let added = floe.run(&["add-files", &other, &rewritten]);
+    assert_eq!(added.code, 1, "{}", added.stderr);
+    assert!(
+        added.stderr.contains(&rewritten) && added.stderr.contains("_row_id"),
+        "{}",
+        added.stderr
+    );
+    assert!(floe.json(&["snapshots", &other])["snapshots"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 fn sorted_ids(rows: &Value) -> Vec<i64> {
@@ -1116,24 +1151,7 @@ fn puffins(location: &str) -> std::collections::BTreeSet<String> {
 
 #[test]
 fn expire_and_remove_orphans_keep_a_puffin_file_while_any_of_its_deletion_vectors_is_live() {
-    let dir = tempfile::tempdir().unwrap();
-    let floe = Floe::new(dir.path());
-    let t = dir.path().join("t").to_string_lossy().to_string();
-    let a = write_ids(dir.path(), "a.csv", 0..100);
-    let b = write_ids(dir.path(), "b.csv", 100..150);
-    floe.run(&[
-        "create",
-        &t,
-        "--like",
-        &a,
-        "--format-version",
-        "3",
-        "--property",
-        "write.delete.mode=merge-on-read",
-    ])
-    .ok();
-    floe.run(&["ingest", &t, &a]).ok();
-    floe.run(&["ingest", &t, &b]).ok();
+    let (_dir, floe, t) = merge_on_read_v3_table();
     floe.run(&["delete", &t, "--where", "id % 7 = 0"]).ok();
     let first = puffins(&t);
     assert_eq!(first.len(), 1, "both DVs in one Puffin file");

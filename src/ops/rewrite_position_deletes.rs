@@ -118,6 +118,18 @@ pub struct RewritePositionDeletesReport {
     pub partitions: Vec<PartitionDeletesReport>,
 }
 
+impl RewritePositionDeletesReport {
+    /// The totals of `partitions`.
+    fn add_up_partitions(&mut self) {
+        let parts = &self.partitions;
+        self.files_rewritten = parts.iter().map(|p| p.files_rewritten).sum();
+        self.files_written = parts.iter().map(|p| p.files_written).sum();
+        self.dangling_files_removed = parts.iter().map(|p| p.dangling_files).sum();
+        self.dangling_records_removed = parts.iter().map(|p| p.dangling_records).sum();
+        self.partitions_rewritten = parts.len();
+    }
+}
+
 /// One new delete file to write.
 #[derive(Debug, Clone)]
 pub struct PlannedOutput {
@@ -585,12 +597,8 @@ pub async fn plan(
         plan.removed = conversion.removed_files.clone();
         let report = &mut plan.report;
         report.partitions = conversion.partitions.clone();
+        report.add_up_partitions();
         let parts = &report.partitions;
-        report.files_rewritten = parts.iter().map(|p| p.files_rewritten).sum();
-        report.files_written = parts.iter().map(|p| p.files_written).sum();
-        report.dangling_files_removed = parts.iter().map(|p| p.dangling_files).sum();
-        report.dangling_records_removed = parts.iter().map(|p| p.dangling_records).sum();
-        report.partitions_rewritten = parts.len();
         let leaving = conversion.removed_files.len() + conversion.removed_vectors.len();
         report.position_delete_files_after =
             inventory.position_deletes.len() - leaving + conversion.vectors.len();
@@ -647,12 +655,8 @@ pub async fn plan(
         report.partitions.push(part.report);
     }
 
+    report.add_up_partitions();
     let parts = &report.partitions;
-    report.files_rewritten = parts.iter().map(|p| p.files_rewritten).sum();
-    report.files_written = parts.iter().map(|p| p.files_written).sum();
-    report.dangling_files_removed = parts.iter().map(|p| p.dangling_files).sum();
-    report.dangling_records_removed = parts.iter().map(|p| p.dangling_records).sum();
-    report.partitions_rewritten = parts.len();
     let removed: HashSet<&str> = plan.removed.iter().map(String::as_str).collect();
     let staying = inventory
         .position_deletes

@@ -94,6 +94,32 @@ pub async fn add_files(session: &Session, options: AddFilesOptions) -> Result<Ad
     execute(plan).await
 }
 
+/// A file that stores row-lineage columns (a rewrite of another v3 table wrote it) would bring
+/// that table's `_row_id`s along, which readers take over the ids this table assigns: two rows
+/// could share one. Such files are refused, as on any table (an upgrade to v3 would honour
+/// them later).
+fn refuse_lineage_columns(
+    location: &str,
+    footer: &parquet::file::metadata::ParquetMetaData,
+) -> Result<()> {
+    use crate::table::row_lineage::{LAST_UPDATED, LAST_UPDATED_FIELD_ID, ROW_ID, ROW_ID_FIELD_ID};
+    let root = footer.file_metadata().schema_descr().root_schema();
+    for field in root.get_fields() {
+        let info = field.get_basic_info();
+        let by_id =
+            info.has_id() && (info.id() == ROW_ID_FIELD_ID || info.id() == LAST_UPDATED_FIELD_ID);
+        if by_id || field.name() == ROW_ID || field.name() == LAST_UPDATED {
+            return Err(FloeError::invalid(format!(
+                "{location} stores the row-lineage column {} of another table; its row ids would collide with this table's",
+                field.name()
+            ))
+            .with_hint("load the file with `floe ingest`, which gives its rows new ids, or write it without that column")
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Check every file and build its data-file entry; nothing is written.
 pub async fn plan(session: &Session, options: AddFilesOptions) -> Result<AddFilesPlan> {
     let started = Instant::now();
@@ -168,6 +194,7 @@ pub async fn plan(session: &Session, options: AddFilesOptions) -> Result<AddFile
     let mut added = Vec::with_capacity(files.len());
     for ((file, path), footer) in files.iter().zip(footers) {
         let footer = footer?;
+        refuse_lineage_columns(&file.location, &footer)?;
         let columns = match_columns(&file.location, &schema, &footer)?;
         for (name, leaves) in &columns.must_be_non_null {
             if !proves_no_nulls(&footer, leaves) {
