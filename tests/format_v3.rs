@@ -865,6 +865,20 @@ fn spark_reads_floes_v3_writes_with_the_same_rows_and_lineage_and_the_two_altern
     );
     let verified = floe().json(&["verify", &t, "--deep"]);
     assert_eq!(verified["ok"], true, "{verified}");
+
+    // floe expires the history; Spark reads the same rows from what is left.
+    let later = (chrono_now_ms() + 60_000).to_string();
+    let expired = floe().json(&["expire", &t, "--older-than", &later, "--retain-last", "1"]);
+    assert!(
+        expired["snapshots_left"].as_u64().unwrap() >= 1,
+        "{expired}"
+    );
+    assert_eq!(
+        spark_lineage(&mut spark, &name),
+        spark_now,
+        "Spark after floe's expire"
+    );
+    assert_eq!(floe_lineage(&t), spark_now);
 }
 
 #[test]
