@@ -490,10 +490,11 @@ fn table_properties() {
             "expected true or false",
         ),
         (
-            vec!["--set", "format-version=3"],
+            vec!["--set", "format-version=4"],
             1,
-            "format-version is reserved",
+            "floe knows format versions 1, 2 and 3",
         ),
+        (vec!["--set", "format-version=1"], 1, "cannot be downgraded"),
         (vec!["--unset", "nothing"], 1, "property nothing is not set"),
         (
             vec!["--set", "a=1", "--unset", "a"],

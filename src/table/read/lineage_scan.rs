@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use futures::{StreamExt, TryStreamExt};
+use futures::{SinkExt, StreamExt, TryStreamExt};
 use iceberg::scan::FileScanTask;
 use iceberg::spec::DataContentType;
 use iceberg::table::Table;
@@ -67,33 +67,47 @@ pub struct LineageRead {
     pub batch_size: usize,
 }
 
-/// Every live row of `tasks`' files with the columns of `read.schema`, one file after another.
+/// Every live row of `tasks`' files with the columns of `read.schema`, one file after another,
+/// streamed: a task reads ahead a couple of batches at most.
 pub fn read_with_lineage(
     read: LineageRead,
     tasks: Vec<FileScanTask>,
 ) -> futures::stream::BoxStream<'static, DfResult<RecordBatch>> {
-    let deletes = Arc::new(DeleteFiles::default());
-    futures::stream::iter(tasks)
-        .then(move |task| {
-            let (read, deletes) = (read.clone(), deletes.clone());
-            async move {
-                read_file(&read, task, &deletes)
-                    .await
-                    .map_err(|e| DataFusionError::External(e.into()))
+    let (mut tx, rx) = futures::channel::mpsc::channel::<DfResult<RecordBatch>>(2);
+    let reading = tokio::spawn(async move {
+        let deletes = DeleteFiles::default();
+        for task in tasks {
+            match read_file(&read, task, &deletes, &mut tx).await {
+                Ok(true) => {}
+                // The reader went away: nobody wants the rest.
+                Ok(false) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(DataFusionError::External(e.into()))).await;
+                    return;
+                }
             }
+        }
+    });
+    // A task that panicked ends the channel as if every row had been sent: say so instead,
+    // or a rewrite would commit fewer rows than it read.
+    let end = futures::stream::once(async move {
+        reading.await.err().map(|e| {
+            Err(DataFusionError::Execution(format!(
+                "reading rows with their lineage failed: {e}"
+            )))
         })
-        .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
+    })
+    .filter_map(futures::future::ready);
+    rx.chain(end).boxed()
 }
 
-/// One file's live rows. A file's batches are held until it is read: lineage reads are for
-/// inspecting ids, and the reader's batches must be lined up with the stored lineage columns.
+/// Send one file's live rows to `out`; `false` when `out` is closed.
 async fn read_file(
     read: &LineageRead,
     task: FileScanTask,
     deletes: &DeleteFiles,
-) -> Result<Vec<RecordBatch>> {
+    out: &mut futures::channel::mpsc::Sender<DfResult<RecordBatch>>,
+) -> Result<bool> {
     let path = task.data_file_path.clone();
     let lineage = read.lineage.get(&path).copied().unwrap_or(FileLineage {
         first_row_id: None,
@@ -156,7 +170,6 @@ async fn read_file(
         .read(futures::stream::iter([Ok(plain)]).boxed())
         .with_context(|| format!("cannot read {path}"))?
         .stream();
-    let mut out = vec![];
     let mut position = 0u64;
     let mut dead_cursor = 0usize;
     while let Some(batch) = stream.next().await {
@@ -193,12 +206,12 @@ async fn read_file(
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         let full = RecordBatch::try_new_with_options(read.schema.clone(), columns, &options)?;
         let kept = arrow::compute::filter_record_batch(&full, &BooleanArray::from(keep))?;
-        if kept.num_rows() > 0 {
-            out.push(kept);
+        if kept.num_rows() > 0 && out.send(Ok(kept)).await.is_err() {
+            return Ok(false);
         }
         position += rows as u64;
     }
-    Ok(out)
+    Ok(true)
 }
 
 /// The lineage column values of rows `from .. from + rows`: the stored value where the file
