@@ -72,7 +72,16 @@ pub async fn write_kept_rows(
                 })
             });
             let mut running = futures::stream::iter(jobs).buffer_unordered(cores.max(1));
-            while running.next().await.is_some() {}
+            while let Some(joined) = running.next().await {
+                // A reader that panicked sent only some of its rows: fail the rewrite rather
+                // than commit it short.
+                if let Err(e) = joined {
+                    let _ = tx
+                        .send(Err(anyhow::anyhow!("reading rows to rewrite failed: {e}")))
+                        .await;
+                    return;
+                }
+            }
         })
     };
     let mut rows = 0u64;
