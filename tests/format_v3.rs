@@ -506,6 +506,14 @@ fn v3_tables_are_created_and_upgraded_and_their_appends_assign_row_ids() {
         })
         .collect();
     assert_eq!(floe_lineage(&t), expected);
+    let by_sql = floe.json(&[
+        "sql",
+        &format!("SELECT _row_id, _last_updated_sequence_number FROM \"{t}\" WHERE id = 6"),
+    ]);
+    assert_eq!(
+        by_sql,
+        serde_json::json!([{"_row_id": 6, "_last_updated_sequence_number": sequence[1]}])
+    );
     // Lineage columns are offered only when named: `*` is the table's own columns.
     let star = floe.json(&["query", &t, "--limit", "1"]);
     let columns: Vec<&String> = star[0].as_object().unwrap().keys().collect();
