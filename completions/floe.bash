@@ -866,7 +866,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__create)
-            opts="-o -q -v -h -V --schema --like --partition-by --sort-by --property --if-not-exists --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --schema --like --partition-by --sort-by --property --format-version --if-not-exists --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,6 +889,10 @@ _floe() {
                     return 0
                     ;;
                 --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

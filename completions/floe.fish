@@ -80,6 +80,7 @@ complete -c floe -n "__fish_floe_using_subcommand create" -l like -d 'Infer the 
 complete -c floe -n "__fish_floe_using_subcommand create" -l partition-by -d 'Partition field: identity(c) or c, bucket(N, c), truncate(W, c), year(c), month(c), day(c), hour(c). Repeat, or separate with commas, for several' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l sort-by -d 'Sort field: EXPR [asc|desc] [nulls first|last]. Repeat, or separate with commas ("ts, amount desc"), for several' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l property -d 'Table property KEY=VALUE (e.g. write.target-file-size-bytes=268435456). Repeatable' -r
+complete -c floe -n "__fish_floe_using_subcommand create" -l format-version -d 'Iceberg format version: 1, 2 (the default) or 3 (deletion vectors, row lineage). The same as `--property format-version=N`' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l catalog -d 'Catalog to use (a name under `catalog:` in the config file)' -r
 complete -c floe -n "__fish_floe_using_subcommand create" -l config -d 'Config file (default: $FLOE_CONFIG, ./floe.yaml, ~/.config/floe/config.yaml, ~/.pyiceberg.yaml)' -r -F
 complete -c floe -n "__fish_floe_using_subcommand create" -s o -l output -d 'Output format' -r -f -a "table\t''

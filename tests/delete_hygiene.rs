@@ -725,3 +725,115 @@ fn entries_older_than_their_data_file_stay_without_effect() {
         assert_eq!(read, expected);
     }
 }
+
+/// The rows of `events_batch(0, 300)` whose region (`id % 3`) is one of `regions`.
+fn rows_of_regions(regions: &[i64]) -> arrow::array::RecordBatch {
+    let batch = events_batch(0, 300);
+    let keep: arrow::array::BooleanArray = (0..300i64)
+        .map(|id| Some(regions.contains(&(id % 3))))
+        .collect();
+    arrow::compute::filter_record_batch(&batch, &keep).unwrap()
+}
+
+/// A stream of merge-on-read upserts leaves equality delete files behind; once later upserts
+/// replaced whole every data file older than them, they apply to nothing, and `compact` has
+/// nothing to rewrite for them. `rewrite-position-deletes` drops them, in those partitions
+/// only, without changing a row, and `health` points at it.
+#[test]
+fn equality_deletes_that_apply_to_no_live_data_file_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let floe = Floe::new(dir.path());
+    let table = dir
+        .path()
+        .join("wh/db/upserts")
+        .to_string_lossy()
+        .to_string();
+    write_parquet(&dir.path().join("rows.parquet"), &[events_batch(0, 300)]);
+    floe.json(&[
+        "create",
+        &table,
+        "--like",
+        "rows.parquet",
+        "--partition-by",
+        "region",
+    ]);
+    floe.json(&["ingest", &table, "rows.parquet"]);
+    let upsert = |file: &str| {
+        floe.json(&[
+            "ingest",
+            &table,
+            file,
+            "--upsert=id",
+            "--row-mode",
+            "merge-on-read",
+        ])
+    };
+    write_parquet(&dir.path().join("few.parquet"), &[events_batch(0, 6)]);
+    upsert("few.parquet");
+    let equality = files_of(&floe, &table, "equality_deletes");
+    assert_eq!(equality.len(), 3, "one per region: {equality:?}");
+    let rows = ids(&floe, &table);
+    assert_eq!(rows, (0..300).collect::<Vec<_>>());
+
+    // Nothing is dangling yet: each equality delete still applies to its region's first load.
+    let first = floe.json(&["rewrite-position-deletes", &table]);
+    assert_eq!(first["dangling_equality_deletes_removed"], 0, "{first}");
+    assert!(first["snapshot_id"].is_null(), "{first}");
+
+    // Every eu row upserted again: eu's older data files leave whole, its delete dangles.
+    write_parquet(&dir.path().join("eu.parquet"), &[rows_of_regions(&[0])]);
+    upsert("eu.parquet");
+    assert_eq!(files_of(&floe, &table, "equality_deletes").len(), 3);
+    assert_eq!(ids(&floe, &table), rows);
+    let health = floe.json(&["health", &table]);
+    let finding = health["tables"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "dangling_deletes")
+        .cloned()
+        .unwrap_or_else(|| panic!("no dangling_deletes finding: {health}"));
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 equality delete file(s) apply to no live data file"),
+        "{finding}"
+    );
+    let fix = finding["fix"].as_str().unwrap().to_string();
+    assert_eq!(fix, format!("floe rewrite-position-deletes {table}"));
+    let done = floe.json(&["rewrite-position-deletes", &table]);
+    assert_eq!(done["dangling_equality_deletes_removed"], 1, "{done}");
+    assert!(done["snapshot_id"].is_i64(), "{done}");
+    let left = files_of(&floe, &table, "equality_deletes");
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(
+        left.iter().all(|f| f["partition"]["region"] != "eu"),
+        "only eu's went: {left:?}"
+    );
+    assert_eq!(ids(&floe, &table), rows, "the same rows");
+    let health = floe.json(&["health", &table]);
+    assert!(
+        !health["tables"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "dangling_deletes"),
+        "the fix fixed it: {health}"
+    );
+
+    // The other regions too: none applies to anything, all go, and PyIceberg (which reads
+    // no equality deletes) reads the same rows as floe.
+    write_parquet(
+        &dir.path().join("rest.parquet"),
+        &[rows_of_regions(&[1, 2])],
+    );
+    upsert("rest.parquet");
+    let all = floe.json(&["rewrite-position-deletes", &table]);
+    assert_eq!(all["dangling_equality_deletes_removed"], 2, "{all}");
+    assert!(files_of(&floe, &table, "equality_deletes").is_empty());
+    assert_eq!(ids(&floe, &table), rows);
+    if let Some(read) = pyiceberg_ids(&floe, &table) {
+        assert_eq!(read, rows);
+    }
+}

@@ -874,6 +874,16 @@ fn spark_reads_floes_v3_writes_with_the_same_rows_and_lineage_and_the_two_altern
     let verified = floe().json(&["verify", &t, "--deep"]);
     assert_eq!(verified["ok"], true, "{verified}");
 
+    // floe compacts what both wrote: Spark reads every row with the _row_id it had.
+    let report = floe().json(&["compact", &t, "--rewrite-all"]);
+    assert_eq!(report["groups_failed"], 0, "{report}");
+    assert_eq!(
+        spark_lineage(&mut spark, &name),
+        spark_now,
+        "Spark after floe's compaction"
+    );
+    assert!(spark_dvs(&mut spark, &name).is_empty());
+
     // floe expires the history; Spark reads the same rows from what is left.
     let later = (chrono_now_ms() + 60_000).to_string();
     let expired = floe().json(&["expire", &t, "--older-than", &later, "--retain-last", "1"]);

@@ -19,7 +19,10 @@ use crate::units::{format_size, parse_size};
 /// live. Delete files whose every entry names a data file that is gone (compacted or
 /// rewritten by another engine) are dropped in every partition. The merged files keep the
 /// data sequence number of the files they merge, so they delete exactly the rows those did.
-/// Equality delete files are left as they are. Committed as one `replace` snapshot; if
+/// Equality delete files that apply to no live data file any more (every data file of their
+/// partition is as new as they are) are dropped too; the others stay. On a format-version 3
+/// table the position delete files become deletion vectors, one per data file. Committed as
+/// one `replace` snapshot; if
 /// another writer removed a file being replaced meanwhile, nothing is committed (exit 3).
 #[derive(Debug, clap::Args)]
 pub struct RewritePositionDeletesArgs {
@@ -98,8 +101,11 @@ impl Report for RewritePositionDeletesReport {
         ];
         if self.equality_delete_files > 0 {
             fields.push((
-                "equality delete files (untouched)".to_string(),
-                self.equality_delete_files.to_string(),
+                "equality delete files".to_string(),
+                format!(
+                    "{} ({} dangling dropped)",
+                    self.equality_delete_files, self.dangling_equality_deletes_removed
+                ),
             ));
         }
         vec![

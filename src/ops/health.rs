@@ -15,6 +15,7 @@ use crate::ops::files::partition_text;
 use crate::table::expire::metadata_files;
 use crate::table::manifest_stream::load_manifests;
 use crate::table::orphans::find_orphans;
+use crate::table::position_delete_rewrite::delete_inventory;
 use crate::table::TableTarget;
 use crate::table::WriteSettings;
 use crate::table::{Session, TableRef};
@@ -121,6 +122,7 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
     let sort = metadata.default_sort_order();
     let mut columns = ColumnCollector::new(metadata.current_schema(), sort);
     let mut dangling_deletes = 0usize;
+    let mut dangling_equality = 0usize;
     if let Some(snapshot) = metadata.current_snapshot() {
         let list = loaded.manifest_list_reader(snapshot).load().await?;
         stats.manifests = list.entries().len();
@@ -187,6 +189,19 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
                     .is_none_or(|live| live > sequence)
             })
             .count();
+        // Equality deletes that apply to no live data file (older ones all rewritten or
+        // removed): a second pass, only for tables that hold equality deletes at all.
+        let has_equality = snapshot
+            .summary()
+            .additional_properties
+            .get("total-equality-deletes")
+            .is_none_or(|n| n != "0");
+        if counts_deletes && has_equality {
+            let inventory = delete_inventory(&loaded, snapshot.snapshot_id()).await?;
+            dangling_equality = inventory
+                .dangling_equality_deletes(metadata, |_| true)
+                .len();
+        }
     }
     let parts: Vec<(&str, u64, u64)> = per_partition
         .iter()
@@ -243,13 +258,22 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             format!("floe compact {name}"),
         ));
     }
-    if dangling_deletes > 0 {
+    if dangling_deletes > 0 || dangling_equality > 0 {
+        let mut what = vec![];
+        if dangling_deletes > 0 {
+            what.push(format!(
+                "{dangling_deletes} position delete file(s) name data files that are gone"
+            ));
+        }
+        if dangling_equality > 0 {
+            what.push(format!(
+                "{dangling_equality} equality delete file(s) apply to no live data file"
+            ));
+        }
         findings.push(finding(
             "dangling_deletes",
             Severity::Warn,
-            format!(
-                "{dangling_deletes} position delete file(s) name data files that are gone: every read still opens them"
-            ),
+            format!("{}: every read still opens them", what.join("; ")),
             format!("floe rewrite-position-deletes {name}"),
         ));
     }

@@ -2,7 +2,8 @@
 //! (and spec), position delete files are merged into fewer files holding only the entries
 //! that still remove a row, and delete files whose every entry names a data file that is gone
 //! (dangling) are dropped; one `replace` snapshot, the table's rows unchanged. Equality delete
-//! files are left as they are.
+//! files that no live data file is old enough for (dangling too) are dropped; the others stay.
+//! On format v3 the position deletes become deletion vectors (`position_deletes_to_vectors`).
 //!
 //! Two steps, each callable alone (tests put a concurrent commit between them): [`plan`]
 //! reads the delete files and decides, [`execute`] writes the merged files and commits.
@@ -113,6 +114,9 @@ pub struct RewritePositionDeletesReport {
     pub partitions_rewritten: usize,
     /// Equality delete files, never touched.
     pub equality_delete_files: usize,
+    /// Equality delete files dropped because no live data file is old enough for them to
+    /// apply to (Java's remove-dangling-deletes).
+    pub dangling_equality_deletes_removed: usize,
     pub commit_attempts: u32,
     pub elapsed_ms: u64,
     pub partitions: Vec<PartitionDeletesReport>,
@@ -151,6 +155,8 @@ pub struct PositionDeletesPlan {
     pub outputs: Vec<PlannedOutput>,
     /// Format v3: position deletes become deletion vectors instead of merged files.
     pub vectors: Option<VectorConversion>,
+    /// Equality delete files that apply to no live data file (also in `removed`).
+    pub dangling_equality: Vec<String>,
     pub report: RewritePositionDeletesReport,
     started: Instant,
 }
@@ -520,6 +526,7 @@ pub async fn plan(
         dangling_records_removed: 0,
         partitions_rewritten: 0,
         equality_delete_files: 0,
+        dangling_equality_deletes_removed: 0,
         commit_attempts: 0,
         elapsed_ms: 0,
         partitions: vec![],
@@ -531,6 +538,7 @@ pub async fn plan(
         removed: vec![],
         outputs: vec![],
         vectors: None,
+        dangling_equality: vec![],
         report,
         started,
     };
@@ -550,7 +558,7 @@ pub async fn plan(
     }
     let inventory = delete_inventory(&table, snapshot_id).await?;
     let report = &mut plan.report;
-    report.equality_delete_files = inventory.equality_delete_files;
+    report.equality_delete_files = inventory.equality_deletes.len();
     report.position_delete_files_before = inventory.position_deletes.len();
     report.position_delete_records_before = inventory
         .position_deletes
@@ -586,6 +594,18 @@ pub async fn plan(
             )
         }
     };
+    // Equality delete files that apply to no live data file any more leave too.
+    let dangling_equality: Vec<String> = inventory
+        .dangling_equality_deletes(metadata, |d| {
+            selected
+                .as_ref()
+                .is_none_or(|s| s.contains(&(d.spec_id, d.file.partition().clone())))
+        })
+        .into_iter()
+        .map(|d| d.file.file_path().to_string())
+        .collect();
+    report.dangling_equality_deletes_removed = dangling_equality.len();
+    plan.dangling_equality = dangling_equality;
     if metadata.format_version() >= iceberg::spec::FormatVersion::V3 {
         let conversion = plan_conversion(
             &table,
@@ -599,6 +619,7 @@ pub async fn plan(
         report.partitions = conversion.partitions.clone();
         report.add_up_partitions();
         let parts = &report.partitions;
+        plan.removed.extend(plan.dangling_equality.iter().cloned());
         let leaving = conversion.removed_files.len() + conversion.removed_vectors.len();
         report.position_delete_files_after =
             inventory.position_deletes.len() - leaving + conversion.vectors.len();
@@ -606,7 +627,7 @@ pub async fn plan(
             - parts.iter().map(|p| p.delete_records).sum::<u64>()
             + parts.iter().map(|p| p.records_written).sum::<u64>();
         report.position_delete_bytes_after = None;
-        if conversion.is_empty() {
+        if conversion.is_empty() && plan.dangling_equality.is_empty() {
             report.message = Some(
                 "nothing to rewrite: every position delete is a deletion vector of a live data file"
                     .into(),
@@ -656,6 +677,8 @@ pub async fn plan(
     }
 
     report.add_up_partitions();
+    let positions_change = !plan.removed.is_empty();
+    plan.removed.extend(plan.dangling_equality.iter().cloned());
     let parts = &report.partitions;
     let removed: HashSet<&str> = plan.removed.iter().map(String::as_str).collect();
     let staying = inventory
@@ -673,7 +696,7 @@ pub async fn plan(
     report.position_delete_records_after =
         records + parts.iter().map(|p| p.records_written).sum::<u64>();
     // Known once the files are written.
-    report.position_delete_bytes_after = plan.removed.is_empty().then_some(bytes);
+    report.position_delete_bytes_after = (!positions_change).then_some(bytes);
     if plan.removed.is_empty() {
         report.message = Some(format!(
             "nothing to rewrite: no partition has {min_files} or more position delete files, and none is dangling"
@@ -686,7 +709,7 @@ pub async fn plan(
 pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDeletesReport> {
     let report = &mut plan.report;
     let nothing = match &plan.vectors {
-        Some(conversion) => conversion.is_empty(),
+        Some(conversion) => conversion.is_empty() && plan.dangling_equality.is_empty(),
         None => plan.removed.is_empty(),
     };
     if report.dry_run || nothing {
@@ -698,7 +721,7 @@ pub async fn execute(mut plan: PositionDeletesPlan) -> Result<RewritePositionDel
         let (added, _) = write_conversion(&plan.table, conversion).await?;
         let rewrite = DeleteRewrite {
             starting_snapshot_id: plan.starting_snapshot_id.unwrap_or_default(),
-            removed: conversion.removed_files.clone(),
+            removed: plan.removed.clone(),
             removed_vectors: conversion.removed_vectors.clone(),
             added,
             summary: HashMap::from([(

@@ -32,7 +32,7 @@ pub struct LiveData {
     pub partition: Struct,
 }
 
-/// A live position delete file.
+/// A live delete file (position or equality deletes) with its spec and data sequence number.
 #[derive(Debug, Clone)]
 pub struct LivePositionDeletes {
     pub file: DataFile,
@@ -46,8 +46,8 @@ pub struct DeleteInventory {
     /// Data file path → what a delete needs to know of it.
     pub data_files: HashMap<String, LiveData>,
     pub position_deletes: Vec<LivePositionDeletes>,
-    /// Equality delete files (left alone).
-    pub equality_delete_files: usize,
+    /// Equality delete files.
+    pub equality_deletes: Vec<LivePositionDeletes>,
 }
 
 impl DeleteInventory {
@@ -57,6 +57,47 @@ impl DeleteInventory {
         self.data_files
             .get(data_file)
             .is_some_and(|live| live.sequence_number <= delete_sequence)
+    }
+
+    /// Equality delete files that remove no row any more: an equality delete applies to the
+    /// data files of a lower data sequence number in its partition (every partition, when its
+    /// spec is unpartitioned), and none is left (they were rewritten or removed since). Java's
+    /// `remove-dangling-deletes` rule. Only those `keep` selects are looked at.
+    pub fn dangling_equality_deletes(
+        &self,
+        metadata: &iceberg::spec::TableMetadata,
+        keep: impl Fn(&LivePositionDeletes) -> bool,
+    ) -> Vec<&LivePositionDeletes> {
+        if self.equality_deletes.is_empty() {
+            return vec![];
+        }
+        let mut oldest_anywhere = i64::MAX;
+        let mut oldest_in: HashMap<(i32, &Struct), i64> = HashMap::new();
+        for live in self.data_files.values() {
+            oldest_anywhere = oldest_anywhere.min(live.sequence_number);
+            let oldest = oldest_in
+                .entry((live.spec_id, &live.partition))
+                .or_insert(i64::MAX);
+            *oldest = (*oldest).min(live.sequence_number);
+        }
+        self.equality_deletes
+            .iter()
+            .filter(|d| keep(d))
+            .filter(|d| {
+                let global = metadata
+                    .partition_spec_by_id(d.spec_id)
+                    .is_some_and(|s| s.is_unpartitioned());
+                let oldest = if global {
+                    oldest_anywhere
+                } else {
+                    oldest_in
+                        .get(&(d.spec_id, d.file.partition()))
+                        .copied()
+                        .unwrap_or(i64::MAX)
+                };
+                oldest >= d.sequence_number
+            })
+            .collect()
     }
 }
 
@@ -90,7 +131,13 @@ pub async fn delete_inventory(table: &Table, snapshot_id: i64) -> Result<DeleteI
                         sequence_number,
                     })
                 }
-                DataContentType::EqualityDeletes => inventory.equality_delete_files += 1,
+                DataContentType::EqualityDeletes => {
+                    inventory.equality_deletes.push(LivePositionDeletes {
+                        file: file.clone(),
+                        spec_id: manifest.partition_spec_id,
+                        sequence_number,
+                    })
+                }
             }
         }
     }
