@@ -1080,7 +1080,7 @@ _floe() {
             return 0
             ;;
         floe__subcmd__expire)
-            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --older-than --retain-last --snapshot --dry-run --keep-files --metadata --ignore-flink-checkpoints --engine --spark-submit --allow-unsafe-spark-commits --catalog --config --output --quiet --no-progress --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -563,6 +563,7 @@ json\t'One JSON object per line on stderr'"
 complete -c floe -n "__fish_floe_using_subcommand expire" -l dry-run -d 'Show what would go without changing anything'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l keep-files -d 'Commit the expiry but delete no file'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l metadata -d 'Also delete metadata files that fell out of the metadata log (write.metadata.previous-versions-max)'
+complete -c floe -n "__fish_floe_using_subcommand expire" -l ignore-flink-checkpoints -d 'Expire Flink\'s checkpoint snapshots too. By default each branch keeps its newest snapshot of every Flink job (summary `flink.job-id` and `flink.max-committed-checkpoint-id`) and the snapshots above it, which Flink\'s sink walks to find its last committed checkpoint on restart'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l allow-unsafe-spark-commits -d 'Let Spark commit through its hadoop catalog although the warehouse is on object storage (S3, GCS, Azure), where Spark\'s check-then-rename commit can overwrite a concurrent floe commit. Without it that combination is refused'
 complete -c floe -n "__fish_floe_using_subcommand expire" -s q -l quiet -d 'No status messages or progress'
 complete -c floe -n "__fish_floe_using_subcommand expire" -l no-progress -d 'No progress bars'

@@ -498,3 +498,128 @@ fn old_metadata_files_are_trimmed() {
     assert_eq!(lake.count(&table, &[]), 50);
     lake.assert_retained_intact(&table);
 }
+
+/// Give snapshot `id` the summary Flink's Iceberg sink writes (job id, checkpoint), in the
+/// table's newest metadata file, as if Flink had committed it.
+fn mark_as_flink_commit(table: &str, id: i64, job: &str, checkpoint: u64) {
+    let metadata_dir = Path::new(table).join("metadata");
+    let newest = std::fs::read_dir(&metadata_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".metadata.json"))
+        .max_by_key(|p| {
+            p.file_name().unwrap().to_string_lossy()[1..]
+                .split('.')
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap_or(0)
+        })
+        .unwrap();
+    let mut metadata: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&newest).unwrap()).unwrap();
+    for snapshot in metadata["snapshots"].as_array_mut().unwrap() {
+        if snapshot["snapshot-id"] == id {
+            let summary = snapshot["summary"].as_object_mut().unwrap();
+            summary.insert("flink.job-id".into(), job.into());
+            summary.insert(
+                "flink.max-committed-checkpoint-id".into(),
+                checkpoint.to_string().into(),
+            );
+            summary.insert(
+                "flink.operator-id".into(),
+                "e883208d19e3c34f7a5a8e3a7e3c1b2a".into(),
+            );
+        }
+    }
+    std::fs::write(&newest, serde_json::to_vec(&metadata).unwrap()).unwrap();
+}
+
+#[test]
+fn expire_keeps_each_flink_jobs_newest_checkpoint_and_the_snapshots_above_it() {
+    let lake = Lake::new();
+    let table = lake.table("flink", 0);
+    let ids: Vec<i64> = (0..5).map(|k| lake.append(&table, k * 10)).collect();
+    // Flink job a committed checkpoints 2 and 3, job b checkpoint 9; floe then wrote twice.
+    mark_as_flink_commit(&table, ids[1], "job-a", 2);
+    mark_as_flink_commit(&table, ids[2], "job-a", 3);
+    mark_as_flink_commit(&table, ids[3], "job-b", 9);
+    let after: Vec<i64> = (5..7).map(|k| lake.append(&table, k * 10)).collect();
+    let snapshots = lake.floe.json(&["snapshots", &table]);
+    for snapshot in snapshots["snapshots"].as_array().unwrap() {
+        let id = snapshot["snapshot_id"].as_i64().unwrap();
+        if after.contains(&id) {
+            let summary = snapshot["summary"].as_object().unwrap();
+            assert!(
+                !summary
+                    .keys()
+                    .any(|k| k.starts_with("flink.") || k.starts_with("spark.")),
+                "floe's own snapshots never copy another engine's keys: {summary:?}"
+            );
+        }
+    }
+
+    let later = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 60_000)
+        .to_string();
+    let expired = lake.floe.json(&[
+        "expire",
+        &table,
+        "--older-than",
+        &later,
+        "--retain-last",
+        "1",
+    ]);
+    let mut gone: Vec<i64> = expired["expired_snapshot_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    gone.sort();
+    let mut expected = vec![ids[0], ids[1]];
+    expected.sort();
+    assert_eq!(
+        gone, expected,
+        "job a's older checkpoint and what came before it: {expired}"
+    );
+    let kept = expired["flink_checkpoints"].as_array().unwrap();
+    let by_job: HashMap<&str, &serde_json::Value> = kept
+        .iter()
+        .map(|k| (k["job_id"].as_str().unwrap(), k))
+        .collect();
+    assert_eq!(by_job.len(), 2, "{expired}");
+    assert_eq!(by_job["job-a"]["snapshot_id"], ids[2]);
+    assert_eq!(by_job["job-a"]["checkpoint_id"], "3");
+    assert_eq!(by_job["job-a"]["branch"], "main");
+    assert_eq!(
+        by_job["job-a"]["kept_snapshot_ids"],
+        serde_json::json!([after[0], ids[4], ids[3], ids[2]])
+    );
+    assert_eq!(by_job["job-b"]["snapshot_id"], ids[3]);
+    let left = lake.snapshot_ids(&table);
+    assert_eq!(left.len(), 5, "{left:?}");
+    lake.assert_retained_intact(&table);
+
+    // Asked to, expiry takes them like any other.
+    let ignored = lake.floe.json(&[
+        "expire",
+        &table,
+        "--older-than",
+        &later,
+        "--retain-last",
+        "1",
+        "--ignore-flink-checkpoints",
+    ]);
+    assert_eq!(
+        ignored["expired_snapshot_ids"].as_array().unwrap().len(),
+        4,
+        "{ignored}"
+    );
+    assert!(ignored["flink_checkpoints"].as_array().unwrap().is_empty());
+    assert_eq!(lake.snapshot_ids(&table), vec![after[1]]);
+    assert_eq!(lake.count(&table, &[]), 70);
+}

@@ -44,6 +44,12 @@ pub struct ExpireArgs {
     /// (write.metadata.previous-versions-max).
     #[arg(long)]
     pub metadata: bool,
+    /// Expire Flink's checkpoint snapshots too. By default each branch keeps its newest
+    /// snapshot of every Flink job (summary `flink.job-id` and
+    /// `flink.max-committed-checkpoint-id`) and the snapshots above it, which Flink's sink
+    /// walks to find its last committed checkpoint on restart.
+    #[arg(long)]
+    pub ignore_flink_checkpoints: bool,
     #[command(flatten)]
     pub engine: super::engine_args::EngineArgs,
 }
@@ -135,6 +141,7 @@ pub async fn run(args: ExpireArgs, ctx: &Context) -> Result<()> {
         snapshot_ids: args.snapshots,
         dry_run: args.dry_run,
         keep_files: args.keep_files,
+        ignore_flink_checkpoints: args.ignore_flink_checkpoints,
     };
     let options = ExpireOptions {
         request,

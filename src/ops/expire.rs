@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::table::expire::{expire as expire_snapshots, trim_metadata, ExpireRequest};
+use crate::table::expire::{
+    expire as expire_snapshots, trim_metadata, ExpireRequest, FlinkCheckpoint,
+};
 use crate::table::reachable::FileKind;
 use crate::table::{Session, TableRef};
 
@@ -42,6 +44,8 @@ pub struct ExpireReport {
     /// Metadata files out of the metadata log (with --metadata): deleted, or to delete.
     pub metadata_files: Vec<String>,
     pub commit_attempts: u32,
+    /// Flink checkpoint snapshots kept (and the snapshots above them), by branch and job.
+    pub flink_checkpoints: Vec<FlinkCheckpoint>,
     /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).
     pub engine: crate::ops::engine::Engine,
     /// Spark's statement, output and floe's reading of the table around it (engine spark).
@@ -91,6 +95,7 @@ pub async fn expire(
         failed_deletes,
         metadata_files,
         commit_attempts: outcome.attempts,
+        flink_checkpoints: outcome.flink_checkpoints,
         engine: crate::ops::engine::Engine::Floe,
         spark: None,
     })

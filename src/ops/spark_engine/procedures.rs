@@ -390,6 +390,8 @@ pub async fn expire(
         failed_deletes: vec![],
         metadata_files: vec![],
         commit_attempts: 0,
+        // Spark's procedure knows nothing of Flink's checkpoints: nothing was kept for them.
+        flink_checkpoints: vec![],
         engine: Engine::Spark,
         spark: Some(run),
     })

@@ -29,6 +29,23 @@ pub struct ExpireRequest {
     pub dry_run: bool,
     /// Commit the metadata change but delete no file.
     pub keep_files: bool,
+    /// Expire Flink's checkpoint snapshots like any other (see [`FlinkCheckpoint`]).
+    pub ignore_flink_checkpoints: bool,
+}
+
+/// The newest snapshot of one Flink job on a branch. Flink's Iceberg sink finds its last
+/// committed checkpoint by walking the branch's ancestry from the head for a snapshot whose
+/// summary carries `flink.job-id` and `flink.max-committed-checkpoint-id`; the walk stops at
+/// the first missing parent. So that snapshot and every one between it and the head are kept,
+/// or a restarted job would commit the same data again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlinkCheckpoint {
+    pub branch: String,
+    pub job_id: String,
+    pub checkpoint_id: String,
+    pub snapshot_id: i64,
+    /// Snapshots kept for it that expiry would have removed (it and those above it).
+    pub kept_snapshot_ids: Vec<i64>,
 }
 
 /// What expiry did (or would do, under `dry_run`).
@@ -43,6 +60,72 @@ pub struct ExpireOutcome {
     pub failed_deletes: Vec<String>,
     pub committed: bool,
     pub attempts: u32,
+    /// Flink checkpoints whose snapshots expiry kept.
+    pub flink_checkpoints: Vec<FlinkCheckpoint>,
+}
+
+const FLINK_JOB_ID: &str = "flink.job-id";
+const FLINK_CHECKPOINT: &str = "flink.max-committed-checkpoint-id";
+
+/// Take out of `updates`' removals the snapshots Flink needs (see [`FlinkCheckpoint`]); the
+/// checkpoints that kept any. Snapshots named by `--snapshot` are the user's call and go.
+fn keep_flink_checkpoints(
+    metadata: &iceberg::spec::TableMetadata,
+    updates: &mut [TableUpdate],
+    named: &[i64],
+) -> Result<Vec<FlinkCheckpoint>> {
+    let removing: BTreeSet<i64> = expired_by(updates).0.into_iter().collect();
+    if removing.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut keep: BTreeSet<i64> = BTreeSet::new();
+    let mut found = vec![];
+    for (branch, reference) in crate::table::read::scan::refs(metadata)? {
+        if !reference.is_branch() {
+            continue;
+        }
+        let mut chain = vec![];
+        let mut seen_jobs = BTreeSet::new();
+        let mut next = Some(reference.snapshot_id);
+        while let Some(id) = next {
+            let Some(snapshot) = metadata.snapshot_by_id(id) else {
+                break;
+            };
+            chain.push(id);
+            let summary = &snapshot.summary().additional_properties;
+            if let (Some(job), Some(checkpoint)) =
+                (summary.get(FLINK_JOB_ID), summary.get(FLINK_CHECKPOINT))
+            {
+                if seen_jobs.insert(job.clone()) {
+                    let kept: Vec<i64> = chain
+                        .iter()
+                        .copied()
+                        .filter(|id| removing.contains(id) && !named.contains(id))
+                        .collect();
+                    keep.extend(kept.iter().copied());
+                    if !kept.is_empty() {
+                        found.push(FlinkCheckpoint {
+                            branch: branch.clone(),
+                            job_id: job.clone(),
+                            checkpoint_id: checkpoint.clone(),
+                            snapshot_id: id,
+                            kept_snapshot_ids: kept,
+                        });
+                    }
+                }
+            }
+            next = snapshot.parent_snapshot_id();
+        }
+    }
+    if keep.is_empty() {
+        return Ok(found);
+    }
+    for update in updates.iter_mut() {
+        if let TableUpdate::RemoveSnapshots { snapshot_ids } = update {
+            snapshot_ids.retain(|id| !keep.contains(id));
+        }
+    }
+    Ok(found)
 }
 
 /// The updates and requirements iceberg's expire action computes for `table`.
@@ -104,11 +187,19 @@ async fn unreachable(
 pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<ExpireOutcome> {
     let started = Instant::now();
     let mut attempts = 0;
+    let mut flink_checkpoints = vec![];
     let (candidates, updates, after) = loop {
         attempts += 1;
         let table = target.load().await?;
         let policy = RetryPolicy::from_properties(table.metadata().properties());
-        let (updates, mut requirements) = plan(&table, request).await?;
+        let (mut updates, mut requirements) = plan(&table, request).await?;
+        if !request.ignore_flink_checkpoints {
+            flink_checkpoints =
+                keep_flink_checkpoints(table.metadata(), &mut updates, &request.snapshot_ids)?;
+            updates.retain(|u| {
+                !matches!(u, TableUpdate::RemoveSnapshots { snapshot_ids } if snapshot_ids.is_empty())
+            });
+        }
         // Every ref but main must be as planned: a branch or tag moved or dropped meanwhile
         // changes what is retained, so the plan is made again. (A ref made or moved onto a
         // removed snapshot is refused by the commit path itself.)
@@ -126,6 +217,7 @@ pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<Exp
         if updates.is_empty() {
             return Ok(ExpireOutcome {
                 attempts,
+                flink_checkpoints,
                 ..Default::default()
             });
         }
@@ -172,6 +264,7 @@ pub async fn expire(target: &TableTarget, request: &ExpireRequest) -> Result<Exp
         failed_deletes: vec![],
         committed: !request.dry_run,
         attempts,
+        flink_checkpoints,
     };
     if request.dry_run || request.keep_files {
         return Ok(outcome);
