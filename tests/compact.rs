@@ -1076,3 +1076,55 @@ fn a_deletion_vector_committed_meanwhile_fails_the_v3_group() {
     let rows = lake.rows(&table, &["--select", "id"]);
     assert_eq!(rows.as_array().unwrap().len(), before - 2);
 }
+
+/// A group that loses to a concurrent commit is planned again at once, its surviving files
+/// regrouped, and commits; the run succeeds with every row in place.
+#[test]
+fn a_group_that_lost_to_a_concurrent_commit_is_planned_again_and_commits() {
+    let lake = Lake::new();
+    let table = lake.events("replanned", None, 4, 100);
+    let session = lake.session();
+    let rt = runtime();
+    let floe = Floe::new(lake.dir.path());
+    let report = rt.block_on(async {
+        let mut options = CompactOptions::new(TableRef::parse(&table).unwrap());
+        options.rewrite_all = true;
+        let mut plan = compact::plan(&session, options.clone()).await.unwrap();
+        assert_eq!(plan.groups.len(), 1);
+        // Meanwhile another writer removes one input file whole and deletes rows in another.
+        let run = floe.run(&["delete", &table, "--where", "id < 100 OR id = 150"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let first = compact::run(&mut plan).await.unwrap();
+        assert_eq!(first.groups_failed, 1, "the stale group loses: {first:?}");
+        compact::retry_lost(&session, &options, &plan, first)
+            .await
+            .unwrap()
+    });
+    assert_eq!(report.replans, 1, "{report:?}");
+    assert_eq!(report.groups_failed, 0, "{report:?}");
+    assert_eq!(report.groups_committed, 1, "{report:?}");
+    let superseded = &report.groups[0];
+    assert!(
+        superseded
+            .failure
+            .as_deref()
+            .is_some_and(|f| f.contains("planned again as group(s) 2")),
+        "{superseded:?}"
+    );
+    assert!(report.failure().is_none());
+    let ids: Vec<i64> = lake
+        .rows(&table, &["--select", "id"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = (100..400).filter(|i| *i != 150).collect();
+    assert_eq!(ids, expected);
+    let files = lake.files(&table);
+    assert_eq!(
+        files.len(),
+        1,
+        "the surviving three files became one: {files:?}"
+    );
+}

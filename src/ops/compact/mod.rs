@@ -28,6 +28,7 @@ pub(crate) use plan::partition_filter;
 pub use plan::plan;
 pub use rewrite::rewrite_group;
 
+use crate::table::commit_policy::RetryPolicy;
 use crate::table::rewrite_commit::{
     commit_rewrite, RewriteOutcome, RewriteRequest, RewrittenGroup,
 };
@@ -319,6 +320,7 @@ fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
         delete_files_removed: tally.delete_files_removed,
         snapshot_ids: tally.snapshots.clone(),
         commit_attempts: tally.attempts,
+        replans: 0,
         elapsed_ms: plan.started.elapsed().as_millis() as u64,
         groups,
         engine: crate::ops::engine::Engine::Floe,
@@ -327,9 +329,125 @@ fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
 }
 
 /// Plan, rewrite and commit.
+///
+/// Groups that lose to a concurrent commit (a stream of writers removing files or adding
+/// deletes beside it) are planned again at once from the new state of the table, their
+/// surviving files regrouped, up to `commit.retry.num-retries` times; only a group that still
+/// cannot commit then fails.
 pub async fn compact(session: &Session, options: CompactOptions) -> Result<CompactReport> {
-    let mut plan = plan(session, options).await?;
-    run(&mut plan).await
+    let mut first = plan(session, options.clone()).await?;
+    let report = run(&mut first).await?;
+    retry_lost(session, &options, &first, report).await
+}
+
+/// After `run(first)`: plan the groups that lost to a concurrent commit again, as
+/// [`compact`] does.
+pub async fn retry_lost(
+    session: &Session,
+    options: &CompactOptions,
+    first: &CompactionPlan,
+    mut report: CompactReport,
+) -> Result<CompactReport> {
+    if options.dry_run {
+        return Ok(report);
+    }
+    let policy = RetryPolicy::from_properties(first.table.metadata().properties());
+    let mut lost = lost_inputs(first, &report);
+    let mut next_id = report.groups.iter().map(|g| g.id).max().unwrap_or(0);
+    while !lost.is_empty() && report.replans < policy.num_retries {
+        report.replans += 1;
+        tokio::time::sleep(policy.backoff(report.replans)).await;
+        let mut again = plan(session, options.clone()).await?;
+        again
+            .groups
+            .retain(|g| g.tasks.iter().any(|t| lost.contains(&t.data_file_path)));
+        for group in &mut again.groups {
+            next_id += 1;
+            group.report.id = next_id;
+        }
+        report.supersede_lost(&again);
+        if again.groups.is_empty() {
+            break;
+        }
+        let retried = run(&mut again).await?;
+        lost = lost_inputs(&again, &retried);
+        report.absorb(retried);
+    }
+    Ok(report)
+}
+
+/// The input files of the groups of `plan` that lost to a concurrent commit.
+fn lost_inputs(plan: &CompactionPlan, report: &CompactReport) -> HashSet<String> {
+    let lost: HashSet<usize> = report
+        .groups
+        .iter()
+        .filter(|g| {
+            g.status == GroupStatus::Failed && g.failure_kind == Some(FailureKind::Conflict)
+        })
+        .map(|g| g.id)
+        .collect();
+    plan.groups
+        .iter()
+        .filter(|g| lost.contains(&g.report.id))
+        .flat_map(|g| g.tasks.iter().map(|t| t.data_file_path.clone()))
+        .collect()
+}
+
+impl CompactReport {
+    /// The groups that lost to a concurrent commit were planned again as `again`'s groups
+    /// (none: nothing of them is left to compact): they no longer count as failed.
+    fn supersede_lost(&mut self, again: &CompactionPlan) {
+        let ids: Vec<String> = again
+            .groups
+            .iter()
+            .map(|g| g.report.id.to_string())
+            .collect();
+        for group in self.groups.iter_mut().filter(|g| {
+            g.status == GroupStatus::Failed && g.failure_kind == Some(FailureKind::Conflict)
+        }) {
+            let lost = group.failure.take().unwrap_or_default();
+            group.status = GroupStatus::Skipped;
+            group.failure_kind = None;
+            group.failure = Some(if ids.is_empty() {
+                format!("{lost}; planned again: nothing of it is left to compact")
+            } else {
+                format!("{lost}; planned again as group(s) {}", ids.join(", "))
+            });
+        }
+        self.recount();
+    }
+
+    /// Add a re-planned run's groups and commits.
+    fn absorb(&mut self, retried: CompactReport) {
+        self.groups.extend(retried.groups);
+        self.snapshot_ids.extend(retried.snapshot_ids);
+        self.commit_attempts += retried.commit_attempts;
+        self.delete_files_removed += retried.delete_files_removed;
+        self.elapsed_ms = self.elapsed_ms.max(retried.elapsed_ms);
+        self.recount();
+    }
+
+    fn recount(&mut self) {
+        let count = |s: GroupStatus| self.groups.iter().filter(|g| g.status == s).count();
+        let (committed, failed, skipped) = (
+            count(GroupStatus::Committed),
+            count(GroupStatus::Failed),
+            count(GroupStatus::Skipped),
+        );
+        let done: Vec<&GroupReport> = self
+            .groups
+            .iter()
+            .filter(|g| g.status == GroupStatus::Committed)
+            .collect();
+        self.files_rewritten = done.iter().map(|g| g.files).sum();
+        self.bytes_rewritten = done.iter().map(|g| g.bytes).sum();
+        self.files_written = done.iter().map(|g| g.output_files).sum();
+        self.bytes_written = done.iter().map(|g| g.output_bytes).sum();
+        self.groups_planned = self.groups.len();
+        self.groups_committed = committed;
+        self.groups_failed = failed;
+        self.groups_skipped = skipped;
+    }
 }
 
 #[cfg(test)]
@@ -380,6 +498,7 @@ mod tests {
             delete_files_removed: 0,
             snapshot_ids: vec![],
             commit_attempts: 1,
+            replans: 0,
             elapsed_ms: 0,
             groups,
             engine: crate::ops::engine::Engine::Floe,

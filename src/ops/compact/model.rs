@@ -134,6 +134,9 @@ pub struct CompactReport {
     pub delete_files_removed: usize,
     pub snapshot_ids: Vec<i64>,
     pub commit_attempts: u32,
+    /// Times the groups that lost to a concurrent commit (their files removed or given new
+    /// deletes meanwhile) were planned again from the new state of the table.
+    pub replans: u32,
     pub elapsed_ms: u64,
     pub groups: Vec<GroupReport>,
     /// Who did the work: `floe`, or `spark` (Iceberg's procedure, `--engine spark`).

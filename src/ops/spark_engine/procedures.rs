@@ -223,6 +223,7 @@ pub async fn compact(session: &Session, options: CompactOptions) -> Result<Compa
         delete_files_removed: out.count("removed_delete_files_count") as usize,
         snapshot_ids: run.new_snapshot_ids.clone(),
         commit_attempts: 0,
+        replans: 0,
         elapsed_ms: started.elapsed().as_millis() as u64,
         groups: vec![],
         engine: Engine::Spark,
