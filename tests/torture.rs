@@ -8,7 +8,9 @@
 //! every retained snapshot and every ref reads; `verify --all-snapshots --deep` is clean, also
 //! after orphan removal with no age limit; the readers agree on the row count.
 //!
-//! The mix also has `compact --where` with random predicates, partition evolution,
+//! The mix also has `compact --where` with random predicates (groups that lose to a
+//! concurrent commit planned again), `rewrite-position-deletes` (dangling equality deletes
+//! dropped; on v3, position deletes turned into deletion vectors), partition evolution,
 //! merge-on-read upserts beside compaction, and `--skip-loaded` loads of a growing folder
 //! (into main and into a branch) beside rollbacks: every file such a load saw must be in main
 //! unless an overwrite or a rollback may have taken its rows.
@@ -438,7 +440,7 @@ impl Run {
     /// One random operation, recorded in the ledger when acknowledged.
     fn operate(&self, rng: &mut Rng, worker: usize) {
         let t = self.backend.table.clone();
-        let roll = rng.below(122);
+        let roll = rng.below(126);
         // The operation's kind, where the ledger needs more than the roll tells.
         let mut skip_load_main = false;
         let mut may_refuse = false;
@@ -585,6 +587,19 @@ impl Run {
                     ];
                     (args, None, false, false)
                 }
+                // Delete-file hygiene beside the writers: merged (or, on v3, converted to
+                // deletion vectors) position deletes and dropped dangling ones change no row.
+                115..=118 => (
+                    vec![
+                        "rewrite-position-deletes".into(),
+                        t,
+                        "--min-input-files".into(),
+                        "1".into(),
+                    ],
+                    None,
+                    false,
+                    false,
+                ),
                 // A load of the folder's new sources, into main or the branch.
                 _ => {
                     let glob = self.new_source();
