@@ -41,6 +41,21 @@ const V3_MERGE_ON_READ: &str = "TBLPROPERTIES ('format-version'='3', \
      'write.delete.mode'='merge-on-read', 'write.update.mode'='merge-on-read', \
      'write.merge.mode'='merge-on-read')";
 
+/// Spark creates `name`: format v3, merge-on-read, partitioned by region, holding ids
+/// 0..rows (region `eu` for multiples of 3, else `us`; qty the last digit).
+fn spark_v3_events(spark: &mut Spark, name: &str, rows: i64) {
+    spark.sql(&[
+        &format!(
+            "CREATE TABLE {name} (id BIGINT, region STRING, qty INT) USING iceberg \
+             PARTITIONED BY (region) {V3_MERGE_ON_READ}"
+        ),
+        &format!(
+            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
+             CAST(id % 10 AS INT) FROM range(0, {rows})"
+        ),
+    ]);
+}
+
 /// Count, sum of ids and sum of qty, as Spark reads `name`.
 fn spark_sums(spark: &mut Spark, from: &str) -> Value {
     spark.sql(&[&format!(
@@ -103,20 +118,11 @@ fn floe_reads_sparks_deletion_vectors_as_spark_does() {
         return;
     };
     let (t, name) = table("dv", "events");
-    spark.sql(&[
-        &format!(
-            "CREATE TABLE {name} (id BIGINT, region STRING, qty INT) USING iceberg \
-             PARTITIONED BY (region) {V3_MERGE_ON_READ}"
-        ),
-        &format!(
-            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
-             CAST(id % 10 AS INT) FROM range(0, 3000)"
-        ),
-        &format!(
-            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
+    spark_v3_events(&mut spark, &name, 3000);
+    spark.sql(&[&format!(
+        "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
              CAST(id % 10 AS INT) FROM range(3000, 4000)"
-        ),
-    ]);
+    )]);
     let before_deletes = spark.sql(&[&format!(
         "SELECT snapshot_id FROM {name}.snapshots ORDER BY committed_at DESC LIMIT 1"
     )])[0]["snapshot_id"]
@@ -905,17 +911,10 @@ fn floe_reads_sparks_row_lineage_as_spark_does() {
         return;
     };
     let (t, name) = table("lineage", "spark_made");
-    spark.sql(&[
-        &format!(
-            "CREATE TABLE {name} (id BIGINT, region STRING, qty INT) USING iceberg \
-             PARTITIONED BY (region) {V3_MERGE_ON_READ}"
-        ),
-        &format!(
-            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
-             CAST(id % 10 AS INT) FROM range(0, 2000)"
-        ),
-        &format!("INSERT INTO {name} SELECT id, 'eu', CAST(id % 10 AS INT) FROM range(2000, 2500)"),
-    ]);
+    spark_v3_events(&mut spark, &name, 2000);
+    spark.sql(&[&format!(
+        "INSERT INTO {name} SELECT id, 'eu', CAST(id % 10 AS INT) FROM range(2000, 2500)"
+    )]);
     let appended = spark_lineage(&mut spark, &name);
     assert_eq!(floe_lineage(&t), appended, "appends");
     let id_of = |rows: &[(i64, Option<i64>, Option<i64>)], id: i64| {
@@ -960,15 +959,8 @@ fn floe_compacts_sparks_v3_table_and_spark_reads_the_same_rows_and_lineage() {
         return;
     };
     let (t, name) = table("lineage", "compacted");
+    spark_v3_events(&mut spark, &name, 2000);
     spark.sql(&[
-        &format!(
-            "CREATE TABLE {name} (id BIGINT, region STRING, qty INT) USING iceberg \
-             PARTITIONED BY (region) {V3_MERGE_ON_READ}"
-        ),
-        &format!(
-            "INSERT INTO {name} SELECT id, CASE WHEN id % 3 = 0 THEN 'eu' ELSE 'us' END, \
-             CAST(id % 10 AS INT) FROM range(0, 2000)"
-        ),
         &format!("INSERT INTO {name} SELECT id, 'eu', CAST(1 AS INT) FROM range(2000, 2300)"),
         &format!("UPDATE {name} SET qty = 42 WHERE id % 13 = 0"),
         &format!("DELETE FROM {name} WHERE id % 7 = 0"),
