@@ -71,7 +71,7 @@ const FLINK_CHECKPOINT: &str = "flink.max-committed-checkpoint-id";
 /// checkpoints that kept any. Snapshots named by `--snapshot` are the user's call and go.
 fn keep_flink_checkpoints(
     metadata: &iceberg::spec::TableMetadata,
-    updates: &mut [TableUpdate],
+    updates: &mut Vec<TableUpdate>,
     named: &[i64],
 ) -> Result<Vec<FlinkCheckpoint>> {
     let removing: BTreeSet<i64> = expired_by(updates).0.into_iter().collect();
@@ -125,6 +125,12 @@ fn keep_flink_checkpoints(
             snapshot_ids.retain(|id| !keep.contains(id));
         }
     }
+    // A kept snapshot keeps its statistics files too.
+    updates.retain(|update| match update {
+        TableUpdate::RemoveStatistics { snapshot_id }
+        | TableUpdate::RemovePartitionStatistics { snapshot_id } => !keep.contains(snapshot_id),
+        _ => true,
+    });
     Ok(found)
 }
 
