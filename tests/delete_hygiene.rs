@@ -98,18 +98,24 @@ fn many_small_deletes(dir: &Path, floe: &Floe) -> String {
     table
 }
 
-fn load_with_deletes(dir: &Path, floe: &Floe, table: &str) {
-    let table = table.to_string();
+/// `table`, partitioned by region, holding ids 0..300 (rows.parquet in `dir`) in one file per
+/// region.
+fn region_table(dir: &Path, floe: &Floe, table: &str) {
     write_parquet(&dir.join("rows.parquet"), &[events_batch(0, 300)]);
     floe.json(&[
         "create",
-        &table,
+        table,
         "--like",
         "rows.parquet",
         "--partition-by",
         "region",
     ]);
-    floe.json(&["ingest", &table, "rows.parquet"]);
+    floe.json(&["ingest", table, "rows.parquet"]);
+}
+
+fn load_with_deletes(dir: &Path, floe: &Floe, table: &str) {
+    let table = table.to_string();
+    region_table(dir, floe, &table);
     floe.json(&["ingest", &table, "rows.parquet"]);
     for pred in ["id < 10", "id >= 10 AND id < 20", "id >= 20 AND id < 30"] {
         let deleted = floe.json(&["delete", &table, "--where", pred, "--mode", "merge-on-read"]);
@@ -748,16 +754,7 @@ fn equality_deletes_that_apply_to_no_live_data_file_are_dropped() {
         .join("wh/db/upserts")
         .to_string_lossy()
         .to_string();
-    write_parquet(&dir.path().join("rows.parquet"), &[events_batch(0, 300)]);
-    floe.json(&[
-        "create",
-        &table,
-        "--like",
-        "rows.parquet",
-        "--partition-by",
-        "region",
-    ]);
-    floe.json(&["ingest", &table, "rows.parquet"]);
+    region_table(dir.path(), &floe, &table);
     let upsert = |file: &str| {
         floe.json(&[
             "ingest",

@@ -457,6 +457,24 @@ fn metadata_json(location: &str) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// Create `location`, like the CSV `like`, partitioned by region, format v3, deletes
+/// merge-on-read.
+fn create_partitioned_v3(floe: &Floe, location: &str, like: &str) {
+    floe.run(&[
+        "create",
+        location,
+        "--like",
+        like,
+        "--partition-by",
+        "region",
+        "--format-version",
+        "3",
+        "--property",
+        "write.delete.mode=merge-on-read",
+    ])
+    .ok();
+}
+
 fn write_ids(dir: &Path, name: &str, ids: std::ops::Range<i64>) -> String {
     let path = dir.join(name);
     let mut text = String::from("id,region,qty\n");
@@ -775,20 +793,7 @@ fn spark_reads_floes_v3_writes_with_the_same_rows_and_lineage_and_the_two_altern
     std::fs::create_dir_all(&input).unwrap();
     let a = write_ids(&input, "a.csv", 0..3000);
     let b = write_ids(&input, "b.csv", 3000..4000);
-    floe()
-        .run(&[
-            "create",
-            &t,
-            "--like",
-            &a,
-            "--partition-by",
-            "region",
-            "--format-version",
-            "3",
-            "--property",
-            "write.delete.mode=merge-on-read",
-        ])
-        .ok();
+    create_partitioned_v3(&floe(), &t, &a);
     floe().run(&["ingest", &t, &a]).ok();
     floe().run(&["ingest", &t, &b]).ok();
     floe().run(&["delete", &t, "--where", "id % 7 = 0"]).ok();
@@ -1329,19 +1334,7 @@ fn duckdb_and_pyiceberg_read_floes_v3_writes_with_the_same_rows() {
         ),
         ("expire", vec!["expire", &t, "--retain-last", "2"]),
     ];
-    floe.run(&[
-        "create",
-        &t,
-        "--like",
-        &a,
-        "--partition-by",
-        "region",
-        "--format-version",
-        "3",
-        "--property",
-        "write.delete.mode=merge-on-read",
-    ])
-    .ok();
+    create_partitioned_v3(&floe, &t, &a);
     for (step, args) in steps {
         floe.run(&args).ok();
         let by_floe = floe.json(&[
