@@ -826,6 +826,16 @@ fn equality_deletes_that_apply_to_no_live_data_file_are_dropped() {
         &[rows_of_regions(&[1, 2])],
     );
     upsert("rest.parquet");
+    // Compaction has nothing to rewrite for dangling deletes: health sends them elsewhere.
+    let health = floe.json(&["health", &table]);
+    let checks: Vec<&str> = health["tables"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(checks.contains(&"dangling_deletes"), "{health}");
+    assert!(!checks.contains(&"delete_files"), "{health}");
     let all = floe.json(&["rewrite-position-deletes", &table]);
     assert_eq!(all["dangling_equality_deletes_removed"], 2, "{all}");
     assert!(files_of(&floe, &table, "equality_deletes").is_empty());

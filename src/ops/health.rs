@@ -239,8 +239,13 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             format!("floe compact {name}"),
         ));
     }
-    if stats.delete_files > 0 {
-        let ratio = stats.delete_files as f64 / stats.data_files.max(1) as f64;
+    // Dangling delete files are their own finding, fixed by another command: compaction has
+    // no data file to rewrite for them.
+    let applying = stats
+        .delete_files
+        .saturating_sub(dangling_deletes + dangling_equality);
+    if applying > 0 {
+        let ratio = applying as f64 / stats.data_files.max(1) as f64;
         let severity = if ratio >= 0.5 {
             Severity::Error
         } else if ratio >= 0.1 {
@@ -252,8 +257,8 @@ pub async fn table_health_of(target: &TableTarget, loaded: &Table) -> Result<Tab
             "delete_files",
             severity,
             format!(
-                "{} delete file(s) for {} data files: reads merge them row by row",
-                stats.delete_files, stats.data_files
+                "{applying} delete file(s) for {} data files: reads merge them row by row",
+                stats.data_files
             ),
             format!("floe compact {name}"),
         ));
