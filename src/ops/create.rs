@@ -59,6 +59,16 @@ async fn resolve_schema(source: &SchemaSource, session: &Session) -> Result<Sche
     }
 }
 
+/// The Iceberg format versions floe reads and writes, by their number.
+pub(crate) fn parse_format_version(text: &str) -> Option<iceberg::spec::FormatVersion> {
+    match text.trim() {
+        "1" => Some(iceberg::spec::FormatVersion::V1),
+        "2" => Some(iceberg::spec::FormatVersion::V2),
+        "3" => Some(iceberg::spec::FormatVersion::V3),
+        _ => None,
+    }
+}
+
 pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateReport> {
     let target = session.target(&options.table).await?;
     // Validate everything before touching storage.
@@ -69,20 +79,13 @@ pub async fn create(session: &Session, options: CreateOptions) -> Result<CreateR
     for (k, v) in &options.properties {
         properties.insert(k.clone(), v.clone());
     }
-    let format_version = match properties
-        .remove("format-version")
-        .as_deref()
-        .map(str::trim)
-    {
-        Some("1") => iceberg::spec::FormatVersion::V1,
-        Some("2") | None => iceberg::spec::FormatVersion::V2,
-        Some("3") => iceberg::spec::FormatVersion::V3,
-        Some(v) => {
-            return Err(FloeError::usage(format!(
+    let format_version = match properties.remove("format-version") {
+        None => iceberg::spec::FormatVersion::V2,
+        Some(v) => parse_format_version(&v).ok_or_else(|| {
+            FloeError::usage(format!(
                 "format-version {v} is not supported for new tables (use 1, 2 or 3)"
             ))
-            .into())
-        }
+        })?,
     };
     let definition = TableDefinition {
         schema: Arc::unwrap_or_clone(schema),

@@ -8,6 +8,7 @@ use iceberg::{TableRequirement, TableUpdate};
 use serde::Serialize;
 
 use crate::error::FloeError;
+use crate::ops::create::parse_format_version;
 use crate::table::{Session, TableRef};
 
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ fn validate(key: &str, value: &str) -> Result<()> {
     let bad = |what: &str| -> anyhow::Error {
         FloeError::invalid(format!("property {key}={value} is not valid: {what}")).into()
     };
-    if key == "format-version" && !matches!(value.trim(), "1" | "2" | "3") {
+    if key == "format-version" && parse_format_version(value).is_none() {
         return Err(bad("floe knows format versions 1, 2 and 3"));
     }
     if NUMERIC.contains(&key) && value.trim().parse::<u64>().is_err() {
@@ -74,11 +75,9 @@ fn format_upgrade(
     let Some((_, value)) = options.set.iter().find(|(k, _)| k == "format-version") else {
         return Ok(None);
     };
-    let wanted = match value.trim() {
-        "1" => FormatVersion::V1,
-        "2" => FormatVersion::V2,
-        _ => FormatVersion::V3,
-    };
+    let wanted = parse_format_version(value).ok_or_else(|| {
+        FloeError::invalid(format!("format-version {value} is not one floe knows"))
+    })?;
     if wanted < current {
         return Err(FloeError::invalid(format!(
             "format-version {} cannot be set: the table is at version {} and Iceberg tables cannot be downgraded",
@@ -125,6 +124,7 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
         .filter(|(k, v)| current.get(k) != Some(v))
         .map(|(k, _)| k.clone())
         .collect();
+    let properties_change = !changed.is_empty();
     if upgrade.is_some() {
         changed.push("format-version".into());
     }
@@ -133,7 +133,7 @@ pub async fn properties(session: &Session, options: PropertiesOptions) -> Result
         if let Some(format_version) = upgrade {
             updates.push(TableUpdate::UpgradeFormatVersion { format_version });
         }
-        if set.iter().any(|(k, v)| current.get(k) != Some(v)) {
+        if properties_change {
             let values: HashMap<String, String> = set.iter().cloned().collect();
             updates.push(TableUpdate::SetProperties { updates: values });
         }

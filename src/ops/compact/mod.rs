@@ -294,13 +294,7 @@ impl CompactReport {
 }
 
 fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
-    let groups: Vec<GroupReport> = plan.groups.iter().map(|g| g.report.clone()).collect();
-    let count = |s: GroupStatus| groups.iter().filter(|g| g.status == s).count();
-    let committed: Vec<&GroupReport> = groups
-        .iter()
-        .filter(|g| g.status == GroupStatus::Committed || plan.options.dry_run)
-        .collect();
-    CompactReport {
+    let mut report = CompactReport {
         table: plan.target.display.clone(),
         dry_run: plan.options.dry_run,
         strategy: plan.options.strategy,
@@ -309,23 +303,25 @@ fn report(plan: &CompactionPlan, tally: &Tally) -> CompactReport {
         starting_snapshot_id: plan.starting_snapshot_id,
         target_file_size_bytes: plan.settings.target_file_size_bytes,
         message: plan.message.clone(),
-        groups_planned: groups.len(),
-        groups_committed: count(GroupStatus::Committed),
-        groups_failed: count(GroupStatus::Failed),
-        groups_skipped: count(GroupStatus::Skipped),
-        files_rewritten: committed.iter().map(|g| g.files).sum(),
-        bytes_rewritten: committed.iter().map(|g| g.bytes).sum(),
-        files_written: committed.iter().map(|g| g.output_files).sum(),
-        bytes_written: committed.iter().map(|g| g.output_bytes).sum(),
+        groups_planned: 0,
+        groups_committed: 0,
+        groups_failed: 0,
+        groups_skipped: 0,
+        files_rewritten: 0,
+        bytes_rewritten: 0,
+        files_written: 0,
+        bytes_written: 0,
         delete_files_removed: tally.delete_files_removed,
         snapshot_ids: tally.snapshots.clone(),
         commit_attempts: tally.attempts,
         replans: 0,
         elapsed_ms: plan.started.elapsed().as_millis() as u64,
-        groups,
+        groups: plan.groups.iter().map(|g| g.report.clone()).collect(),
         engine: crate::ops::engine::Engine::Floe,
         spark: None,
-    }
+    };
+    report.recount();
+    report
 }
 
 /// Plan, rewrite and commit.
@@ -381,9 +377,7 @@ fn lost_inputs(plan: &CompactionPlan, report: &CompactReport) -> HashSet<String>
     let lost: HashSet<usize> = report
         .groups
         .iter()
-        .filter(|g| {
-            g.status == GroupStatus::Failed && g.failure_kind == Some(FailureKind::Conflict)
-        })
+        .filter(|g| g.lost_to_a_commit())
         .map(|g| g.id)
         .collect();
     plan.groups
@@ -391,6 +385,12 @@ fn lost_inputs(plan: &CompactionPlan, report: &CompactReport) -> HashSet<String>
         .filter(|g| lost.contains(&g.report.id))
         .flat_map(|g| g.tasks.iter().map(|t| t.data_file_path.clone()))
         .collect()
+}
+
+impl GroupReport {
+    fn lost_to_a_commit(&self) -> bool {
+        self.status == GroupStatus::Failed && self.failure_kind == Some(FailureKind::Conflict)
+    }
 }
 
 impl CompactReport {
@@ -402,9 +402,7 @@ impl CompactReport {
             .iter()
             .map(|g| g.report.id.to_string())
             .collect();
-        for group in self.groups.iter_mut().filter(|g| {
-            g.status == GroupStatus::Failed && g.failure_kind == Some(FailureKind::Conflict)
-        }) {
+        for group in self.groups.iter_mut().filter(|g| g.lost_to_a_commit()) {
             let lost = group.failure.take().unwrap_or_default();
             group.status = GroupStatus::Skipped;
             group.failure_kind = None;
@@ -427,6 +425,7 @@ impl CompactReport {
         self.recount();
     }
 
+    /// The groups' counts and the committed groups' totals.
     fn recount(&mut self) {
         let count = |s: GroupStatus| self.groups.iter().filter(|g| g.status == s).count();
         let (committed, failed, skipped) = (
@@ -434,10 +433,11 @@ impl CompactReport {
             count(GroupStatus::Failed),
             count(GroupStatus::Skipped),
         );
+        // A dry run's totals are the plan's.
         let done: Vec<&GroupReport> = self
             .groups
             .iter()
-            .filter(|g| g.status == GroupStatus::Committed)
+            .filter(|g| g.status == GroupStatus::Committed || self.dry_run)
             .collect();
         self.files_rewritten = done.iter().map(|g| g.files).sum();
         self.bytes_rewritten = done.iter().map(|g| g.bytes).sum();

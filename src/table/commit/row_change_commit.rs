@@ -24,8 +24,8 @@ pub use super::isolation::{is_stale_plan, stale_as_conflict, StalePlan};
 use super::isolation::{Isolation, StartingPoint};
 use super::snapshot_producer::{
     add_totals, branch_head, carry_manifests, commit_with_retries, data_file_sizes,
-    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id, write_snapshot,
-    Attempt, AttemptFiles, NewSnapshot, Prepared,
+    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id,
+    parquet_position_deletes_refusal, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use crate::error::{ErrorKind, FloeError};
 use crate::table::catalog::commit_policy::is_state_unknown;
@@ -456,14 +456,7 @@ fn v3_refusal(change: &RowChange) -> Option<String> {
     if !change.rewritten.is_empty() && !change.lineage_carried {
         return Some("rewriting data files (copy-on-write)".into());
     }
-    change
-        .added_deletes
-        .iter()
-        .any(|(_, f)| {
-            f.content_type() == iceberg::spec::DataContentType::PositionDeletes
-                && f.file_format() != iceberg::spec::DataFileFormat::Puffin
-        })
-        .then(|| "writing Parquet position delete files".to_string())
+    parquet_position_deletes_refusal(change.added_deletes.iter().map(|(_, f)| f))
 }
 
 /// Iceberg's row-delta convention: only adding rows is an `append`, only removing them a

@@ -15,8 +15,8 @@ use iceberg::{TableRequirement, TableUpdate};
 pub use super::isolation::{Isolation, StartingPoint};
 use super::snapshot_producer::{
     add_totals, branch_head, carry_manifests, commit_with_retries, data_file_sizes,
-    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id, write_snapshot,
-    Attempt, AttemptFiles, NewSnapshot, Prepared,
+    ensure_written_files, has_live_files, new_manifest_writer, new_snapshot_id,
+    parquet_position_deletes_refusal, write_snapshot, Attempt, AttemptFiles, NewSnapshot, Prepared,
 };
 use super::source_ledger::{LedgerSwap, LEDGER_PROPERTY};
 use crate::error::FloeError;
@@ -277,7 +277,7 @@ pub(crate) async fn prepare(
             requirements,
             updates,
             branch: request.branch.clone(),
-            v3_refusal: v3_refusal(request),
+            v3_refusal: parquet_position_deletes_refusal(request.added.iter()),
         },
         written,
     )
@@ -291,18 +291,6 @@ pub(crate) async fn prepare(
         );
     }
     Ok(attempt)
-}
-
-/// Why `request` cannot go onto a v3 table: there, position deletes are deletion vectors.
-fn v3_refusal(request: &SnapshotRequest) -> Option<String> {
-    request
-        .added
-        .iter()
-        .any(|f| {
-            f.content_type() == DataContentType::PositionDeletes
-                && f.file_format() != iceberg::spec::DataFileFormat::Puffin
-        })
-        .then(|| "writing Parquet position delete files".to_string())
 }
 
 /// A schema merged at the start must still extend the table's current schema: the field ids

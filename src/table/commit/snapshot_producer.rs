@@ -448,6 +448,19 @@ fn refuse_v3_writes(metadata: &TableMetadata, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Why a snapshot adding `files` cannot go onto a v3 table: there, position deletes are
+/// deletion vectors, never Parquet files.
+pub(crate) fn parquet_position_deletes_refusal<'a>(
+    mut files: impl Iterator<Item = &'a DataFile>,
+) -> Option<String> {
+    files
+        .any(|f| {
+            f.content_type() == iceberg::spec::DataContentType::PositionDeletes
+                && f.file_format() != iceberg::spec::DataFileFormat::Puffin
+        })
+        .then(|| "writing Parquet position delete files".to_string())
+}
+
 /// Write the manifest list and build the commit that makes the snapshot the head of its
 /// branch, required to follow the branch's current head.
 pub(crate) async fn write_snapshot(

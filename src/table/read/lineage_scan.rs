@@ -23,7 +23,7 @@ use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 
 use super::manifest_stream::load_manifests;
 use super::row_lineage::{
-    FileLineage, LAST_UPDATED, LAST_UPDATED_FIELD_ID, ROW_ID, ROW_ID_FIELD_ID,
+    is_lineage_column, FileLineage, LAST_UPDATED, LAST_UPDATED_FIELD_ID, ROW_ID, ROW_ID_FIELD_ID,
 };
 use super::row_matches::{equality_mask, DeleteFiles};
 use crate::struct_fill::fill_struct_fields;
@@ -118,7 +118,7 @@ async fn read_file(
         .schema
         .fields()
         .iter()
-        .filter(|f| f.name() != ROW_ID && f.name() != LAST_UPDATED)
+        .filter(|f| !is_lineage_column(f.name()))
         .filter_map(|f| schema.field_id_by_name(f.name()))
         .collect();
     let mut equality_types = HashMap::new();

@@ -26,7 +26,7 @@ use iceberg::expr::Predicate;
 use iceberg::scan::FileScanTask;
 use iceberg::table::Table;
 
-use super::row_lineage::{is_lineage_column, FileLineage, LAST_UPDATED, ROW_ID};
+use super::row_lineage::{is_lineage_column, with_lineage_fields, FileLineage};
 use super::struct_projection::{has_grown_fields_to_fill, narrow_tasks};
 use crate::struct_fill::fill_struct_fields;
 
@@ -95,20 +95,10 @@ impl ParallelScanProvider {
             Some(snapshot) => snapshot.schema(table.metadata())?,
             None => table.metadata().current_schema().clone(),
         };
-        let mut schema = iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?;
-        if lineage {
-            let mut fields: Vec<arrow::datatypes::FieldRef> =
-                schema.fields().iter().cloned().collect();
-            for name in [ROW_ID, LAST_UPDATED] {
-                fields.push(Arc::new(arrow::datatypes::Field::new(
-                    name,
-                    arrow::datatypes::DataType::Int64,
-                    true,
-                )));
-            }
-            schema = Schema::new(fields);
-        }
-        let schema = Arc::new(schema);
+        let schema = Arc::new(match lineage {
+            true => iceberg::arrow::schema_to_arrow_schema(&with_lineage_fields(&iceberg_schema)?)?,
+            false => iceberg::arrow::schema_to_arrow_schema(&iceberg_schema)?,
+        });
         let grown_structs = has_grown_fields_to_fill(table.metadata(), &iceberg_schema);
         Ok(ParallelScanProvider {
             table,
