@@ -16,7 +16,6 @@ use arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use iceberg::scan::FileScanTask;
-use iceberg::spec::DataContentType;
 use iceberg::table::Table;
 use parquet::arrow::async_reader::ParquetObjectReader;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
@@ -25,7 +24,9 @@ use super::manifest_stream::load_manifests;
 use super::row_lineage::{
     is_lineage_column, FileLineage, LAST_UPDATED, LAST_UPDATED_FIELD_ID, ROW_ID, ROW_ID_FIELD_ID,
 };
-use super::row_matches::{equality_mask, DeleteFiles};
+use super::row_matches::{
+    equality_field_ids, read_in_file_order, DeleteFiles, FileDeletes, RowState,
+};
 use crate::struct_fill::fill_struct_fields;
 use crate::table::storage::stores::Stores;
 
@@ -121,70 +122,28 @@ async fn read_file(
         .filter(|f| !is_lineage_column(f.name()))
         .filter_map(|f| schema.field_id_by_name(f.name()))
         .collect();
-    let mut equality_types = HashMap::new();
-    for delete in &task.deletes {
-        for id in delete.equality_ids.iter().flatten() {
-            if !ids.contains(id) {
-                ids.push(*id);
-            }
-            if let Some(field) = schema.field_by_id(*id) {
-                equality_types.insert(*id, iceberg::arrow::type_to_arrow_type(&field.field_type)?);
-            }
+    for id in equality_field_ids(&task) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
     if ids.is_empty() {
         // Rows but no data columns: read the narrowest, the first column.
         ids.extend(schema.as_struct().fields().first().map(|f| f.id));
     }
-    let mut dead: Vec<u64> = vec![];
-    let mut equalities = vec![];
-    for delete in &task.deletes {
-        match delete.file_type {
-            DataContentType::PositionDeletes => {
-                dead.extend(deletes.positions(&read.stores, delete, &path).await?)
-            }
-            DataContentType::EqualityDeletes => equalities.push(
-                deletes
-                    .equality(&read.stores, delete, &equality_types)
-                    .await?,
-            ),
-            DataContentType::Data => {}
-        }
-    }
-    dead.sort_unstable();
-    dead.dedup();
+    let mut file_deletes = FileDeletes::read(&read.stores, &task, deletes).await?;
     let (stored_row_ids, stored_updated) =
         stored_lineage(&read.stores, &path, task.file_size_in_bytes).await?;
-
-    let mut plain = task.clone();
-    plain.deletes = vec![];
-    plain.predicate = None;
-    plain.project_field_ids = ids;
-    let reader = read
-        .table
-        .reader_builder()
-        .with_batch_size(read.batch_size)
-        .with_data_file_concurrency_limit(1)
-        .build();
-    let mut stream = reader
-        .read(futures::stream::iter([Ok(plain)]).boxed())
-        .with_context(|| format!("cannot read {path}"))?
-        .stream();
+    let mut stream = read_in_file_order(&read.table, &task, ids, read.batch_size)?;
     let mut position = 0u64;
-    let mut dead_cursor = 0usize;
     while let Some(batch) = stream.next().await {
         let batch = batch.with_context(|| format!("cannot read {path}"))?;
         let rows = batch.num_rows();
-        let equality_dead = equality_mask(&batch, &schema, &equalities)?;
-        let mut keep = Vec::with_capacity(rows);
-        for row in 0..rows {
-            let at = position + row as u64;
-            while dead_cursor < dead.len() && dead[dead_cursor] < at {
-                dead_cursor += 1;
-            }
-            let position_dead = dead_cursor < dead.len() && dead[dead_cursor] == at;
-            keep.push(!position_dead && !equality_dead.as_ref().is_some_and(|m| m.value(row)));
-        }
+        let keep: BooleanArray = file_deletes
+            .row_states(&batch, position)?
+            .into_iter()
+            .map(|state| Some(state == RowState::Live))
+            .collect();
         let row_ids = lineage_values(&stored_row_ids, position, rows, |pos| {
             lineage.first_row_id.map(|first| first + pos as i64)
         });
@@ -205,7 +164,7 @@ async fn read_file(
         }
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         let full = RecordBatch::try_new_with_options(read.schema.clone(), columns, &options)?;
-        let kept = arrow::compute::filter_record_batch(&full, &BooleanArray::from(keep))?;
+        let kept = arrow::compute::filter_record_batch(&full, &keep)?;
         if kept.num_rows() > 0 && out.send(Ok(kept)).await.is_err() {
             return Ok(false);
         }

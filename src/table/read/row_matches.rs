@@ -79,7 +79,7 @@ pub struct DeleteFiles {
 }
 
 /// An equality delete file's rows, in the row format of the table's column types.
-pub(crate) struct EqualityDeletes {
+struct EqualityDeletes {
     field_ids: Vec<i32>,
     /// The column types the rows were encoded in; data columns are cast to them.
     types: Vec<DataType>,
@@ -105,7 +105,7 @@ impl DeleteFiles {
             .unwrap_or_default())
     }
 
-    pub(crate) async fn equality(
+    async fn equality(
         &self,
         stores: &Stores,
         delete: &FileScanTaskDeleteFile,
@@ -160,59 +160,17 @@ async fn match_file(
     matcher: Arc<dyn RowMatcher>,
     deletes: &DeleteFiles,
 ) -> Result<FileMatches> {
-    let schema = task.schema.clone();
     let mut ids = matcher.field_ids();
-    for delete in &task.deletes {
-        for id in delete.equality_ids.iter().flatten() {
-            if !ids.contains(id) {
-                ids.push(*id);
-            }
+    for id in equality_field_ids(&task) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
-    let types: HashMap<i32, DataType> = ids
-        .iter()
-        .filter_map(|id| {
-            let field = schema.field_by_id(*id)?;
-            let arrow = iceberg::arrow::type_to_arrow_type(&field.field_type).ok()?;
-            Some((*id, arrow))
-        })
-        .collect();
-
-    let mut dead: Vec<u64> = vec![];
-    let mut equalities = vec![];
-    for delete in &task.deletes {
-        match delete.file_type {
-            DataContentType::PositionDeletes => dead.extend(
-                deletes
-                    .positions(stores, delete, &task.data_file_path)
-                    .await?,
-            ),
-            DataContentType::EqualityDeletes => {
-                equalities.push(deletes.equality(stores, delete, &types).await?)
-            }
-            DataContentType::Data => {}
-        }
-    }
-    dead.sort_unstable();
-    dead.dedup();
-
-    let mut plain = task.clone();
-    plain.deletes = vec![];
-    plain.predicate = None;
-    plain.project_field_ids = ids.clone();
-    let reader = table
-        .reader_builder()
-        .with_batch_size(BATCH_ROWS)
-        .with_data_file_concurrency_limit(1)
-        .build();
-    let mut stream = reader
-        .read(futures::stream::iter([Ok(plain)]).boxed())
-        .with_context(|| format!("cannot read {}", task.data_file_path))?
-        .stream();
+    let mut file_deletes = FileDeletes::read(stores, &task, deletes).await?;
+    let mut stream = read_in_file_order(table, &task, ids, BATCH_ROWS)?;
     let mut bound: Option<Box<dyn BatchMatcher>> = None;
     let (mut position, mut live_rows) = (0u64, 0u64);
     let mut matched = vec![];
-    let mut dead_cursor = 0usize;
     let mut more_dead = vec![];
     while let Some(batch) = stream.next().await {
         let batch = batch.with_context(|| format!("cannot read {}", task.data_file_path))?;
@@ -220,27 +178,26 @@ async fn match_file(
             bound = Some(matcher.prepare(&task.data_file_path, batch.schema().as_ref())?);
         }
         let hits = bound.as_mut().expect("bound above").matches(&batch)?;
-        let equality_dead = equality_mask(&batch, &schema, &equalities)?;
-        for row in 0..batch.num_rows() {
+        for (row, state) in file_deletes
+            .row_states(&batch, position)?
+            .into_iter()
+            .enumerate()
+        {
             let at = position + row as u64;
-            while dead_cursor < dead.len() && dead[dead_cursor] < at {
-                dead_cursor += 1;
-            }
-            let position_dead = dead_cursor < dead.len() && dead[dead_cursor] == at;
-            let is_dead = position_dead || equality_dead.as_ref().is_some_and(|m| m.value(row));
-            if is_dead {
-                if !position_dead {
-                    more_dead.push(at);
+            match state {
+                RowState::DeletedByPosition => {}
+                RowState::DeletedByEquality => more_dead.push(at),
+                RowState::Live => {
+                    live_rows += 1;
+                    if hits.value(row) {
+                        matched.push(at);
+                    }
                 }
-                continue;
-            }
-            live_rows += 1;
-            if hits.value(row) {
-                matched.push(at);
             }
         }
         position += batch.num_rows() as u64;
     }
+    let mut dead = file_deletes.positions;
     if !more_dead.is_empty() {
         dead.extend(more_dead);
         dead.sort_unstable();
@@ -255,8 +212,124 @@ async fn match_file(
     })
 }
 
+/// The field ids of the columns `task`'s equality deletes compare.
+pub(crate) fn equality_field_ids(task: &FileScanTask) -> Vec<i32> {
+    let mut ids = vec![];
+    for delete in &task.deletes {
+        for id in delete.equality_ids.iter().flatten() {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+    }
+    ids
+}
+
+/// Read `task`'s file whole, in order, with no deletes and no predicate: row N of the
+/// stream is position N. `ids` are the columns read (equality delete columns among them).
+pub(crate) fn read_in_file_order(
+    table: &Table,
+    task: &FileScanTask,
+    ids: Vec<i32>,
+    batch_size: usize,
+) -> Result<iceberg::scan::ArrowRecordBatchStream> {
+    let mut plain = task.clone();
+    plain.deletes = vec![];
+    plain.predicate = None;
+    plain.project_field_ids = ids;
+    let reader = table
+        .reader_builder()
+        .with_batch_size(batch_size)
+        .with_data_file_concurrency_limit(1)
+        .build();
+    Ok(reader
+        .read(futures::stream::iter([Ok(plain)]).boxed())
+        .with_context(|| format!("cannot read {}", task.data_file_path))?
+        .stream())
+}
+
+/// What became of one row of a data file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowState {
+    Live,
+    DeletedByPosition,
+    DeletedByEquality,
+}
+
+/// The deletes that apply to one data file, read once (through the shared cache), and a
+/// cursor over its rows in file order.
+pub(crate) struct FileDeletes {
+    /// Positions its position deletes (or DV) remove, ascending.
+    pub positions: Vec<u64>,
+    cursor: usize,
+    equalities: Vec<Arc<EqualityDeletes>>,
+    schema: iceberg::spec::SchemaRef,
+}
+
+impl FileDeletes {
+    pub(crate) async fn read(
+        stores: &Stores,
+        task: &FileScanTask,
+        cache: &DeleteFiles,
+    ) -> Result<Self> {
+        let schema = task.schema.clone();
+        let types: HashMap<i32, DataType> = equality_field_ids(task)
+            .into_iter()
+            .filter_map(|id| {
+                let field = schema.field_by_id(id)?;
+                let arrow = iceberg::arrow::type_to_arrow_type(&field.field_type).ok()?;
+                Some((id, arrow))
+            })
+            .collect();
+        let mut positions: Vec<u64> = vec![];
+        let mut equalities = vec![];
+        for delete in &task.deletes {
+            match delete.file_type {
+                DataContentType::PositionDeletes => positions.extend(
+                    cache
+                        .positions(stores, delete, &task.data_file_path)
+                        .await?,
+                ),
+                DataContentType::EqualityDeletes => {
+                    equalities.push(cache.equality(stores, delete, &types).await?)
+                }
+                DataContentType::Data => {}
+            }
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        Ok(FileDeletes {
+            positions,
+            cursor: 0,
+            equalities,
+            schema,
+        })
+    }
+
+    /// The state of each row of `batch`, the file's rows from position `from` on (batches
+    /// come in file order).
+    pub(crate) fn row_states(&mut self, batch: &RecordBatch, from: u64) -> Result<Vec<RowState>> {
+        let by_equality = equality_mask(batch, &self.schema, &self.equalities)?;
+        Ok((0..batch.num_rows())
+            .map(|row| {
+                let at = from + row as u64;
+                while self.cursor < self.positions.len() && self.positions[self.cursor] < at {
+                    self.cursor += 1;
+                }
+                if self.cursor < self.positions.len() && self.positions[self.cursor] == at {
+                    RowState::DeletedByPosition
+                } else if by_equality.as_ref().is_some_and(|m| m.value(row)) {
+                    RowState::DeletedByEquality
+                } else {
+                    RowState::Live
+                }
+            })
+            .collect())
+    }
+}
+
 /// Rows of `batch` that some equality delete removes.
-pub(crate) fn equality_mask(
+fn equality_mask(
     batch: &RecordBatch,
     schema: &iceberg::spec::Schema,
     equalities: &[Arc<EqualityDeletes>],
